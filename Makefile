@@ -1,0 +1,39 @@
+# Due Regard. The two commands: `make run` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+# The venv is rebuilt when the dependency list changes.
+INSTALLED := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
+
+.PHONY: help setup run serve test test-fast bench check-definitions clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+setup: $(INSTALLED) ## Create the venv and install the project
+
+run: setup ## Migrate, seed the demo data and serve at http://127.0.0.1:$(PORT)
+	$(BIN)/eia db upgrade
+	$(BIN)/eia seed-demo
+	@echo "Serving Due Regard at http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) 'eia:create_app()'
+
+test: setup ## Run every test (browser tests need Debian's chromium: installed here when missing and root)
+	bash scripts/ensure-test-tools.sh
+	$(BIN)/python -m pytest
+
+check-definitions: setup ## Validate the definitions in workflows/
+	$(BIN)/eia definitions check
+
+bench: setup ## Run the benchmarks (ratios against bare baselines measured in the same run)
+	$(BIN)/python -m bench
+
+clean: ## Remove the venv (instance/ data is kept)
+	rm -rf $(VENV)

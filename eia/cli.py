@@ -1,0 +1,186 @@
+"""The `eia` command: Flask's CLI for this app, plus the project's own commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from eia.extensions import db
+from eia.models import ROLES, Department, Organisation
+
+
+def _create_app(*_args) -> Flask:
+    from eia import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Due Regard: equality impact assessments."""
+
+
+def init_app(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Create the demo organisations and users (idempotent: run it as often as you like)."""
+    from eia.services.demo import seed
+
+    password = os.environ.get("EIA_DEMO_PASSWORD")
+    if not password:
+        password = current_app.config["DEMO_PASSWORD_DEFAULT"]
+        click.echo(f"EIA_DEMO_PASSWORD is not set: demo users get the password {password!r}")
+    created = seed(password)
+    click.echo(f"Demo data ready ({created} new records). Sign in as author@example.org, approver@example.org, "
+               "board@example.org, auditor@example.org or admin@example.org.")
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage user accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
+@click.option("--organisation", "organisation_slug", required=True, help="Organisation slug, e.g. example-constabulary")
+@click.option("--department", "department_name", help="Department name within the organisation")
+@click.password_option("--password", help="Prompted for if not given")
+@with_appcontext
+def create_user_command(email, name, role, organisation_slug, department_name, password) -> None:
+    """Create a user account."""
+    from eia.services.users import AccountError, create_user
+
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == organisation_slug))
+    if organisation is None:
+        raise click.ClickException(f"No organisation with slug {organisation_slug!r}")
+    department = None
+    if department_name:
+        department = db.session.scalar(
+            select(Department).where(Department.organisation_id == organisation.id, Department.name == department_name)
+        )
+        if department is None:
+            raise click.ClickException(f"No department {department_name!r} in {organisation.name}")
+    try:
+        user = create_user(email=email, name=name, role=role, organisation=organisation, department=department, password=password)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {user.email} ({ROLES[user.role]}) in {organisation.name}")
+
+
+@click.group("definitions")
+def definitions_group() -> None:
+    """Check the definitions in workflows/."""
+
+
+@definitions_group.command("check")
+@click.option("--directory", type=click.Path(file_okay=False), help="Defaults to the configured workflows folder")
+def check_definitions(directory) -> None:
+    """Validate every definition file; exit 1 listing each problem."""
+    from pathlib import Path
+
+    from config import Config
+    from eia.services.definitions import definition_problems
+
+    folder = Path(directory) if directory else Config.WORKFLOWS_DIR
+    problems = definition_problems(folder)
+    if problems:
+        for problem in problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"All definitions in {folder} are valid.")
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """Email queue."""
+
+
+@mail_group.command("send")
+@with_appcontext
+def send_mail() -> None:
+    """Send queued emails (safe to run from cron; failures are retried next time)."""
+    from eia.services.notifications import send_pending
+
+    sent, failed = send_pending()
+    click.echo(f"Sent {sent} email(s); {failed} failed and will be retried.")
+    if failed:
+        sys.exit(1)
+
+
+def _print_report(report, what: str) -> None:
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    for problem in report.problems:
+        click.echo(f"PROBLEM: {problem}", err=True)
+    if report.problems:
+        click.echo(f"{what}: {len(report.problems)} problem(s) found in {report.checked} checked.", err=True)
+        sys.exit(1)
+    click.echo(f"{what}: all {report.checked} intact.")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit_group.command("verify")
+@click.option("--checkpoint", "checkpoint_file", type=click.File("r"),
+              help="A checkpoint exported earlier: also detects deletion of events recorded since")
+@with_appcontext
+def audit_verify(checkpoint_file) -> None:
+    """Recompute the hash chain; exit 1 listing each problem."""
+    from eia.services import integrity
+
+    try:
+        checkpoint = integrity.load_checkpoint(checkpoint_file.read()) if checkpoint_file else None
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    _print_report(integrity.verify_audit_chain(checkpoint), "Audit events")
+
+
+@audit_group.command("checkpoint")
+@click.option("--output", type=click.File("w"), default="-", help="Where to write it (default: standard output)")
+@with_appcontext
+def audit_checkpoint(output) -> None:
+    """Export a signed statement of the chain head; keep it outside this system."""
+    import json
+
+    from eia.services import integrity
+
+    try:
+        checkpoint = integrity.create_checkpoint()
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    output.write(json.dumps(checkpoint, indent=2) + "\n")
+    click.echo(f"Checkpoint of audit event {checkpoint['seq']} written.", err=True)
+
+
+@click.group("archive")
+def archive_group() -> None:
+    """The archive of signed PDFs."""
+
+
+@archive_group.command("verify")
+@with_appcontext
+def archive_verify() -> None:
+    """Check every archived file's hash and signature; exit 1 listing each problem."""
+    from eia.services import integrity
+
+    _print_report(integrity.verify_archive(), "Archived records")
+
+
+COMMANDS = (seed_demo, users_group, definitions_group, mail_group, audit_group, archive_group)
+# Checking definitions must work even when they are too broken for the app to start.
+main.add_command(definitions_group)

@@ -1,0 +1,97 @@
+"""Administration of one organisation: users, departments, objectives and routing settings.
+
+Every change is audited in the same transaction. Admins act only within their own organisation.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from eia.extensions import db
+from eia.models import Department, EqualityObjective, Organisation, User
+from eia.services import audit
+from eia.services.database import NotAllowed, unit_of_work
+
+
+class AdminRefused(ValueError):
+    """The change was refused; the message says why, in plain English."""
+
+
+def _require_admin(actor: User) -> None:
+    if actor.role != "admin":
+        raise NotAllowed("Only administrators can do this")
+
+
+def set_user_active(actor: User, user_id: int, active: bool) -> User:
+    _require_admin(actor)
+    user = db.session.get(User, user_id)
+    if user is None or user.organisation_id != actor.organisation_id:
+        raise NotAllowed("No such user")
+    if user.id == actor.id and not active:
+        raise AdminRefused("You cannot deactivate your own account")
+    with unit_of_work():
+        user.active = active
+        # Ending every session of a deactivated user: their session generation no longer matches.
+        user.session_version += 1
+        audit.record("user.activated" if active else "user.deactivated", actor=actor, object_type="user",
+                     object_id=user.id, details={"email": user.email})
+    return user
+
+
+def add_department(actor: User, name: str) -> Department:
+    _require_admin(actor)
+    name = (name or "").strip()
+    if not name:
+        raise AdminRefused("Enter the department name")
+    if len(name) > 200:
+        raise AdminRefused("The department name must be 200 characters or fewer")
+    organisation = actor.organisation
+    if any(d.name.lower() == name.lower() for d in organisation.departments):
+        raise AdminRefused(f"{organisation.name} already has a department called {name}")
+    with unit_of_work():
+        department = Department(organisation=organisation, name=name)
+        db.session.add(department)
+        db.session.flush()
+        audit.record("department.created", actor=actor, object_type="department", object_id=department.id,
+                     details={"name": name})
+    return department
+
+
+def add_objective(actor: User, code: str, title: str) -> EqualityObjective:
+    _require_admin(actor)
+    code, title = (code or "").strip().upper(), (title or "").strip()
+    if not code or not title:
+        raise AdminRefused("Enter both a code and a title for the objective")
+    if len(code) > 20 or len(title) > 300:
+        raise AdminRefused("The code must be 20 characters or fewer and the title 300 or fewer")
+    organisation = actor.organisation
+    if db.session.scalar(select(EqualityObjective.id).where(
+            EqualityObjective.organisation_id == organisation.id, EqualityObjective.code == code)):
+        raise AdminRefused(f"There is already an objective {code}")
+    with unit_of_work():
+        objective = EqualityObjective(organisation=organisation, code=code, title=title)
+        db.session.add(objective)
+        db.session.flush()
+        audit.record("objective.created", actor=actor, object_type="objective", object_id=objective.id,
+                     details={"code": code, "title": title})
+    return objective
+
+
+def update_settings(actor: User, *, extra_characteristics: list[str], board_subject_types: list[str],
+                    known_extras: set[str], known_subject_types: set[str]) -> Organisation:
+    """Which extra characteristics new assessments cover, and which subject types always go to the Board."""
+    _require_admin(actor)
+    unknown = (set(extra_characteristics) - known_extras) | (set(board_subject_types) - known_subject_types)
+    if unknown:
+        raise AdminRefused("Select options from the list")
+    organisation = actor.organisation
+    with unit_of_work():
+        before = {"extra_characteristics": organisation.extra_characteristics,
+                  "board_subject_types": organisation.board_subject_types}
+        organisation.extra_characteristics = sorted(set(extra_characteristics))
+        organisation.board_subject_types = sorted(set(board_subject_types))
+        audit.record("organisation.settings_changed", actor=actor, object_type="organisation",
+                     object_id=organisation.id, details={"before": before, "after": {
+                         "extra_characteristics": organisation.extra_characteristics,
+                         "board_subject_types": organisation.board_subject_types}})
+    return organisation

@@ -1,0 +1,281 @@
+"""Sign-off archive: freeze what the decision-maker saw into a signed PDF, in the sign-off transaction.
+
+snapshot -> render PDF -> seal (PAdES) -> SHA-256 -> write-once storage -> archive record + audit
+event. It runs inside the transaction that records the decision, so any failure rolls the decision
+back too and the sign-off can simply be retried: nothing is ever half-archived.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from eia.domain import questionnaire as q
+from eia.domain.pdf import render_assessment_pdf
+from eia.domain.signing import PdfSealer, generate_organisation_identity, sha256_hex
+from eia.domain.snapshot import (
+    ActionRow,
+    AssessmentSnapshot,
+    CharacteristicSnapshot,
+    ImpactRow,
+    SnapshotSection,
+    TrailEntry,
+)
+from eia.extensions import db
+from eia.models import ArchivedRecord, Assessment, AuditEvent, User
+from eia.models.types import utcnow
+from eia.services import audit
+from eia.services.assessments import answer_options, answer_summary, current_path, definitions
+from eia.services.database import unit_of_work
+from eia.services.storage import storage_for
+
+_sealer_lock = threading.Lock()
+
+DECISIONS = {
+    "approve": "Signed off by the accountable officer",
+    "board_approve": "Approved by the Equality and Inclusion Board",
+    "board_approve_with_conditions": "Approved with conditions by the Equality and Inclusion Board",
+}
+
+
+# --- the organisation's signing identity --------------------------------------------------------
+
+
+def signing_paths(instance_dir: Path) -> tuple[Path, Path]:
+    folder = Path(instance_dir) / "signing"
+    return folder / "organisation-key.pem", folder / "organisation-certificate.pem"
+
+
+def ensure_signing_identity(instance_dir: Path, organisation_name: str = "Due Regard") -> tuple[Path, Path]:
+    """The embedded default: a key and self-signed certificate generated on first use.
+
+    Several processes may start at once: each file is written under a temporary name and linked into
+    place, so they all end up using one complete identity.
+    """
+    key_path, cert_path = signing_paths(instance_dir)
+    if key_path.exists() and cert_path.exists():
+        return key_path, cert_path
+    key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key_pem, cert_pem = generate_organisation_identity(f"{organisation_name} archive seal", organisation_name)
+    marker = key_path.parent / ".identity.lock"
+    try:
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_path, cert_path  # another process is writing it; it finishes before anyone signs
+    os.close(fd)
+    for path, content, mode in ((key_path, key_pem, 0o600), (cert_path, cert_pem, 0o644)):
+        temporary = path.with_suffix(".tmp")
+        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    return key_path, cert_path
+
+
+def sealer() -> PdfSealer:
+    """One sealer per process: the key is loaded once, not per document."""
+    app = current_app._get_current_object()
+    existing = app.extensions.get("eia.sealer")
+    if existing is not None:
+        return existing
+    with _sealer_lock:
+        if "eia.sealer" not in app.extensions:
+            config = app.config
+            if config.get("SIGNING_PKCS12"):
+                passphrase = config.get("SIGNING_PKCS12_PASSPHRASE")
+                built = PdfSealer.from_pkcs12(config["SIGNING_PKCS12"], passphrase.encode() if passphrase else None,
+                                              timestamp_url=config.get("TIMESTAMP_URL"))
+            else:
+                key_path, cert_path = ensure_signing_identity(config["INSTANCE_DIR"])
+                built = PdfSealer.from_pem_files(key_path, cert_path, timestamp_url=config.get("TIMESTAMP_URL"))
+            app.extensions["eia.sealer"] = built
+        return app.extensions["eia.sealer"]
+
+
+def storage():
+    return storage_for(current_app.config["ARCHIVE_BACKEND"], current_app.config["ARCHIVE_DIR"])
+
+
+# --- snapshot ---------------------------------------------------------------------------------
+
+
+def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapshot:
+    path = current_path(assessment)
+    options = answer_options(assessment, path)
+    workflow = definitions().workflow
+    questionnaire = definitions().questionnaire
+    summary = answer_summary(assessment, path, options)
+    sections: list[SnapshotSection] = []
+    characteristics: list[CharacteristicSnapshot] = []
+    for entry in summary:
+        rows: list[tuple[str, str]] = []
+        for task in entry["tasks"]:
+            if task["task"].characteristic is not None and entry["section"].id == "analysis":
+                characteristics.append(_characteristic_snapshot(path, task, questionnaire))
+                continue
+            for page in task["pages"]:
+                if page["items"] is not None:
+                    continue  # the action plan has its own table
+                prefix = f"{task['task'].title}: " if task["task"].characteristic is not None else ""
+                rows += [(prefix + row.label, row.value or "Not answered") for row in page["rows"]]
+        if rows:
+            sections.append(SnapshotSection(title=entry["section"].title, rows=tuple(rows)))
+    plan = path.page("action_plan")
+    relevant_names = {c.value: c.label for c in options["relevant_characteristics"]}
+    actions = tuple(
+        ActionRow(
+            action=item.get("action", ""),
+            characteristic=relevant_names.get(item.get("characteristic", ""), item.get("characteristic", "")),
+            owner=item.get("owner", ""),
+            due_date=date.fromisoformat(item["due_date"]) if item.get("due_date") else None,
+            status="Open",
+        )
+        for item in (q.list_items(path, plan) if plan else [])
+    )
+    answers = path.answers
+    head = db.session.execute(select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    last = assessment.transitions[-1]
+    outcome_question = next(
+        question for section in questionnaire.sections for t in section.tasks for p in t.pages for question in p.questions
+        if p.id == "outcome" and question.id == "outcome"
+    )
+    return AssessmentSnapshot(
+        reference=assessment.reference,
+        version=assessment.version_number,
+        title=assessment.title,
+        organisation=assessment.organisation.name,
+        department=assessment.department.name if assessment.department else "",
+        subject_type=q.display_value(_question(questionnaire, "subject", "subject_type"),
+                                     answers.get("subject", {}).get("subject_type"), options),
+        author=assessment.author.name,
+        owner=answers.get("responsibility", {}).get("owner", ""),
+        status_label=workflow.state(assessment.status).label,
+        decision=DECISIONS.get(last.action, last.action),
+        decision_date=_iso_date(answers.get("responsibility", {}).get("decision_date")),
+        signed_off_at=last.at,
+        sections=tuple(sections),
+        characteristics=tuple(characteristics),
+        outcome_label=q.display_value(outcome_question, answers.get("outcome", {}).get("outcome"), options),
+        actions=actions,
+        review_date=_iso_date(answers.get("review", {}).get("review_date")),
+        decision_trail=tuple(
+            TrailEntry(
+                at=t.at,
+                actor=t.actor.name,
+                role=t.actor_role,
+                action_label=workflow.transitions[t.action].label if t.action in workflow.transitions else t.action,
+                from_state=workflow.state(t.from_state).label,
+                to_state=workflow.state(t.to_state).label,
+                rules_fired=tuple(f"{r['id']}: {r['label']}" for r in t.fired_rules),
+                comment=t.comment or "",
+            )
+            for t in assessment.transitions
+        ),
+        audit_chain_head=(head.seq, head.entry_hash) if head else None,
+        legal_checks=(),
+    )
+
+
+def _question(questionnaire, page_id: str, question_id: str):
+    return next(
+        question for section in questionnaire.sections for t in section.tasks for p in t.pages
+        for question in p.questions if p.id == page_id and question.id == question_id
+    )
+
+
+def _iso_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _characteristic_snapshot(path: q.Path, task: dict, questionnaire) -> CharacteristicSnapshot:
+    characteristic = task["task"].characteristic
+    answers = path.answers
+    screening = answers.get(f"screening:{characteristic.id}", {})
+    impact = answers.get(f"impact:{characteristic.id}", {})
+    residual = answers.get(f"residual:{characteristic.id}", {})
+    rows = tuple((row.label, row.value or "Not answered") for page in task["pages"] for row in page["rows"])
+    impacts = tuple(
+        ImpactRow(
+            aim_label=questionnaire.aims[aim].short_label,
+            direction=(impact.get(f"{aim}_direction") or "not answered").capitalize(),
+            level=(impact.get(f"{aim}_level") or "").capitalize(),
+        )
+        for aim in characteristic.aims
+    )
+    return CharacteristicSnapshot(
+        name=characteristic.name,
+        relevance=(screening.get("relevance") or "").capitalize(),
+        reason=screening.get("reason", ""),
+        rows=rows,
+        impacts=impacts,
+        residual_level=(residual.get("residual_level") or "").capitalize(),
+        justification=residual.get("justification", ""),
+    )
+
+
+# --- archiving ----------------------------------------------------------------------------------
+
+
+def archive_signed_off(assessment: Assessment, decided_by: User) -> ArchivedRecord:
+    """Render, seal, hash and store the record, inside the caller's (sign-off) transaction."""
+    snapshot = build_snapshot(assessment, decided_by)
+    signer_name = f"{assessment.organisation.name} (decision by {decided_by.name})"
+    rendered = render_assessment_pdf(snapshot, sealed_by=signer_name,
+                                     certificate_sha256=sealer().certificate_fingerprint)
+    sealed = sealer().seal(rendered.content, signer_name=signer_name, reason=snapshot.decision,
+                           location=assessment.organisation.name, seal_box=rendered.seal_box)
+    digest = sha256_hex(sealed)
+    backend = storage()
+    record = ArchivedRecord(
+        assessment=assessment,
+        organisation_id=assessment.organisation_id,
+        reference=assessment.reference,
+        version_number=assessment.version_number,
+        sha256=digest,
+        size=len(sealed),
+        storage_backend=backend.name,
+        storage_key="",
+        signer_certificate_sha256=sealer().certificate_fingerprint,
+        signed_at=utcnow(),
+        snapshot=snapshot.to_dict(),
+    )
+    record.storage_key = backend.put(record, digest, sealed)
+    db.session.add(record)
+    db.session.flush()
+    event = audit.record(
+        "assessment.archived",
+        actor=decided_by,
+        object_type="assessment",
+        object_id=assessment.id,
+        details={"archive_id": record.id, "sha256": digest, "size": len(sealed),
+                 "signer_certificate_sha256": record.signer_certificate_sha256, "storage": backend.name},
+    )
+    record.audit_seq = event.seq
+    return record
+
+
+def archived_pdf(record: ArchivedRecord) -> bytes:
+    return storage_for(record.storage_backend, current_app.config["ARCHIVE_DIR"]).get(record)
+
+
+def record_for(assessment: Assessment) -> ArchivedRecord | None:
+    return db.session.scalar(select(ArchivedRecord).where(ArchivedRecord.assessment_id == assessment.id))
+
+
+def download(record: ArchivedRecord, actor: User) -> bytes:
+    """The signed PDF; every retrieval is audited."""
+    content = archived_pdf(record)
+    with unit_of_work():
+        audit.record("archive.downloaded", actor=actor, object_type="archive", object_id=record.id,
+                     details={"assessment_id": record.assessment_id, "sha256": record.sha256})
+    return content
+
+
+def download_name(record: ArchivedRecord) -> str:
+    return f"{record.reference}-v{record.version_number}-signed.pdf"

@@ -1,0 +1,265 @@
+"""The policy author's use cases: start an assessment, save pages, manage the action plan."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from eia.domain import questionnaire as q
+from eia.extensions import db
+from eia.models import Assessment, User
+from eia.services import audit
+from eia.services.database import Conflict, NotAllowed, unit_of_work
+from eia.services.definitions import Definitions
+
+UK = ZoneInfo("Europe/London")
+UNTITLED = "Untitled assessment"
+
+
+class PageNotAvailable(Exception):
+    """The page does not exist, or is hidden given the answers (e.g. a screened-out characteristic)."""
+
+
+def definitions() -> Definitions:
+    return current_app.extensions["eia.definitions"]
+
+
+def today() -> date:
+    """Dates in answers are UK calendar dates."""
+    return datetime.now(UK).date()
+
+
+def current_path(assessment: Assessment) -> q.Path:
+    return q.path(definitions().questionnaire, assessment.answers or {}, assessment.characteristic_ids)
+
+
+def answer_options(assessment: Assessment, path: q.Path | None = None) -> dict[str, list[q.Choice]]:
+    """Choices that come from the organisation or from other answers."""
+    path = path or current_path(assessment)
+    organisation = assessment.organisation
+    relevant = [task.characteristic for task in path.tasks if task.definition.id == "analysis"]
+    return {
+        "departments": [q.Choice(str(d.id), d.name) for d in organisation.departments],
+        "objectives": [q.Choice(o.code, f"{o.code}: {o.title}") for o in organisation.objectives],
+        "relevant_characteristics": [q.Choice(c.id, c.name) for c in relevant if c is not None]
+        + [q.Choice("all", "All characteristics")],
+    }
+
+
+def author_can_edit(assessment: Assessment) -> bool:
+    return definitions().workflow.state(assessment.status).author_can_edit
+
+
+def _check_editable(assessment: Assessment, user: User, expected_version: int | None) -> None:
+    if user.role != "author" or assessment.author_id != user.id or user.organisation_id != assessment.organisation_id:
+        raise NotAllowed("Only the author can change this assessment")
+    if not author_can_edit(assessment):
+        raise NotAllowed("This assessment cannot be changed in its current state")
+    if expected_version is not None and expected_version != assessment.lock_version:
+        raise Conflict()
+
+
+def start(author: User) -> Assessment:
+    if author.role != "author":
+        raise NotAllowed("Only policy authors start assessments")
+    defs = definitions()
+    year = today().year
+    for _attempt in range(3):  # two authors starting at once may pick the same number: retry
+        try:
+            with unit_of_work():
+                count = db.session.scalar(
+                    select(func.count())
+                    .select_from(Assessment)
+                    .where(Assessment.organisation_id == author.organisation_id, Assessment.version_number == 1)
+                )
+                assessment = Assessment(
+                    organisation_id=author.organisation_id,
+                    department_id=author.department_id,
+                    author=author,
+                    reference=f"EIA-{year}-{count + 1:04d}",
+                    title=UNTITLED,
+                    status=defs.workflow.initial,
+                    workflow_id=defs.workflow.id,
+                    workflow_version=defs.workflow.version,
+                    questionnaire_version=defs.questionnaire.version,
+                    characteristic_ids=defs.questionnaire.default_characteristic_ids(
+                        author.organisation.extra_characteristics or ()
+                    ),
+                    answers=_initial_answers(author),
+                )
+                db.session.add(assessment)
+                db.session.flush()
+                audit.record(
+                    "assessment.started",
+                    actor=author,
+                    object_type="assessment",
+                    object_id=assessment.id,
+                    details={"reference": assessment.reference, "questionnaire_version": assessment.questionnaire_version},
+                )
+            return assessment
+        except IntegrityError:
+            continue
+    raise Conflict()
+
+
+def _initial_answers(author: User) -> dict[str, Any]:
+    if author.department_id is None:
+        return {}
+    return {"subject": {"department": str(author.department_id)}}
+
+
+def page_for(assessment: Assessment, page_id: str) -> tuple[q.Path, q.Page]:
+    path = current_path(assessment)
+    page = path.page(page_id)
+    if page is None:
+        raise PageNotAvailable(page_id)
+    return path, page
+
+
+def save_page(
+    assessment: Assessment,
+    author: User,
+    page_id: str,
+    submitted: Mapping[str, Any],
+    expected_version: int | None,
+    *,
+    partial: bool = False,
+) -> q.PageResult:
+    """Validate and store one form page. With errors, nothing is stored and the result says why."""
+    _check_editable(assessment, author, expected_version)
+    path, page = page_for(assessment, page_id)
+    if page.is_list:
+        raise PageNotAvailable(page_id)
+    result = q.validate_page(path, page, submitted, answer_options(assessment, path), today(), partial=partial)
+    if not result.ok:
+        return result
+    with unit_of_work():
+        _store(assessment, {page.id: result.values})
+        audit.record(
+            "assessment.page_saved",
+            actor=author,
+            object_type="assessment",
+            object_id=assessment.id,
+            details={"page": page.id, "partial": partial, "questions": sorted(result.values)},
+        )
+    return result
+
+
+def _store(assessment: Assessment, changes: Mapping[str, Any]) -> None:
+    # Assign a new dict: JSON columns only notice reassignment, not in-place mutation.
+    answers = {**(assessment.answers or {}), **changes}
+    assessment.answers = answers
+    subject = answers.get("subject", {})
+    assessment.title = subject.get("title") or UNTITLED
+    assessment.subject_type = subject.get("subject_type")
+    department = subject.get("department")
+    if department and department.isdigit():
+        assessment.department_id = int(department)
+    db.session.flush()  # the version check (lock_version) happens here
+
+
+def add_list_item(
+    assessment: Assessment, author: User, page_id: str, submitted: Mapping[str, Any], expected_version: int | None
+) -> q.PageResult:
+    _check_editable(assessment, author, expected_version)
+    path, page = page_for(assessment, page_id)
+    if not page.is_list:
+        raise PageNotAvailable(page_id)
+    items = q.list_items(path, page)
+    result = q.validate_page(path, page, submitted, answer_options(assessment, path), today())
+    if result.ok and len(items) >= page.definition.max_items:
+        result.errors["_items"] = f"You can add up to {page.definition.max_items} {page.definition.item_name}s"
+    if not result.ok:
+        return result
+    with unit_of_work():
+        _store(assessment, {page.id: {"items": [*items, result.values], "done": False}})
+        audit.record(
+            "assessment.list_item_added",
+            actor=author,
+            object_type="assessment",
+            object_id=assessment.id,
+            details={"page": page.id, "position": len(items) + 1},
+        )
+    return result
+
+
+def remove_list_item(
+    assessment: Assessment, author: User, page_id: str, position: int, expected_version: int | None
+) -> None:
+    """Remove the item at ``position`` (1-based, as the page shows it)."""
+    _check_editable(assessment, author, expected_version)
+    path, page = page_for(assessment, page_id)
+    items = q.list_items(path, page) if page.is_list else []
+    if not 1 <= position <= len(items):
+        raise PageNotAvailable(page_id)
+    with unit_of_work():
+        remaining = items[: position - 1] + items[position:]
+        _store(assessment, {page.id: {"items": remaining, "done": False}})
+        audit.record(
+            "assessment.list_item_removed",
+            actor=author,
+            object_type="assessment",
+            object_id=assessment.id,
+            details={"page": page.id, "position": position},
+        )
+
+
+def finish_list(assessment: Assessment, author: User, page_id: str, expected_version: int | None) -> str | None:
+    """Mark a list page complete. Returns why it cannot be, or None."""
+    _check_editable(assessment, author, expected_version)
+    path, page = page_for(assessment, page_id)
+    if not page.is_list:
+        raise PageNotAvailable(page_id)
+    problem = q.list_problem(path, page)
+    if problem:
+        return problem
+    with unit_of_work():
+        _store(assessment, {page.id: {"items": q.list_items(path, page), "done": True}})
+        audit.record(
+            "assessment.page_saved",
+            actor=author,
+            object_type="assessment",
+            object_id=assessment.id,
+            details={"page": page.id, "partial": False},
+        )
+    return None
+
+
+def get_visible(user: User, assessment_id: int) -> Assessment:
+    """The assessment, if this user may see it; NotAllowed otherwise (shown as 404, revealing nothing)."""
+    from eia.services.access import can_view
+
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None or not can_view(user, assessment):
+        raise NotAllowed("No such assessment")
+    return assessment
+
+
+def answer_summary(assessment: Assessment, path: q.Path | None = None, options=None) -> list[dict[str, Any]]:
+    """Every visible page's answers, grouped by section and task: for check answers, the read-only
+    view and the archived record."""
+    path = path or current_path(assessment)
+    options = options if options is not None else answer_options(assessment, path)
+    sections: list[dict[str, Any]] = []
+    for task in path.tasks:
+        if not sections or sections[-1]["section"].id != task.section.id:
+            sections.append({"section": task.section, "tasks": []})
+        pages = []
+        for page in task.pages:
+            if page.is_list:
+                items = [
+                    [q.AnswerRow(question, question.label, q.display_value(question, item.get(question.id), options))
+                     for question in page.definition.questions]
+                    for item in q.list_items(path, page)
+                ]
+                pages.append({"page": page, "rows": [], "items": items})
+            else:
+                pages.append({"page": page, "rows": q.answer_rows(path, page, options), "items": None})
+        sections[-1]["tasks"].append({"task": task, "pages": pages})
+    return sections

@@ -1,0 +1,179 @@
+"""Integrity checks an auditor can run at any time: the audit chain, checkpoints and the archive.
+
+Every check reports each problem precisely and never stops at the first one. Nothing here writes
+except ``create_checkpoint``, which audits its own export.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from eia.domain.audit import check_columns, verify_chain
+from eia.domain.signing import sha256_hex, verify_pdf
+from eia.extensions import db
+from eia.models import ArchivedRecord, AuditEvent, User
+from eia.models.types import utcnow
+from eia.services import audit
+from eia.services.archive import archived_pdf, sealer
+from eia.services.database import unit_of_work
+from eia.services.storage import FilesystemStorage, StorageError
+
+CHECKPOINT_FORMAT = "due-regard-audit-checkpoint/1"
+_BATCH = 5000
+
+
+@dataclass
+class IntegrityReport:
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth knowing, not a breach
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# --- audit chain ----------------------------------------------------------------------------------
+
+
+def verify_audit_chain(checkpoint: dict | None = None) -> IntegrityReport:
+    """Recompute every event's hash and link; with a checkpoint, also detect deleted recent events."""
+    report = IntegrityReport()
+    columns = (AuditEvent.seq, AuditEvent.canonical, AuditEvent.prev_hash, AuditEvent.entry_hash,
+               AuditEvent.action, AuditEvent.actor_id, AuditEvent.object_type, AuditEvent.object_id,
+               AuditEvent.occurred_at)
+    rows = db.session.execute(select(*columns).order_by(AuditEvent.seq).execution_options(yield_per=_BATCH))
+    hashes_at: dict[int, str] = {}
+    wanted = {checkpoint["seq"]} if checkpoint else set()
+
+    def chain_rows():
+        for row in rows:
+            report.checked += 1
+            report.problems.extend(check_columns(row.seq, row.canonical, {
+                "seq": row.seq, "action": row.action, "actor_id": row.actor_id, "object_type": row.object_type,
+                "object_id": row.object_id, "occurred_at": row.occurred_at.isoformat(timespec="microseconds"),
+            }))
+            if row.seq in wanted:
+                hashes_at[row.seq] = row.entry_hash
+            yield row.seq, row.canonical, row.prev_hash, row.entry_hash
+
+    chain_problems, last_seq, _ = verify_chain(chain_rows())
+    report.problems.extend(chain_problems)
+    if checkpoint:
+        report.problems.extend(_checkpoint_problems(checkpoint, last_seq, hashes_at))
+    archived_up_to = db.session.scalar(select(func.max(ArchivedRecord.audit_seq)))
+    if archived_up_to and archived_up_to > last_seq:
+        report.problems.append(
+            f"the archive refers to audit event {archived_up_to} but the log ends at {last_seq}: recent events were deleted"
+        )
+    return report
+
+
+def _checkpoint_problems(checkpoint: dict, last_seq: int, hashes_at: dict[int, str]) -> list[str]:
+    problems = checkpoint_signature_problems(checkpoint)
+    seq = checkpoint["seq"]
+    if seq > last_seq:
+        problems.append(f"the checkpoint of {checkpoint['created_at']} vouches for {seq} events but the log ends "
+                        f"at {last_seq}: events {last_seq + 1} to {seq} were deleted")
+    elif hashes_at.get(seq) != checkpoint["entry_hash"]:
+        problems.append(f"event {seq} does not have the hash the checkpoint of {checkpoint['created_at']} recorded: "
+                        "the log was rewritten after the checkpoint")
+    return problems
+
+
+# --- checkpoints ----------------------------------------------------------------------------------
+
+
+def _checkpoint_body(seq: int, entry_hash: str, created_at: str) -> bytes:
+    body = {"format": CHECKPOINT_FORMAT, "seq": seq, "entry_hash": entry_hash, "created_at": created_at}
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def create_checkpoint(actor: User | None = None) -> dict:
+    """A signed statement of the chain head, to keep outside the database (deletion then shows)."""
+    with unit_of_work():
+        created_at = utcnow().isoformat(timespec="seconds")
+        # The export is itself an event, and the checkpoint covers it: deleting it shows too.
+        head = audit.record("audit.checkpoint", actor=actor, details={"created_at": created_at})
+        signature = sealer().sign_bytes(_checkpoint_body(head.seq, head.entry_hash, created_at))
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "seq": head.seq,
+        "entry_hash": head.entry_hash,
+        "created_at": created_at,
+        "signature": signature.hex(),
+        "certificate_sha256": sealer().certificate_fingerprint,
+    }
+
+
+def load_checkpoint(text: str) -> dict:
+    try:
+        checkpoint = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"The checkpoint is not JSON: {error}") from None
+    required = {"format": str, "seq": int, "entry_hash": str, "created_at": str, "signature": str}
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"The checkpoint is not a {CHECKPOINT_FORMAT} file")
+    for key, kind in required.items():
+        if not isinstance(checkpoint.get(key), kind):
+            raise ValueError(f"The checkpoint has no valid {key!r}")
+    try:
+        datetime.fromisoformat(checkpoint["created_at"])
+        bytes.fromhex(checkpoint["signature"])
+    except ValueError:
+        raise ValueError("The checkpoint's created_at or signature is malformed") from None
+    return checkpoint
+
+
+def checkpoint_signature_problems(checkpoint: dict) -> list[str]:
+    body = _checkpoint_body(checkpoint["seq"], checkpoint["entry_hash"], checkpoint["created_at"])
+    if not sealer().verify_bytes(body, bytes.fromhex(checkpoint["signature"])):
+        return ["the checkpoint's signature is not valid for this organisation's key: it was altered or made elsewhere"]
+    return []
+
+
+# --- archive --------------------------------------------------------------------------------------
+
+
+def trust_roots() -> list[bytes]:
+    """Certificates an archived signature may chain to: the organisation's own, plus configured extras."""
+    roots = [sealer().certificate_pem]
+    for path in current_app.config.get("SIGNING_TRUST_ROOTS") or []:
+        with open(path, "rb") as handle:
+            roots.append(handle.read())
+    return roots
+
+
+def verify_archived_record(record: ArchivedRecord, roots: list[bytes] | None = None) -> list[str]:
+    label = f"{record.reference} version {record.version_number} (archive {record.id})"
+    try:
+        content = archived_pdf(record)
+    except StorageError as error:
+        return [f"{label}: the stored file cannot be read: {error}"]
+    problems = []
+    if len(content) != record.size:
+        problems.append(f"{label}: the stored file is {len(content)} bytes, the record says {record.size}")
+    if sha256_hex(content) != record.sha256:
+        problems.append(f"{label}: the stored file's SHA-256 does not match the record (the file was altered)")
+    verification = verify_pdf(content, roots if roots is not None else trust_roots())
+    problems += [f"{label}: {problem}" for problem in verification.problems]
+    return problems
+
+
+def verify_archive() -> IntegrityReport:
+    report = IntegrityReport()
+    roots = trust_roots()
+    referenced = set()
+    for record in db.session.scalars(select(ArchivedRecord).order_by(ArchivedRecord.id)):
+        report.checked += 1
+        referenced.add(record.storage_key)
+        report.problems.extend(verify_archived_record(record, roots))
+    files = FilesystemStorage(current_app.config["ARCHIVE_DIR"])
+    for key in sorted(files.keys() - referenced):
+        report.notes.append(f"{files.path_for(key)} is not referenced by any record (left by a sign-off that rolled back)")
+    return report

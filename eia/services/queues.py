@@ -1,0 +1,56 @@
+"""Work queues and the Board's digest of delegated approvals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import aliased
+
+from eia.extensions import db
+from eia.models import Assessment, Transition, User
+from eia.services import access
+
+APPROVER_STATES = ("submitted", "with_approver")
+BOARD_STATES = ("with_board",)
+
+
+def approver_queue(user: User) -> list[Assessment]:
+    query = (
+        access.visible_assessments(user)
+        .where(Assessment.status.in_(APPROVER_STATES))
+        .order_by(Assessment.submitted_at)
+    )
+    return list(db.session.scalars(query))
+
+
+def board_queue(user: User) -> list[tuple[Assessment, Transition | None]]:
+    """Each item with the transition that sent it to the Board (its fired rules say why)."""
+    query = access.visible_assessments(user).where(Assessment.status.in_(BOARD_STATES)).order_by(Assessment.updated_at)
+    return [(a, _latest_transition_to(a, "with_board")) for a in db.session.scalars(query)]
+
+
+def _latest_transition_to(assessment: Assessment, state: str) -> Transition | None:
+    return next((t for t in reversed(assessment.transitions) if t.to_state == state), None)
+
+
+def delegated_approvals(user: User, start: datetime, end: datetime) -> list[tuple[Assessment, Transition]]:
+    """Assessments signed off in [start, end) without ever going to the Board (approval by exception)."""
+    to_board = aliased(Transition)
+    went_to_board = (
+        exists().where(and_(to_board.assessment_id == Assessment.id, to_board.to_state == "with_board"))
+        .correlate(Assessment)
+    )
+    query = (
+        access.visible_assessments(user)
+        .join(Transition, Transition.assessment_id == Assessment.id)
+        .where(
+            Transition.to_state == "approved",
+            Transition.at >= start,
+            Transition.at < end,
+            ~went_to_board,
+        )
+        .order_by(Transition.at.desc())
+        .add_columns(Transition)
+    )
+    return [(row[0], row[1]) for row in db.session.execute(query)]

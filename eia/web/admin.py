@@ -1,0 +1,131 @@
+"""Administration pages for one organisation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from eia.extensions import db
+from eia.models import ROLES, User
+from eia.services import admin, users
+from eia.services.assessments import definitions
+from eia.services.database import NotAllowed
+from eia.web.forms import VersionedForm
+from eia.web.permissions import role_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _options():
+    questionnaire = definitions().questionnaire
+    extras = [c for c in questionnaire.characteristics.values() if not c.statutory]
+    subject = next(p for s in questionnaire.sections for t in s.tasks for p in t.pages if p.id == "subject")
+    subject_types = next(q for q in subject.questions if q.id == "subject_type").choices
+    return extras, subject_types
+
+
+def _render(errors=None, typed=None, status=200):
+    extras, subject_types = _options()
+    people = db.session.scalars(
+        select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.name)
+    ).all()
+    return render_template(
+        "admin/index.html",
+        people=people,
+        roles=ROLES,
+        extras=extras,
+        subject_types=subject_types,
+        organisation=current_user.organisation,
+        form=VersionedForm(),
+        errors=errors or [],
+        typed=typed or {},
+    ), status
+
+
+@bp.get("/")
+@role_required("admin")
+def index():
+    return _render()
+
+
+def _checked_form():
+    if not VersionedForm().validate_on_submit():
+        abort(400)
+
+
+@bp.post("/users")
+@role_required("admin")
+def create_user():
+    _checked_form()
+    department_id = request.form.get("department", "")
+    department = next((d for d in current_user.organisation.departments if str(d.id) == department_id), None)
+    if department_id and department is None:
+        return _render([{"text": "Select a department from the list", "href": "#department"}], request.form, 400)
+    try:
+        user = users.create_user(
+            email=request.form.get("email", ""), name=request.form.get("name", ""), role=request.form.get("role", ""),
+            organisation=current_user.organisation, department=department, password=request.form.get("password", ""),
+            created_by=current_user,
+        )
+    except users.AccountError as refused:
+        return _render([{"text": str(refused), "href": "#email"}], request.form, 400)
+    flash(f"Account created for {user.email}", "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/users/<id:user_id>/<any(activate, deactivate):change>")
+@role_required("admin")
+def set_active(user_id: int, change: str):
+    _checked_form()
+    try:
+        user = admin.set_user_active(current_user, user_id, change == "activate")
+    except NotAllowed:
+        abort(404)
+    except admin.AdminRefused as refused:
+        return _render([{"text": str(refused), "href": "#people"}], status=400)
+    flash(f"{user.email} is now {'active' if user.active else 'deactivated; their sessions have ended'}", "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/departments")
+@role_required("admin")
+def add_department():
+    _checked_form()
+    try:
+        admin.add_department(current_user, request.form.get("department_name", ""))
+    except admin.AdminRefused as refused:
+        return _render([{"text": str(refused), "href": "#department_name"}], request.form, 400)
+    flash("Department added", "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/objectives")
+@role_required("admin")
+def add_objective():
+    _checked_form()
+    try:
+        admin.add_objective(current_user, request.form.get("code", ""), request.form.get("objective_title", ""))
+    except admin.AdminRefused as refused:
+        return _render([{"text": str(refused), "href": "#code"}], request.form, 400)
+    flash("Objective added", "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/settings")
+@role_required("admin")
+def settings():
+    _checked_form()
+    extras, subject_types = _options()
+    try:
+        admin.update_settings(
+            current_user,
+            extra_characteristics=request.form.getlist("extra_characteristics"),
+            board_subject_types=request.form.getlist("board_subject_types"),
+            known_extras={c.id for c in extras},
+            known_subject_types={c.value for c in subject_types},
+        )
+    except admin.AdminRefused as refused:
+        return _render([{"text": str(refused), "href": "#extra_characteristics"}], status=400)
+    flash("Settings saved. New assessments use them; assessments already started keep theirs.", "success")
+    return redirect(url_for(".index"))

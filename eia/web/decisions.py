@@ -1,0 +1,116 @@
+"""Workflow actions on an assessment (submit, review, decide) and comments."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from eia.services import assessments, comments, workflow
+from eia.services.database import Conflict, NotAllowed
+from eia.web.forms import VersionedForm
+
+bp = Blueprint("decisions", __name__, url_prefix="/assessments")
+
+CONFLICT_MESSAGE = (
+    "Someone else acted on this assessment first, so your decision was not recorded. "
+    "Check its current status below; what you typed is kept in the form."
+)
+SIGN_OFF_FAILED_MESSAGE = (
+    "The signed record could not be made or stored, so your decision was not recorded. "
+    "Nothing has changed: try again in a few minutes, and tell your administrator if it keeps happening."
+)
+
+
+def _visible_or_404(assessment_id: int):
+    try:
+        return assessments.get_visible(current_user, assessment_id)
+    except NotAllowed:
+        abort(404)
+
+
+def _available_transition(assessment, action: str):
+    return next((t for t in workflow.available_actions(assessment, current_user) if t.id == action), None)
+
+
+def _decision_from_form() -> workflow.Decision:
+    sections = {
+        key.removeprefix("section-"): value.strip()
+        for key, value in request.form.items()
+        if key.startswith("section-") and value.strip()
+    }
+    conditions = [line.strip() for line in request.form.get("conditions", "").splitlines() if line.strip()]
+    return workflow.Decision(comment=request.form.get("comment", "").strip(), conditions=conditions, section_reasons=sections)
+
+
+@bp.route("/<id:assessment_id>/actions/<action>", methods=["GET", "POST"])
+@login_required
+def act(assessment_id: int, action: str):
+    assessment = _visible_or_404(assessment_id)
+    transition = _available_transition(assessment, action)
+    form = VersionedForm(data={"version": str(assessment.lock_version)})
+    errors: list[dict[str, str]] = []
+    status = 200
+    still_possible = transition is not None
+    if transition is None:
+        # Someone else moved the assessment on since this form was loaded: say so, keep what was typed.
+        transition = workflow.overtaken_action(assessment, current_user, action)
+        if request.method != "POST" or transition is None or not form.validate_on_submit():
+            abort(404)
+        state = assessments.definitions().workflow.state(assessment.status)
+        errors = [{"text": f"{CONFLICT_MESSAGE} It is now {state.label.lower()}, so this decision can no longer be taken.",
+                   "href": "#decision"}]
+        status = 409
+    elif request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        decision = _decision_from_form()
+        try:
+            outcome = workflow.take_action(assessment, current_user, action, decision, form.expected_version())
+        except workflow.ActionRefused as refused:
+            errors = [{"text": reason, "href": "#decision"} for reason in refused.reasons]
+            status = 400
+        except workflow.SignOffFailed:
+            errors = [{"text": SIGN_OFF_FAILED_MESSAGE, "href": "#decision"}]
+            status = 503
+        except Conflict:
+            errors = [{"text": CONFLICT_MESSAGE, "href": "#decision"}]
+            form.version.data = str(assessment.lock_version)
+            status = 409
+        else:
+            state = assessments.definitions().workflow.state(outcome.to_state)
+            message = f"{transition.label}: the assessment is now {state.label.lower()}."
+            if outcome.fired_rules:
+                message += " It goes to the Equality and Inclusion Board because: " + "; ".join(r.label for r in outcome.fired_rules) + "."
+            flash(message, "success")
+            return redirect(url_for("main.assessment", assessment_id=assessment.id))
+    preview = workflow.escalation_preview(assessment) if action == "approve" else ()
+    path = assessments.current_path(assessment)
+    return render_template(
+        "decisions/act.html",
+        assessment=assessment,
+        transition=transition,
+        form=form,
+        errors=errors,
+        preview=preview,
+        tasks=[t for t in path.tasks],
+        typed=request.form if request.method == "POST" else {},
+        still_possible=still_possible,
+    ), status
+
+
+@bp.post("/<id:assessment_id>/comments")
+@login_required
+def comment(assessment_id: int):
+    assessment = _visible_or_404(assessment_id)
+    form = VersionedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        comments.add_comment(assessment, current_user, request.form.get("text", ""))
+    except NotAllowed:
+        abort(403)
+    except comments.CommentRefused as refused:
+        flash(str(refused), "error")
+        return redirect(url_for("main.assessment", assessment_id=assessment.id, _anchor="comments"))
+    flash("Comment added", "success")
+    return redirect(url_for("main.assessment", assessment_id=assessment.id, _anchor="comments"))

@@ -1,0 +1,153 @@
+"""Question definitions -> WTForms fields rendered with GOV.UK widgets.
+
+Forms here only render and read raw input; validation is the domain's (eia.domain.questionnaire),
+so the browser, the API and the tests all get the same rules and messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovRadioInput,
+    GovSelect,
+    GovTextInput,
+)
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
+from wtforms import DateField, Field, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+
+from eia.domain.questionnaire import Choice, LaidOutQuestion, Page, Question, choices_for
+from eia.web.forms import DateInput, VersionedForm
+
+
+def _choices(question: Question, options: Mapping[str, list[Choice]]) -> list[SelectChoice]:
+    return [SelectChoice(c.value, c.label) for c in choices_for(question, options)]
+
+
+def _text(question, label, options):
+    return StringField(label, description=question.hint or "", widget=GovTextInput())
+
+
+def _textarea(question, label, options):
+    return TextAreaField(label, description=question.hint or "", widget=GovCharacterCount())
+
+
+def _radios(question, label, options):
+    return RadioField(label, description=question.hint or "", choices=_choices(question, options),
+                      widget=GovRadioInput(), validate_choice=False)
+
+
+def _checkboxes(question, label, options):
+    return SelectMultipleField(label, description=question.hint or "", choices=_choices(question, options),
+                               widget=GovCheckboxesInput(), validate_choice=False)
+
+
+def _select(question, label, options):
+    return SelectField(label, description=question.hint or "",
+                       choices=[SelectChoice("", "Choose"), *_choices(question, options)],
+                       widget=GovSelect(), validate_choice=False)
+
+
+def _date(question, label, options):
+    return DateField(label, description=question.hint or "", format="%d %m %Y", widget=DateInput())
+
+
+FIELD_FACTORIES: dict[str, Callable[[Question, str, Mapping[str, list[Choice]]], Field]] = {
+    "text": _text,
+    "textarea": _textarea,
+    "radios": _radios,
+    "checkboxes": _checkboxes,
+    "select": _select,
+    "date": _date,
+}
+
+
+def build_form(
+    page: Page,
+    questions: list[Question],
+    options: Mapping[str, list[Choice]],
+    stored: Mapping[str, Any],
+    version: int,
+    formdata: MultiDict | None = None,
+) -> VersionedForm:
+    """A form for ``questions``, showing ``formdata`` if given (a re-shown POST) or else ``stored``."""
+
+    class PageForm(VersionedForm):
+        pass
+
+    for question in questions:
+        setattr(PageForm, question.id, FIELD_FACTORIES[question.type](question, page.fill(question.label), options))
+    data = {question.id: _initial(question, stored.get(question.id)) for question in questions}
+    form = PageForm(formdata=formdata, data={**data, "version": str(version)})
+    if formdata is not None:
+        form.version.data = formdata.get("version", "")
+    return form
+
+
+def _initial(question: Question, value: Any) -> Any:
+    if question.type == "date" and value:
+        return date.fromisoformat(value)
+    return value
+
+
+def submitted_values(questions: list[Question], formdata: MultiDict) -> dict[str, Any]:
+    """Raw values for the domain's validation, as the browser sent them."""
+    values: dict[str, Any] = {}
+    for question in questions:
+        if question.type == "checkboxes":
+            values[question.id] = formdata.getlist(question.id)
+        elif question.type == "date":
+            parts = (formdata.getlist(question.id) + ["", "", ""])[:3]
+            values[question.id] = dict(zip(("day", "month", "year"), parts, strict=True))
+        else:
+            values[question.id] = formdata.get(question.id)
+    return values
+
+
+def attach_errors(form: VersionedForm, errors: Mapping[str, str]) -> list[dict[str, str]]:
+    """Put the domain's messages on the fields and return the error summary's list.
+
+    Summary links go to the first input of each question (the day input for dates), as GOV.UK asks.
+    """
+    summary = []
+    for question_id, message in errors.items():
+        field = getattr(form, question_id, None)
+        if field is None:
+            summary.append({"text": message, "href": "#main-content"})
+            continue
+        field.errors = [message]
+        anchor = f"{field.id}-day" if isinstance(field, DateField) else field.id
+        summary.append({"text": message, "href": f"#{anchor}"})
+    return summary
+
+
+def render_layout(form: VersionedForm, layout: list[LaidOutQuestion]) -> Markup:
+    """The page's questions as GOV.UK components, reveals nested under their radio options."""
+    return Markup("\n").join(_render(form, laid.question, laid.revealed, size="m") for laid in layout)
+
+
+def _render(form: VersionedForm, question: Question, revealed: Mapping[str, tuple[Question, ...]], size: str) -> Markup:
+    field = getattr(form, question.id)
+    params: dict[str, Any] = {}
+    if question.type in ("radios", "checkboxes", "date"):
+        params["fieldset"] = {"legend": {"text": field.label.text, "classes": f"govuk-fieldset__legend--{size}"}}
+    else:
+        params["label"] = {"text": field.label.text, "classes": f"govuk-label--{size}"}
+    if question.type == "textarea" and question.max_length:
+        params["maxlength"] = question.max_length
+    if question.type == "text":
+        params["spellcheck"] = True
+    if revealed:
+        params["items"] = [
+            {"conditional": {"html": Markup("").join(_render(form, child, {}, size="s") for child in revealed[choice.value])}}
+            if choice.value in revealed
+            else {}
+            for choice in field.choices
+        ]
+    return field(params=params)

@@ -1,0 +1,97 @@
+"""Dashboard, the assessment record page and notifications."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import select
+
+from eia.domain.workflow_diagram import render_svg
+from eia.extensions import db
+from eia.models import Assessment, Comment, Notification
+from eia.services import access, archive, assessments, notifications, workflow
+from eia.services.database import NotAllowed, unit_of_work
+from eia.models.types import utcnow
+from eia.web.forms import VersionedForm
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    query = access.visible_assessments(current_user).order_by(Assessment.updated_at.desc()).limit(50)
+    rows = db.session.scalars(query).all()
+    return render_template(
+        "main/dashboard.html",
+        mine=[a for a in rows if a.author_id == current_user.id],
+        others=[a for a in rows if a.author_id != current_user.id],
+        start_form=VersionedForm(),
+    )
+
+
+def _visible_or_404(assessment_id: int) -> Assessment:
+    try:
+        return assessments.get_visible(current_user, assessment_id)
+    except NotAllowed:
+        abort(404)
+
+
+@bp.get("/assessments/<id:assessment_id>")
+@login_required
+def assessment(assessment_id: int):
+    found = _visible_or_404(assessment_id)
+    definitions = assessments.definitions()
+    thread = db.session.scalars(select(Comment).where(Comment.assessment_id == found.id).order_by(Comment.id)).all()
+    return render_template(
+        "main/assessment.html",
+        assessment=found,
+        summary=assessments.answer_summary(found),
+        actions=workflow.available_actions(found, current_user),
+        diagram=Markup(render_svg(definitions.workflow, found.status)),
+        comments=thread,
+        form=VersionedForm(data={"version": str(found.lock_version)}),
+        can_edit=found.author_id == current_user.id and assessments.author_can_edit(found),
+        can_comment=current_user.role in ("author", "approver", "board"),
+        archived=archive.record_for(found),
+    )
+
+
+@bp.get("/assessments/<id:assessment_id>/signed-record.pdf")
+@login_required
+def signed_record(assessment_id: int):
+    record = archive.record_for(_visible_or_404(assessment_id))
+    if record is None:
+        abort(404)
+    response = Response(archive.download(record, current_user), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{archive.download_name(record)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/notifications")
+@login_required
+def notifications_page():
+    items = db.session.scalars(
+        select(Notification).where(Notification.user_id == current_user.id).order_by(Notification.id.desc()).limit(100)
+    ).all()
+    return render_template("main/notifications.html", items=items, form=VersionedForm())
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_notifications_read():
+    form = VersionedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        for item in db.session.scalars(
+            select(Notification).where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        ):
+            item.read_at = utcnow()
+    return redirect(url_for(".notifications_page"))
+
+
+def unread_notifications() -> int:
+    return notifications.unread_count(current_user) if current_user.is_authenticated else 0

@@ -1,0 +1,267 @@
+"""The policy author's journey: task list, question pages, action plan, check answers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from eia.domain import questionnaire as q
+from eia.services import assessments
+from eia.services.database import Conflict, NotAllowed
+from eia.web.form_builder import attach_errors, build_form, render_layout, submitted_values
+from eia.web.forms import VersionedForm
+from eia.web.permissions import role_required
+
+bp = Blueprint("questionnaire", __name__, url_prefix="/assessments")
+
+STATUS_LABELS = {
+    q.COMPLETED: "Completed",
+    q.IN_PROGRESS: "In progress",
+    q.NOT_STARTED: "Not yet started",
+}
+
+
+def _visible_or_404(assessment_id: int):
+    try:
+        return assessments.get_visible(current_user, assessment_id)
+    except NotAllowed:
+        abort(404)
+
+
+def _editable_or_redirect(assessment):
+    """The author's own assessment in an editable state; others see the read-only view."""
+    if assessment.author_id != current_user.id:
+        abort(403)
+    if not assessments.author_can_edit(assessment):
+        flash("This assessment has been submitted. You can change it only if it is returned to you.", "info")
+        return redirect(url_for("main.assessment", assessment_id=assessment.id))
+    return None
+
+
+@bp.post("/")
+@role_required("author")
+def start():
+    form = VersionedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    assessment = assessments.start(current_user)
+    return redirect(url_for(".task_list", assessment_id=assessment.id))
+
+
+@bp.get("/<id:assessment_id>/tasks")
+@role_required("author")
+def task_list(assessment_id: int):
+    assessment = _visible_or_404(assessment_id)
+    if (response := _editable_or_redirect(assessment)) is not None:
+        return response
+    path = assessments.current_path(assessment)
+    options = assessments.answer_options(assessment, path)
+    today = assessments.today()
+    sections = []
+    for section in assessments.definitions().questionnaire.sections:
+        tasks = [
+            {"task": task, "status": q.task_status(path, task, options, today)}
+            for task in path.tasks
+            if task.section.id == section.id
+        ]
+        sections.append({"section": section, "tasks": tasks})
+    complete = sum(1 for s in sections for t in s["tasks"] if t["status"] == q.COMPLETED)
+    total = sum(len(s["tasks"]) for s in sections)
+    return render_template(
+        "questionnaire/task_list.html",
+        assessment=assessment,
+        sections=sections,
+        complete=complete,
+        total=total,
+        status_labels=STATUS_LABELS,
+        returned=_latest_return(assessment),
+    )
+
+
+def _latest_return(assessment):
+    """The decision that returned the assessment, if that is why it is editable again."""
+    if assessment.status != "returned" or not assessment.transitions:
+        return None
+    return next((t for t in reversed(assessment.transitions) if t.to_state == "returned"), None)
+
+
+@bp.route("/<id:assessment_id>/pages/<page_id>", methods=["GET", "POST"])
+@role_required("author")
+def page(assessment_id: int, page_id: str):
+    assessment = _visible_or_404(assessment_id)
+    if (response := _editable_or_redirect(assessment)) is not None:
+        return response
+    try:
+        path, current_page = assessments.page_for(assessment, page_id)
+    except assessments.PageNotAvailable:
+        abort(404)
+    if current_page.is_list:
+        return _list_page(assessment, path, current_page)
+    options = assessments.answer_options(assessment, path)
+    layout = q.page_layout(path, current_page)
+    questions = list(current_page.definition.questions)
+    stored = path.answers.get(current_page.id, {})
+    errors: list[dict[str, str]] = []
+    status = 200
+    if request.method == "GET":
+        form = build_form(current_page, questions, options, stored, assessment.lock_version)
+    else:
+        form = build_form(current_page, questions, options, stored, assessment.lock_version, request.form)
+        partial = request.form.get("intent") == "save_draft"
+        try:
+            result = assessments.save_page(
+                assessment,
+                current_user,
+                current_page.id,
+                submitted_values(questions, request.form),
+                form.expected_version(),
+                partial=partial,
+            )
+        except Conflict:
+            # Show what they typed, with the newer version, so nothing they wrote is lost.
+            errors = [{"text": CONFLICT_MESSAGE, "href": "#main-content"}]
+            form.version.data = str(assessment.lock_version)
+            status = 409
+        except NotAllowed:
+            abort(403)
+        else:
+            if result.ok:
+                return _after_save(assessment, current_page, partial)
+            errors = attach_errors(form, result.errors)
+            status = 400
+    return render_template(
+        "questionnaire/page.html",
+        assessment=assessment,
+        page=current_page,
+        form=form,
+        questions_html=render_layout(form, layout),
+        errors=errors,
+    ), status
+
+
+CONFLICT_MESSAGE = (
+    "Someone else changed this assessment since you opened this page. Your answers are shown below "
+    "but have not been saved: check them and save again."
+)
+
+
+def _after_save(assessment, current_page, partial: bool):
+    if partial:
+        flash("Your answers have been saved. You can come back to them at any time.", "success")
+        return redirect(url_for(".task_list", assessment_id=assessment.id))
+    next_page = assessments.current_path(assessment).next_page_in_task(current_page)
+    if next_page is not None:
+        return redirect(url_for(".page", assessment_id=assessment.id, page_id=next_page.id))
+    return redirect(url_for(".task_list", assessment_id=assessment.id))
+
+
+def _list_page(assessment, path, current_page, *, form=None, errors=None, status=200):
+    """A list page (the action plan): the items so far, a form to add one, and "finished"."""
+    options = assessments.answer_options(assessment, path)
+    questions = list(current_page.definition.questions)
+    if form is None:
+        form = build_form(current_page, questions, options, {}, assessment.lock_version)
+    items = [
+        [q.AnswerRow(question, question.label, q.display_value(question, item.get(question.id), options)) for question in questions]
+        for item in q.list_items(path, current_page)
+    ]
+    return render_template(
+        "questionnaire/list_page.html",
+        assessment=assessment,
+        page=current_page,
+        form=form,
+        items=items,
+        minimum=q.list_minimum(path, current_page),
+        questions_html=render_layout(form, q.page_layout(path, current_page)),
+        errors=errors or [],
+    ), status
+
+
+@bp.post("/<id:assessment_id>/pages/<page_id>/items")
+@role_required("author")
+def add_item(assessment_id: int, page_id: str):
+    assessment = _visible_or_404(assessment_id)
+    if (response := _editable_or_redirect(assessment)) is not None:
+        return response
+    try:
+        path, current_page = assessments.page_for(assessment, page_id)
+    except assessments.PageNotAvailable:
+        abort(404)
+    questions = list(current_page.definition.questions)
+    options = assessments.answer_options(assessment, path)
+    form = build_form(current_page, questions, options, {}, assessment.lock_version, request.form)
+    try:
+        result = assessments.add_list_item(
+            assessment, current_user, page_id, submitted_values(questions, request.form), form.expected_version()
+        )
+    except assessments.PageNotAvailable:
+        abort(404)
+    except Conflict:
+        form.version.data = str(assessment.lock_version)
+        errors = [{"text": CONFLICT_MESSAGE, "href": "#main-content"}]
+        return _list_page(assessment, assessments.current_path(assessment), current_page, form=form, errors=errors, status=409)
+    if not result.ok:
+        errors = attach_errors(form, result.errors)
+        return _list_page(assessment, path, current_page, form=form, errors=errors, status=400)
+    flash(f"{current_page.definition.item_name.capitalize()} added", "success")
+    return redirect(url_for(".page", assessment_id=assessment.id, page_id=page_id))
+
+
+@bp.post("/<id:assessment_id>/pages/<page_id>/items/<int(min=1, max=200):position>/remove")
+@role_required("author")
+def remove_item(assessment_id: int, page_id: str, position: int):
+    assessment = _visible_or_404(assessment_id)
+    if (response := _editable_or_redirect(assessment)) is not None:
+        return response
+    form = VersionedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        assessments.remove_list_item(assessment, current_user, page_id, position, form.expected_version())
+    except assessments.PageNotAvailable:
+        abort(404)
+    except Conflict:
+        flash(CONFLICT_MESSAGE, "info")
+        return redirect(url_for(".page", assessment_id=assessment.id, page_id=page_id))
+    flash("Removed", "success")
+    return redirect(url_for(".page", assessment_id=assessment.id, page_id=page_id))
+
+
+@bp.post("/<id:assessment_id>/pages/<page_id>/finish")
+@role_required("author")
+def finish_list(assessment_id: int, page_id: str):
+    assessment = _visible_or_404(assessment_id)
+    if (response := _editable_or_redirect(assessment)) is not None:
+        return response
+    form = VersionedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        problem = assessments.finish_list(assessment, current_user, page_id, form.expected_version())
+    except assessments.PageNotAvailable:
+        abort(404)
+    except Conflict:
+        flash(CONFLICT_MESSAGE, "info")
+        return redirect(url_for(".page", assessment_id=assessment.id, page_id=page_id))
+    if problem:
+        path, current_page = assessments.page_for(assessment, page_id)
+        return _list_page(assessment, path, current_page, errors=[{"text": problem, "href": "#add-item"}], status=400)
+    return redirect(url_for(".task_list", assessment_id=assessment.id))
+
+
+@bp.get("/<id:assessment_id>/check-answers")
+@role_required("author")
+def check_answers(assessment_id: int):
+    assessment = _visible_or_404(assessment_id)
+    if (response := _editable_or_redirect(assessment)) is not None:
+        return response
+    path = assessments.current_path(assessment)
+    options = assessments.answer_options(assessment, path)
+    problems = q.submission_problems(path, options, assessments.today())
+    return render_template(
+        "questionnaire/check_answers.html",
+        assessment=assessment,
+        summary=assessments.answer_summary(assessment, path, options),
+        problems=problems,
+        form=VersionedForm(data={"version": str(assessment.lock_version)}),
+    )

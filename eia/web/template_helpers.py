@@ -1,0 +1,90 @@
+"""Filters and globals shared by all templates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g, url_for
+from flask_login import current_user
+
+UK = ZoneInfo("Europe/London")
+
+# GOV.UK tag colour per workflow state; the label comes from the workflow definition.
+STATE_TAG_CLASSES = {
+    "draft": "govuk-tag--grey",
+    "submitted": "govuk-tag--blue",
+    "with_approver": "govuk-tag--light-blue",
+    "with_board": "govuk-tag--purple",
+    "returned": "govuk-tag--orange",
+    "approved": "govuk-tag--green",
+    "rejected": "govuk-tag--red",
+    "withdrawn": "govuk-tag--grey",
+}
+
+
+def format_date(value: date | datetime | str | None) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = value.astimezone(UK).date()
+    return f"{value.day} {value.strftime('%B %Y')}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(UK)
+    hour = local.strftime("%I").lstrip("0") or "12"
+    return f"{local.day} {local.strftime('%B %Y')} at {hour}:{local.strftime('%M%p').lower()}"
+
+
+def state_tag(state_id: str) -> dict:
+    workflow = current_app.extensions["eia.definitions"].workflow
+    return {"text": workflow.state(state_id).label, "classes": STATE_TAG_CLASSES.get(state_id, "govuk-tag--grey")}
+
+
+NAVIGATION = (
+    # (endpoint, label, roles that see it)
+    ("main.dashboard", "Assessments", None),
+    ("queues.review_queue", "Review queue", {"approver"}),
+    ("queues.board_queue", "Board", {"board"}),
+    ("queues.digest", "Delegated approvals", {"board"}),
+    ("main.notifications_page", "Notifications", None),
+    ("admin.index", "Administration", {"admin"}),
+)
+
+
+def navigation() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for endpoint, label, roles in current_app.config.get("NAVIGATION", NAVIGATION):
+        if roles is not None and current_user.role not in roles:
+            continue
+        if endpoint not in current_app.view_functions:
+            continue
+        href = url_for(endpoint)
+        items.append({"href": href, "text": label, "active": href == _current_path_prefix(href)})
+    return items
+
+
+def _current_path_prefix(href: str) -> str:
+    from flask import request
+
+    return href if (request.path == href or (href != "/" and request.path.startswith(href))) else ""
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(format_date)
+    app.add_template_filter(format_datetime)
+    app.add_template_global(state_tag)
+    app.add_template_global(navigation)
+
+    @app.context_processor
+    def _globals() -> dict:
+        nonce = g.get("csp_nonce", "")
+        # htmlLang and cspNonce are read by govuk-frontend-jinja's page template.
+        return {"csp_nonce": nonce, "cspNonce": nonce, "htmlLang": "en-GB", "service_name": app.config["SERVICE_NAME"]}

@@ -1,0 +1,156 @@
+"""Every role's main journey in Debian's chromium, with axe-core on each page visited."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import assert_accessible
+from tests.conftest import PASSWORD
+from tests.journeys import AN_ACTION, high_impact_analysis, low_impact_analysis
+
+SUBJECT = {"title": "Body-worn video in custody", "subject_type": "sop"}
+RESPONSIBILITY = {"owner": "Inspector Ada Lovelace", "senior_responsible_officer": "ACC Grace Hopper",
+                  "decision_date": ["10", "1", "2027"]}
+AIMS = {"aims": "Improve transparency", "affected": "both", "scope": "Force-wide"}
+OUTCOME = {"outcome": "no_change", "changes_made": "Added supervisor review", "board_review_requested": "no"}
+REVIEW = {"monitoring": "Quarterly data review", "review_date": ["1", "11", "2027"]}
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name=re.compile("Sign out")).click()
+
+
+def fill(page: Page, answers: dict) -> None:
+    """Answer a questionnaire page as a person would: click radios, tick boxes, type text."""
+    for name, value in answers.items():
+        field = page.locator(f"[name='{name}']")
+        kind = field.first.get_attribute("type") or field.first.evaluate("e => e.tagName.toLowerCase()")
+        if kind in ("radio", "checkbox"):
+            for chosen in value if isinstance(value, list) else [value]:
+                page.locator(f"input[name='{name}'][value='{chosen}']").check()
+        elif kind == "select":
+            field.select_option(value)
+        elif isinstance(value, list):  # a GOV.UK date input: day, month, year
+            for part, text in zip(field.all(), value, strict=True):
+                part.fill(text)
+        else:
+            field.fill(value)
+
+
+def answer(page: Page, assessment_url: str, page_id: str, answers: dict, *, check_accessibility: bool = False) -> None:
+    page.goto(f"{assessment_url}/pages/{page_id}")
+    fill(page, answers)
+    if check_accessibility:
+        assert_accessible(page, f"author-{page_id.split(':')[0]}")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
+
+
+def complete(page: Page, relevant: dict[str, dict], *, title: str) -> str:
+    page.goto("/")
+    page.get_by_role("button", name="Start a new assessment").click()
+    expect(page).to_have_url(re.compile(r"/assessments/\d+/tasks$"))
+    assessment_url = page.url.removesuffix("/tasks")
+    assert_accessible(page, "author-task-list")
+
+    page.goto(f"{assessment_url}/pages/subject")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(page, "author-subject-errors")
+    page.locator(".govuk-error-summary a").first.click()
+    expect(page.locator("[name='title']")).to_be_focused()
+
+    answer(page, assessment_url, "subject", {**SUBJECT, "title": title}, check_accessibility=True)
+    answer(page, assessment_url, "responsibility", RESPONSIBILITY, check_accessibility=True)
+    answer(page, assessment_url, "aims", AIMS, check_accessibility=True)
+    answer(page, assessment_url, "objectives", {"objectives": ["EO2"]}, check_accessibility=True)
+    relevant_ids = {key.split(":")[1] for key in relevant}
+    page.goto(f"{assessment_url}/tasks")
+    characteristics = [link.get_attribute("href").rsplit(":", 1)[1]
+                       for link in page.locator("a[href*='/pages/screening:']").all()]
+    assert len(characteristics) >= 9
+    for index, characteristic in enumerate(characteristics):
+        answer(page, assessment_url, f"screening:{characteristic}",
+               {"relevance": "high" if characteristic in relevant_ids else "none", "reason": "Because"},
+               check_accessibility=index == 0)
+    for index, (page_id, answers) in enumerate(relevant.items()):
+        answer(page, assessment_url, page_id, answers, check_accessibility=index < 4)
+    answer(page, assessment_url, "outcome", OUTCOME, check_accessibility=True)
+
+    page.goto(f"{assessment_url}/pages/action_plan")
+    fill(page, AN_ACTION)
+    assert_accessible(page, "author-action-plan")
+    page.get_by_role("button", name="Add action").click()
+    expect(page.get_by_text("Train supervisors")).to_be_visible()
+    page.get_by_role("button", name=re.compile("I have finished")).click()
+    answer(page, assessment_url, "review", REVIEW, check_accessibility=True)
+    return assessment_url
+
+
+def test_author_completes_and_submits_an_assessment(page: Page):
+    sign_in(page, "author@example.org")
+    assert_accessible(page, "author-dashboard")
+    assessment_url = complete(page, {**low_impact_analysis("age"), **low_impact_analysis("disability")},
+                              title="Body-worn video in custody")
+
+    page.goto(f"{assessment_url}/check-answers")
+    expect(page.get_by_text("Age: likely impact")).to_be_visible()
+    assert_accessible(page, "author-check-answers")
+    page.get_by_role("button", name="Submit for approval").click()
+    expect(page.locator("#status")).to_contain_text("Submitted")
+    assert_accessible(page, "author-record-submitted")
+    page.goto("/")
+    expect(page.get_by_role("row", name=re.compile("Body-worn video in custody"))).to_contain_text("Submitted")
+
+
+def test_approver_and_board_decide_by_exception(page: Page):
+    sign_in(page, "author@example.org")
+    assessment_url = complete(page, high_impact_analysis("race"), title="Stop and search refresh")
+    page.goto(f"{assessment_url}/check-answers")
+    page.get_by_role("button", name="Submit for approval").click()
+    sign_out(page)
+
+    sign_in(page, "approver@example.org")
+    page.goto("/review")
+    assert_accessible(page, "approver-queue")
+    page.get_by_role("link", name="Stop and search refresh").click()
+    assert_accessible(page, "approver-record")
+    page.get_by_role("link", name="Start review").click()
+    page.get_by_role("button", name="Start review").click()
+    page.get_by_role("link", name="Approve").click()
+    expect(page.locator("#rules-that-fire")).to_contain_text("R1")
+    assert_accessible(page, "approver-approve")
+    page.get_by_role("button", name="Approve").click()
+    expect(page.locator("#status")).to_contain_text("With the Board")
+    sign_out(page)
+
+    sign_in(page, "board@example.org")
+    page.goto("/board")
+    expect(page.get_by_role("row", name=re.compile("Stop and search refresh"))).to_contain_text("Residual adverse impact")
+    assert_accessible(page, "board-queue")
+    page.get_by_role("link", name="Stop and search refresh").click()
+    page.get_by_role("link", name="Approve with conditions").click()
+    page.get_by_role("button", name="Approve with conditions").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter at least one condition")
+    assert_accessible(page, "board-conditions-error")
+    page.get_by_label("Conditions").fill("Publish quarterly figures")
+    page.get_by_role("button", name="Approve with conditions").click()
+    expect(page.locator("#status")).to_contain_text("Signed off")
+    assert_accessible(page, "board-record-signed-off")
+    with page.expect_download() as download:
+        page.locator("#download-record").click()
+    assert download.value.suggested_filename.endswith("-signed.pdf")
+    page.goto("/board/digest")
+    assert_accessible(page, "board-digest")
+    page.goto("/notifications")
+    assert_accessible(page, "notifications")

@@ -1,0 +1,95 @@
+"""Reusable user journeys through the web pages, driven like a browser would (forms, hidden fields)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.pages import PageClient
+
+STATUTORY = ["age", "disability", "gender_reassignment", "marriage_civil_partnership", "pregnancy_maternity",
+             "race", "religion_belief", "sex", "sexual_orientation"]
+
+
+def start_assessment(author: PageClient) -> int:
+    page = author.submit("/", action="/assessments/")
+    match = re.fullmatch(r"/assessments/(\d+)/tasks", author.location(page))
+    assert match, author.location(page)
+    return int(match.group(1))
+
+
+def screened_characteristics(author: PageClient, assessment_id: int) -> list[str]:
+    """The characteristics the task list asks to screen: the nine, plus the organisation's extras."""
+    tasks = author.get(f"/assessments/{assessment_id}/tasks")
+    prefix = f"/assessments/{assessment_id}/pages/screening:"
+    return [a.attrs["href"].removeprefix(prefix) for a in tasks.find_all("a") if a.attrs.get("href", "").startswith(prefix)]
+
+
+def save(author: PageClient, assessment_id: int, page_id: str, data: dict, status: int = 302):
+    return author.submit(f"/assessments/{assessment_id}/pages/{page_id}", data, status=status,
+                         button=("intent", "continue"))
+
+
+def low_impact_analysis(characteristic: str) -> dict[str, dict]:
+    return {
+        f"evidence:{characteristic}": {"has_evidence": "yes", "evidence": f"Force data on {characteristic}, 2025"},
+        f"engagement:{characteristic}": {"engaged": "yes", "engagement": "Staff network consulted in March"},
+        f"impact:{characteristic}": {"eliminate_direction": "neutral", "advance_direction": "positive",
+                                     "foster_direction": "neutral", "description": "Small positive effect"},
+        f"residual:{characteristic}": {"residual_level": "none"},
+    }
+
+
+def high_impact_analysis(characteristic: str) -> dict[str, dict]:
+    return {
+        f"evidence:{characteristic}": {"has_evidence": "yes", "evidence": "Stop and search disproportionality data"},
+        f"engagement:{characteristic}": {"engaged": "yes", "engagement": "Independent advisory group, April"},
+        f"impact:{characteristic}": {"eliminate_direction": "negative", "eliminate_level": "high",
+                                     "advance_direction": "neutral", "foster_direction": "negative",
+                                     "foster_level": "medium", "description": "Risk of disproportionate use"},
+        f"residual:{characteristic}": {"mitigation": "Supervisor review of every use", "residual_level": "medium",
+                                       "justification": "Legitimate aim of public safety; proportionate; alternatives rejected"},
+    }
+
+
+def complete_assessment(author: PageClient, assessment_id: int, *, title: str = "Body-worn video in custody",
+                        relevant: dict[str, dict] | None = None, outcome: str = "no_change",
+                        board_review: str = "no", actions: list[dict] | None = None) -> None:
+    """Answer every page through the forms. ``relevant`` maps characteristic -> analysis answers."""
+    relevant = relevant if relevant is not None else {**low_impact_analysis("age"), **low_impact_analysis("disability")}
+    relevant_ids = {key.split(":")[1] for key in relevant}
+    save(author, assessment_id, "subject", {"title": title, "subject_type": "sop"})
+    save(author, assessment_id, "responsibility", {
+        "owner": "Inspector Ada Lovelace", "senior_responsible_officer": "ACC Grace Hopper",
+        "decision_date": ["10", "1", "2027"]})
+    save(author, assessment_id, "aims", {"aims": "Improve transparency", "affected": "both", "scope": "Force-wide"})
+    save(author, assessment_id, "objectives", {"objectives": ["EO2"]})
+    for characteristic in screened_characteristics(author, assessment_id):
+        relevance = "high" if characteristic in relevant_ids else "none"
+        save(author, assessment_id, f"screening:{characteristic}", {"relevance": relevance, "reason": f"Reason for {characteristic}"})
+    for page_id, data in relevant.items():
+        save(author, assessment_id, page_id, data)
+    outcome_answers = {"outcome": outcome, "changes_made": "Added supervisor review", "board_review_requested": board_review}
+    if outcome == "continue":
+        outcome_answers["outcome_justification"] = "Objectively justified"
+    if board_review == "yes":
+        outcome_answers["board_review_reason"] = "High public interest"
+    save(author, assessment_id, "outcome", outcome_answers)
+    for action in actions or []:
+        author.submit(f"/assessments/{assessment_id}/pages/action_plan", action,
+                      action=f"/assessments/{assessment_id}/pages/action_plan/items")
+    author.submit(f"/assessments/{assessment_id}/pages/action_plan",
+                  action=f"/assessments/{assessment_id}/pages/action_plan/finish")
+    save(author, assessment_id, "review", {"monitoring": "Quarterly data review", "review_date": ["1", "11", "2027"]})
+
+
+def submit(author: PageClient, assessment_id: int):
+    return author.submit(f"/assessments/{assessment_id}/check-answers",
+                         action=f"/assessments/{assessment_id}/actions/submit")
+
+
+def act(user: PageClient, assessment_id: int, action: str, data: dict | None = None, status: int = 302):
+    return user.submit(f"/assessments/{assessment_id}/actions/{action}", data or {}, status=status)
+
+
+AN_ACTION = {"action": "Train supervisors", "characteristic": "all", "owner": "Ch Insp Jones",
+             "due_date": ["1", "6", "2027"]}

@@ -1,0 +1,40 @@
+"""Migrations: numbered, in step with the models, and reversible."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from eia.extensions import db
+
+VERSIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
+
+
+def test_revisions_are_numbered_in_sequence():
+    files = sorted(p.name for p in VERSIONS.glob("*.py"))
+    numbers = [int(re.match(r"(\d{4})_", name).group(1)) for name in files]
+    assert numbers == list(range(1, len(files) + 1)), files
+    for number, name in zip(numbers, files, strict=True):
+        text = (VERSIONS / name).read_text()
+        assert f"revision = '{number:04d}'" in text
+        previous = "None" if number == 1 else f"'{number - 1:04d}'"
+        assert f"down_revision = {previous}" in text
+
+
+def test_models_match_migrations(app):
+    with app.app_context():
+        with db.engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert differences == []
+
+
+def test_downgrade_to_nothing_and_back(app):
+    with app.app_context():
+        downgrade(revision="base")
+        assert set(db.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        assert {"assessment", "audit_event", "user"} <= set(db.inspect(db.engine).get_table_names())

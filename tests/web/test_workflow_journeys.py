@@ -1,0 +1,191 @@
+"""Approval by exception, through the pages: routine sign-off, the Board's decisions, returns."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from eia.extensions import db
+from eia.models import ArchivedRecord, Assessment, AuditEvent, Notification, Transition, User
+from tests.journeys import (
+    AN_ACTION,
+    act,
+    complete_assessment,
+    high_impact_analysis,
+    low_impact_analysis,
+    save,
+    start_assessment,
+    submit,
+)
+
+
+def _submitted(client_for, *, relevant=None, **answers) -> tuple:
+    author = client_for("author@example.org")
+    assessment_id = start_assessment(author)
+    complete_assessment(author, assessment_id, relevant=relevant, **answers)
+    submit(author, assessment_id)
+    return author, assessment_id
+
+
+def _status(app, assessment_id: int) -> str:
+    with app.app_context():
+        return db.session.get(Assessment, assessment_id).status
+
+
+def _transitions(app, assessment_id: int) -> list[tuple[str, str, list[str]]]:
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Transition).where(Transition.assessment_id == assessment_id).order_by(Transition.id)
+        )
+        return [(t.action, t.to_state, [r["id"] for r in t.fired_rules]) for t in rows]
+
+
+def test_low_impact_is_signed_off_by_the_approver_and_reaches_only_the_digest(client_for, demo):
+    author, assessment_id = _submitted(client_for)
+    approver = client_for("approver@example.org")
+    queue = approver.get("/review")
+    assert "Body-worn video in custody" in queue.text
+
+    act(approver, assessment_id, "start_review")
+    confirm = approver.get(f"/assessments/{assessment_id}/actions/approve")
+    assert "No escalation rule applies" in confirm.text_of(id="rules-that-fire")
+    act(approver, assessment_id, "approve", {"comment": "Proportionate and well evidenced"})
+
+    assert _status(demo, assessment_id) == "approved"
+    assert _transitions(demo, assessment_id) == [
+        ("submit", "submitted", []), ("start_review", "with_approver", []), ("approve", "approved", [])]
+    board = client_for("board@example.org")
+    assert "Body-worn video in custody" not in board.get("/board").text
+    digest = board.get("/board/digest")
+    row = next(tr for tr in digest.find_all("tr") if "Body-worn video in custody" in tr.text)
+    assert "Sam Approver" in row.text
+    with demo.app_context():
+        record = db.session.scalar(select(ArchivedRecord).where(ArchivedRecord.assessment_id == assessment_id))
+        assert record is not None and record.size > 0
+        author_user = db.session.scalar(select(User).where(User.email == "author@example.org"))
+        messages = [n.message for n in db.session.scalars(select(Notification).where(Notification.user_id == author_user.id))]
+        assert any("now signed off" in m for m in messages)
+    assert "Signed off" in author.get(f"/assessments/{assessment_id}").text
+
+
+def test_high_impact_goes_to_the_board_which_returns_it_then_approves_with_conditions(client_for, demo):
+    author, assessment_id = _submitted(
+        client_for, title="Stop and search refresh", relevant={**high_impact_analysis("race"), **low_impact_analysis("age")},
+        actions=[AN_ACTION])
+    approver = client_for("approver@example.org")
+    act(approver, assessment_id, "start_review")
+    warning = approver.get(f"/assessments/{assessment_id}/actions/approve")
+    assert "R1" in warning.text_of(id="rules-that-fire")
+    act(approver, assessment_id, "approve")
+    assert _status(demo, assessment_id) == "with_board"
+
+    board = client_for("board@example.org")
+    row = next(tr for tr in board.get("/board").find_all("tr") if "Stop and search refresh" in tr.text)
+    assert "Residual adverse impact of medium or high" in row.text
+
+    act(board, assessment_id, "board_return", {
+        "comment": "Mitigation needs detail", "section-analysis:race": "Say who reviews each use, and how often"})
+    assert _status(demo, assessment_id) == "returned"
+    tasks = author.get(f"/assessments/{assessment_id}/tasks")
+    assert "Returned: Say who reviews each use, and how often" in tasks.text
+
+    save(author, assessment_id, "residual:race", {
+        **high_impact_analysis("race")["residual:race"], "mitigation": "Duty inspector reviews every use weekly"})
+    submit(author, assessment_id)
+    act(approver, assessment_id, "start_review")
+    act(approver, assessment_id, "approve")
+    assert _status(demo, assessment_id) == "with_board", "resubmission routes afresh, and R1 still fires"
+
+    act(board, assessment_id, "board_approve_with_conditions", {
+        "conditions": "Publish quarterly disproportionality figures\nReview with the IAG in six months",
+        "comment": "Approved subject to conditions"})
+    assert _status(demo, assessment_id) == "approved"
+    assert [t[:2] for t in _transitions(demo, assessment_id)] == [
+        ("submit", "submitted"), ("start_review", "with_approver"), ("approve", "with_board"),
+        ("board_return", "returned"), ("submit", "submitted"), ("start_review", "with_approver"),
+        ("approve", "with_board"), ("board_approve_with_conditions", "approved")]
+    with demo.app_context():
+        assessment = db.session.get(Assessment, assessment_id)
+        actions = [item["action"] for item in assessment.answers["action_plan"]["items"]]
+        assert actions == [AN_ACTION["action"], "Board condition: Publish quarterly disproportionality figures",
+                           "Board condition: Review with the IAG in six months"]
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_id == str(assessment_id))).all()
+        assert [e.action for e in events][-2:] == ["assessment.archived", "assessment.board_approve_with_conditions"]
+    digest = board.get("/board/digest")
+    assert "Stop and search refresh" not in digest.text, "the Board decided it: not a delegated approval"
+
+
+def test_each_escalation_reason_is_recorded_with_the_transition(client_for, demo):
+    _, assessment_id = _submitted(client_for, outcome="continue", board_review="yes")
+    approver = client_for("approver@example.org")
+    act(approver, assessment_id, "start_review")
+    act(approver, assessment_id, "approve")
+    assert _transitions(demo, assessment_id)[-1] == ("approve", "with_board", ["R2", "R4"])
+
+
+def test_board_rejects_with_a_required_comment(client_for, demo):
+    _, assessment_id = _submitted(client_for, board_review="yes")
+    approver = client_for("approver@example.org")
+    act(approver, assessment_id, "start_review")
+    act(approver, assessment_id, "approve")
+    board = client_for("board@example.org")
+    refused = act(board, assessment_id, "board_reject", {"comment": "  "}, status=400)
+    assert refused.error_messages == ["Enter a comment explaining your decision"]
+    assert _status(demo, assessment_id) == "with_board"
+    act(board, assessment_id, "board_reject", {"comment": "Not proportionate to the aim"})
+    assert _status(demo, assessment_id) == "rejected"
+    with demo.app_context():
+        assert db.session.scalar(select(ArchivedRecord).where(ArchivedRecord.assessment_id == assessment_id)) is None
+
+
+def test_people_outside_the_transition_cannot_take_it(client_for, demo):
+    author, assessment_id = _submitted(client_for)
+    other_department = client_for("author2@example.org")
+    other_department.get(f"/assessments/{assessment_id}/actions/start_review", status=404)
+    author.get(f"/assessments/{assessment_id}/actions/start_review", status=404)
+    board = client_for("board@example.org")
+    board.get(f"/assessments/{assessment_id}/actions/board_approve", status=404)
+    page = author.get(f"/assessments/{assessment_id}")
+    author.post(f"/assessments/{assessment_id}/actions/approve", {"csrf_token": page.csrf_token, "version": "1"},
+                status=404)
+    assert _status(demo, assessment_id) == "submitted"
+
+
+def test_a_decision_overtaken_by_another_is_refused_clearly_and_keeps_the_comment(client_for, demo):
+    _, assessment_id = _submitted(client_for)
+    first = client_for("approver@example.org")
+    second = client_for("approver@example.org")
+    act(first, assessment_id, "start_review")
+    stale = second.get(f"/assessments/{assessment_id}/actions/return")
+    fields = stale.form_fields(stale.form())
+    act(first, assessment_id, "approve")
+    overtaken = second.post(f"/assessments/{assessment_id}/actions/return",
+                            {**fields, "comment": "My careful reasons"}, status=409)
+    assert "Someone else acted on this assessment first" in overtaken.error_messages[0]
+    assert "It is now signed off" in overtaken.error_messages[0]
+    assert "My careful reasons" in overtaken.text_of(id="comment")
+    assert overtaken.find("button") is None or "Return" not in overtaken.find("form", id="decision").text
+    assert _status(demo, assessment_id) == "approved"
+
+
+def test_a_stale_form_gets_a_conflict_message_and_keeps_the_comment(client_for, demo):
+    _, assessment_id = _submitted(client_for)
+    approver = client_for("approver@example.org")
+    stale = approver.get(f"/assessments/{assessment_id}/actions/return")
+    fields = stale.form_fields(stale.form())
+    act(approver, assessment_id, "start_review")
+    conflict = approver.post(f"/assessments/{assessment_id}/actions/return",
+                             {**fields, "comment": "My careful reasons"}, status=409)
+    assert "Someone else acted on this assessment first" in conflict.error_messages[0]
+    assert "My careful reasons" in conflict.text_of(id="comment")
+    assert _status(demo, assessment_id) == "with_approver"
+    retry = conflict.form_fields(conflict.form())
+    approver.post(f"/assessments/{assessment_id}/actions/return", retry)
+    assert _status(demo, assessment_id) == "returned"
+
+
+def test_the_workflow_picture_marks_where_the_assessment_is(client_for, demo):
+    author, assessment_id = _submitted(client_for)
+    page = author.get(f"/assessments/{assessment_id}")
+    figure = page.find(id="workflow-diagram")
+    assert figure is not None
+    assert "current" in figure.text.lower() and "Submitted" in figure.text
