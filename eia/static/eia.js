@@ -1,3 +1,17 @@
 import { initAll } from "./govuk-frontend/govuk-frontend.min.js";
 
+// GOV.UK Frontend sets aria-expanded on radios and checkboxes that reveal a question. ARIA does not
+// allow it on those roles (govuk-frontend issue #979) and axe reports it, so we remove it each time it
+// is set; the revealed question still follows its option in reading order.
+const conditionalInputs = "input.govuk-radios__input[aria-controls], input.govuk-checkboxes__input[aria-controls]";
+const dropExpanded = (input) => input.removeAttribute("aria-expanded");
+new MutationObserver((changes) => {
+  for (const change of changes) {
+    if (change.target.matches(conditionalInputs) && change.target.hasAttribute("aria-expanded")) {
+      dropExpanded(change.target);
+    }
+  }
+}).observe(document.body, { attributes: true, attributeFilter: ["aria-expanded"], subtree: true });
+
 initAll();
+document.querySelectorAll(conditionalInputs).forEach(dropExpanded);

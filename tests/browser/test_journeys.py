@@ -21,8 +21,8 @@ REVIEW = {"monitoring": "Quarterly data review", "review_date": ["1", "11", "202
 def sign_in(page: Page, email: str) -> None:
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
@@ -52,19 +52,19 @@ def answer(page: Page, assessment_url: str, page_id: str, answers: dict, *, chec
     fill(page, answers)
     if check_accessibility:
         assert_accessible(page, f"author-{page_id.split(':')[0]}")
-    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("button", name="Save and continue", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_have_count(0)
 
 
 def complete(page: Page, relevant: dict[str, dict], *, title: str) -> str:
     page.goto("/")
-    page.get_by_role("button", name="Start a new assessment").click()
+    page.get_by_role("button", name="Start a new assessment", exact=True).click()
     expect(page).to_have_url(re.compile(r"/assessments/\d+/tasks$"))
     assessment_url = page.url.removesuffix("/tasks")
     assert_accessible(page, "author-task-list")
 
     page.goto(f"{assessment_url}/pages/subject")
-    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("button", name="Save and continue", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(page, "author-subject-errors")
     page.locator(".govuk-error-summary a").first.click()
@@ -90,7 +90,7 @@ def complete(page: Page, relevant: dict[str, dict], *, title: str) -> str:
     page.goto(f"{assessment_url}/pages/action_plan")
     fill(page, AN_ACTION)
     assert_accessible(page, "author-action-plan")
-    page.get_by_role("button", name="Add action").click()
+    page.get_by_role("button", name="Add action", exact=True).click()
     expect(page.get_by_text("Train supervisors")).to_be_visible()
     page.get_by_role("button", name=re.compile("I have finished")).click()
     answer(page, assessment_url, "review", REVIEW, check_accessibility=True)
@@ -104,9 +104,9 @@ def test_author_completes_and_submits_an_assessment(page: Page):
                               title="Body-worn video in custody")
 
     page.goto(f"{assessment_url}/check-answers")
-    expect(page.get_by_text("Age: likely impact")).to_be_visible()
+    expect(page.get_by_role("heading", name="Age: likely impact")).to_be_visible()
     assert_accessible(page, "author-check-answers")
-    page.get_by_role("button", name="Submit for approval").click()
+    page.get_by_role("button", name="Submit for approval", exact=True).click()
     expect(page.locator("#status")).to_contain_text("Submitted")
     assert_accessible(page, "author-record-submitted")
     page.goto("/")
@@ -117,7 +117,7 @@ def test_approver_and_board_decide_by_exception(page: Page):
     sign_in(page, "author@example.org")
     assessment_url = complete(page, high_impact_analysis("race"), title="Stop and search refresh")
     page.goto(f"{assessment_url}/check-answers")
-    page.get_by_role("button", name="Submit for approval").click()
+    page.get_by_role("button", name="Submit for approval", exact=True).click()
     sign_out(page)
 
     sign_in(page, "approver@example.org")
@@ -126,11 +126,11 @@ def test_approver_and_board_decide_by_exception(page: Page):
     page.get_by_role("link", name="Stop and search refresh").click()
     assert_accessible(page, "approver-record")
     page.get_by_role("link", name="Start review").click()
-    page.get_by_role("button", name="Start review").click()
+    page.get_by_role("button", name="Start review", exact=True).click()
     page.get_by_role("link", name="Approve").click()
     expect(page.locator("#rules-that-fire")).to_contain_text("R1")
     assert_accessible(page, "approver-approve")
-    page.get_by_role("button", name="Approve").click()
+    page.get_by_role("button", name="Approve", exact=True).click()
     expect(page.locator("#status")).to_contain_text("With the Board")
     sign_out(page)
 
@@ -140,11 +140,11 @@ def test_approver_and_board_decide_by_exception(page: Page):
     assert_accessible(page, "board-queue")
     page.get_by_role("link", name="Stop and search refresh").click()
     page.get_by_role("link", name="Approve with conditions").click()
-    page.get_by_role("button", name="Approve with conditions").click()
+    page.get_by_role("button", name="Approve with conditions", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter at least one condition")
     assert_accessible(page, "board-conditions-error")
     page.get_by_label("Conditions").fill("Publish quarterly figures")
-    page.get_by_role("button", name="Approve with conditions").click()
+    page.get_by_role("button", name="Approve with conditions", exact=True).click()
     expect(page.locator("#status")).to_contain_text("Signed off")
     assert_accessible(page, "board-record-signed-off")
     with page.expect_download() as download:
