@@ -140,7 +140,7 @@ def save_page(
     if not result.ok:
         return result
     with unit_of_work():
-        _store(assessment, {page.id: result.values})
+        _store(assessment, {page.id: q.answers_to_store(path, page, stored_answers(assessment, page), result)})
         audit.record(
             "assessment.page_saved",
             actor=author,
@@ -149,6 +149,12 @@ def save_page(
             details={"page": page.id, "partial": partial, "questions": sorted(result.values)},
         )
     return result
+
+
+def stored_answers(assessment: Assessment, page: q.Page) -> dict[str, Any]:
+    """A form page's answers as saved, including those hidden at the moment: what its form shows."""
+    stored = (assessment.answers or {}).get(page.id)
+    return dict(stored) if isinstance(stored, dict) and not page.is_list else {}
 
 
 def _store(assessment: Assessment, changes: Mapping[str, Any]) -> None:

@@ -100,7 +100,7 @@ def page(assessment_id: int, page_id: str):
     options = assessments.answer_options(assessment, path)
     layout = q.page_layout(path, current_page)
     questions = list(current_page.definition.questions)
-    stored = path.answers.get(current_page.id, {})
+    stored = assessments.stored_answers(assessment, current_page)
     errors: list[dict[str, str]] = []
     status = 200
     if request.method == "GET":
