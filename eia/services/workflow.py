@@ -15,13 +15,13 @@ from flask import current_app
 
 from eia.domain import questionnaire as q
 from eia.domain.signing import SigningKeyError
-from eia.domain.workflow import Outcome, TransitionRefused, Workflow, decide, evaluate_rule_set
+from eia.domain.workflow import Outcome, TransitionRefused, decide, evaluate_rule_set
 from eia.extensions import db
 from eia.models import Assessment, Transition, User
 from eia.models.types import utcnow
 from eia.services import access, audit, notifications
 from eia.services.archive import archive_signed_off
-from eia.services.assessments import answer_options, current_path, definitions, today
+from eia.services.assessments import answer_options, current_path, definitions_for, today
 from eia.services.database import Conflict, NotAllowed, unit_of_work
 from eia.services.storage import StorageError
 
@@ -69,7 +69,7 @@ def rule_resolver(assessment: Assessment, path: q.Path | None = None) -> q.Answe
 
 def escalation_preview(assessment: Assessment, rule_set: str = "escalation") -> tuple:
     """The escalation rules that would fire now ("this will go to the Board because ...")."""
-    return evaluate_rule_set(definitions().workflow, rule_set, rule_resolver(assessment))
+    return evaluate_rule_set(definitions_for(assessment).workflow, rule_set, rule_resolver(assessment))
 
 
 # --- preconditions named in the workflow's "requires" -------------------------------------------
@@ -101,7 +101,7 @@ Effect = Callable[[Assessment, User, Outcome, Decision], None]
 
 def _notifier(role: str) -> Effect:
     def notify(assessment: Assessment, actor: User, outcome: Outcome, decision: Decision) -> None:
-        state = definitions().workflow.state(outcome.to_state)
+        state = definitions_for(assessment).workflow.state(outcome.to_state)
         message = f"{outcome.transition.label}: now {state.label.lower()}"
         notifications.notify(
             [u for u in notifications.recipients(role, assessment) if u.id != actor.id], assessment, message
@@ -141,20 +141,6 @@ EFFECTS: dict[str, Effect] = {
 }
 
 
-def unsupported_workflow_features(workflow: Workflow) -> list[str]:
-    """Preconditions and effects the definition names that no service carries out."""
-    problems = []
-    for transition in workflow.transitions.values():
-        for requirement in transition.requires:
-            if requirement not in REQUIREMENTS:
-                problems.append(f"transition {transition.id!r}: unknown requirement {requirement!r} (known: {', '.join(REQUIREMENTS)})")
-        effects = list(transition.effects) + [e for route in transition.routes for e in route.effects]
-        for effect in effects:
-            if effect not in EFFECTS:
-                problems.append(f"transition {transition.id!r}: unknown effect {effect!r} (known: {', '.join(EFFECTS)})")
-    return problems
-
-
 # --- taking an action -----------------------------------------------------------------------------
 
 
@@ -162,13 +148,13 @@ def available_actions(assessment: Assessment, user: User) -> list:
     """The transitions this user could take now (buttons to show); each is re-checked on POST."""
     if not access.can_view(user, assessment):
         return []
-    workflow = definitions().workflow
+    workflow = definitions_for(assessment).workflow
     return [t for t in workflow.allowed_actions(assessment.status, [user.role]) if _actor_fits(t.id, assessment, user)]
 
 
 def overtaken_action(assessment: Assessment, user: User, action: str):
     """The transition this user could take in another state: their form was overtaken by someone else's action."""
-    transition = definitions().workflow.transitions.get(action)
+    transition = definitions_for(assessment).workflow.transitions.get(action)
     if transition is None or user.role not in transition.roles or not access.can_view(user, assessment):
         return None
     return transition if _actor_fits(action, assessment, user) else None
@@ -190,7 +176,7 @@ def take_action(
         raise NotAllowed("No such assessment")
     if expected_version != assessment.lock_version:
         raise Conflict()
-    workflow = definitions().workflow
+    workflow = definitions_for(assessment).workflow
     try:
         outcome = decide(workflow, assessment.status, action, [actor.role], rule_resolver(assessment))
     except TransitionRefused as refused:

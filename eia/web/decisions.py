@@ -56,7 +56,7 @@ def act(assessment_id: int, action: str):
         transition = workflow.overtaken_action(assessment, current_user, action)
         if request.method != "POST" or transition is None or not form.validate_on_submit():
             abort(404)
-        state = assessments.definitions().workflow.state(assessment.status)
+        state = assessments.definitions_for(assessment).workflow.state(assessment.status)
         errors = [{"text": f"{CONFLICT_MESSAGE} It is now {state.label.lower()}, so this decision can no longer be taken.",
                    "href": "#decision"}]
         status = 409
@@ -77,7 +77,7 @@ def act(assessment_id: int, action: str):
             form.version.data = str(assessment.lock_version)
             status = 409
         else:
-            state = assessments.definitions().workflow.state(outcome.to_state)
+            state = assessments.definitions_for(assessment).workflow.state(outcome.to_state)
             message = f"{transition.label}: the assessment is now {state.label.lower()}."
             if outcome.fired_rules:
                 message += " It goes to the Equality and Inclusion Board because: " + "; ".join(r.label for r in outcome.fired_rules) + "."

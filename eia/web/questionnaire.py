@@ -58,7 +58,7 @@ def task_list(assessment_id: int):
     options = assessments.answer_options(assessment, path)
     today = assessments.today()
     sections = []
-    for section in assessments.definitions().questionnaire.sections:
+    for section in assessments.definitions_for(assessment).questionnaire.sections:
         tasks = [
             {"task": task, "status": q.task_status(path, task, options, today)}
             for task in path.tasks
