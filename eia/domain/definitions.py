@@ -193,9 +193,32 @@ def read_json(path: Path, problems: list[str]) -> Any:
 def schema_problems(data: Any, schema: dict, source: str) -> list[str]:
     validator = Draft202012Validator(schema)
     return [
-        f"{source}: {error.json_path}: {error.message}"
+        f"{source}: {error.json_path}: {_schema_message(error)}"
         for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     ]
+
+
+_JSON_KINDS = {"object": "an object", "array": "a list", "string": "text", "integer": "a whole number",
+               "number": "a number", "boolean": "true or false", "null": "null"}
+
+
+def _kind(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    for kind, python_type in (("object", dict), ("array", list), ("string", str), ("number", (int, float))):
+        if isinstance(value, python_type):
+            return _JSON_KINDS[kind]
+    return type(value).__name__
+
+
+def _schema_message(error) -> str:
+    """jsonschema's message, except where it would echo a whole (possibly huge) value back."""
+    if error.validator == "type":
+        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        return f"must be {' or '.join(_JSON_KINDS.get(t, t) for t in expected)}, not {_kind(error.instance)}"
+    if error.validator == "maxLength":
+        return f"must be {error.validator_value} characters or fewer"
+    return error.message
 
 
 def _duplicates(ids: list[str]) -> Iterator[str]:

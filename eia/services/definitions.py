@@ -29,8 +29,6 @@ from eia.domain.questionnaire import Questionnaire
 from eia.domain.workflow import Workflow, build_workflow, rule_identifier_problems, validate_workflow_data
 
 WORKFLOW_FILE = "eia-standard.json"
-# Document name -> its file in workflows/.
-FILES = {"questionnaire": QUESTIONNAIRE_FILE, "characteristics": CHARACTERISTICS_FILE, "workflow": WORKFLOW_FILE}
 
 
 @dataclass(frozen=True)
@@ -58,15 +56,21 @@ def build_definitions(documents: Mapping[str, Any]) -> Definitions:
 
 
 def _read(directory: Path) -> tuple[dict[str, Any], list[str]]:
-    problems: list[str] = []
-    documents = {name: read_json(Path(directory) / file, problems) for name, file in FILES.items()}
-    if problems:
-        return documents, problems
-    problems = check_questionnaire_documents(documents["questionnaire"], documents["characteristics"])
-    workflow_problems = validate_workflow_data(documents["workflow"], WORKFLOW_FILE)
-    if not problems and not workflow_problems:
+    """The documents and every problem in them (each file that could be read is checked)."""
+    questionnaire_problems: list[str] = []
+    workflow_problems: list[str] = []
+    documents = {
+        "questionnaire": read_json(Path(directory) / QUESTIONNAIRE_FILE, questionnaire_problems),
+        "characteristics": read_json(Path(directory) / CHARACTERISTICS_FILE, questionnaire_problems),
+        "workflow": read_json(Path(directory) / WORKFLOW_FILE, workflow_problems),
+    }
+    if not questionnaire_problems:
+        questionnaire_problems = check_questionnaire_documents(documents["questionnaire"], documents["characteristics"])
+    if not workflow_problems:
+        workflow_problems = validate_workflow_data(documents["workflow"], WORKFLOW_FILE)
+    if not questionnaire_problems and not workflow_problems:
         workflow_problems = rule_identifier_problems(documents["workflow"], documents["questionnaire"], WORKFLOW_FILE)
-    return documents, problems + workflow_problems
+    return documents, questionnaire_problems + workflow_problems
 
 
 def definition_problems(directory: Path) -> list[str]:

@@ -15,7 +15,7 @@ from flask import current_app
 
 from eia.domain import questionnaire as q
 from eia.domain.signing import SigningKeyError
-from eia.domain.workflow import Outcome, TransitionRefused, decide, evaluate_rule_set
+from eia.domain.workflow import SOURCE_IDENTIFIERS, Outcome, TransitionRefused, decide, evaluate_rule_set
 from eia.extensions import db
 from eia.models import Assessment, Transition, User
 from eia.models.types import utcnow
@@ -57,11 +57,7 @@ def rule_resolver(assessment: Assessment, path: q.Path | None = None) -> q.Answe
         path.answers,
         path.characteristic_ids,
         extra={
-            "assessment": {
-                "subject_type": assessment.subject_type,
-                "version_number": assessment.version_number,
-                "department_id": assessment.department_id,
-            },
+            "assessment": {name: getattr(assessment, name) for name in SOURCE_IDENTIFIERS["assessment"]},
             "organisation": {"board_subject_types": list(assessment.organisation.board_subject_types or [])},
         },
     )
@@ -88,6 +84,7 @@ def _not_author(assessment: Assessment, actor: User) -> str | None:
     return "You cannot decide on an assessment you wrote" if assessment.author_id == actor.id else None
 
 
+# Keyed by eia.domain.workflow.REQUIREMENT_NAMES, the names the definition checker accepts.
 REQUIREMENTS: dict[str, Callable[[Assessment, User], str | None]] = {
     "questionnaire_complete": _questionnaire_complete,
     "not_author": _not_author,
@@ -132,6 +129,7 @@ def _archive(assessment: Assessment, actor: User, outcome: Outcome, decision: De
         raise SignOffFailed(str(error)) from error
 
 
+# Keyed by eia.domain.workflow.EFFECT_NAMES, the names the definition checker accepts.
 EFFECTS: dict[str, Effect] = {
     "notify:author": _notifier("author"),
     "notify:approver": _notifier("approver"),
