@@ -27,14 +27,23 @@ from eia.services.storage import StorageError
 
 MAX_COMMENT_LENGTH = 5000
 MAX_CONDITIONS = 20
+MAX_CONDITION_LENGTH = 2000  # a condition becomes an action on the plan, whose text allows 2,000
+MAX_SECTION_REASONS = 100  # more than an assessment has sections, even with many characteristics
+MAX_SECTION_REASON_LENGTH = 2000
+
+# Where in the decision form a problem is: "comment", "conditions", "section-<task id>", or the
+# form as a whole.
+WHOLE_FORM = "decision"
 
 
 class ActionRefused(Exception):
-    """The action cannot be taken now. ``reasons`` are plain-English sentences for the user."""
+    """The action cannot be taken now. ``reasons`` are plain-English sentences for the user;
+    ``fields`` says, for each, which part of the decision form it is about (``WHOLE_FORM`` if none)."""
 
-    def __init__(self, reasons: list[str]) -> None:
+    def __init__(self, reasons: list[str], fields: list[str] | None = None) -> None:
         super().__init__("; ".join(reasons))
         self.reasons = reasons
+        self.fields = fields or [WHOLE_FORM] * len(reasons)
 
 
 class SignOffFailed(Exception):
@@ -179,12 +188,12 @@ def take_action(
         outcome = decide(workflow, assessment.status, action, [actor.role], rule_resolver(assessment))
     except TransitionRefused as refused:
         raise ActionRefused([refused.reason]) from None
-    reasons = [reason for name in outcome.transition.requires if (reason := REQUIREMENTS[name](assessment, actor))]
-    reasons += _decision_problems(outcome, decision)
-    if unknown := set(decision.section_reasons) - {task.id for task in current_path(assessment).tasks}:
-        reasons.append(f"There is no section {', '.join(sorted(unknown))} in this assessment to give reasons for")
-    if reasons:
-        raise ActionRefused(reasons)
+    problems = [(WHOLE_FORM, reason) for name in outcome.transition.requires
+                if (reason := REQUIREMENTS[name](assessment, actor))]
+    sections = {task.id: f"{task.section.title}: {task.title}" for task in current_path(assessment).tasks}
+    problems += _decision_problems(outcome, decision, sections)
+    if problems:
+        raise ActionRefused([reason for _, reason in problems], [field for field, _ in problems])
 
     with unit_of_work():
         now = utcnow()
@@ -232,21 +241,41 @@ def take_action(
     return outcome
 
 
-def _decision_problems(outcome: Outcome, decision: Decision) -> list[str]:
+def _decision_problems(outcome: Outcome, decision: Decision, sections: Mapping[str, str]) -> list[tuple[str, str]]:
+    """What is wrong with what the person deciding typed, as (field, message) pairs.
+    ``sections`` maps the assessment's task ids to their names."""
     transition = outcome.transition
-    problems = []
+    problems: list[tuple[str, str]] = []
     comment = decision.comment.strip()
-    if transition.comment == "required" and not comment and not decision.section_reasons:
-        problems.append("Enter a comment explaining your decision")
+    if transition.comment == "none":
+        if comment:
+            problems.append((WHOLE_FORM, f"{transition.label} does not take a comment"))
+        if decision.section_reasons:
+            problems.append((WHOLE_FORM, f"{transition.label} does not take reasons for sections"))
+    elif transition.comment == "required" and not comment and not decision.section_reasons:
+        problems.append(("comment", "Enter a comment explaining your decision"))
     if len(decision.comment) > MAX_COMMENT_LENGTH:
-        problems.append(f"The comment must be {MAX_COMMENT_LENGTH:,} characters or fewer")
+        problems.append(("comment", f"The comment must be {MAX_COMMENT_LENGTH:,} characters or fewer "
+                                    f"(you entered {len(decision.comment):,})"))
     if transition.conditions:
         if not decision.conditions:
-            problems.append("Enter at least one condition")
+            problems.append(("conditions", "Enter at least one condition"))
         if len(decision.conditions) > MAX_CONDITIONS:
-            problems.append(f"Enter at most {MAX_CONDITIONS} conditions")
+            problems.append(("conditions", f"Enter at most {MAX_CONDITIONS} conditions (you entered {len(decision.conditions)})"))
+        for number, condition in enumerate(decision.conditions, start=1):
+            if len(condition) > MAX_CONDITION_LENGTH:
+                problems.append(("conditions", f"Condition {number} must be {MAX_CONDITION_LENGTH:,} characters or "
+                                               f"fewer (you entered {len(condition):,})"))
     elif decision.conditions:
-        problems.append("This decision does not take conditions")
+        problems.append((WHOLE_FORM, "This decision does not take conditions"))
+    if len(decision.section_reasons) > MAX_SECTION_REASONS:
+        problems.append((WHOLE_FORM, f"Give reasons for at most {MAX_SECTION_REASONS} sections"))
+        return problems
+    if unknown := set(decision.section_reasons) - set(sections):
+        problems.append((WHOLE_FORM, f"There is no section {', '.join(sorted(unknown))} in this assessment to give reasons for"))
+    for task_id, name in sections.items():
+        reason = decision.section_reasons.get(task_id, "")
+        if len(reason) > MAX_SECTION_REASON_LENGTH:
+            problems.append((f"section-{task_id}", f"The reason for {name} must be {MAX_SECTION_REASON_LENGTH:,} "
+                                                   f"characters or fewer (you entered {len(reason):,})"))
     return problems
-
-

@@ -42,6 +42,18 @@ def _decision_from_form() -> workflow.Decision:
     return workflow.Decision(comment=request.form.get("comment", "").strip(), conditions=conditions, section_reasons=sections)
 
 
+RETURN_ACTIONS = ("return", "board_return")  # the decisions that take reasons per section
+
+
+def _anchor(transition, field: str) -> str:
+    """The id of the form field a problem is about, if the form shows that field (else the form's)."""
+    if field.startswith("section-"):
+        shown = transition.id in RETURN_ACTIONS
+    else:
+        shown = {"comment": transition.comment != "none", "conditions": transition.conditions}.get(field, False)
+    return field.replace(":", "-") if shown else workflow.WHOLE_FORM
+
+
 @bp.route("/<id:assessment_id>/actions/<action>", methods=["GET", "POST"])
 @login_required
 def act(assessment_id: int, action: str):
@@ -67,7 +79,8 @@ def act(assessment_id: int, action: str):
         try:
             outcome = workflow.take_action(assessment, current_user, action, decision, form.expected_version())
         except workflow.ActionRefused as refused:
-            errors = [{"text": reason, "href": "#decision"} for reason in refused.reasons]
+            errors = [{"text": reason, "href": f"#{_anchor(transition, field)}", "field": field}
+                      for reason, field in zip(refused.reasons, refused.fields, strict=True)]
             status = 400
         except workflow.SignOffFailed:
             errors = [{"text": SIGN_OFF_FAILED_MESSAGE, "href": "#decision"}]
@@ -94,6 +107,8 @@ def act(assessment_id: int, action: str):
         preview=preview,
         tasks=[t for t in path.tasks],
         typed=request.form if request.method == "POST" else {},
+        field_errors={e["field"]: e["text"] for e in reversed(errors) if "field" in e},
+        return_actions=RETURN_ACTIONS,
         still_possible=still_possible,
     ), status
 
