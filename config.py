@@ -111,6 +111,10 @@ class TestConfig(Config):
     MAIL_ENABLED = True
 
 
+class ConfigurationError(RuntimeError):
+    """The configuration is unsafe for the chosen EIA_CONFIG; the message says what to set."""
+
+
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
@@ -118,12 +122,15 @@ class ProductionConfig(Config):
     @classmethod
     def init_app(cls, config: dict) -> None:
         problems = []
-        if not config.get("SECRET_KEY") or len(config["SECRET_KEY"]) < 32:
+        if len((config.get("SECRET_KEY") or "").strip()) < 32:
             problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
-        if "DATABASE_URL" not in os.environ:
-            problems.append("DATABASE_URL must be set (e.g. postgresql://user@host/eia)")
+        # The URL the app would really use: unset gives the SQLite default, so that is refused too.
+        database = str(config.get("SQLALCHEMY_DATABASE_URI") or "").strip()
+        if not database or database.startswith("sqlite"):
+            problems.append("DATABASE_URL must be set to a PostgreSQL URL (e.g. postgresql://user@host/eia), "
+                            "not SQLite, which is for development only")
         if problems:
-            raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+            raise ConfigurationError("Refusing to start in production: " + "; ".join(problems))
 
 
 CONFIGS = {
@@ -138,4 +145,4 @@ def config_from_environment() -> type[Config]:
     try:
         return CONFIGS[name]
     except KeyError:
-        raise RuntimeError(f"EIA_CONFIG={name!r} is not one of {', '.join(CONFIGS)}") from None
+        raise ConfigurationError(f"EIA_CONFIG={name!r} is not one of {', '.join(CONFIGS)}") from None

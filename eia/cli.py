@@ -15,9 +15,14 @@ from eia.models import ROLES, Department, Organisation
 
 
 def _create_app(*_args) -> Flask:
+    from config import ConfigurationError
     from eia import create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigurationError as error:  # a message for the operator, not a traceback
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
@@ -35,12 +40,16 @@ def init_app(app: Flask) -> None:
 def seed_demo() -> None:
     """Create the demo organisations and users (idempotent: run it as often as you like)."""
     from eia.services.demo import seed
+    from eia.services.users import AccountError
 
     password = os.environ.get("EIA_DEMO_PASSWORD")
     if not password:
         password = current_app.config["DEMO_PASSWORD_DEFAULT"]
         click.echo(f"EIA_DEMO_PASSWORD is not set: demo users get the password {password!r}")
-    created = seed(password)
+    try:
+        created = seed(password)
+    except AccountError as error:
+        raise click.ClickException(f"EIA_DEMO_PASSWORD cannot be used: {error}. Nothing was created.") from None
     click.echo(f"Demo data ready ({created} new records). Sign in as author@example.org, approver@example.org, "
                "board@example.org, auditor@example.org or admin@example.org.")
 

@@ -173,24 +173,52 @@ QUESTIONNAIRE_SCHEMA = {
 }
 
 
-def _read_json(path: Path, problems: list[str]) -> Any:
+def read_json(path: Path, problems: list[str]) -> Any:
+    """The JSON document in ``path``, or None with the reason appended to ``problems``."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         problems.append(f"{path.name}: file not found in {path.parent}")
     except UnicodeDecodeError as error:
-        problems.append(f"{path.name}: not UTF-8 text ({error.reason} at byte {error.start})")
+        problems.append(f"{path.name}: byte {error.start}: not UTF-8 text ({error.reason})")
     except json.JSONDecodeError as error:
         problems.append(f"{path.name}: line {error.lineno} column {error.colno}: invalid JSON: {error.msg}")
+    except RecursionError:
+        problems.append(f"{path.name}: $: nested too deeply to read")
+    except OSError as error:
+        problems.append(f"{path.name}: cannot be read: {error.strerror or error}")
     return None
 
 
-def _schema_problems(data: Any, schema: dict, source: str) -> list[str]:
+def schema_problems(data: Any, schema: dict, source: str) -> list[str]:
     validator = Draft202012Validator(schema)
     return [
-        f"{source}: {error.json_path}: {error.message}"
-        for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        f"{source}: {error.json_path}: {_schema_message(error)}"
+        for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     ]
+
+
+_JSON_KINDS = {"object": "an object", "array": "a list", "string": "text", "integer": "a whole number",
+               "number": "a number", "boolean": "true or false", "null": "null"}
+
+
+def _kind(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    for kind, python_type in (("object", dict), ("array", list), ("string", str), ("number", (int, float))):
+        if isinstance(value, python_type):
+            return _JSON_KINDS[kind]
+    return type(value).__name__
+
+
+def _schema_message(error) -> str:
+    """jsonschema's message, except where it would echo a whole (possibly huge) value back."""
+    if error.validator == "type":
+        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        return f"must be {' or '.join(_JSON_KINDS.get(t, t) for t in expected)}, not {_kind(error.instance)}"
+    if error.validator == "maxLength":
+        return f"must be {error.validator_value} characters or fewer"
+    return error.message
 
 
 def _duplicates(ids: list[str]) -> Iterator[str]:
@@ -202,7 +230,7 @@ def _duplicates(ids: list[str]) -> Iterator[str]:
 
 
 def check_characteristics(data: Any, source: str) -> list[str]:
-    problems = _schema_problems(data, CHARACTERISTICS_SCHEMA, source)
+    problems = schema_problems(data, CHARACTERISTICS_SCHEMA, source)
     if problems:
         return problems
     aim_ids = [aim["id"] for aim in data["aims"]]
@@ -219,7 +247,7 @@ def check_characteristics(data: Any, source: str) -> list[str]:
 
 
 def check_questionnaire(data: Any, source: str) -> list[str]:
-    problems = _schema_problems(data, QUESTIONNAIRE_SCHEMA, source)
+    problems = schema_problems(data, QUESTIONNAIRE_SCHEMA, source)
     if problems:
         return problems
     page_ids: list[str] = []
@@ -288,30 +316,46 @@ def _page_problems(page: dict, per_characteristic: bool, source: str, page_path:
     return problems
 
 
+def _known_pages(questionnaire: dict) -> dict[str, tuple[set[str], bool]]:
+    """page id -> (its question ids, whether it is per characteristic)."""
+    return {
+        page["id"]: ({q["id"] for q in page["questions"]}, task.get("for_each") == "characteristic")
+        for section in questionnaire["sections"]
+        for task in section["tasks"]
+        for page in task["pages"]
+    }
+
+
 def _identifier_problems(data: dict, source: str) -> list[str]:
     """Every answers identifier in a rule must name a real page and question."""
-    known: dict[str, tuple[set[str], bool]] = {}
-    for section in data["sections"]:
-        for task in section["tasks"]:
-            for page in task["pages"]:
-                known[page["id"]] = (
-                    {q["id"] for q in page["questions"]},
-                    task.get("for_each") == "characteristic",
-                )
+    return answer_identifier_problems(data, data, "$", source, current_characteristic=True)
+
+
+def answer_identifier_problems(
+    questionnaire: dict, node: Any, path: str, source: str, *, current_characteristic: bool
+) -> list[str]:
+    """Problems with the answers identifiers in the rules under ``node`` (a JSON document or part of
+    one at ``path``), checked against the questionnaire document. ``current_characteristic`` says
+    whether ':$c' means something there (in a per-characteristic task; never in the workflow)."""
+    known = _known_pages(questionnaire)
     problems = []
-    for path, identifier in _answer_identifiers(data, "$"):
+    for where, identifier in _answer_identifiers(node, path):
         page_part, _, question_id = identifier.partition(".")
         page_id, _, qualifier = page_part.partition(":")
         if page_id not in known:
-            problems.append(f"{source}: {path}: identifier {identifier!r} names unknown page {page_id!r}")
+            problems.append(f"{source}: {where}: identifier {identifier!r} names unknown page {page_id!r}")
             continue
         questions, per_characteristic = known[page_id]
         if question_id not in questions:
-            problems.append(f"{source}: {path}: identifier {identifier!r} names unknown question {question_id!r}")
+            problems.append(f"{source}: {where}: identifier {identifier!r} names unknown question {question_id!r}")
         if per_characteristic and not qualifier:
-            problems.append(f"{source}: {path}: identifier {identifier!r} needs ':$c' or ':*' (per-characteristic page)")
+            wanted = "':$c' or ':*'" if current_characteristic else "':*'"
+            problems.append(f"{source}: {where}: identifier {identifier!r} needs {wanted} (per-characteristic page)")
+        if per_characteristic and qualifier == "$c" and not current_characteristic:
+            problems.append(f"{source}: {where}: identifier {identifier!r}: ':$c' means nothing here "
+                            "(there is no current characteristic): use ':*'")
         if not per_characteristic and qualifier:
-            problems.append(f"{source}: {path}: identifier {identifier!r}: page {page_id!r} is not per characteristic")
+            problems.append(f"{source}: {where}: identifier {identifier!r}: page {page_id!r} is not per characteristic")
     return problems
 
 
@@ -387,6 +431,10 @@ def _build(questionnaire: dict, characteristics: dict) -> Questionnaire:
     )
 
 
+QUESTIONNAIRE_FILE = "questionnaire-eia.json"
+CHARACTERISTICS_FILE = "characteristics.json"
+
+
 def questionnaire_problems(directory: Path) -> list[str]:
     """Every problem in the questionnaire and characteristics files of ``directory``."""
     return _load(directory)[1]
@@ -399,33 +447,42 @@ def load_questionnaire(directory: Path) -> Questionnaire:
     return questionnaire
 
 
-QUESTIONNAIRE_FILE = "questionnaire-eia.json"
-CHARACTERISTICS_FILE = "characteristics.json"
+def read_questionnaire_documents(directory: Path, problems: list[str]) -> tuple[Any, Any]:
+    """The questionnaire and characteristics documents of ``directory`` (None where unreadable)."""
+    return read_json(directory / QUESTIONNAIRE_FILE, problems), read_json(directory / CHARACTERISTICS_FILE, problems)
+
+
+def check_questionnaire_documents(questionnaire: Any, characteristics: Any) -> list[str]:
+    problems = check_characteristics(characteristics, CHARACTERISTICS_FILE)
+    problems += check_questionnaire(questionnaire, QUESTIONNAIRE_FILE)
+    if problems:
+        return problems
+    return _reveal_problems(build_questionnaire(questionnaire, characteristics))
+
+
+def build_questionnaire(questionnaire: dict, characteristics: dict) -> Questionnaire:
+    """The domain objects for documents already checked (or pinned when they were valid)."""
+    return _build(questionnaire, characteristics)
 
 
 def _load(directory: Path) -> tuple[Questionnaire | None, list[str]]:
     problems: list[str] = []
-    questionnaire = _read_json(directory / QUESTIONNAIRE_FILE, problems)
-    characteristics = _read_json(directory / CHARACTERISTICS_FILE, problems)
+    questionnaire, characteristics = read_questionnaire_documents(directory, problems)
     if problems:
         return None, problems
-    problems += check_characteristics(characteristics, CHARACTERISTICS_FILE)
-    problems += check_questionnaire(questionnaire, QUESTIONNAIRE_FILE)
-    if problems:
-        return None, problems
-    built = _build(questionnaire, characteristics)
-    problems += _reveal_problems(built)
-    return (None, problems) if problems else (built, [])
+    problems = check_questionnaire_documents(questionnaire, characteristics)
+    return (None, problems) if problems else (build_questionnaire(questionnaire, characteristics), [])
 
 
 def _reveal_problems(questionnaire: Questionnaire) -> list[str]:
     problems = []
-    for section in questionnaire.sections:
-        for task in section.tasks:
-            for page in task.pages:
-                for question in page.questions:
+    for s, section in enumerate(questionnaire.sections):
+        for t, task in enumerate(section.tasks):
+            for p, page in enumerate(task.pages):
+                for n, question in enumerate(page.questions):
                     try:
                         reveal_of(page, question)
                     except ValueError as error:
-                        problems.append(f"{QUESTIONNAIRE_FILE}: page {page.id!r}, question {question.id!r}: when: {error}")
+                        where = f"$.sections[{s}].tasks[{t}].pages[{p}].questions[{n}].when"
+                        problems.append(f"{QUESTIONNAIRE_FILE}: {where}: {error}")
     return problems

@@ -6,7 +6,12 @@ Values are plain JSON: strings, lists of strings (checkboxes) and ISO dates ("20
 
 Only *effective* answers count: those on pages and questions visible given the answers before
 them. An answer to a question that later became hidden is kept (the author may change their
-mind back) but is never shown, validated, routed on or archived.
+mind back) but is never shown, validated, routed on or archived. That includes a question hidden
+by an answer on its own page (a conditional reveal): switching "negative" to "neutral" and back
+brings back the level typed before.
+
+A page the author has saved is stored even when every answer is blank (``{}``): it is then
+complete if it asks nothing required. A page never saved has no key at all.
 """
 
 from __future__ import annotations
@@ -341,27 +346,50 @@ def validate_page(
 
     ``partial`` is "save and come back later": required answers may be missing, but every value
     given must still be valid (nothing is truncated, no unknown choice is stored).
-    Questions hidden by the submitted answers are dropped from the result.
+    A question hidden by another answer on the page (a closed conditional reveal) is neither
+    required nor reported, but a valid value for it is kept in ``values`` (it does not count while
+    hidden: see the module docstring). Values for questions the page does not show are dropped.
     """
-    values: dict[str, Any] = {}
+    cleaned: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for question in page.definition.questions:
         value, error = _clean(question, submitted.get(question.id), options, today)
         if error:
             errors[question.id] = error
         elif value not in (None, "", []):
-            values[question.id] = value
-    visible = {q.id: q for q in current.visible_questions(page, values)}
-    values = {k: v for k, v in values.items() if k in visible}
+            cleaned[question.id] = value
+    visible = {q.id: q for q in current.visible_questions(page, cleaned)}
+    values = {k: v for k, v in cleaned.items() if k in visible}
     errors = {k: v for k, v in errors.items() if k in visible}
     if not partial:
         resolve = AnswerResolver({**current.answers, page.id: values}, current.characteristic_ids, page.characteristic)
         for question in visible.values():
             if question.id not in values and question.id not in errors and question_required(question, resolve):
                 errors[question.id] = _required_message(question)
+    hidden_by_reveal = _hidden_by_reveal(current, page, visible)
     # Keep the definition's order, which is also the page's order, for the error summary.
     order = [q.id for q in page.definition.questions]
-    return PageResult(values, dict(sorted(errors.items(), key=lambda item: order.index(item[0]))))
+    kept = {k: cleaned[k] for k in order if k in cleaned and (k in values or k in hidden_by_reveal)}
+    return PageResult(kept, dict(sorted(errors.items(), key=lambda item: order.index(item[0]))))
+
+
+def _hidden_by_reveal(current: Path, page: Page, visible: Mapping[str, Question]) -> set[str]:
+    """Questions on the page but inside a conditional reveal that the page's answers keep closed."""
+    resolve = current.resolver(page)
+    return {
+        q.id
+        for q in page.definition.questions
+        if q.id not in visible and reveal_of(page.definition, q) is not None and _holds_apart_from_page(q, page, resolve)
+    }
+
+
+def answers_to_store(current: Path, page: Page, previous: Mapping[str, Any] | None, result: PageResult) -> dict:
+    """A form page's answers after saving ``result``: its values, plus earlier answers to questions
+    the page does not show at the moment (hidden by answers elsewhere; the author may change those back)."""
+    resolve = current.resolver(page)
+    off_page = {q.id for q in page.definition.questions if not _holds_apart_from_page(q, page, resolve)}
+    kept = {k: v for k, v in (previous or {}).items() if k in off_page}
+    return {**kept, **result.values}
 
 
 def _required_message(question: Question) -> str:
@@ -461,7 +489,7 @@ NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
 
 def page_status(current: Path, page: Page, options: Mapping[str, list[Choice]], today: date) -> str:
     stored = current.answers.get(page.id)
-    if not stored:
+    if stored is None:  # never saved; a page saved blank is {} and is judged like any other
         return NOT_STARTED
     if page.is_list:
         if not stored.get("done") or list_problem(current, page):
@@ -502,7 +530,7 @@ def submission_problems(current: Path, options: Mapping[str, list[Choice]], toda
             elif not (stored or {}).get("done"):
                 problems.append(Problem(page.id, page.title, f"Confirm the {page.title.lower()} is complete"))
             continue
-        if not stored:
+        if stored is None:
             problems.append(Problem(page.id, page.title, "Not started"))
             continue
         result = validate_page(current, page, stored, options, today)

@@ -6,14 +6,14 @@ effects and preconditions a transition names.
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eia.domain.rules import NamedRule, check_rule, fired
+from eia.domain.definitions import answer_identifier_problems, read_json, schema_problems
+from eia.domain.rules import NamedRule, check_rule, fired, is_source
 
 ROLES = ("author", "approver", "board", "auditor", "admin")
 RULE_SOURCES = ("answers", "assessment", "organisation")
@@ -126,21 +126,104 @@ def decide(workflow: Workflow, state: str, action: str, roles: Iterable[str], re
 
 
 # --- loading and validation ---------------------------------------------------------------------
+#
+# Structure (keys, types, lengths) is checked with JSON Schema; meaning (states exist and are
+# reachable, rules well formed, names known) with Python. Every problem is "file: path: what".
+
+# The preconditions and effects a transition may name: the services carry them out
+# (eia.services.workflow.REQUIREMENTS and EFFECTS hold exactly these).
+REQUIREMENT_NAMES = ("questionnaire_complete", "not_author")
+EFFECT_NAMES = ("notify:author", "notify:approver", "notify:board", "add_conditions_to_action_plan", "archive")
+# Identifiers of the "assessment" and "organisation" rule sources (eia.services.workflow.rule_resolver).
+SOURCE_IDENTIFIERS = {
+    "assessment": ("subject_type", "version_number", "department_id"),
+    "organisation": ("board_subject_types",),
+}
+
+_NAME = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
+_TEXT = {"type": "string", "minLength": 1}
+_STATE_ID = {**_NAME, "maxLength": 30}  # the database columns' length
+_NAMES = {"type": "array", "items": {"type": "string", "minLength": 1}}
+_ROUTE = {
+    "type": "object",
+    "required": ["to"],
+    "additionalProperties": False,
+    "properties": {
+        "to": _STATE_ID,
+        "when": {"type": "object"},
+        "when_rule_set_fires": _NAME,
+        "effects": _NAMES,
+    },
+}
+WORKFLOW_SCHEMA = {
+    "type": "object",
+    "required": ["id", "version", "initial", "states", "transitions"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$", "maxLength": 60},
+        "version": {"type": "integer", "minimum": 1},
+        "initial": _STATE_ID,
+        "states": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "label"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _STATE_ID,
+                    "label": _TEXT,
+                    "final": {"type": "boolean"},
+                    "author_can_edit": {"type": "boolean"},
+                    "description": {"type": "string"},
+                },
+            },
+        },
+        "rule_sets": {
+            "type": "object",
+            "propertyNames": _NAME,
+            "additionalProperties": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "label", "when"],
+                    "additionalProperties": False,
+                    "properties": {"id": {"type": "string", "pattern": "^[A-Za-z0-9_]+$"}, "label": _TEXT, "when": {"type": "object"}},
+                },
+            },
+        },
+        "transitions": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "label", "from", "roles"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {**_NAME, "maxLength": 49},  # the audit action "assessment.<id>" holds 60
+                    "label": _TEXT,
+                    "from": {"type": "array", "minItems": 1, "items": _STATE_ID},
+                    "to": _STATE_ID,
+                    "routes": {"type": "array", "minItems": 1, "items": _ROUTE},
+                    "roles": {"type": "array", "minItems": 1, "items": {"enum": list(ROLES)}},
+                    "comment": {"enum": list(COMMENT_POLICIES)},
+                    "conditions": {"type": "boolean"},
+                    "requires": _NAMES,
+                    "effects": _NAMES,
+                },
+            },
+        },
+    },
+}
 
 
 def load_workflow(path: Path) -> Workflow:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise WorkflowDefinitionError([f"{Path(path).name}: file not found in {Path(path).parent}"]) from None
-    except json.JSONDecodeError as error:
-        raise WorkflowDefinitionError(
-            [f"{Path(path).name}: line {error.lineno} column {error.colno}: invalid JSON: {error.msg}"]
-        ) from None
-    problems = validate_workflow_data(data, Path(path).name)
+    problems: list[str] = []
+    data = read_json(Path(path), problems)
+    problems = problems or validate_workflow_data(data, Path(path).name)
     if problems:
         raise WorkflowDefinitionError(problems)
-    return _build(data)
+    return build_workflow(data)
 
 
 def _routes(transition: dict) -> list[dict]:
@@ -148,29 +231,18 @@ def _routes(transition: dict) -> list[dict]:
 
 
 def validate_workflow_data(data: Any, source: str) -> list[str]:
-    problems: list[str] = []
+    """Every problem in a workflow document, each as "source: JSON path: what is wrong"."""
+    problems = schema_problems(data, WORKFLOW_SCHEMA, source)
+    if problems:
+        return problems
 
     def problem(path: str, message: str) -> None:
         problems.append(f"{source}: {path}: {message}")
 
-    if not isinstance(data, dict):
-        return [f"{source}: $: a workflow is a JSON object"]
-    for key in ("id", "version", "initial", "states", "transitions"):
-        if key not in data:
-            problem("$", f"missing required key {key!r}")
-    if problems:
-        return problems
-    states = data["states"]
-    if not isinstance(states, list) or not states:
-        return [f"{source}: $.states: must be a non-empty list"]
-    state_ids: list[str] = []
-    for index, state in enumerate(states):
-        if not isinstance(state, dict) or not isinstance(state.get("id"), str) or not isinstance(state.get("label"), str):
-            problem(f"$.states[{index}]", "a state needs a string id and label")
-            continue
-        if state["id"] in state_ids:
-            problem(f"$.states[{index}].id", f"duplicate state id {state['id']!r}")
-        state_ids.append(state["id"])
+    state_ids = [state["id"] for state in data["states"]]
+    for index, state_id in enumerate(state_ids):
+        if state_id in state_ids[:index]:
+            problem(f"$.states[{index}].id", f"duplicate state id {state_id!r}")
     if data["initial"] not in state_ids:
         problem("$.initial", f"unknown state {data['initial']!r}")
     rule_sets = data.get("rule_sets", {})
@@ -178,53 +250,47 @@ def validate_workflow_data(data: Any, source: str) -> list[str]:
     for name, rules in rule_sets.items():
         for index, rule in enumerate(rules):
             where = f"$.rule_sets.{name}[{index}]"
-            if not isinstance(rule, dict) or not {"id", "label", "when"} <= set(rule):
-                problem(where, "a rule needs id, label and when")
-                continue
             if rule["id"] in rule_ids:
                 problem(f"{where}.id", f"duplicate rule id {rule['id']!r}")
             rule_ids.append(rule["id"])
-            problems.extend(f"{source}: {e}" for e in check_rule(rule["when"], RULE_SOURCES, f"{where}.when"))
+            problems.extend(_rule_problems(rule["when"], f"{where}.when", source))
     transition_ids: list[str] = []
     edges: dict[str, set[str]] = {s: set() for s in state_ids}
     for index, transition in enumerate(data["transitions"]):
         where = f"$.transitions[{index}]"
-        if not isinstance(transition, dict) or not isinstance(transition.get("id"), str):
-            problem(where, "a transition needs a string id")
-            continue
         if transition["id"] in transition_ids:
             problem(f"{where}.id", f"duplicate transition id {transition['id']!r}")
         transition_ids.append(transition["id"])
-        if not isinstance(transition.get("label"), str):
-            problem(f"{where}.label", "missing label")
-        roles = transition.get("roles")
-        if not roles:
-            problem(f"{where}.roles", "a transition needs at least one role")
-        for role in roles or []:
-            if role not in ROLES:
-                problem(f"{where}.roles", f"unknown role {role!r} (known: {', '.join(ROLES)})")
-        if transition.get("comment", "optional") not in COMMENT_POLICIES:
-            problem(f"{where}.comment", f"must be one of {', '.join(COMMENT_POLICIES)}")
-        for state in transition.get("from", []):
+        from_states = transition["from"]
+        for f, state in enumerate(from_states):
             if state not in state_ids:
-                problem(f"{where}.from", f"unknown state {state!r}")
-        if not transition.get("from"):
-            problem(f"{where}.from", "a transition needs at least one state it starts from")
+                problem(f"{where}.from[{f}]", f"unknown state {state!r}")
+        for r, requirement in enumerate(transition.get("requires", [])):
+            if requirement not in REQUIREMENT_NAMES:
+                problem(f"{where}.requires[{r}]", f"unknown requirement {requirement!r} (known: {', '.join(REQUIREMENT_NAMES)})")
+        problems.extend(_effect_problems(transition, where, source))
         if ("to" in transition) == ("routes" in transition):
             problem(where, "give exactly one of to or routes")
             continue
         routes = _routes(transition)
         for r, route in enumerate(routes):
             route_where = f"{where}.routes[{r}]" if "routes" in transition else f"{where}.to"
-            if route.get("to") not in state_ids:
-                problem(route_where, f"unknown state {route.get('to')!r}")
+            to = route["to"]
+            if to not in state_ids:
+                problem(route_where, f"unknown state {to!r}")
+            elif to in from_states:
+                problem(route_where, f"leads from {to!r} back to {to!r}: a transition must change the state")
+            if "when" in route and "when_rule_set_fires" in route:
+                problem(route_where, "give at most one of when and when_rule_set_fires")
             if "when_rule_set_fires" in route and route["when_rule_set_fires"] not in rule_sets:
-                problem(route_where, f"unknown rule set {route['when_rule_set_fires']!r}")
+                problem(f"{route_where}.when_rule_set_fires", f"unknown rule set {route['when_rule_set_fires']!r}")
             if "when" in route:
-                problems.extend(f"{source}: {e}" for e in check_rule(route["when"], RULE_SOURCES, f"{route_where}.when"))
-            for state in transition.get("from", []):
-                if state in edges and route.get("to") in state_ids:
-                    edges[state].add(route["to"])
+                problems.extend(_rule_problems(route["when"], f"{route_where}.when", source))
+            if "routes" in transition:
+                problems.extend(_effect_problems(route, route_where, source))
+            for state in from_states:
+                if state in edges and to in state_ids:
+                    edges[state].add(to)
         defaults = [i for i, route in enumerate(routes) if "when" not in route and "when_rule_set_fires" not in route]
         if defaults != [len(routes) - 1]:
             problem(f"{where}.routes", "needs exactly one default route (no when), and it must be last")
@@ -236,7 +302,7 @@ def validate_workflow_data(data: Any, source: str) -> list[str]:
             if target not in reachable:
                 reachable.add(target)
                 queue.append(target)
-    for index, state in enumerate(states):
+    for index, state in enumerate(data["states"]):
         if state["id"] not in reachable:
             problem(f"$.states[{index}]", f"state {state['id']!r} cannot be reached from {data['initial']!r}")
         if not state.get("final") and not edges[state["id"]]:
@@ -244,7 +310,44 @@ def validate_workflow_data(data: Any, source: str) -> list[str]:
     return problems
 
 
-def _build(data: dict) -> Workflow:
+def _effect_problems(holder: dict, where: str, source: str) -> list[str]:
+    return [
+        f"{source}: {where}.effects[{e}]: unknown effect {effect!r} (known: {', '.join(EFFECT_NAMES)})"
+        for e, effect in enumerate(holder.get("effects", []))
+        if effect not in EFFECT_NAMES
+    ]
+
+
+def _rule_problems(rule: Any, where: str, source: str) -> list[str]:
+    problems = [f"{source}: {e}" for e in check_rule(rule, RULE_SOURCES, where)]
+    if problems:
+        return problems
+    for path, name, identifier in _source_identifiers(rule, where):
+        known = SOURCE_IDENTIFIERS.get(name)
+        if known is not None and identifier not in known:
+            problems.append(f"{source}: {path}: unknown {name} identifier {identifier!r} (known: {', '.join(known)})")
+    return problems
+
+
+def _source_identifiers(node: Any, path: str):
+    if is_source(node):
+        yield path, node["source"], node["identifier"]
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _source_identifiers(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _source_identifiers(value, f"{path}[{index}]")
+
+
+def rule_identifier_problems(workflow: dict, questionnaire: dict, source: str) -> list[str]:
+    """The answers identifiers in a (valid) workflow document's rules, checked against the
+    questionnaire document: a misspelt one would silently never match."""
+    return answer_identifier_problems(questionnaire, workflow, "$", source, current_characteristic=False)
+
+
+def build_workflow(data: dict) -> Workflow:
+    """The domain objects for a document already validated (or pinned when it was valid)."""
     return Workflow(
         id=data["id"],
         version=data["version"],

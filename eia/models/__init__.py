@@ -4,6 +4,7 @@ from eia.models.archive import ArchivedRecord
 from eia.models.assessment import Assessment, Transition
 from eia.models.audit import AuditEvent
 from eia.models.comment import Comment
+from eia.models.definition_version import DefinitionVersion
 from eia.models.notification import Notification, OutboundEmail
 from eia.models.organisation import Department, EqualityObjective, Organisation
 from eia.models.user import ROLES, User
@@ -13,6 +14,7 @@ __all__ = [
     "Assessment",
     "AuditEvent",
     "Comment",
+    "DefinitionVersion",
     "Department",
     "EqualityObjective",
     "Notification",

@@ -34,6 +34,9 @@ class Assessment(db.Model):
     workflow_id: Mapped[str] = mapped_column(String(60))
     workflow_version: Mapped[int] = mapped_column(Integer)
     questionnaire_version: Mapped[int] = mapped_column(Integer)
+    # The exact definitions it uses (see DefinitionVersion); None for assessments started before
+    # they were pinned, which use the definitions loaded now.
+    definitions_sha256: Mapped[str | None] = mapped_column(ForeignKey("definition_version.sha256"))
     # The characteristics this assessment covers, pinned when it starts (statutory + the
     # organisation's extras at that time), so later configuration changes never move its pages.
     characteristic_ids: Mapped[list] = mapped_column(JSONDocument, default=list)

@@ -30,7 +30,7 @@ from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AuditEvent, User
 from eia.models.types import utcnow
 from eia.services import audit
-from eia.services.assessments import answer_options, answer_summary, current_path, definitions
+from eia.services.assessments import answer_options, answer_summary, current_path, definitions_for
 from eia.services.database import unit_of_work
 from eia.services.storage import storage_for
 
@@ -108,8 +108,8 @@ def storage():
 def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapshot:
     path = current_path(assessment)
     options = answer_options(assessment, path)
-    workflow = definitions().workflow
-    questionnaire = definitions().questionnaire
+    workflow = definitions_for(assessment).workflow
+    questionnaire = definitions_for(assessment).questionnaire
     summary = answer_summary(assessment, path, options)
     sections: list[SnapshotSection] = []
     characteristics: list[CharacteristicSnapshot] = []

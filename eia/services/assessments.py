@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 
 from eia.domain import questionnaire as q
 from eia.extensions import db
-from eia.models import Assessment, User
+from eia.models import Assessment, DefinitionVersion, User
 from eia.services import audit
 from eia.services.database import Conflict, NotAllowed, unit_of_work
-from eia.services.definitions import Definitions
+from eia.services.definitions import Definitions, build_definitions
 
 UK = ZoneInfo("Europe/London")
 UNTITLED = "Untitled assessment"
@@ -27,7 +27,27 @@ class PageNotAvailable(Exception):
 
 
 def definitions() -> Definitions:
+    """The definitions loaded from workflows/ at start-up: what a new assessment starts with."""
     return current_app.extensions["eia.definitions"]
+
+
+def definitions_for(assessment: Assessment) -> Definitions:
+    """The definitions this assessment pinned when it started (built once per process per version)."""
+    loaded = definitions()
+    sha256 = assessment.definitions_sha256
+    if sha256 is None or sha256 == loaded.sha256:
+        return loaded
+    pinned = current_app.extensions.setdefault("eia.pinned_definitions", {})
+    if sha256 not in pinned:
+        pinned[sha256] = build_definitions(db.session.get(DefinitionVersion, sha256).documents)
+    return pinned[sha256]
+
+
+def _pin(defs: Definitions) -> None:
+    """Store the documents under their hash, unless an earlier assessment already did."""
+    if db.session.get(DefinitionVersion, defs.sha256) is None:
+        db.session.add(DefinitionVersion(sha256=defs.sha256, documents=dict(defs.documents)))
+        db.session.flush()
 
 
 def today() -> date:
@@ -36,7 +56,7 @@ def today() -> date:
 
 
 def current_path(assessment: Assessment) -> q.Path:
-    return q.path(definitions().questionnaire, assessment.answers or {}, assessment.characteristic_ids)
+    return q.path(definitions_for(assessment).questionnaire, assessment.answers or {}, assessment.characteristic_ids)
 
 
 def answer_options(assessment: Assessment, path: q.Path | None = None) -> dict[str, list[q.Choice]]:
@@ -53,7 +73,7 @@ def answer_options(assessment: Assessment, path: q.Path | None = None) -> dict[s
 
 
 def author_can_edit(assessment: Assessment) -> bool:
-    return definitions().workflow.state(assessment.status).author_can_edit
+    return definitions_for(assessment).workflow.state(assessment.status).author_can_edit
 
 
 def _check_editable(assessment: Assessment, user: User, expected_version: int | None) -> None:
@@ -73,6 +93,7 @@ def start(author: User) -> Assessment:
     for _attempt in range(3):  # two authors starting at once may pick the same number: retry
         try:
             with unit_of_work():
+                _pin(defs)
                 count = db.session.scalar(
                     select(func.count())
                     .select_from(Assessment)
@@ -88,6 +109,7 @@ def start(author: User) -> Assessment:
                     workflow_id=defs.workflow.id,
                     workflow_version=defs.workflow.version,
                     questionnaire_version=defs.questionnaire.version,
+                    definitions_sha256=defs.sha256,
                     characteristic_ids=defs.questionnaire.default_characteristic_ids(
                         author.organisation.extra_characteristics or ()
                     ),
@@ -100,7 +122,8 @@ def start(author: User) -> Assessment:
                     actor=author,
                     object_type="assessment",
                     object_id=assessment.id,
-                    details={"reference": assessment.reference, "questionnaire_version": assessment.questionnaire_version},
+                    details={"reference": assessment.reference, "questionnaire_version": assessment.questionnaire_version,
+                             "definitions_sha256": defs.sha256},
                 )
             return assessment
         except IntegrityError:
@@ -140,7 +163,7 @@ def save_page(
     if not result.ok:
         return result
     with unit_of_work():
-        _store(assessment, {page.id: result.values})
+        _store(assessment, {page.id: q.answers_to_store(path, page, stored_answers(assessment, page), result)})
         audit.record(
             "assessment.page_saved",
             actor=author,
@@ -149,6 +172,12 @@ def save_page(
             details={"page": page.id, "partial": partial, "questions": sorted(result.values)},
         )
     return result
+
+
+def stored_answers(assessment: Assessment, page: q.Page) -> dict[str, Any]:
+    """A form page's answers as saved, including those hidden at the moment: what its form shows."""
+    stored = (assessment.answers or {}).get(page.id)
+    return dict(stored) if isinstance(stored, dict) and not page.is_list else {}
 
 
 def _store(assessment: Assessment, changes: Mapping[str, Any]) -> None:

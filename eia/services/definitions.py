@@ -1,13 +1,32 @@
-"""The definitions in workflows/, loaded once at start-up."""
+"""The definitions in workflows/: read and checked once at start-up, identified by their SHA-256.
+
+An assessment pins the exact documents it started with (see ``eia.services.assessments``): the
+three documents are kept together, content-addressed by the SHA-256 of their canonical JSON, so a
+later change to the files never moves an assessment that is already under way.
+
+This module must stay light: ``eia definitions check`` imports it, and it must run (and fail with
+messages, not tracebacks) without the PDF and signing libraries.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from eia.domain.definitions import DefinitionError, load_questionnaire, questionnaire_problems
+from eia.domain.definitions import (
+    CHARACTERISTICS_FILE,
+    QUESTIONNAIRE_FILE,
+    DefinitionError,
+    build_questionnaire,
+    check_questionnaire_documents,
+    read_json,
+)
 from eia.domain.questionnaire import Questionnaire
-from eia.domain.workflow import Workflow, WorkflowDefinitionError, load_workflow
+from eia.domain.workflow import Workflow, build_workflow, rule_identifier_problems, validate_workflow_data
 
 WORKFLOW_FILE = "eia-standard.json"
 
@@ -16,24 +35,51 @@ WORKFLOW_FILE = "eia-standard.json"
 class Definitions:
     questionnaire: Questionnaire
     workflow: Workflow
+    sha256: str
+    documents: Mapping[str, Any] = field(repr=False, compare=False)
 
 
-def load_definitions(directory: Path) -> Definitions:
-    problems = definition_problems(directory)
-    if problems:
-        raise DefinitionError(problems)
-    return Definitions(load_questionnaire(directory), load_workflow(directory / WORKFLOW_FILE))
+def documents_sha256(documents: Mapping[str, Any]) -> str:
+    """The identity of a set of documents: SHA-256 of their canonical JSON (sorted keys, no spaces)."""
+    canonical = json.dumps(documents, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def build_definitions(documents: Mapping[str, Any]) -> Definitions:
+    """Domain objects for documents that were valid when checked (now, or when an assessment pinned them)."""
+    return Definitions(
+        questionnaire=build_questionnaire(documents["questionnaire"], documents["characteristics"]),
+        workflow=build_workflow(documents["workflow"]),
+        sha256=documents_sha256(documents),
+        documents=documents,
+    )
+
+
+def _read(directory: Path) -> tuple[dict[str, Any], list[str]]:
+    """The documents and every problem in them (each file that could be read is checked)."""
+    questionnaire_problems: list[str] = []
+    workflow_problems: list[str] = []
+    documents = {
+        "questionnaire": read_json(Path(directory) / QUESTIONNAIRE_FILE, questionnaire_problems),
+        "characteristics": read_json(Path(directory) / CHARACTERISTICS_FILE, questionnaire_problems),
+        "workflow": read_json(Path(directory) / WORKFLOW_FILE, workflow_problems),
+    }
+    if not questionnaire_problems:
+        questionnaire_problems = check_questionnaire_documents(documents["questionnaire"], documents["characteristics"])
+    if not workflow_problems:
+        workflow_problems = validate_workflow_data(documents["workflow"], WORKFLOW_FILE)
+    if not questionnaire_problems and not workflow_problems:
+        workflow_problems = rule_identifier_problems(documents["workflow"], documents["questionnaire"], WORKFLOW_FILE)
+    return documents, questionnaire_problems + workflow_problems
 
 
 def definition_problems(directory: Path) -> list[str]:
-    """Every problem in every definition file, including effects no service can carry out."""
-    from eia.services.workflow import unsupported_workflow_features
+    """Every problem in every definition file of ``directory``, each as "file: path: what is wrong"."""
+    return _read(directory)[1]
 
-    problems = questionnaire_problems(directory)
-    try:
-        workflow = load_workflow(directory / WORKFLOW_FILE)
-    except WorkflowDefinitionError as error:
-        problems += error.problems
-    else:
-        problems += [f"{WORKFLOW_FILE}: {p}" for p in unsupported_workflow_features(workflow)]
-    return problems
+
+def load_definitions(directory: Path) -> Definitions:
+    documents, problems = _read(directory)
+    if problems:
+        raise DefinitionError(problems)
+    return build_definitions(documents)

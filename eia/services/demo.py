@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from eia.extensions import db
 from eia.models import Department, EqualityObjective, Organisation, User
-from eia.services.users import create_user
+from eia.services.users import AccountError, create_user, password_problem
 
 ORGANISATIONS = [
     {
@@ -48,7 +48,11 @@ ORGANISATIONS = [
 
 
 def seed(password: str) -> int:
-    """Create whatever is missing; returns how many records were created."""
+    """Create whatever is missing; returns how many records were created.
+
+    Raises AccountError, creating nothing, if the password is not acceptable for the users."""
+    if problem := password_problem(password):
+        raise AccountError(problem)
     created = 0
     for spec in ORGANISATIONS:
         organisation = db.session.scalar(select(Organisation).where(Organisation.slug == spec["slug"]))

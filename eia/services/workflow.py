@@ -15,26 +15,35 @@ from flask import current_app
 
 from eia.domain import questionnaire as q
 from eia.domain.signing import SigningKeyError
-from eia.domain.workflow import Outcome, TransitionRefused, Workflow, decide, evaluate_rule_set
+from eia.domain.workflow import SOURCE_IDENTIFIERS, Outcome, TransitionRefused, decide, evaluate_rule_set
 from eia.extensions import db
 from eia.models import Assessment, Transition, User
 from eia.models.types import utcnow
 from eia.services import access, audit, notifications
 from eia.services.archive import archive_signed_off
-from eia.services.assessments import answer_options, current_path, definitions, today
+from eia.services.assessments import answer_options, current_path, definitions_for, today
 from eia.services.database import Conflict, NotAllowed, unit_of_work
 from eia.services.storage import StorageError
 
 MAX_COMMENT_LENGTH = 5000
 MAX_CONDITIONS = 20
+MAX_CONDITION_LENGTH = 2000  # a condition becomes an action on the plan, whose text allows 2,000
+MAX_SECTION_REASONS = 100  # more than an assessment has sections, even with many characteristics
+MAX_SECTION_REASON_LENGTH = 2000
+
+# Where in the decision form a problem is: "comment", "conditions", "section-<task id>", or the
+# form as a whole.
+WHOLE_FORM = "decision"
 
 
 class ActionRefused(Exception):
-    """The action cannot be taken now. ``reasons`` are plain-English sentences for the user."""
+    """The action cannot be taken now. ``reasons`` are plain-English sentences for the user;
+    ``fields`` says, for each, which part of the decision form it is about (``WHOLE_FORM`` if none)."""
 
-    def __init__(self, reasons: list[str]) -> None:
+    def __init__(self, reasons: list[str], fields: list[str] | None = None) -> None:
         super().__init__("; ".join(reasons))
         self.reasons = reasons
+        self.fields = fields or [WHOLE_FORM] * len(reasons)
 
 
 class SignOffFailed(Exception):
@@ -57,11 +66,7 @@ def rule_resolver(assessment: Assessment, path: q.Path | None = None) -> q.Answe
         path.answers,
         path.characteristic_ids,
         extra={
-            "assessment": {
-                "subject_type": assessment.subject_type,
-                "version_number": assessment.version_number,
-                "department_id": assessment.department_id,
-            },
+            "assessment": {name: getattr(assessment, name) for name in SOURCE_IDENTIFIERS["assessment"]},
             "organisation": {"board_subject_types": list(assessment.organisation.board_subject_types or [])},
         },
     )
@@ -69,7 +74,7 @@ def rule_resolver(assessment: Assessment, path: q.Path | None = None) -> q.Answe
 
 def escalation_preview(assessment: Assessment, rule_set: str = "escalation") -> tuple:
     """The escalation rules that would fire now ("this will go to the Board because ...")."""
-    return evaluate_rule_set(definitions().workflow, rule_set, rule_resolver(assessment))
+    return evaluate_rule_set(definitions_for(assessment).workflow, rule_set, rule_resolver(assessment))
 
 
 # --- preconditions named in the workflow's "requires" -------------------------------------------
@@ -88,6 +93,7 @@ def _not_author(assessment: Assessment, actor: User) -> str | None:
     return "You cannot decide on an assessment you wrote" if assessment.author_id == actor.id else None
 
 
+# Keyed by eia.domain.workflow.REQUIREMENT_NAMES, the names the definition checker accepts.
 REQUIREMENTS: dict[str, Callable[[Assessment, User], str | None]] = {
     "questionnaire_complete": _questionnaire_complete,
     "not_author": _not_author,
@@ -101,7 +107,7 @@ Effect = Callable[[Assessment, User, Outcome, Decision], None]
 
 def _notifier(role: str) -> Effect:
     def notify(assessment: Assessment, actor: User, outcome: Outcome, decision: Decision) -> None:
-        state = definitions().workflow.state(outcome.to_state)
+        state = definitions_for(assessment).workflow.state(outcome.to_state)
         message = f"{outcome.transition.label}: now {state.label.lower()}"
         notifications.notify(
             [u for u in notifications.recipients(role, assessment) if u.id != actor.id], assessment, message
@@ -132,6 +138,7 @@ def _archive(assessment: Assessment, actor: User, outcome: Outcome, decision: De
         raise SignOffFailed(str(error)) from error
 
 
+# Keyed by eia.domain.workflow.EFFECT_NAMES, the names the definition checker accepts.
 EFFECTS: dict[str, Effect] = {
     "notify:author": _notifier("author"),
     "notify:approver": _notifier("approver"),
@@ -141,20 +148,6 @@ EFFECTS: dict[str, Effect] = {
 }
 
 
-def unsupported_workflow_features(workflow: Workflow) -> list[str]:
-    """Preconditions and effects the definition names that no service carries out."""
-    problems = []
-    for transition in workflow.transitions.values():
-        for requirement in transition.requires:
-            if requirement not in REQUIREMENTS:
-                problems.append(f"transition {transition.id!r}: unknown requirement {requirement!r} (known: {', '.join(REQUIREMENTS)})")
-        effects = list(transition.effects) + [e for route in transition.routes for e in route.effects]
-        for effect in effects:
-            if effect not in EFFECTS:
-                problems.append(f"transition {transition.id!r}: unknown effect {effect!r} (known: {', '.join(EFFECTS)})")
-    return problems
-
-
 # --- taking an action -----------------------------------------------------------------------------
 
 
@@ -162,13 +155,13 @@ def available_actions(assessment: Assessment, user: User) -> list:
     """The transitions this user could take now (buttons to show); each is re-checked on POST."""
     if not access.can_view(user, assessment):
         return []
-    workflow = definitions().workflow
+    workflow = definitions_for(assessment).workflow
     return [t for t in workflow.allowed_actions(assessment.status, [user.role]) if _actor_fits(t.id, assessment, user)]
 
 
 def overtaken_action(assessment: Assessment, user: User, action: str):
     """The transition this user could take in another state: their form was overtaken by someone else's action."""
-    transition = definitions().workflow.transitions.get(action)
+    transition = definitions_for(assessment).workflow.transitions.get(action)
     if transition is None or user.role not in transition.roles or not access.can_view(user, assessment):
         return None
     return transition if _actor_fits(action, assessment, user) else None
@@ -190,17 +183,17 @@ def take_action(
         raise NotAllowed("No such assessment")
     if expected_version != assessment.lock_version:
         raise Conflict()
-    workflow = definitions().workflow
+    workflow = definitions_for(assessment).workflow
     try:
         outcome = decide(workflow, assessment.status, action, [actor.role], rule_resolver(assessment))
     except TransitionRefused as refused:
         raise ActionRefused([refused.reason]) from None
-    reasons = [reason for name in outcome.transition.requires if (reason := REQUIREMENTS[name](assessment, actor))]
-    reasons += _decision_problems(outcome, decision)
-    if unknown := set(decision.section_reasons) - {task.id for task in current_path(assessment).tasks}:
-        reasons.append(f"There is no section {', '.join(sorted(unknown))} in this assessment to give reasons for")
-    if reasons:
-        raise ActionRefused(reasons)
+    problems = [(WHOLE_FORM, reason) for name in outcome.transition.requires
+                if (reason := REQUIREMENTS[name](assessment, actor))]
+    sections = {task.id: f"{task.section.title}: {task.title}" for task in current_path(assessment).tasks}
+    problems += _decision_problems(outcome, decision, sections)
+    if problems:
+        raise ActionRefused([reason for _, reason in problems], [field for field, _ in problems])
 
     with unit_of_work():
         now = utcnow()
@@ -248,21 +241,41 @@ def take_action(
     return outcome
 
 
-def _decision_problems(outcome: Outcome, decision: Decision) -> list[str]:
+def _decision_problems(outcome: Outcome, decision: Decision, sections: Mapping[str, str]) -> list[tuple[str, str]]:
+    """What is wrong with what the person deciding typed, as (field, message) pairs.
+    ``sections`` maps the assessment's task ids to their names."""
     transition = outcome.transition
-    problems = []
+    problems: list[tuple[str, str]] = []
     comment = decision.comment.strip()
-    if transition.comment == "required" and not comment and not decision.section_reasons:
-        problems.append("Enter a comment explaining your decision")
+    if transition.comment == "none":
+        if comment:
+            problems.append((WHOLE_FORM, f"{transition.label} does not take a comment"))
+        if decision.section_reasons:
+            problems.append((WHOLE_FORM, f"{transition.label} does not take reasons for sections"))
+    elif transition.comment == "required" and not comment and not decision.section_reasons:
+        problems.append(("comment", "Enter a comment explaining your decision"))
     if len(decision.comment) > MAX_COMMENT_LENGTH:
-        problems.append(f"The comment must be {MAX_COMMENT_LENGTH:,} characters or fewer")
+        problems.append(("comment", f"The comment must be {MAX_COMMENT_LENGTH:,} characters or fewer "
+                                    f"(you entered {len(decision.comment):,})"))
     if transition.conditions:
         if not decision.conditions:
-            problems.append("Enter at least one condition")
+            problems.append(("conditions", "Enter at least one condition"))
         if len(decision.conditions) > MAX_CONDITIONS:
-            problems.append(f"Enter at most {MAX_CONDITIONS} conditions")
+            problems.append(("conditions", f"Enter at most {MAX_CONDITIONS} conditions (you entered {len(decision.conditions)})"))
+        for number, condition in enumerate(decision.conditions, start=1):
+            if len(condition) > MAX_CONDITION_LENGTH:
+                problems.append(("conditions", f"Condition {number} must be {MAX_CONDITION_LENGTH:,} characters or "
+                                               f"fewer (you entered {len(condition):,})"))
     elif decision.conditions:
-        problems.append("This decision does not take conditions")
+        problems.append((WHOLE_FORM, "This decision does not take conditions"))
+    if len(decision.section_reasons) > MAX_SECTION_REASONS:
+        problems.append((WHOLE_FORM, f"Give reasons for at most {MAX_SECTION_REASONS} sections"))
+        return problems
+    if unknown := set(decision.section_reasons) - set(sections):
+        problems.append((WHOLE_FORM, f"There is no section {', '.join(sorted(unknown))} in this assessment to give reasons for"))
+    for task_id, name in sections.items():
+        reason = decision.section_reasons.get(task_id, "")
+        if len(reason) > MAX_SECTION_REASON_LENGTH:
+            problems.append((f"section-{task_id}", f"The reason for {name} must be {MAX_SECTION_REASON_LENGTH:,} "
+                                                   f"characters or fewer (you entered {len(reason):,})"))
     return problems
-
-

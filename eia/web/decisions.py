@@ -42,6 +42,18 @@ def _decision_from_form() -> workflow.Decision:
     return workflow.Decision(comment=request.form.get("comment", "").strip(), conditions=conditions, section_reasons=sections)
 
 
+RETURN_ACTIONS = ("return", "board_return")  # the decisions that take reasons per section
+
+
+def _anchor(transition, field: str) -> str:
+    """The id of the form field a problem is about, if the form shows that field (else the form's)."""
+    if field.startswith("section-"):
+        shown = transition.id in RETURN_ACTIONS
+    else:
+        shown = {"comment": transition.comment != "none", "conditions": transition.conditions}.get(field, False)
+    return field.replace(":", "-") if shown else workflow.WHOLE_FORM
+
+
 @bp.route("/<id:assessment_id>/actions/<action>", methods=["GET", "POST"])
 @login_required
 def act(assessment_id: int, action: str):
@@ -56,7 +68,7 @@ def act(assessment_id: int, action: str):
         transition = workflow.overtaken_action(assessment, current_user, action)
         if request.method != "POST" or transition is None or not form.validate_on_submit():
             abort(404)
-        state = assessments.definitions().workflow.state(assessment.status)
+        state = assessments.definitions_for(assessment).workflow.state(assessment.status)
         errors = [{"text": f"{CONFLICT_MESSAGE} It is now {state.label.lower()}, so this decision can no longer be taken.",
                    "href": "#decision"}]
         status = 409
@@ -67,7 +79,8 @@ def act(assessment_id: int, action: str):
         try:
             outcome = workflow.take_action(assessment, current_user, action, decision, form.expected_version())
         except workflow.ActionRefused as refused:
-            errors = [{"text": reason, "href": "#decision"} for reason in refused.reasons]
+            errors = [{"text": reason, "href": f"#{_anchor(transition, field)}", "field": field}
+                      for reason, field in zip(refused.reasons, refused.fields, strict=True)]
             status = 400
         except workflow.SignOffFailed:
             errors = [{"text": SIGN_OFF_FAILED_MESSAGE, "href": "#decision"}]
@@ -77,7 +90,7 @@ def act(assessment_id: int, action: str):
             form.version.data = str(assessment.lock_version)
             status = 409
         else:
-            state = assessments.definitions().workflow.state(outcome.to_state)
+            state = assessments.definitions_for(assessment).workflow.state(outcome.to_state)
             message = f"{transition.label}: the assessment is now {state.label.lower()}."
             if outcome.fired_rules:
                 message += " It goes to the Equality and Inclusion Board because: " + "; ".join(r.label for r in outcome.fired_rules) + "."
@@ -94,6 +107,8 @@ def act(assessment_id: int, action: str):
         preview=preview,
         tasks=[t for t in path.tasks],
         typed=request.form if request.method == "POST" else {},
+        field_errors={e["field"]: e["text"] for e in reversed(errors) if "field" in e},
+        return_actions=RETURN_ACTIONS,
         still_possible=still_possible,
     ), status
 

@@ -42,7 +42,7 @@ def _visible_or_404(assessment_id: int) -> Assessment:
 @login_required
 def assessment(assessment_id: int):
     found = _visible_or_404(assessment_id)
-    definitions = assessments.definitions()
+    definitions = assessments.definitions_for(found)
     thread = db.session.scalars(select(Comment).where(Comment.assessment_id == found.id).order_by(Comment.id)).all()
     return render_template(
         "main/assessment.html",

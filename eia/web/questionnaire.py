@@ -58,7 +58,7 @@ def task_list(assessment_id: int):
     options = assessments.answer_options(assessment, path)
     today = assessments.today()
     sections = []
-    for section in assessments.definitions().questionnaire.sections:
+    for section in assessments.definitions_for(assessment).questionnaire.sections:
         tasks = [
             {"task": task, "status": q.task_status(path, task, options, today)}
             for task in path.tasks
@@ -100,7 +100,7 @@ def page(assessment_id: int, page_id: str):
     options = assessments.answer_options(assessment, path)
     layout = q.page_layout(path, current_page)
     questions = list(current_page.definition.questions)
-    stored = path.answers.get(current_page.id, {})
+    stored = assessments.stored_answers(assessment, current_page)
     errors: list[dict[str, str]] = []
     status = 200
     if request.method == "GET":

@@ -42,8 +42,11 @@ def format_datetime(value: datetime | None) -> str:
 
 
 def state_tag(state_id: str) -> dict:
-    workflow = current_app.extensions["eia.definitions"].workflow
-    return {"text": workflow.state(state_id).label, "classes": STATE_TAG_CLASSES.get(state_id, "govuk-tag--grey")}
+    # Labels come from the loaded workflow; an assessment pinned to an older version may be in a
+    # state it no longer has, which is shown by its id rather than failing the page.
+    states = current_app.extensions["eia.definitions"].workflow.states
+    label = states[state_id].label if state_id in states else state_id.replace("_", " ").capitalize()
+    return {"text": label, "classes": STATE_TAG_CLASSES.get(state_id, "govuk-tag--grey")}
 
 
 NAVIGATION = (

@@ -78,6 +78,18 @@ def test_invalid_json_names_line_and_column(tmp_path):
     assert problem.startswith("questionnaire-eia.json: line 2 column 14: invalid JSON")
 
 
+def test_a_file_that_is_not_utf8_is_named_not_a_traceback(tmp_path):
+    write(tmp_path)
+    (tmp_path / "characteristics.json").write_bytes(b'{"version": 1, "name": "Caf\xe9"}')
+    assert questionnaire_problems(tmp_path) == ["characteristics.json: byte 27: not UTF-8 text (invalid continuation byte)"]
+
+
+def test_a_wrong_type_says_what_was_expected(tmp_path):
+    assert questionnaire_problems(write(tmp_path, mutated(lambda d: d.update(sections={"about": []})))) == [
+        "questionnaire-eia.json: $.sections: must be a list, not an object"
+    ]
+
+
 def test_missing_file_is_named(tmp_path):
     write(tmp_path)
     (tmp_path / "characteristics.json").unlink()
@@ -130,10 +142,12 @@ CASES = [
     ("reveal under a non-radios question",
      lambda d: d["sections"][0]["tasks"][0]["pages"][0]["questions"][1].update(
          when={"==": [{"source": "answers", "identifier": "subject.other_kind"}, "x"]}),
+     "questionnaire-eia.json: $.sections[0].tasks[0].pages[0].questions[1].when: "
      "a question can only be revealed by a radios question of the same page, not 'other_kind'"),
     ("reveal under several values",
      lambda d: d["sections"][0]["tasks"][0]["pages"][0]["questions"][1].update(
          when={"in": [{"source": "answers", "identifier": "subject.kind"}, ["other", "policy"]]}),
+     "questionnaire-eia.json: $.sections[0].tasks[0].pages[0].questions[1].when: "
      "a condition on the same page must be == on another question of the page and one value"),
 ]
 

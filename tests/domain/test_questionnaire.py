@@ -120,7 +120,39 @@ def test_revealed_question_required_only_when_revealed(questionnaire):
                                                      "advance_direction": "neutral", "foster_direction": "positive",
                                                      "description": "d"})
     assert neutral.ok
-    assert "eliminate_level" not in neutral.values, "a hidden answer is not stored"
+
+
+def test_an_answer_hidden_by_a_reveal_on_its_page_is_kept_but_does_not_count(questionnaire):
+    # negative -> neutral: the browser still sends the closed reveal's level; it is kept for "negative" again.
+    neutral = validate(questionnaire, "impact:age", {"eliminate_direction": "neutral", "eliminate_level": "high",
+                                                     "advance_direction": "neutral", "foster_direction": "positive",
+                                                     "description": "d"})
+    assert neutral.ok and neutral.values["eliminate_level"] == "high"
+    answers = {**screened(age="high"), "impact:age": neutral.values}
+    path = q.path(questionnaire, answers, STATUTORY)
+    assert "eliminate_level" not in path.answers["impact:age"], "hidden: not shown, routed on or archived"
+    answers["impact:age"] = {**neutral.values, "eliminate_direction": "negative"}
+    assert q.path(questionnaire, answers, STATUTORY).answers["impact:age"]["eliminate_level"] == "high"
+
+
+def test_an_invalid_answer_hidden_by_a_reveal_is_neither_kept_nor_reported(questionnaire):
+    result = validate(questionnaire, "impact:age", {"eliminate_direction": "neutral", "eliminate_level": "forged",
+                                                    "advance_direction": "neutral", "foster_direction": "positive",
+                                                    "description": "d"})
+    assert result.ok and "eliminate_level" not in result.values
+
+
+def test_saving_keeps_answers_to_questions_the_page_does_not_show(questionnaire):
+    path = q.path(questionnaire, screened(age="high"), STATUTORY)
+    page = path.page("impact:age")
+    result = q.PageResult({"eliminate_direction": "neutral"}, {})
+    previous = {"eliminate_direction": "negative", "eliminate_level": "low", "not_a_question": "x"}
+    # eliminate_level is on the page (inside the reveal): the new result decides; nothing else is kept.
+    assert q.answers_to_store(path, page, previous, result) == {"eliminate_direction": "neutral"}
+    marriage_path = q.path(questionnaire, screened(marriage_civil_partnership="high"), STATUTORY)
+    marriage = marriage_path.page("impact:marriage_civil_partnership")
+    kept = q.answers_to_store(marriage_path, marriage, {"advance_direction": "positive"}, result)
+    assert kept == {"advance_direction": "positive", "eliminate_direction": "neutral"}, "not on this page: kept"
 
 
 def test_required_when_depends_on_answer_on_the_same_page(questionnaire):
@@ -225,6 +257,28 @@ def test_an_unstarted_assessment_lists_every_page(questionnaire):
     path = q.path(questionnaire, {}, STATUTORY)
     problems = q.submission_problems(path, OPTIONS, TODAY)
     assert [p.page_id for p in problems] == [p.id for p in path.pages]
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_an_optional_page_saved_blank_is_completed_not_unstarted(questionnaire, partial):
+    # "Leave blank if none apply": saving the objectives page blank finishes it.
+    result = validate(questionnaire, "objectives", {}, partial=partial)
+    assert result.ok and result.values == {}
+    answers = {**complete_answers(), "objectives": result.values}
+    path = q.path(questionnaire, answers, STATUTORY)
+    assert q.page_status(path, path.page("objectives"), OPTIONS, TODAY) == q.COMPLETED
+    assert q.submission_problems(path, OPTIONS, TODAY) == []
+
+
+def test_a_required_page_saved_blank_is_in_progress(questionnaire):
+    answers = {**complete_answers(), "aims": {}}
+    path = q.path(questionnaire, answers, STATUTORY)
+    assert q.page_status(path, path.page("aims"), OPTIONS, TODAY) == q.IN_PROGRESS
+    assert [p.message for p in q.submission_problems(path, OPTIONS, TODAY)] == [
+        "Enter the aims of the proposal", "Select who it affects", "Enter who is affected"]
+    del answers["aims"]
+    path = q.path(questionnaire, answers, STATUTORY)
+    assert q.page_status(path, path.page("aims"), OPTIONS, TODAY) == q.NOT_STARTED
 
 
 def test_screening_in_a_new_characteristic_reopens_the_assessment(questionnaire):

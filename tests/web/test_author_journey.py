@@ -89,6 +89,33 @@ def test_revealed_question_shows_under_its_option(client_for):
     assert conditional is not None and conditional.find("input", name="eliminate_level") is not None
 
 
+def test_switching_negative_to_neutral_and_back_keeps_the_severity(client_for, demo):
+    author = client_for("author@example.org")
+    assessment_id = start_assessment(author)
+    save(author, assessment_id, "screening:age", {"relevance": "high", "reason": "r"})
+    answers = {"eliminate_direction": "negative", "eliminate_level": "high", "advance_direction": "neutral",
+               "foster_direction": "neutral", "description": "d"}
+    save(author, assessment_id, "impact:age", answers)
+    # The page's form still carries the closed reveal's level, as a browser sends it.
+    save(author, assessment_id, "impact:age", {"eliminate_direction": "neutral"})
+    with demo.app_context():
+        assert db.session.get(Assessment, assessment_id).answers["impact:age"]["eliminate_level"] == "high"
+    page = author.get(f"/assessments/{assessment_id}/pages/impact:age")
+    level = page.find("input", name="eliminate_level", value="high")
+    assert "checked" in level.attrs, "the severity typed before is shown again"
+    save(author, assessment_id, "impact:age", {"eliminate_direction": "negative"})
+    check = author.get(f"/assessments/{assessment_id}/check-answers")
+    assert "How severe is the negative impact on aim 1 before mitigation?" in check.html
+
+
+def test_an_optional_page_saved_blank_is_completed(client_for):
+    author = client_for("author@example.org")
+    assessment_id = start_assessment(author)
+    save(author, assessment_id, "objectives", {})
+    check = author.get(f"/assessments/{assessment_id}/check-answers")
+    assert "Equality objectives" not in check.text_of(id="problems")
+
+
 def test_marriage_page_has_only_the_first_aim(client_for):
     author = client_for("author@example.org")
     assessment_id = start_assessment(author)

@@ -1,13 +1,16 @@
-"""Every URL refuses anonymous users and the wrong roles (function-level authorisation)."""
+"""Every route refuses anonymous users and the wrong roles (function-level authorisation), for GET
+and POST alike: POSTs carry a valid CSRF token, so it is the sign-in and role gates that are tested.
+Bad input sent to someone else's assessment is not found, and changes nothing."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
-from eia.models import ROLES
-from tests.journeys import start_assessment
+from eia.extensions import db
+from eia.models import ROLES, Assessment, AuditEvent, Comment, Transition, User
+from tests.journeys import AN_ACTION, start_assessment
 
-PUBLIC = {"auth.sign_in", "static"}
 DEMO_USERS = {
     "author": "author@example.org",
     "approver": "approver@example.org",
@@ -15,19 +18,62 @@ DEMO_USERS = {
     "auditor": "auditor@example.org",
     "admin": "admin@example.org",
 }
+PUBLIC, SIGNED_IN, ROLE = "public", "signed in", "role"
+# Every endpoint and who may reach it: anyone, anyone signed in (what they then see is decided by
+# the assessment's visibility), or the roles its view names (role_required). A new route must be
+# added here, deliberately.
+ROUTES = {
+    "static": PUBLIC,
+    "auth.sign_in": PUBLIC,
+    "auth.sign_out": SIGNED_IN,
+    "main.dashboard": SIGNED_IN,
+    "main.assessment": SIGNED_IN,
+    "main.signed_record": SIGNED_IN,
+    "main.notifications_page": SIGNED_IN,
+    "main.mark_notifications_read": SIGNED_IN,
+    "decisions.act": SIGNED_IN,
+    "decisions.comment": SIGNED_IN,
+    "questionnaire.start": ROLE,
+    "questionnaire.task_list": ROLE,
+    "questionnaire.page": ROLE,
+    "questionnaire.add_item": ROLE,
+    "questionnaire.remove_item": ROLE,
+    "questionnaire.finish_list": ROLE,
+    "questionnaire.check_answers": ROLE,
+    "queues.review_queue": ROLE,
+    "queues.board_queue": ROLE,
+    "queues.digest": ROLE,
+    "admin.index": ROLE,
+    "admin.create_user": ROLE,
+    "admin.set_active": ROLE,
+    "admin.add_department": ROLE,
+    "admin.add_objective": ROLE,
+    "admin.settings": ROLE,
+}
 
 
-def _routes(app):
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC:
-            continue
-        yield rule
+def _rules(app, *accesses):
+    return [rule for rule in app.url_map.iter_rules() if ROUTES.get(rule.endpoint) in accesses]
 
 
-def _url(rule, assessment_id: int) -> str:
-    values = {"assessment_id": assessment_id, "page_id": "subject", "position": 1, "action": "submit",
-              "user_id": 1, "change": "activate"}
+def _methods(rule) -> list[str]:
+    return sorted(rule.methods & {"GET", "POST"})
+
+
+def _url(rule, assessment_id: int, user_id: int = 1) -> str:
+    values = {"assessment_id": assessment_id, "page_id": "action_plan", "position": 1, "action": "submit",
+              "user_id": user_id, "change": "deactivate", "filename": "govuk-frontend/eia.min.css"}
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
+
+
+def _request(client, method: str, url: str, token: str, data: dict | None = None):
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data={"csrf_token": token, "version": "1", **(data or {})})
+
+
+def _sent_to_sign_in(response) -> bool:
+    return response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
 
 
 @pytest.fixture
@@ -35,34 +81,115 @@ def assessment_id(client_for):
     return start_assessment(client_for("author@example.org"))
 
 
-def test_every_route_is_covered_by_this_test(demo):
-    protected = list(_routes(demo))
-    assert len(protected) >= 15, "routes went missing from the URL map"
+def test_every_route_of_the_app_is_covered_by_this_test(demo):
+    assert {rule.endpoint for rule in demo.url_map.iter_rules()} == set(ROUTES)
+
+
+def test_role_routes_name_their_roles_and_the_others_do_not(demo):
+    for rule in demo.url_map.iter_rules():
+        named = getattr(demo.view_functions[rule.endpoint], "allowed_roles", None)
+        assert (named is not None) == (ROUTES[rule.endpoint] == ROLE), rule.endpoint
 
 
 def test_anonymous_users_are_sent_to_sign_in(anonymous, demo, assessment_id):
-    for rule in _routes(demo):
-        url = _url(rule, assessment_id)
-        if "GET" in rule.methods:
-            response = anonymous.client.get(url)
-            assert response.status_code == 302, url
-            assert response.headers["Location"].startswith("/sign-in"), url
-        if "POST" in rule.methods:
-            response = anonymous.client.post(url, data={})
-            assert response.status_code in (302, 400), url  # no CSRF token, or sent to sign in
-            if response.status_code == 302:
-                assert response.headers["Location"].startswith("/sign-in"), url
+    token = anonymous.get("/sign-in").csrf_token
+    checked = 0
+    for rule in _rules(demo, SIGNED_IN, ROLE):
+        for method in _methods(rule):
+            url = _url(rule, assessment_id)
+            response = _request(anonymous.client, method, url, token)
+            assert _sent_to_sign_in(response), f"{method} {url}: {response.status_code}"
+            checked += 1
+    assert checked == sum(len(_methods(rule)) for rule in _rules(demo, SIGNED_IN, ROLE))
+
+
+def test_public_routes_need_no_sign_in(anonymous, demo):
+    for rule in _rules(demo, PUBLIC):
+        response = anonymous.client.get(_url(rule, 1))
+        response.close()  # a static file is streamed
+        assert response.status_code == 200, rule.rule
 
 
 @pytest.mark.parametrize("role", list(ROLES))
 def test_roles_outside_a_routes_roles_get_403(client_for, demo, assessment_id, role):
     client = client_for(DEMO_USERS[role])
-    checked = 0
-    for rule in _routes(demo):
-        allowed = getattr(demo.view_functions[rule.endpoint], "allowed_roles", None)
-        if allowed is None or role in allowed or "GET" not in rule.methods:
+    token = client.get("/").csrf_token
+    refused = []
+    for rule in _rules(demo, ROLE):
+        if role in demo.view_functions[rule.endpoint].allowed_roles:
             continue
-        response = client.client.get(_url(rule, assessment_id))
-        assert response.status_code == 403, f"{role} reached {rule.rule}"
-        checked += 1
-    assert checked > 0 or role == "author"
+        for method in _methods(rule):
+            url = _url(rule, assessment_id)
+            response = _request(client.client, method, url, token)
+            assert response.status_code == 403, f"{role}: {method} {url}: {response.status_code}"
+            refused.append(rule.endpoint)
+    assert refused, "every role is refused somewhere"
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_role_gets_past_the_sign_in_gate_of_signed_in_routes(client_for, demo, assessment_id, role):
+    client = client_for(DEMO_USERS[role])
+    token = client.get("/").csrf_token
+    for rule in _rules(demo, SIGNED_IN):
+        if rule.endpoint == "auth.sign_out":
+            continue  # below, last: it ends the session
+        for method in _methods(rule):
+            url = _url(rule, assessment_id)
+            response = _request(client.client, method, url, token)
+            assert not _sent_to_sign_in(response) and response.status_code < 500, f"{role}: {method} {url}"
+    assert client.get("/").status == 200
+    assert client.get("/notifications").status == 200
+    response = _request(client.client, "POST", "/sign-out", token)
+    assert response.status_code == 302 and _sent_to_sign_in(client.client.get("/"))
+
+
+# --- bad input against someone else's assessment ----------------------------------------------------
+
+BAD_INPUT = {
+    "questionnaire.page": {"title": "x" * 5000, "subject_type": "forged", "intent": "continue"},
+    "questionnaire.add_item": {**AN_ACTION, "action": "y" * 5000, "due_date": ["31", "2", "2027"]},
+    "questionnaire.remove_item": {"version": "999"},
+    "questionnaire.finish_list": {"version": "not a number"},
+    "decisions.act": {"comment": "z" * 100000, "conditions": "forged", "section-nowhere": "forged"},
+    "decisions.comment": {"text": "w" * 100000},
+}
+
+
+def _everything(app) -> tuple:
+    with app.app_context():
+        counts = tuple(db.session.scalar(select(func.count()).select_from(model))
+                       for model in (Assessment, AuditEvent, Comment, Transition))
+        rows = tuple((a.id, a.status, a.lock_version, a.title, repr(a.answers)) for a in db.session.scalars(select(Assessment)))
+        return counts, rows
+
+
+@pytest.mark.parametrize("intruder", ["author@neighbouring.example.org", "author2@example.org"])
+def test_bad_input_to_another_users_assessment_is_not_found_and_changes_nothing(client_for, demo, intruder):
+    author = client_for("author@example.org")
+    assessment_id = start_assessment(author)
+    author.submit(f"/assessments/{assessment_id}/pages/action_plan", AN_ACTION,
+                  action=f"/assessments/{assessment_id}/pages/action_plan/items")
+    client = client_for(intruder)
+    token = client.get("/").csrf_token
+    before = _everything(demo)
+    posts = [rule for rule in demo.url_map.iter_rules() if "assessment_id" in rule.arguments and "POST" in rule.methods]
+    assert {rule.endpoint for rule in posts} == set(BAD_INPUT), "every POST route on an assessment is tried"
+    for rule in posts:
+        url = _url(rule, assessment_id)
+        response = _request(client.client, "POST", url, token, BAD_INPUT[rule.endpoint])
+        assert response.status_code == 404, f"{intruder}: POST {url}: {response.status_code}"
+    assert _everything(demo) == before
+
+
+def test_an_admin_cannot_change_a_user_of_another_organisation(client_for, demo):
+    with demo.app_context():
+        neighbour = db.session.scalar(select(User).where(User.email == "author@neighbouring.example.org"))
+        neighbour_id = neighbour.id
+    admin = client_for("admin@example.org")
+    token = admin.get("/admin/").csrf_token
+    before = _everything(demo)
+    response = _request(admin.client, "POST", f"/admin/users/{neighbour_id}/deactivate", token)
+    assert response.status_code == 404
+    with demo.app_context():
+        assert db.session.get(User, neighbour_id).active
+    assert _everything(demo)[0][1] == before[0][1], "no audit event"

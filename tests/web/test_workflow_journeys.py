@@ -189,3 +189,72 @@ def test_the_workflow_picture_marks_where_the_assessment_is(client_for, demo):
     figure = page.find(id="workflow-diagram")
     assert figure is not None
     assert "current" in figure.text.lower() and "Submitted" in figure.text
+
+
+def _with_board(client_for) -> int:
+    _, assessment_id = _submitted(client_for, board_review="yes")
+    approver = client_for("approver@example.org")
+    act(approver, assessment_id, "start_review")
+    act(approver, assessment_id, "approve")
+    return assessment_id
+
+
+def _unchanged(app, assessment_id: int):
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessment_id)
+        return assessment.status, assessment.lock_version, dict(assessment.answers), len(assessment.transitions)
+
+
+def test_an_overlong_condition_is_refused_and_the_typing_kept(client_for, demo):
+    assessment_id = _with_board(client_for)
+    before = _unchanged(demo, assessment_id)
+    board = client_for("board@example.org")
+    typed = "Review with the IAG\n" + "x" * 2001
+    refused = act(board, assessment_id, "board_approve_with_conditions", {"conditions": typed}, status=400)
+    assert refused.error_messages == ["Condition 2 must be 2,000 characters or fewer (you entered 2,001)"]
+    assert refused.find("a", href="#conditions") is not None
+    assert refused.text_of(id="conditions-error").endswith("Condition 2 must be 2,000 characters or fewer (you entered 2,001)")
+    assert refused.find("textarea", id="conditions").text == typed.replace("\n", " "), "not truncated"
+    too_many = "\n".join(f"Condition {n}" for n in range(21))
+    refused = act(board, assessment_id, "board_approve_with_conditions", {"conditions": too_many}, status=400)
+    assert refused.error_messages == ["Enter at most 20 conditions (you entered 21)"]
+    assert _unchanged(demo, assessment_id) == before
+
+
+def test_an_overlong_section_reason_is_refused_next_to_its_section(client_for, demo):
+    assessment_id = _with_board(client_for)
+    before = _unchanged(demo, assessment_id)
+    board = client_for("board@example.org")
+    refused = act(board, assessment_id, "board_return", {"section-analysis:age": "y" * 2001, "comment": "See age"},
+                  status=400)
+    assert refused.error_messages == [
+        "The reason for Full analysis: Age must be 2,000 characters or fewer (you entered 2,001)"]
+    assert refused.find("a", href="#section-analysis-age") is not None
+    assert len(refused.find("textarea", id="section-analysis-age").text) == 2001
+    assert refused.find("textarea", id="comment").text == "See age"
+    assert _unchanged(demo, assessment_id) == before
+
+
+def test_forged_section_reasons_are_capped_and_refused(client_for, demo):
+    assessment_id = _with_board(client_for)
+    before = _unchanged(demo, assessment_id)
+    board = client_for("board@example.org")
+    forged = {f"section-made-up-{n}": "why" for n in range(101)}
+    refused = act(board, assessment_id, "board_return", {**forged, "comment": "c"}, status=400)
+    assert refused.error_messages == ["Give reasons for at most 100 sections"]
+    refused = act(board, assessment_id, "board_return", {"section-nowhere": "why", "comment": "c"}, status=400)
+    assert refused.error_messages == ["There is no section nowhere in this assessment to give reasons for"]
+    assert _unchanged(demo, assessment_id) == before
+
+
+def test_a_comment_on_a_decision_that_takes_none_is_refused(client_for, demo):
+    author, assessment_id = _submitted(client_for)
+    approver = client_for("approver@example.org")
+    form = approver.get(f"/assessments/{assessment_id}/actions/start_review")
+    assert form.find("textarea", id="comment") is None
+    before = _unchanged(demo, assessment_id)
+    refused = act(approver, assessment_id, "start_review", {"comment": "Smuggled in"}, status=400)
+    assert refused.error_messages == ["Start review does not take a comment"]
+    refused = act(approver, assessment_id, "start_review", {"section-subject": "Smuggled in"}, status=400)
+    assert refused.error_messages == ["Start review does not take reasons for sections"]
+    assert _unchanged(demo, assessment_id) == before

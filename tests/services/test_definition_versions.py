@@ -1,0 +1,81 @@
+"""An assessment keeps the exact definitions it started with; a new one uses the files loaded now."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from eia.extensions import db
+from eia.models import Assessment, DefinitionVersion, User
+from eia.services import assessments, workflow
+from eia.services.archive import build_snapshot
+from eia.services.demo import seed
+from tests.conftest import PASSWORD
+
+WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
+
+
+def _changed_definitions(folder: Path) -> Path:
+    """A copy of workflows/ with a new required question, a renamed state and no withdrawing drafts."""
+    shutil.copytree(WORKFLOWS, folder)
+    questionnaire = json.loads((folder / "questionnaire-eia.json").read_text())
+    aims = next(page for section in questionnaire["sections"] for task in section["tasks"]
+                for page in task["pages"] if page["id"] == "aims")
+    aims["questions"].append({"id": "budget", "type": "text", "label": "Budget", "required": True})
+    questionnaire["version"] += 1
+    (folder / "questionnaire-eia.json").write_text(json.dumps(questionnaire))
+    flow = json.loads((folder / "eia-standard.json").read_text())
+    next(s for s in flow["states"] if s["id"] == "draft")["label"] = "Being written"
+    withdraw = next(t for t in flow["transitions"] if t["id"] == "withdraw")
+    withdraw["from"].remove("draft")
+    flow["version"] += 1
+    (folder / "eia-standard.json").write_text(json.dumps(flow))
+    return folder
+
+
+def _user(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def _questions(assessment: Assessment, page_id: str) -> list[str]:
+    path = assessments.current_path(assessment)
+    return [question.id for question in path.page(page_id).definition.questions]
+
+
+def test_an_assessment_keeps_the_definitions_it_started_with(make_app, tmp_path):
+    before = make_app(WORKFLOWS_DIR=WORKFLOWS)
+    with before.app_context():
+        seed(PASSWORD)
+        started_before = assessments.start(_user("author@example.org"))
+        old_id, old_sha256 = started_before.id, started_before.definitions_sha256
+        assert old_sha256 == assessments.definitions().sha256
+
+    after = make_app(WORKFLOWS_DIR=_changed_definitions(tmp_path / "changed"))
+    with after.app_context():
+        author, approver = _user("author@example.org"), _user("approver@example.org")
+        old = db.session.get(Assessment, old_id)
+        new = assessments.start(author)
+        assert new.definitions_sha256 == assessments.definitions().sha256 != old_sha256
+
+        assert "budget" not in _questions(old, "aims") and "budget" in _questions(new, "aims")
+        assert "withdraw" in [t.id for t in workflow.available_actions(old, author)]
+        assert "withdraw" not in [t.id for t in workflow.available_actions(new, author)]
+        assert assessments.definitions_for(old) is assessments.definitions_for(old), "built once, then cached"
+
+        workflow.take_action(old, author, "withdraw", workflow.Decision(), old.lock_version)
+        assert old.status == "withdrawn", "the old workflow still allows it"
+        assert build_snapshot(old, approver).decision_trail[-1].from_state == "Draft", "the archive uses the pinned labels"
+        try:
+            workflow.take_action(new, author, "withdraw", workflow.Decision(), new.lock_version)
+        except workflow.ActionRefused as refused:
+            assert refused.reasons == ["You cannot withdraw an assessment that is being written"]
+        else:
+            raise AssertionError("the new workflow does not let a draft be withdrawn")
+
+        assessments.start(author)  # the same definitions again: stored once
+        assert db.session.scalar(select(func.count()).select_from(DefinitionVersion)) == 2
+        pinned = db.session.get(DefinitionVersion, old_sha256).documents
+        assert set(pinned) == {"questionnaire", "characteristics", "workflow"}
