@@ -50,19 +50,27 @@ def sha256_hex(content: bytes) -> str:
 def generate_organisation_identity(common_name: str, organisation: str, years: int = 10) -> tuple[bytes, bytes]:
     """A new ECDSA P-256 key and a self-signed certificate fit for sealing documents (PEM, PEM)."""
     key = ec.generate_private_key(ec.SECP256R1())
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return key_pem, self_signed_certificate(key, common_name, organisation, years)
+
+
+def self_signed_certificate(key, common_name: str, organisation: str, years: int = 10,
+                            not_before: datetime | None = None) -> bytes:
+    """A self-signed certificate (PEM) for ``key``, fit for sealing documents (RFC 9336 document signing)."""
     name = x509.Name([
         x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
     ])
-    now = datetime.now(timezone.utc)
+    start = not_before or datetime.now(timezone.utc) - timedelta(minutes=5)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=365 * years))
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=365 * years))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
@@ -74,9 +82,7 @@ def generate_organisation_identity(common_name: str, organisation: str, years: i
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-    return key_pem, certificate.public_bytes(serialization.Encoding.PEM)
+    return certificate.public_bytes(serialization.Encoding.PEM)
 
 
 @dataclass(frozen=True)
