@@ -168,7 +168,7 @@ class _SealPanel(Flowable):
     """
 
     PADDING = 4 * mm
-    LABEL_WIDTH = 42 * mm
+    LABEL_WIDTH = 36 * mm
     TITLE_HEIGHT = 9 * mm
 
     def __init__(self, lines: list[tuple[str, str]], placed: list[SealBox], styles) -> None:
@@ -316,7 +316,7 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
     cover = [
         ("Status", snapshot.status_label),
         ("Decision", snapshot.decision),
-        ("Signed off by", f"{decider.actor} ({decider.role})" if decider else "Not recorded"),
+        ("Signed off by", f"{decider.actor}, {decider.role}" if decider else "Not recorded"),
         ("Signed off", _date(snapshot.signed_off_at, with_time=True)),
         ("Date of the decision on the policy", _date(snapshot.decision_date)),
         ("Overall outcome", snapshot.outcome_label or "Not answered"),
@@ -368,7 +368,7 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
         story.append(KeepTogether([
             _paragraph(f"{markup(entry.action_label)}: {markup(entry.from_state)} to {markup(entry.to_state)}",
                       styles["label"]),
-            _paragraph(f"{_date(entry.at, with_time=True)} by {markup(entry.actor)} ({markup(entry.role)})",
+            _paragraph(f"{_date(entry.at, with_time=True)} by {markup(entry.actor)}, {markup(entry.role)}",
                       styles["small"]),
         ]))
         if entry.rules_fired:

@@ -29,7 +29,7 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
-from pyhanko.stamp import TextStampStyle
+from pyhanko.stamp import NoOpStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -145,8 +145,8 @@ class PdfSealer:
              seal_box: SealBox | None = None) -> bytes:
         """A PAdES signature over the whole document; visible where ``seal_box`` says.
 
-        The visible stamp draws nothing itself: the PDF already shows the seal panel (with an embedded
-        font) under the field, and pyHanko's own stamp would use a non-embedded Courier.
+        The field's appearance is empty: the PDF already shows the seal panel (with an embedded font)
+        under it, and pyHanko's own stamp would bring a non-embedded Courier.
         """
         metadata = signers.PdfSignatureMetadata(
             field_name=SEAL_FIELD,
@@ -156,19 +156,16 @@ class PdfSealer:
             reason=reason,
             location=location,
         )
-        field_spec = None
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         if seal_box is not None:
-            field_spec = fields.SigFieldSpec(SEAL_FIELD, on_page=seal_box.page, box=seal_box.box)
-        signer = signers.PdfSigner(
-            metadata,
-            self._signer,
-            timestamper=self._timestamper,
-            new_field_spec=field_spec,
-            stamp_style=TextStampStyle(stamp_text="", border_width=0, background=None),
-        )
+            # Created here with an empty appearance (no font at all), then filled by the signature.
+            fields.append_signature_field(writer, fields.SigFieldSpec(SEAL_FIELD, on_page=seal_box.page,
+                                                                      box=seal_box.box))
+        signer = signers.PdfSigner(metadata, self._signer, timestamper=self._timestamper,
+                                   stamp_style=NoOpStampStyle())
         output = io.BytesIO()
         try:
-            signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False), output=output)
+            signer.sign_pdf(writer, output=output)
         except (SigningError, OSError, ValueError) as error:
             raise SigningKeyError(f"the document could not be sealed: {error}") from error
         return output.getvalue()
