@@ -141,7 +141,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11, textColor=GREY),
         "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=12, spaceAfter=0),
         "cell_bold": ParagraphStyle("cell_bold", parent=base, fontName=BOLD, fontSize=9, leading=12, spaceAfter=0),
-        "label": ParagraphStyle("label", parent=base, fontName=BOLD, spaceBefore=6, spaceAfter=1),
+        "label": ParagraphStyle("label", parent=base, fontName=BOLD, spaceBefore=6, spaceAfter=1, keepWithNext=1),
         "caption": ParagraphStyle("caption", parent=base, fontSize=12, leading=16, textColor=GREY, spaceAfter=2),
         "title": ParagraphStyle("title", parent=base, fontName=BOLD, fontSize=24, leading=30, spaceAfter=10),
         "h1": ParagraphStyle("h1", parent=base, fontName=BOLD, fontSize=17, leading=22, spaceBefore=10, spaceAfter=8),
@@ -168,7 +168,7 @@ class _SealPanel(Flowable):
     """
 
     PADDING = 4 * mm
-    LABEL_WIDTH = 36 * mm
+    LABEL_WIDTH = 38 * mm
     TITLE_HEIGHT = 9 * mm
 
     def __init__(self, lines: list[tuple[str, str]], placed: list[SealBox], styles) -> None:
@@ -272,7 +272,7 @@ def _answers(rows, styles) -> list:
     """Question and answer pairs as label + body paragraphs: answers of any length flow over pages."""
     flowables = []
     for label, value in rows:
-        flowables.append(KeepTogether([_paragraph(markup(label), styles["label"])]))
+        flowables.append(_paragraph(markup(label), styles["label"]))  # kept with the answer's first lines
         flowables.append(_paragraph(markup(value), styles["body"]))
     return flowables
 
@@ -377,23 +377,25 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
         if entry.comment:
             story.append(_paragraph(f"<b>Comment:</b> {markup(entry.comment)}", styles["body"]))
 
-    story += [CondPageBreak(70 * mm), _Heading("Integrity", styles["h1"], level=0)]
+    # The integrity statement and the seal panel stay together on the last page.
+    integrity: list = [_Heading("Integrity", styles["h1"], level=0)]
     if snapshot.audit_chain_head:
         seq, entry_hash = snapshot.audit_chain_head
-        story.append(_paragraph(
+        integrity.append(_paragraph(
             f"<b>Audit log before this sign-off:</b> the last event was number {seq}, with hash "
             f"{markup(entry_hash)}. The events recording this decision and this signed record are the next ones "
             f"in the log, from event {seq + 1}.", styles["body"]))
-    story.append(_paragraph("The seal below is a PAdES digital signature over this whole file. Any change to the file, "
-                            "however small, invalidates it. Check it with <b>eia archive verify</b>, or any PDF reader "
-                            "that trusts the organisation's certificate.", styles["body"]))
+    integrity.append(_paragraph("The seal below is a PAdES digital signature over this whole file. Any change to the file, "
+                                "however small, invalidates it. Check it with <b>eia archive verify</b>, or any PDF reader "
+                                "that trusts the organisation's certificate.", styles["body"]))
     placed: list[SealBox] = []
-    story.append(_SealPanel([
+    integrity.append(_SealPanel([
         ("Sealed by", sealed_by),
         ("Reason", snapshot.decision),
         ("Signed off", _date(snapshot.signed_off_at, with_time=True)),
         ("Certificate SHA-256", certificate_sha256),
     ], placed, styles))
+    story.append(KeepTogether(integrity))
 
     buffer = io.BytesIO()
     document = _RecordDocument(
