@@ -49,10 +49,15 @@ def sha256_hex(content: bytes) -> str:
 
 def generate_organisation_identity(common_name: str, organisation: str, years: int = 10) -> tuple[bytes, bytes]:
     """A new ECDSA P-256 key and a self-signed certificate fit for sealing documents (PEM, PEM)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    key_pem = new_signing_key()
+    key = serialization.load_pem_private_key(key_pem, password=None)
     return key_pem, self_signed_certificate(key, common_name, organisation, years)
+
+
+def new_signing_key() -> bytes:
+    """A new ECDSA P-256 private key (PEM, PKCS#8, unencrypted: protect the file)."""
+    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
 def self_signed_certificate(key, common_name: str, organisation: str, years: int = 10,
@@ -100,11 +105,7 @@ class PdfSealer:
                  timestamp_url: str | None = None) -> None:
         if not isinstance(private_key, ec.EllipticCurvePrivateKey | _rsa_private_key_type()):
             raise SigningKeyError("the signing key must be an ECDSA or RSA private key")
-        now = datetime.now(timezone.utc)
-        if certificate.not_valid_after_utc < now:
-            raise SigningKeyError(f"the signing certificate expired on {certificate.not_valid_after_utc:%d %B %Y}")
-        if certificate.not_valid_before_utc > now:
-            raise SigningKeyError("the signing certificate is not valid yet")
+        _check_valid_now(certificate)
         if certificate.public_key().public_numbers() != private_key.public_key().public_numbers():
             raise SigningKeyError("the signing key does not belong to the signing certificate")
         self._key = private_key
@@ -148,6 +149,7 @@ class PdfSealer:
         The field's appearance is empty: the PDF already shows the seal panel (with an embedded font)
         under it, and pyHanko's own stamp would bring a non-embedded Courier.
         """
+        _check_valid_now(self._certificate)  # the process may outlive the certificate
         metadata = signers.PdfSignatureMetadata(
             field_name=SEAL_FIELD,
             subfilter=fields.SigSeedSubFilter.PADES,
@@ -190,6 +192,14 @@ class PdfSealer:
         except InvalidSignature:
             return False
         return True
+
+
+def _check_valid_now(certificate: x509.Certificate) -> None:
+    now = datetime.now(timezone.utc)
+    if certificate.not_valid_after_utc < now:
+        raise SigningKeyError(f"the signing certificate expired on {certificate.not_valid_after_utc:%d %B %Y}")
+    if certificate.not_valid_before_utc > now:
+        raise SigningKeyError("the signing certificate is not valid yet")
 
 
 def _rsa_private_key_type():

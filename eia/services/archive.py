@@ -22,7 +22,7 @@ from eia.domain.pdf import render_assessment_pdf
 from eia.domain.signing import (
     PdfSealer,
     SigningKeyError,
-    generate_organisation_identity,
+    new_signing_key,
     self_signed_certificate,
     sha256_hex,
 )
@@ -73,8 +73,7 @@ def ensure_signing_identity(instance_dir: Path, organisation_name: str = "Due Re
         return key_path, cert_path
     key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not key_path.exists():
-        key_pem, _ = generate_organisation_identity(f"{organisation_name} archive seal", organisation_name)
-        _publish_once(key_path, key_pem, 0o600)
+        _publish_once(key_path, new_signing_key(), 0o600)
     if not cert_path.exists():
         try:
             key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
