@@ -3,8 +3,14 @@
 Every string from a user goes through ``markup()``: reportlab's Paragraph parses a mini-markup, so
 unescaped text could embed server files (<img src>), add links, or crash the sign-off on an unclosed
 tag. Characters the embedded font cannot draw are never silently dropped: they are written out as
-their code point and Unicode name, e.g. "[U+1F46E POLICE OFFICER]". Long answers are body paragraphs
-(tables split inside rows), so a 50,000-character answer flows over pages instead of failing layout.
+their code point and Unicode name, e.g. "[U+1F46E POLICE OFFICER]"; so are invisible format
+characters (bidirectional overrides, zero-width joiners), which could otherwise disguise the text.
+Long answers are body paragraphs (tables split inside rows), so a 50,000-character answer flows over
+pages instead of failing layout.
+
+Text in a right-to-left script is shaped with HarfBuzz (uharfbuzz), so Arabic letters join; there
+is no bidirectional reordering (reportlab needs rlbidi for that, which is not on PyPI), so the
+words of a right-to-left run stay in the order they were typed, left to right.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
@@ -53,6 +60,19 @@ DIRECTION_COLOURS = {"Negative": colors.HexColor("#f4cdc6"), "Positive": colors.
                      "Neutral": colors.HexColor("#e8f1f8")}
 
 
+# reportlab shapes with kern, liga and dlig; ligatures would turn "fi" into "ﬁ" in copied or extracted
+# text, and DejaVu's discretionary "st" ligature looks archaic. HarfBuzz applies the required Arabic
+# joining forms and the lam-alef ligature (rlig) whatever this says.
+_SHAPING_FEATURES = {"kern": True, "liga": False, "dlig": False}
+# Invisible characters drawn as nothing would hide what the text says; the soft hyphen is a
+# harmless line-break hint from word processors.
+_SHOWN_FORMAT_CHARACTERS = frozenset({"\u00ad"})
+
+
+class RenderError(Exception):
+    """The record could not be laid out as a PDF (the message is for operators)."""
+
+
 @dataclass(frozen=True)
 class RenderedPdf:
     content: bytes
@@ -69,7 +89,16 @@ def _fonts() -> frozenset[int]:
         points = set(font.face.charToGlyph)
         covered = points if covered is None else covered & points
     pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
+    if ttfonts.uharfbuzz is not None:
+        ttfonts.shapeFragWord.__defaults__[0].update(_SHAPING_FEATURES)  # reportlab's only way to set them
     return frozenset(covered)
+
+
+def _drawable(char: str, covered: frozenset[int]) -> bool:
+    category = unicodedata.category(char)
+    if category in ("Cc", "Cs", "Co", "Cn") or (category == "Cf" and char not in _SHOWN_FORMAT_CHARACTERS):
+        return False
+    return ord(char) in covered
 
 
 def printable(text: str | None) -> str:
@@ -77,7 +106,7 @@ def printable(text: str | None) -> str:
     covered = _fonts()
     out: list[str] = []
     for char in (text or "").replace("\r\n", "\n").replace("\t", " "):
-        if char == "\n" or (ord(char) in covered and unicodedata.category(char) not in ("Cc", "Cs")):
+        if char == "\n" or _drawable(char, covered):
             out.append(char)
         else:
             name = unicodedata.name(char, "")
@@ -90,6 +119,20 @@ def markup(text: str | None) -> str:
     return escape(printable(text)).replace("\n", "<br/>")
 
 
+def needs_shaping(text: str) -> bool:
+    """Right-to-left letters must be shaped (joined); shaping costs ~10x, so only text that has them is."""
+    return ttfonts.uharfbuzz is not None and any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
+
+
+def _style_for(text: str, style: ParagraphStyle) -> ParagraphStyle:
+    return ParagraphStyle(f"{style.name}-shaped", parent=style, shaping=1) if needs_shaping(text) else style
+
+
+def _paragraph(text: str, style: ParagraphStyle) -> Paragraph:
+    """A Paragraph of ready markup (every user string in it already passed through ``markup()``)."""
+    return Paragraph(text, _style_for(text, style))
+
+
 def _styles() -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("body", fontName=REGULAR, fontSize=10, leading=14, textColor=BLACK, alignment=TA_LEFT,
                           spaceAfter=4)
@@ -98,11 +141,13 @@ def _styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11, textColor=GREY),
         "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=12, spaceAfter=0),
         "cell_bold": ParagraphStyle("cell_bold", parent=base, fontName=BOLD, fontSize=9, leading=12, spaceAfter=0),
-        "label": ParagraphStyle("label", parent=base, fontName=BOLD, spaceBefore=6, spaceAfter=1),
+        "label": ParagraphStyle("label", parent=base, fontName=BOLD, spaceBefore=6, spaceAfter=1, keepWithNext=1),
         "caption": ParagraphStyle("caption", parent=base, fontSize=12, leading=16, textColor=GREY, spaceAfter=2),
         "title": ParagraphStyle("title", parent=base, fontName=BOLD, fontSize=24, leading=30, spaceAfter=10),
         "h1": ParagraphStyle("h1", parent=base, fontName=BOLD, fontSize=17, leading=22, spaceBefore=10, spaceAfter=8),
         "h2": ParagraphStyle("h2", parent=base, fontName=BOLD, fontSize=13, leading=17, spaceBefore=10, spaceAfter=4),
+        "seal_label": ParagraphStyle("seal_label", parent=base, fontName=BOLD, fontSize=8.5, leading=11, spaceAfter=2),
+        "seal_value": ParagraphStyle("seal_value", parent=base, fontSize=8.5, leading=11, spaceAfter=2),
     }
 
 
@@ -110,44 +155,54 @@ class _Heading(Paragraph):
     """A heading that becomes a bookmark (outline entry) at its level."""
 
     def __init__(self, text: str, style: ParagraphStyle, level: int) -> None:
-        super().__init__(markup(text), style)
+        safe = markup(text)
+        super().__init__(safe, _style_for(safe, style))
         self.outline_title = text
         self.outline_level = level
 
 
 class _SealPanel(Flowable):
-    """The visible seal: drawn here with the embedded font; its position becomes the signature field."""
+    """The visible seal: drawn here with the embedded font; its position becomes the signature field.
 
-    HEIGHT = 30 * mm
+    Values are wrapped paragraphs, so a long name grows the panel instead of running off the page.
+    """
 
-    def __init__(self, lines: list[tuple[str, str]], placed: list[SealBox]) -> None:
+    PADDING = 4 * mm
+    LABEL_WIDTH = 38 * mm
+    TITLE_HEIGHT = 9 * mm
+
+    def __init__(self, lines: list[tuple[str, str]], placed: list[SealBox], styles) -> None:
         super().__init__()
-        self.lines = lines
+        self.rows = [(_paragraph(markup(label), styles["seal_label"]), _paragraph(markup(value), styles["seal_value"]))
+                     for label, value in lines]
         self.placed = placed
 
     def wrap(self, available_width, available_height):
         self.width = available_width
-        return available_width, self.HEIGHT
+        value_width = available_width - self.LABEL_WIDTH - 2 * self.PADDING
+        self.heights = [max(label.wrap(self.LABEL_WIDTH - 2 * mm, available_height)[1],
+                            value.wrap(value_width, available_height)[1]) for label, value in self.rows]
+        self.height = self.TITLE_HEIGHT + sum(self.heights) + 2 * self.PADDING
+        return available_width, self.height
 
     def draw(self) -> None:
         canvas = self.canv
         canvas.setStrokeColor(BLACK)
         canvas.setLineWidth(1.5)
         canvas.setFillColor(LIGHT)
-        canvas.rect(0, 0, self.width, self.HEIGHT, stroke=1, fill=1)
-        y = self.HEIGHT - 7 * mm
+        canvas.rect(0, 0, self.width, self.height, stroke=1, fill=1)
+        y = self.height - self.PADDING - 4 * mm
         canvas.setFillColor(BLACK)
         canvas.setFont(BOLD, 11)
-        canvas.drawString(4 * mm, y, "Digitally sealed record")
-        for label, value in self.lines:
-            y -= 5 * mm
-            canvas.setFont(BOLD, 8.5)
-            canvas.drawString(4 * mm, y, label)
-            canvas.setFont(REGULAR, 8.5)
-            canvas.drawString(42 * mm, y, printable(value))
+        canvas.drawString(self.PADDING, y, "Digitally sealed record")
+        y = self.height - self.PADDING - self.TITLE_HEIGHT
+        for (label, value), height in zip(self.rows, self.heights):
+            y -= height
+            label.drawOn(canvas, self.PADDING, y + height - label.height)
+            value.drawOn(canvas, self.PADDING + self.LABEL_WIDTH, y + height - value.height)
         x, y = canvas.absolutePosition(0, 0)
         self.placed.append(SealBox(page=canvas.getPageNumber() - 1,
-                                   box=(int(x), int(y), int(x + self.width), int(y + self.HEIGHT))))
+                                   box=(int(x), int(y), int(x + self.width), int(y + self.height))))
 
 
 def _numbered_canvas(header: str):
@@ -203,31 +258,30 @@ def _table(rows: list[list], widths: list[float], header: bool = True, shading: 
 
 
 def _cell(text: str, styles, bold: bool = False) -> Paragraph:
-    return Paragraph(markup(text), styles["cell_bold" if bold else "cell"])
+    return _paragraph(markup(text), styles["cell_bold" if bold else "cell"])
 
 
 def _date(value: date | datetime | None, with_time: bool = False) -> str:
     if value is None:
         return "Not given"
-    if with_time and isinstance(value, datetime):
-        return value.strftime("%d %B %Y %H:%M UTC")
-    return value.strftime("%d %B %Y")
+    day = f"{value.day} {value:%B %Y}"  # "1 June 2027", the GOV.UK style
+    return f"{day} {value:%H:%M} UTC" if with_time and isinstance(value, datetime) else day
 
 
 def _answers(rows, styles) -> list:
     """Question and answer pairs as label + body paragraphs: answers of any length flow over pages."""
     flowables = []
     for label, value in rows:
-        flowables.append(KeepTogether([Paragraph(markup(label), styles["label"])]))
-        flowables.append(Paragraph(markup(value), styles["body"]))
+        flowables.append(_paragraph(markup(label), styles["label"]))  # kept with the answer's first lines
+        flowables.append(_paragraph(markup(value), styles["body"]))
     return flowables
 
 
 def _characteristic(item: CharacteristicSnapshot, styles) -> list:
     flowables: list = [CondPageBreak(60 * mm), _Heading(item.name, styles["h2"], level=1)]
-    flowables.append(Paragraph(f"<b>Relevance:</b> {markup(item.relevance or 'Not answered')}", styles["body"]))
+    flowables.append(_paragraph(f"<b>Relevance:</b> {markup(item.relevance or 'Not answered')}", styles["body"]))
     if item.reason:
-        flowables.append(Paragraph(f"<b>Reason:</b> {markup(item.reason)}", styles["body"]))
+        flowables.append(_paragraph(f"<b>Reason:</b> {markup(item.reason)}", styles["body"]))
     if item.impacts:
         rows = [[_cell(h, styles, bold=True) for h in ("Aim", "Likely impact", "Level")]]
         shading = []
@@ -240,10 +294,10 @@ def _characteristic(item: CharacteristicSnapshot, styles) -> list:
                                                        CONTENT_WIDTH * 0.20], shading=shading)]
     flowables += _answers(item.rows, styles)
     if item.residual_level:
-        flowables.append(Paragraph(f"<b>Residual impact after mitigation:</b> {markup(item.residual_level)}",
+        flowables.append(_paragraph(f"<b>Residual impact after mitigation:</b> {markup(item.residual_level)}",
                                    styles["body"]))
     if item.justification:
-        flowables.append(Paragraph(f"<b>Justification:</b> {markup(item.justification)}", styles["body"]))
+        flowables.append(_paragraph(f"<b>Justification:</b> {markup(item.justification)}", styles["body"]))
     return flowables
 
 
@@ -252,26 +306,38 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
     _fonts()
     styles = _styles()
     story: list = [
-        Paragraph("Equality Impact Assessment", styles["caption"]),
+        _paragraph("Equality Impact Assessment", styles["caption"]),
         _Heading(snapshot.title, styles["title"], level=0),
-        Paragraph(f"{markup(snapshot.organisation)} · reference {markup(snapshot.reference)} · "
+        _paragraph(f"{markup(snapshot.organisation)} · reference {markup(snapshot.reference)} · "
                   f"version {snapshot.version}", styles["caption"]),
         Spacer(1, 6 * mm),
     ]
+    decider = snapshot.decision_trail[-1] if snapshot.decision_trail else None
     cover = [
         ("Status", snapshot.status_label),
         ("Decision", snapshot.decision),
+        ("Signed off by", f"{decider.actor}, {decider.role}" if decider else "Not recorded"),
         ("Signed off", _date(snapshot.signed_off_at, with_time=True)),
         ("Date of the decision on the policy", _date(snapshot.decision_date)),
         ("Overall outcome", snapshot.outcome_label or "Not answered"),
         ("Subject type", snapshot.subject_type or "Not answered"),
         ("Department", snapshot.department or "None"),
         ("Author", snapshot.author),
-        ("Owner", snapshot.owner or "Not answered"),
+        ("Policy owner", snapshot.owner or "Not answered"),
         ("Review date", _date(snapshot.review_date)),
     ]
     story.append(_table([[_cell(k, styles, bold=True), _cell(v, styles)] for k, v in cover],
-                        [CONTENT_WIDTH * 0.35, CONTENT_WIDTH * 0.65], header=False))
+                        [CONTENT_WIDTH * 0.38, CONTENT_WIDTH * 0.62], header=False))
+    story += [
+        Spacer(1, 8 * mm),
+        _paragraph(f"This is {markup(snapshot.organisation)}'s record of the due regard it had to the aims of the "
+                   "Public Sector Equality Duty (section 149, Equality Act 2010) for this proposal: every answer, "
+                   "the impact on each protected characteristic, the action plan and the full decision trail, "
+                   "exactly as the decision-maker saw them when it was signed off.", styles["body"]),
+        _paragraph("It is sealed with the organisation's digital signature (see Integrity, on the last page): "
+                   "any change to this file breaks the seal.", styles["body"]),
+        PageBreak(),
+    ]
 
     for section in snapshot.sections:
         story += [CondPageBreak(50 * mm), _Heading(section.title, styles["h1"], level=0)]
@@ -289,7 +355,7 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
                   _cell(_date(a.due_date), styles), _cell(a.status, styles)] for a in snapshot.actions]
         story.append(_table(rows, [w * CONTENT_WIDTH for w in (0.40, 0.17, 0.17, 0.14, 0.12)]))
     else:
-        story.append(Paragraph("No actions were planned.", styles["body"]))
+        story.append(_paragraph("No actions were planned.", styles["body"]))
 
     if snapshot.legal_checks:
         story += [CondPageBreak(40 * mm), _Heading("Legal checks before submission", styles["h1"], level=0)]
@@ -300,30 +366,36 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
     story += [CondPageBreak(50 * mm), _Heading("Decision trail", styles["h1"], level=0)]
     for entry in snapshot.decision_trail:
         story.append(KeepTogether([
-            Paragraph(f"{markup(entry.action_label)}: {markup(entry.from_state)} to {markup(entry.to_state)}",
+            _paragraph(f"{markup(entry.action_label)}: {markup(entry.from_state)} to {markup(entry.to_state)}",
                       styles["label"]),
-            Paragraph(f"{_date(entry.at, with_time=True)} by {markup(entry.actor)} ({markup(entry.role)})",
+            _paragraph(f"{_date(entry.at, with_time=True)} by {markup(entry.actor)}, {markup(entry.role)}",
                       styles["small"]),
         ]))
         if entry.rules_fired:
-            story.append(Paragraph("<b>Rules that fired:</b> " + "; ".join(markup(r) for r in entry.rules_fired),
+            story.append(_paragraph("<b>Rules that fired:</b> " + "; ".join(markup(r) for r in entry.rules_fired),
                                    styles["body"]))
         if entry.comment:
-            story.append(Paragraph(f"<b>Comment:</b> {markup(entry.comment)}", styles["body"]))
+            story.append(_paragraph(f"<b>Comment:</b> {markup(entry.comment)}", styles["body"]))
 
-    story += [CondPageBreak(70 * mm), _Heading("Integrity", styles["h1"], level=0)]
+    # The integrity statement and the seal panel stay together on the last page.
+    integrity: list = [_Heading("Integrity", styles["h1"], level=0)]
     if snapshot.audit_chain_head:
         seq, entry_hash = snapshot.audit_chain_head
-        story.append(Paragraph(f"Audit log head when signed: event {seq}, hash {markup(entry_hash)}", styles["small"]))
-    story.append(Paragraph("The seal below is a PAdES digital signature over this whole file. Any change to the file, "
-                           "however small, invalidates it.", styles["small"]))
+        integrity.append(_paragraph(
+            f"<b>Audit log before this sign-off:</b> the last event was number {seq}, with hash "
+            f"{markup(entry_hash)}. The events recording this decision and this signed record are the next ones "
+            f"in the log, from event {seq + 1}.", styles["body"]))
+    integrity.append(_paragraph("The seal below is a PAdES digital signature over this whole file. Any change to the file, "
+                                "however small, invalidates it. Check it with <b>eia archive verify</b>, or any PDF reader "
+                                "that trusts the organisation's certificate.", styles["body"]))
     placed: list[SealBox] = []
-    story.append(_SealPanel([
+    integrity.append(_SealPanel([
         ("Sealed by", sealed_by),
         ("Reason", snapshot.decision),
         ("Signed off", _date(snapshot.signed_off_at, with_time=True)),
-        ("Certificate SHA-256", certificate_sha256[:32] + "…"),
-    ], placed))
+        ("Certificate SHA-256", certificate_sha256),
+    ], placed, styles))
+    story.append(KeepTogether(integrity))
 
     buffer = io.BytesIO()
     document = _RecordDocument(
@@ -337,5 +409,9 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
     frame = Frame(MARGIN, MARGIN, CONTENT_WIDTH, PAGE_HEIGHT - 2 * MARGIN, id="body")
     document.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     header = f"Equality Impact Assessment {snapshot.reference} version {snapshot.version}"
-    document.build(story, canvasmaker=_numbered_canvas(header))
+    try:
+        document.build(story, canvasmaker=_numbered_canvas(header))
+    except Exception as error:  # reportlab raises LayoutError, ValueError, KeyError...: all mean "no PDF"
+        raise RenderError(f"the record of {snapshot.reference} version {snapshot.version} could not be laid out: "
+                          f"{type(error).__name__}: {error}") from error
     return RenderedPdf(content=buffer.getvalue(), seal_box=placed[-1])

@@ -29,7 +29,7 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
-from pyhanko.stamp import TextStampStyle
+from pyhanko.stamp import NoOpStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -49,20 +49,33 @@ def sha256_hex(content: bytes) -> str:
 
 def generate_organisation_identity(common_name: str, organisation: str, years: int = 10) -> tuple[bytes, bytes]:
     """A new ECDSA P-256 key and a self-signed certificate fit for sealing documents (PEM, PEM)."""
-    key = ec.generate_private_key(ec.SECP256R1())
+    key_pem = new_signing_key()
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    return key_pem, self_signed_certificate(key, common_name, organisation, years)
+
+
+def new_signing_key() -> bytes:
+    """A new ECDSA P-256 private key (PEM, PKCS#8, unencrypted: protect the file)."""
+    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+
+def self_signed_certificate(key, common_name: str, organisation: str, years: int = 10,
+                            not_before: datetime | None = None) -> bytes:
+    """A self-signed certificate (PEM) for ``key``, fit for sealing documents (RFC 9336 document signing)."""
     name = x509.Name([
         x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
     ])
-    now = datetime.now(timezone.utc)
+    start = not_before or datetime.now(timezone.utc) - timedelta(minutes=5)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=365 * years))
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=365 * years))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
@@ -74,9 +87,7 @@ def generate_organisation_identity(common_name: str, organisation: str, years: i
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-    return key_pem, certificate.public_bytes(serialization.Encoding.PEM)
+    return certificate.public_bytes(serialization.Encoding.PEM)
 
 
 @dataclass(frozen=True)
@@ -94,11 +105,7 @@ class PdfSealer:
                  timestamp_url: str | None = None) -> None:
         if not isinstance(private_key, ec.EllipticCurvePrivateKey | _rsa_private_key_type()):
             raise SigningKeyError("the signing key must be an ECDSA or RSA private key")
-        now = datetime.now(timezone.utc)
-        if certificate.not_valid_after_utc < now:
-            raise SigningKeyError(f"the signing certificate expired on {certificate.not_valid_after_utc:%d %B %Y}")
-        if certificate.not_valid_before_utc > now:
-            raise SigningKeyError("the signing certificate is not valid yet")
+        _check_valid_now(certificate)
         if certificate.public_key().public_numbers() != private_key.public_key().public_numbers():
             raise SigningKeyError("the signing key does not belong to the signing certificate")
         self._key = private_key
@@ -139,9 +146,10 @@ class PdfSealer:
              seal_box: SealBox | None = None) -> bytes:
         """A PAdES signature over the whole document; visible where ``seal_box`` says.
 
-        The visible stamp draws nothing itself: the PDF already shows the seal panel (with an embedded
-        font) under the field, and pyHanko's own stamp would use a non-embedded Courier.
+        The field's appearance is empty: the PDF already shows the seal panel (with an embedded font)
+        under it, and pyHanko's own stamp would bring a non-embedded Courier.
         """
+        _check_valid_now(self._certificate)  # the process may outlive the certificate
         metadata = signers.PdfSignatureMetadata(
             field_name=SEAL_FIELD,
             subfilter=fields.SigSeedSubFilter.PADES,
@@ -150,19 +158,16 @@ class PdfSealer:
             reason=reason,
             location=location,
         )
-        field_spec = None
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         if seal_box is not None:
-            field_spec = fields.SigFieldSpec(SEAL_FIELD, on_page=seal_box.page, box=seal_box.box)
-        signer = signers.PdfSigner(
-            metadata,
-            self._signer,
-            timestamper=self._timestamper,
-            new_field_spec=field_spec,
-            stamp_style=TextStampStyle(stamp_text="", border_width=0, background=None),
-        )
+            # Created here with an empty appearance (no font at all), then filled by the signature.
+            fields.append_signature_field(writer, fields.SigFieldSpec(SEAL_FIELD, on_page=seal_box.page,
+                                                                      box=seal_box.box))
+        signer = signers.PdfSigner(metadata, self._signer, timestamper=self._timestamper,
+                                   stamp_style=NoOpStampStyle())
         output = io.BytesIO()
         try:
-            signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False), output=output)
+            signer.sign_pdf(writer, output=output)
         except (SigningError, OSError, ValueError) as error:
             raise SigningKeyError(f"the document could not be sealed: {error}") from error
         return output.getvalue()
@@ -187,6 +192,14 @@ class PdfSealer:
         except InvalidSignature:
             return False
         return True
+
+
+def _check_valid_now(certificate: x509.Certificate) -> None:
+    now = datetime.now(timezone.utc)
+    if certificate.not_valid_after_utc < now:
+        raise SigningKeyError(f"the signing certificate expired on {certificate.not_valid_after_utc:%d %B %Y}")
+    if certificate.not_valid_before_utc > now:
+        raise SigningKeyError("the signing certificate is not valid yet")
 
 
 def _rsa_private_key_type():

@@ -76,7 +76,8 @@ class AssessmentSnapshot:
     actions: tuple[ActionRow, ...]
     review_date: date | None
     decision_trail: tuple[TrailEntry, ...]
-    audit_chain_head: tuple[int, str] | None  # (sequence, entry hash) of the audit log when signed
+    # (sequence, entry hash) of the last audit event before this sign-off; its own events follow it.
+    audit_chain_head: tuple[int, str] | None
     legal_checks: tuple[tuple[str, str], ...] = ()  # (check, result) recorded before submission
 
     def to_dict(self) -> dict[str, Any]:

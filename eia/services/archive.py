@@ -8,16 +8,24 @@ back too and the sign-off can simply be retried: nothing is ever half-archived.
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from datetime import date
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
 from flask import current_app
 from sqlalchemy import select
 
 from eia.domain import questionnaire as q
 from eia.domain.pdf import render_assessment_pdf
-from eia.domain.signing import PdfSealer, generate_organisation_identity, sha256_hex
+from eia.domain.signing import (
+    PdfSealer,
+    SigningKeyError,
+    new_signing_key,
+    self_signed_certificate,
+    sha256_hex,
+)
 from eia.domain.snapshot import (
     ActionRow,
     AssessmentSnapshot,
@@ -27,7 +35,7 @@ from eia.domain.snapshot import (
     TrailEntry,
 )
 from eia.extensions import db
-from eia.models import ArchivedRecord, Assessment, AuditEvent, User
+from eia.models import ROLES, ArchivedRecord, Assessment, User
 from eia.models.types import utcnow
 from eia.services import audit
 from eia.services.assessments import answer_options, answer_summary, current_path, definitions_for
@@ -54,28 +62,48 @@ def signing_paths(instance_dir: Path) -> tuple[Path, Path]:
 def ensure_signing_identity(instance_dir: Path, organisation_name: str = "Due Regard") -> tuple[Path, Path]:
     """The embedded default: a key and self-signed certificate generated on first use.
 
-    Several processes may start at once: each file is written under a temporary name and linked into
-    place, so they all end up using one complete identity.
+    Crash-safe and race-free without a lock file: each file is written and fsynced under a private
+    temporary name, then hard-linked into place, which fails if the name exists, so the first
+    writer wins and everyone else reads the winner's complete file. The key is published first and
+    the certificate is made from whichever key won; a crash between the two leaves a key without a
+    certificate, and the next call certifies that key.
     """
     key_path, cert_path = signing_paths(instance_dir)
     if key_path.exists() and cert_path.exists():
         return key_path, cert_path
     key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key_pem, cert_pem = generate_organisation_identity(f"{organisation_name} archive seal", organisation_name)
-    marker = key_path.parent / ".identity.lock"
+    if not key_path.exists():
+        _publish_once(key_path, new_signing_key(), 0o600)
+    if not cert_path.exists():
+        try:
+            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        except (OSError, ValueError, TypeError) as error:
+            raise SigningKeyError(f"cannot read the signing key {key_path}: {error}") from error
+        certificate = self_signed_certificate(key, f"{organisation_name} archive seal", organisation_name)
+        _publish_once(cert_path, certificate, 0o644)
+    return key_path, cert_path
+
+
+def _publish_once(path: Path, content: bytes, mode: int) -> None:
+    """Write ``path`` complete and durable, unless another process already has (then keep theirs)."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return key_path, cert_path  # another process is writing it; it finishes before anyone signs
-    os.close(fd)
-    for path, content, mode in ((key_path, key_pem, 0o600), (cert_path, cert_pem, 0o644)):
-        temporary = path.with_suffix(".tmp")
-        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), "wb") as handle:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    return key_path, cert_path
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    finally:
+        os.unlink(temporary)
 
 
 def sealer() -> PdfSealer:
@@ -139,7 +167,8 @@ def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapsh
         for item in (q.list_items(path, plan) if plan else [])
     )
     answers = path.answers
-    head = db.session.execute(select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    # Holding the append lock, so the decision's and the archive's own events come straight after it.
+    head = audit.head(lock=True)
     last = assessment.transitions[-1]
     outcome_question = next(
         question for section in questionnaire.sections for t in section.tasks for p in t.pages for question in p.questions
@@ -168,7 +197,7 @@ def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapsh
             TrailEntry(
                 at=t.at,
                 actor=t.actor.name,
-                role=t.actor_role,
+                role=ROLES.get(t.actor_role, t.actor_role),
                 action_label=workflow.transitions[t.action].label if t.action in workflow.transitions else t.action,
                 from_state=workflow.state(t.from_state).label,
                 to_state=workflow.state(t.to_state).label,
@@ -177,7 +206,7 @@ def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapsh
             )
             for t in assessment.transitions
         ),
-        audit_chain_head=(head.seq, head.entry_hash) if head else None,
+        audit_chain_head=head,
         legal_checks=(),
     )
 

@@ -16,6 +16,21 @@ from eia.services.database import is_postgresql
 _AUDIT_APPEND_LOCK = 0x45494100
 
 
+def head(*, lock: bool) -> tuple[int, str] | None:
+    """The last event's (sequence, hash), or None for an empty log.
+
+    With ``lock``, no other transaction can append until this one ends, so the head stays the head:
+    on PostgreSQL appends queue on an advisory lock; SQLite allows one writer at a time anyway.
+    """
+    if lock and is_postgresql():
+        # Appends queue here until the previous appender commits, so the chain never forks.
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_APPEND_LOCK})
+    row = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    return (row.seq, row.entry_hash) if row else None
+
+
 def record(
     action: str,
     *,
@@ -25,13 +40,8 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event. It commits or rolls back with the change it records."""
-    if is_postgresql():
-        # Appends queue here until the previous appender commits, so the chain never forks.
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_APPEND_LOCK})
-    head = db.session.execute(
-        select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    seq, prev_hash = (head.seq + 1, head.entry_hash) if head else (1, GENESIS_HASH)
+    last = head(lock=True)
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     occurred_at = utcnow()
     body = {
         "seq": seq,

@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app
 
 from eia.domain import questionnaire as q
+from eia.domain.pdf import RenderError
 from eia.domain.signing import SigningKeyError
 from eia.domain.workflow import SOURCE_IDENTIFIERS, Outcome, TransitionRefused, decide, evaluate_rule_set
 from eia.extensions import db
@@ -133,8 +134,8 @@ def _add_conditions_to_action_plan(assessment: Assessment, actor: User, outcome:
 def _archive(assessment: Assessment, actor: User, outcome: Outcome, decision: Decision) -> None:
     try:
         archive_signed_off(assessment, actor)
-    except (StorageError, SigningKeyError) as error:
-        current_app.logger.error("sign-off of assessment %s failed: %s", assessment.id, error)
+    except (StorageError, SigningKeyError, RenderError) as error:
+        current_app.logger.error("sign-off of assessment %s failed: %s", assessment.id, error, exc_info=error)
         raise SignOffFailed(str(error)) from error
 
 

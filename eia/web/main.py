@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
@@ -10,10 +10,11 @@ from sqlalchemy import select
 from eia.domain.workflow_diagram import render_svg
 from eia.extensions import db
 from eia.models import Assessment, Comment, Notification
-from eia.services import access, archive, assessments, notifications, workflow
+from eia.services import access, archive, assessments, notifications, revisions, workflow
 from eia.services.database import NotAllowed, unit_of_work
 from eia.models.types import utcnow
 from eia.web.forms import VersionedForm
+from eia.web.permissions import role_required
 
 bp = Blueprint("main", __name__)
 
@@ -55,7 +56,29 @@ def assessment(assessment_id: int):
         can_edit=found.author_id == current_user.id and assessments.author_can_edit(found),
         can_comment=current_user.role in ("author", "approver", "board"),
         archived=archive.record_for(found),
+        versions=revisions.versions(found),
+        can_revise=revisions.can_start_revision(found, current_user),
     )
+
+
+@bp.post("/assessments/<id:assessment_id>/revisions")
+@role_required("author")
+def start_revision(assessment_id: int):
+    form = VersionedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    previous = _visible_or_404(assessment_id)
+    try:
+        revision = revisions.start_revision(previous, current_user)
+    except NotAllowed:
+        abort(404)
+    except revisions.RevisionExists as exists:
+        flash(f"Version {exists.latest.version_number} of this assessment has already been started: "
+              "this is it.", "info")
+        return redirect(url_for(".assessment", assessment_id=exists.latest.id))
+    flash(f"Version {revision.version_number} started from version {previous.version_number}'s answers. "
+          f"Version {previous.version_number} stays signed off as it is.", "success")
+    return redirect(url_for("questionnaire.task_list", assessment_id=revision.id))
 
 
 @bp.get("/assessments/<id:assessment_id>/signed-record.pdf")
