@@ -31,6 +31,7 @@ ROUTES = {
     "main.signed_record": SIGNED_IN,
     "main.notifications_page": SIGNED_IN,
     "main.mark_notifications_read": SIGNED_IN,
+    "main.start_revision": ROLE,
     "decisions.act": SIGNED_IN,
     "decisions.comment": SIGNED_IN,
     "questionnaire.start": ROLE,
@@ -152,6 +153,7 @@ BAD_INPUT = {
     "questionnaire.finish_list": {"version": "not a number"},
     "decisions.act": {"comment": "z" * 100000, "conditions": "forged", "section-nowhere": "forged"},
     "decisions.comment": {"text": "w" * 100000},
+    "main.start_revision": {"reason": "forged"},
 }
 
 
