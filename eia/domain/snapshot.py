@@ -77,7 +77,7 @@ class AssessmentSnapshot:
     review_date: date | None
     decision_trail: tuple[TrailEntry, ...]
     audit_chain_head: tuple[int, str] | None  # (sequence, entry hash) of the audit log when signed
-    legal_checks: tuple[tuple[str, str], ...] = ()  # (check, result) recorded before submission
+    legal_checks: tuple[tuple[str, str], ...] = ()  # (check, result) recorded at sign-off
 
     def to_dict(self) -> dict[str, Any]:
         return _encode(asdict(self))
