@@ -52,6 +52,9 @@ NAVIGATION = (
     ("queues.review_queue", "Review queue", {"approver"}),
     ("queues.board_queue", "Board", {"board"}),
     ("queues.digest", "Delegated approvals", {"board"}),
+    ("lifecycle.actions", "Actions", None),
+    ("lifecycle.reviews", "Reviews", {"author", "approver", "board", "auditor", "admin"}),
+    ("compliance.report", "Compliance report", {"approver", "board", "auditor", "admin"}),
     ("main.notifications_page", "Notifications", None),
     ("admin.index", "Administration", {"admin"}),
 )
