@@ -200,23 +200,26 @@ def _evidence_gap_explained(context: CheckContext) -> list[Finding]:
             and _blank(context.page(f"evidence:{c.id}").get("gaps"))]
 
 
+def _with_evidence_gaps(context: CheckContext) -> list[Characteristic]:
+    return [c for c in context.relevant
+            if context.page(f"evidence:{c.id}").get("has_evidence") == "no"
+            or not _blank(context.page(f"evidence:{c.id}").get("gaps"))]
+
+
 def _evidence_gap_planned(context: CheckContext) -> list[Finding]:
+    return [Finding(f"{c.name}: add an action to fill the evidence gap to the action plan.", "action_plan")
+            for c in _with_evidence_gaps(context) if not context.actions_for(c)]
+
+
+def _evidence_gap_filled_in_time(context: CheckContext) -> list[Finding]:
     decision = context.date_answer("responsibility", "decision_date")
-    findings = []
-    for c in context.relevant:
-        evidence = context.page(f"evidence:{c.id}")
-        if evidence.get("has_evidence") != "no" and _blank(evidence.get("gaps")):
-            continue
-        actions = context.actions_for(c)
-        if not actions:
-            findings.append(Finding(f"{c.name}: add an action to fill the evidence gap to the action plan.",
-                                    "action_plan"))
-        elif decision is not None and not any(
-            a.get("due_date") and date.fromisoformat(a["due_date"]) <= decision for a in actions
-        ):
-            findings.append(Finding(f"{c.name}: no action on the plan is due by the decision date "
-                                    f"({_day(decision)}) to fill the evidence gap.", "action_plan"))
-    return findings
+    if decision is None:
+        return []
+    return [Finding(f"{c.name}: no action on the plan is due by the decision date ({_day(decision)}) to fill the "
+                    "evidence gap: say in the gaps why the decision cannot wait.", "action_plan")
+            for c in _with_evidence_gaps(context)
+            if (actions := context.actions_for(c))
+            and not any(a.get("due_date") and date.fromisoformat(a["due_date"]) <= decision for a in actions)]
 
 
 def _adverse_impact_assessed(context: CheckContext) -> list[Finding]:
@@ -285,8 +288,10 @@ LEGAL_CHECKS: tuple[LegalCheck, ...] = (
     LegalCheck("L7", "Specific regard to each aim of the duty", "s149(1) Equality Act 2010; Bracking", BLOCKING,
                _each_aim_answered),
     LegalCheck("L8", "Evidence gaps explained", "Bracking: the duty of inquiry", BLOCKING, _evidence_gap_explained),
-    LegalCheck("L8P", "An action to fill each evidence gap, due by the decision", "Bracking: the duty of inquiry",
-               WARNING, _evidence_gap_planned),
+    LegalCheck("L8P", "An action to fill each evidence gap", "Bracking: the duty of inquiry", BLOCKING,
+               _evidence_gap_planned),
+    LegalCheck("L8D", "Evidence gaps filled before the decision", "Bracking: the duty of inquiry", WARNING,
+               _evidence_gap_filled_in_time),
     LegalCheck("L9", "Extent of adverse impact and its mitigation assessed", "Bracking", BLOCKING,
                _adverse_impact_assessed),
     LegalCheck("L9P", "Mitigation of each negative impact on the action plan", "Bracking", WARNING,

@@ -84,6 +84,8 @@ def test_every_check_has_an_id_label_source_and_severity():
     ("L5Y", {"review": {"review_date": "2028-02-01"}}, lc.WARNING),
     ("L7", {"impact__race": {"foster_direction": None}}, lc.BLOCKING),
     ("L8", {"evidence__race": {"has_evidence": "no", "evidence": None, "gaps": ""}}, lc.BLOCKING),
+    ("L8P", {"evidence__race": {"gaps": "No data on age"}, "action_plan": {"items": []}}, lc.BLOCKING),
+    ("L8D", {"evidence__race": {"gaps": "No data on age"}}, lc.WARNING),
     ("L9", {"residual__race": {"mitigation": ""}}, lc.BLOCKING),
     ("L9P", {"action_plan": {"items": []}}, lc.WARNING),
     ("L11", {"residual__race": {"justification": ""}}, lc.BLOCKING),
@@ -112,13 +114,15 @@ def test_a_retrospective_assessment_is_a_warning_not_a_block(questionnaire):
 
 def test_an_evidence_gap_needs_an_action_due_by_the_decision(questionnaire):
     gap = {"evidence__race": {"has_evidence": "no", "evidence": None, "gaps": "No data on ethnicity of people stopped"}}
-    assert fired(questionnaire, changed(**gap)) == {"L8P": [
-        "Race: no action on the plan is due by the decision date (10 January 2027) to fill the evidence gap."]}
+    assert fired(questionnaire, changed(**gap)) == {"L8D": [
+        "Race: no action on the plan is due by the decision date (10 January 2027) to fill the evidence gap: "
+        "say in the gaps why the decision cannot wait."]}
     in_time = changed(**gap, action_plan={"items": [{"action": "Collect data", "characteristic": "all", "owner": "X",
                                                      "due_date": "2027-01-05"}]})
     assert fired(questionnaire, in_time) == {}
     no_action = changed(**gap, action_plan={"items": []})
     assert fired(questionnaire, no_action)["L8P"] == ["Race: add an action to fill the evidence gap to the action plan."]
+    assert next(c for c in lc.LEGAL_CHECKS if c.id == "L8P").severity == lc.BLOCKING
 
 
 def test_nothing_changed_is_fine_when_impact_is_low(questionnaire):

@@ -25,7 +25,7 @@ def _routes(app):
 
 
 def _url(rule, assessment_id: int) -> str:
-    values = {"assessment_id": assessment_id, "page_id": "subject", "position": 1, "action": "submit",
+    values = {"assessment_id": assessment_id, "page_id": "subject", "position": 1, "action": "submit", "action_id": 1,
               "user_id": 1, "change": "activate"}
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 
