@@ -131,16 +131,22 @@ def render_compliance_pdf(figures: ComplianceFigures) -> bytes:
     story += _figure("Actions from signed-off assessments", list(figures.actions), styles, "Status", "", "Actions")
 
     story += [CondPageBreak(80 * mm), _Heading("By protected characteristic", styles["h1"], level=0)]
-    header = ["Characteristic", *(count.label for count in (figures.characteristics[0].relevance
-                                                             if figures.characteristics else ())),
-              "Adverse impact", "Adverse impact remaining", "Evidence gaps"]
     if figures.characteristics:
-        rows = [[_cell(h, styles, bold=True) for h in header]]
-        rows += [[_cell(ch.name, styles), *(_cell(str(r.count), styles) for r in ch.relevance),
-                  _cell(str(ch.adverse_impact), styles), _cell(str(ch.residual_adverse), styles),
-                  _cell(str(ch.evidence_gaps), styles)] for ch in figures.characteristics]
-        first = CONTENT_WIDTH * 0.22
-        story.append(_table(rows, [first] + [(CONTENT_WIDTH - first) / (len(header) - 1)] * (len(header) - 1)))
+        first = CONTENT_WIDTH * 0.3
+        relevance = [count.label for count in figures.characteristics[0].relevance]
+        tables = (
+            ("Relevance (number of assessments)", relevance,
+             lambda ch: [count.count for count in ch.relevance]),
+            ("Adverse impact and evidence (number of assessments)",
+             ["Adverse impact before mitigation", "Adverse impact remaining", "Evidence gaps"],
+             lambda ch: [ch.adverse_impact, ch.residual_adverse, ch.evidence_gaps]),
+        )
+        for title, columns, values in tables:
+            rows = [[_cell(h, styles, bold=True) for h in ["Characteristic", *columns]]]
+            rows += [[_cell(ch.name, styles), *(_cell(str(v), styles) for v in values(ch))]
+                     for ch in figures.characteristics]
+            story += [_Heading(title, styles["h2"], level=1),
+                      _table(rows, [first] + [(CONTENT_WIDTH - first) / len(columns)] * len(columns))]
         for title, attribute in (("Adverse impact before mitigation", "adverse_impact"),
                                  ("Evidence gaps", "evidence_gaps")):
             counts = [Count(ch.name, getattr(ch, attribute)) for ch in figures.characteristics]

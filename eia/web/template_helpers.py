@@ -53,7 +53,7 @@ NAVIGATION = (
     ("queues.board_queue", "Board", {"board"}),
     ("queues.digest", "Delegated approvals", {"board"}),
     ("lifecycle.actions", "Actions", None),
-    ("lifecycle.reviews", "Reviews", {"author", "approver", "board", "auditor", "admin"}),
+    ("lifecycle.reviews", "Reviews", None),
     ("compliance.report", "Compliance report", {"approver", "board", "auditor", "admin"}),
     ("main.notifications_page", "Notifications", None),
     ("admin.index", "Administration", {"admin"}),
