@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from eia.domain import compliance as c
 from eia.extensions import db
@@ -43,7 +44,8 @@ def signed_off_in(user: User, start: date, end: date) -> list[Assessment]:
              .where(Assessment.status == lifecycle.SIGNED_OFF,
                     Assessment.decided_at >= _uk_midnight(start),
                     Assessment.decided_at < _uk_midnight(end + timedelta(days=1)))
-             .order_by(Assessment.decided_at, Assessment.id))
+             .order_by(Assessment.decided_at, Assessment.id)
+             .options(selectinload(Assessment.transitions), selectinload(Assessment.department)))
     return list(db.session.scalars(query))
 
 

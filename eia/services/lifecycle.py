@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from eia.domain import questionnaire as q
@@ -155,9 +155,10 @@ def update_action(action: TrackedAction, user: User, submitted: Mapping[str, Any
 
 def current_signed_off() -> Any:
     """Signed-off assessments that no later version has replaced (a revision names its predecessor)."""
+    # Uncorrelated: evaluated once, not per row (previous_version_id has no index).
     newer = aliased(Assessment)
-    superseded = exists().where(newer.previous_version_id == Assessment.id).correlate(Assessment)
-    return select(Assessment).where(Assessment.status == SIGNED_OFF, ~superseded)
+    replaced = select(newer.previous_version_id).where(newer.previous_version_id.is_not(None))
+    return select(Assessment).where(Assessment.status == SIGNED_OFF, Assessment.id.not_in(replaced))
 
 
 def review_date(assessment: Assessment) -> date | None:

@@ -240,3 +240,15 @@ def test_reviews_due_and_overdue_are_listed_for_the_people_concerned(client_for,
     assert "No reviews are due" in client_for("author2@example.org").get("/reviews").text
     assert later_id
 
+    with demo.app_context():  # a review starts: a new version names the old one, which is no longer due
+        old = db.session.get(Assessment, overdue_id)
+        db.session.add(Assessment(
+            organisation_id=old.organisation_id, department_id=old.department_id, author_id=old.author_id,
+            reference=old.reference, version_number=2, previous_version_id=old.id, title=old.title, status="draft",
+            workflow_id=old.workflow_id, workflow_version=old.workflow_version,
+            questionnaire_version=old.questionnaire_version, characteristic_ids=old.characteristic_ids,
+            answers=old.answers))
+        db.session.commit()
+    page = client_for("board@example.org").get("/reviews")
+    assert page.find("table", id="overdue") is None and "Taser deployment SOP" in page.text_of(id="due-soon")
+
