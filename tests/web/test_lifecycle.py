@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+
+from pypdf import PdfReader
 
 from sqlalchemy import select
 
 from eia.extensions import db
 from eia.models import ActionNote, ArchivedRecord, Assessment, AuditEvent, TrackedAction, Transition
+from eia.services import archive
 from eia.services.assessments import today
 from tests.journeys import (
     AN_ACTION,
@@ -109,6 +113,9 @@ def test_sign_off_after_the_decision_date_is_recorded_as_failed_in_the_signed_re
         l2 = next(value for key, value in rows.items() if key.startswith("L2 "))
         assert l2.startswith("Failed: Signed off on") and "after the decision date" in l2
         assert next(value for key, value in rows.items() if key.startswith("L1 ")) == "Passed"
+        pdf = PdfReader(io.BytesIO(archive.archived_pdf(record)))
+        text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+    assert "Legal checks at sign-off" in text and "Failed: Signed off on" in text
 
 
 # --- tracked actions ----------------------------------------------------------------------------
