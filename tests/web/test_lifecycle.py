@@ -64,6 +64,10 @@ def test_check_answers_shows_warnings_and_allows_submission_recording_them(clien
         f"/assessments/{assessment_id}/pages/screening:age")
     assert page.find("ul", id="legal-blocking") is None
     submit(author, assessment_id)
+    approver = client_for("approver@example.org")
+    act(approver, assessment_id, "start_review")
+    shown = approver.get(f"/assessments/{assessment_id}/actions/approve").text_of(id="legal-warnings")
+    assert "L3 Reasons written for each characteristic, not copied" in shown and "age, sex" in shown
     with demo.app_context():
         transition = db.session.scalar(select(Transition).where(Transition.assessment_id == assessment_id))
         recorded = {r["id"]: r["passed"] for r in transition.details["legal_checks"]}
