@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
 from eia.domain import questionnaire as q
@@ -153,7 +153,7 @@ def update_action(action: TrackedAction, user: User, submitted: Mapping[str, Any
 # --- reviews --------------------------------------------------------------------------------------
 
 
-def current_signed_off() -> Any:
+def current_signed_off() -> Select:
     """Signed-off assessments that no later version has replaced (a revision names its predecessor)."""
     # Uncorrelated: evaluated once, not per row (previous_version_id has no index).
     newer = aliased(Assessment)
