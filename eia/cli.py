@@ -130,6 +130,42 @@ def send_mail() -> None:
         sys.exit(1)
 
 
+@click.group("reminders")
+def reminders_group() -> None:
+    """Reminders about actions and reviews."""
+
+
+@reminders_group.command("send")
+@click.option("--days", default=14, show_default=True, type=click.IntRange(0, 366),
+              help="Remind about what falls due within this many days (overdue items always)")
+@click.option("--date", "on_day", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Act as if today were this day (YYYY-MM-DD), e.g. to catch up a missed run")
+@with_appcontext
+def send_reminders(days, on_day) -> None:
+    """Email owners and authors about actions and reviews due soon or overdue; at most once a day each."""
+    from eia.services import reminders
+    from eia.services.assessments import today
+    from eia.services.notifications import send_pending
+
+    day = on_day.date() if on_day else today()
+    due = reminders.due_reminders(day, days)
+    queued = 0
+    # A bar when run by hand; nothing but the summary line from cron.
+    with click.progressbar(due, label="Queueing reminders", hidden=not sys.stderr.isatty(), file=sys.stderr) as items:
+        for reminder in items:
+            queued += reminders.queue(reminder, day)
+    sent = failed = 0
+    while True:  # the outbox sends in batches
+        batch_sent, batch_failed = send_pending()
+        sent, failed = sent + batch_sent, failed + batch_failed
+        if batch_sent == 0 or batch_failed:
+            break
+    click.echo(f"{day.isoformat()}: {len(due)} reminder(s) due, {queued} queued, {len(due) - queued} already sent today; "
+               f"sent {sent} email(s), {failed} failed and will be retried by `eia mail send`.")
+    if failed:
+        sys.exit(1)
+
+
 def _print_report(report, what: str) -> None:
     for note in report.notes:
         click.echo(f"note: {note}")
@@ -211,6 +247,6 @@ def archive_verify() -> None:
     _print_report(report, "Archived records")
 
 
-COMMANDS = (seed_demo, users_group, definitions_group, mail_group, audit_group, archive_group)
+COMMANDS = (seed_demo, users_group, definitions_group, mail_group, reminders_group, audit_group, archive_group)
 # Checking definitions must work even when they are too broken for the app to start.
 main.add_command(definitions_group)

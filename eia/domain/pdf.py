@@ -358,7 +358,7 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
         story.append(_paragraph("No actions were planned.", styles["body"]))
 
     if snapshot.legal_checks:
-        story += [CondPageBreak(40 * mm), _Heading("Legal checks before submission", styles["h1"], level=0)]
+        story += [CondPageBreak(40 * mm), _Heading("Legal checks at sign-off", styles["h1"], level=0)]
         rows = [[_cell("Check", styles, bold=True), _cell("Result", styles, bold=True)]]
         rows += [[_cell(check, styles), _cell(result, styles)] for check, result in snapshot.legal_checks]
         story.append(_table(rows, [CONTENT_WIDTH * 0.6, CONTENT_WIDTH * 0.4]))

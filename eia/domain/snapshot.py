@@ -78,7 +78,7 @@ class AssessmentSnapshot:
     decision_trail: tuple[TrailEntry, ...]
     # (sequence, entry hash) of the last audit event before this sign-off; its own events follow it.
     audit_chain_head: tuple[int, str] | None
-    legal_checks: tuple[tuple[str, str], ...] = ()  # (check, result) recorded before submission
+    legal_checks: tuple[tuple[str, str], ...] = ()  # (check, result) recorded at sign-off
 
     def to_dict(self) -> dict[str, Any]:
         return _encode(asdict(self))

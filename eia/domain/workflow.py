@@ -132,8 +132,9 @@ def decide(workflow: Workflow, state: str, action: str, roles: Iterable[str], re
 
 # The preconditions and effects a transition may name: the services carry them out
 # (eia.services.workflow.REQUIREMENTS and EFFECTS hold exactly these).
-REQUIREMENT_NAMES = ("questionnaire_complete", "not_author")
-EFFECT_NAMES = ("notify:author", "notify:approver", "notify:board", "add_conditions_to_action_plan", "archive")
+REQUIREMENT_NAMES = ("questionnaire_complete", "not_author", "legal_checks_pass")
+EFFECT_NAMES = ("notify:author", "notify:approver", "notify:board", "add_conditions_to_action_plan", "archive",
+                "record_legal_checks", "track_actions")
 # Identifiers of the "assessment" and "organisation" rule sources (eia.services.workflow.rule_resolver).
 SOURCE_IDENTIFIERS = {
     "assessment": ("subject_type", "version_number", "department_id"),

@@ -5,11 +5,16 @@ from eia.models.assessment import Assessment, Transition
 from eia.models.audit import AuditEvent
 from eia.models.comment import Comment
 from eia.models.definition_version import DefinitionVersion
+from eia.models.lifecycle import ACTION_STATUSES, ActionNote, SentReminder, TrackedAction
 from eia.models.notification import Notification, OutboundEmail
 from eia.models.organisation import Department, EqualityObjective, Organisation
 from eia.models.user import ROLES, User
 
 __all__ = [
+    "ACTION_STATUSES",
+    "ActionNote",
+    "SentReminder",
+    "TrackedAction",
     "ArchivedRecord",
     "Assessment",
     "AuditEvent",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, or_, select
 
-from eia.models import Assessment, User
+from eia.models import Assessment, TrackedAction, User
 
 ORGANISATION_WIDE_ROLES = frozenset({"board", "auditor", "admin"})
 
@@ -46,3 +46,26 @@ def can_view(user: User, assessment: Assessment) -> bool:
 def can_edit_answers(user: User, assessment: Assessment, author_can_edit: bool) -> bool:
     """Only the author edits, and only while the workflow state allows it (draft, returned)."""
     return user.role == "author" and assessment.author_id == user.id and author_can_edit
+
+
+def visible_actions(user: User) -> Select:
+    """Tracked actions of the assessments this user can see, and those they own."""
+    visible_ids = visible_assessments(user).with_only_columns(Assessment.id)
+    return select(TrackedAction).where(
+        TrackedAction.organisation_id == user.organisation_id,
+        or_(TrackedAction.assessment_id.in_(visible_ids), TrackedAction.owner_id == user.id),
+    )
+
+
+def can_update_action(user: User, action: TrackedAction) -> bool:
+    """The action's owner, the assessment's author and their department's approvers update its status."""
+    if action.organisation_id != user.organisation_id or not user.active:
+        return False
+    if action.owner_id == user.id:
+        return True
+    assessment = action.assessment
+    if user.role == "author":
+        return assessment.author_id == user.id
+    if user.role == "approver":
+        return user.department_id is not None and assessment.department_id == user.department_id
+    return False

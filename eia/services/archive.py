@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from eia.domain import questionnaire as q
+from eia.domain.legal_checks import snapshot_rows
 from eia.domain.pdf import render_assessment_pdf
 from eia.domain.signing import (
     PdfSealer,
@@ -37,7 +38,7 @@ from eia.domain.snapshot import (
 from eia.extensions import db
 from eia.models import ROLES, ArchivedRecord, Assessment, User
 from eia.models.types import utcnow
-from eia.services import audit
+from eia.services import audit, legal
 from eia.services.assessments import answer_options, answer_summary, current_path, definitions_for
 from eia.services.database import unit_of_work
 from eia.services.storage import storage_for
@@ -207,7 +208,7 @@ def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapsh
             for t in assessment.transitions
         ),
         audit_chain_head=head,
-        legal_checks=(),
+        legal_checks=snapshot_rows(legal.recorded(assessment)),
     )
 
 

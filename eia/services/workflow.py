@@ -20,7 +20,7 @@ from eia.domain.workflow import SOURCE_IDENTIFIERS, Outcome, TransitionRefused, 
 from eia.extensions import db
 from eia.models import Assessment, Transition, User
 from eia.models.types import utcnow
-from eia.services import access, audit, notifications
+from eia.services import access, audit, legal, lifecycle, notifications
 from eia.services.archive import archive_signed_off
 from eia.services.assessments import answer_options, current_path, definitions_for, today
 from eia.services.database import Conflict, NotAllowed, unit_of_work
@@ -94,10 +94,20 @@ def _not_author(assessment: Assessment, actor: User) -> str | None:
     return "You cannot decide on an assessment you wrote" if assessment.author_id == actor.id else None
 
 
+def _legal_checks_pass(assessment: Assessment, actor: User) -> str | None:
+    blocking = [result for result in legal.evaluate(assessment) if result.blocks]
+    if blocking:
+        return ("The assessment fails the legal checks: "
+                + "; ".join(f"{r.check.id} {r.check.label.lower()}" for r in blocking)
+                + ". Check your answers to see what to change.")
+    return None
+
+
 # Keyed by eia.domain.workflow.REQUIREMENT_NAMES, the names the definition checker accepts.
 REQUIREMENTS: dict[str, Callable[[Assessment, User], str | None]] = {
     "questionnaire_complete": _questionnaire_complete,
     "not_author": _not_author,
+    "legal_checks_pass": _legal_checks_pass,
 }
 
 
@@ -139,6 +149,18 @@ def _archive(assessment: Assessment, actor: User, outcome: Outcome, decision: De
         raise SignOffFailed(str(error)) from error
 
 
+def _record_legal_checks(assessment: Assessment, actor: User, outcome: Outcome, decision: Decision) -> None:
+    """Store the legal checks' results with this transition; a signing-off one also checks the decision date."""
+    signing_off = definitions_for(assessment).workflow.state(outcome.to_state).final
+    results = legal.evaluate(assessment, signed_off_on=today() if signing_off else None)
+    transition = assessment.transitions[-1]
+    transition.details = {**(transition.details or {}), "legal_checks": [r.record() for r in results]}
+
+
+def _track_actions(assessment: Assessment, actor: User, outcome: Outcome, decision: Decision) -> None:
+    lifecycle.track_actions(assessment, actor)
+
+
 # Keyed by eia.domain.workflow.EFFECT_NAMES, the names the definition checker accepts.
 EFFECTS: dict[str, Effect] = {
     "notify:author": _notifier("author"),
@@ -146,6 +168,8 @@ EFFECTS: dict[str, Effect] = {
     "notify:board": _notifier("board"),
     "add_conditions_to_action_plan": _add_conditions_to_action_plan,
     "archive": _archive,
+    "record_legal_checks": _record_legal_checks,
+    "track_actions": _track_actions,
 }
 
 
@@ -235,7 +259,7 @@ def take_action(
                 "to": outcome.to_state,
                 "rules_fired": fired,
                 "comment": decision.comment,
-                **details,
+                **transition.details,  # as effects left them (the legal checks' results, say)
             },
         )
     notifications.send_pending()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from eia.services import assessments, comments, workflow
+from eia.services import assessments, comments, legal, workflow
 from eia.services.database import Conflict, NotAllowed
 from eia.web.forms import VersionedForm
 
@@ -110,6 +110,8 @@ def act(assessment_id: int, action: str):
         field_errors={e["field"]: e["text"] for e in reversed(errors) if "field" in e},
         return_actions=RETURN_ACTIONS,
         still_possible=still_possible,
+        # What the author was warned of at submission: the decision-maker sees it before deciding (Bracking).
+        legal_warnings=[] if action == "submit" else [r for r in legal.recorded(assessment) if not r["passed"]],
     ), status
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from eia.domain import questionnaire as q
-from eia.services import assessments
+from eia.services import assessments, legal
 from eia.services.database import Conflict, NotAllowed
 from eia.web.form_builder import attach_errors, build_form, render_layout, submitted_values
 from eia.web.forms import VersionedForm
@@ -258,10 +258,13 @@ def check_answers(assessment_id: int):
     path = assessments.current_path(assessment)
     options = assessments.answer_options(assessment, path)
     problems = q.submission_problems(path, options, assessments.today())
+    checks = [] if problems else [result for result in legal.evaluate(assessment) if not result.passed]
     return render_template(
         "questionnaire/check_answers.html",
         assessment=assessment,
         summary=assessments.answer_summary(assessment, path, options),
         problems=problems,
+        blocking=[result for result in checks if result.blocks],
+        warnings=[result for result in checks if not result.blocks],
         form=VersionedForm(data={"version": str(assessment.lock_version)}),
     )

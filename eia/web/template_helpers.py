@@ -55,6 +55,9 @@ NAVIGATION = (
     ("queues.review_queue", "Review queue", {"approver"}),
     ("queues.board_queue", "Board", {"board"}),
     ("queues.digest", "Delegated approvals", {"board"}),
+    ("lifecycle.actions", "Actions", None),
+    ("lifecycle.reviews", "Reviews", None),
+    ("compliance.report", "Compliance report", {"approver", "board", "auditor", "admin"}),
     ("main.notifications_page", "Notifications", None),
     ("admin.index", "Administration", {"admin"}),
 )

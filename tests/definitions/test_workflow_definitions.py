@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / "workflows"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "workflows"
 
-KNOWN_EFFECTS = "notify:author, notify:approver, notify:board, add_conditions_to_action_plan, archive"
+KNOWN_EFFECTS = ("notify:author, notify:approver, notify:board, add_conditions_to_action_plan, archive, "
+                 "record_legal_checks, track_actions")
 CASES = {
     # structure (JSON Schema): misspelt and unknown keys, wrong types, lengths
     "unknown-key": ["$.transitions[0]: Additional properties are not allowed ('rolse' was unexpected)"],
@@ -49,7 +50,7 @@ CASES = {
     "default-route-not-last": ["$.transitions[1].routes: needs exactly one default route (no when), and it must be last"],
     "unknown-effect": [f"$.transitions[0].effects[1]: unknown effect 'email:everyone' (known: {KNOWN_EFFECTS})"],
     "unknown-requirement": ["$.transitions[0].requires[0]: unknown requirement 'questionnaire_finished' "
-                            "(known: questionnaire_complete, not_author)"],
+                            "(known: questionnaire_complete, not_author, legal_checks_pass)"],
     # rules
     "duplicate-rule-id": ["$.rule_sets.escalation[1].id: duplicate rule id 'R1'"],
     "unknown-operator": ["$.rule_sets.escalation[0].when: unknown operator 'is' (known: ==, !=, >, >=, <, <=, in, "

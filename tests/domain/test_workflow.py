@@ -41,13 +41,14 @@ def nothing(source, identifier):
 
 ALLOWED = [
     # (state, action, role, to_state, effects)
-    ("draft", "submit", "author", "submitted", ("notify:approver",)),
-    ("returned", "submit", "author", "submitted", ("notify:approver",)),
+    ("draft", "submit", "author", "submitted", ("record_legal_checks", "notify:approver")),
+    ("returned", "submit", "author", "submitted", ("record_legal_checks", "notify:approver")),
     ("submitted", "start_review", "approver", "with_approver", ()),
     ("submitted", "return", "approver", "returned", ("notify:author",)),
-    ("with_approver", "approve", "approver", "approved", ("archive", "notify:author")),
+    ("with_approver", "approve", "approver", "approved", ("record_legal_checks", "track_actions", "archive", "notify:author")),
     ("with_board", "board_approve_with_conditions", "board", "approved",
-     ("add_conditions_to_action_plan", "archive", "notify:author", "notify:approver")),
+     ("add_conditions_to_action_plan", "record_legal_checks", "track_actions", "archive", "notify:author",
+      "notify:approver")),
     ("with_board", "board_reject", "board", "rejected", ("notify:author", "notify:approver")),
     ("submitted", "withdraw", "author", "withdrawn", ()),
 ]

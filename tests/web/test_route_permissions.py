@@ -32,6 +32,11 @@ ROUTES = {
     "main.notifications_page": SIGNED_IN,
     "main.mark_notifications_read": SIGNED_IN,
     "main.start_revision": ROLE,
+    "lifecycle.actions": SIGNED_IN,
+    "lifecycle.action": SIGNED_IN,
+    "lifecycle.reviews": SIGNED_IN,
+    "compliance.report": ROLE,
+    "compliance.report_pdf": ROLE,
     "decisions.act": SIGNED_IN,
     "decisions.comment": SIGNED_IN,
     "questionnaire.start": ROLE,
@@ -62,7 +67,7 @@ def _methods(rule) -> list[str]:
 
 
 def _url(rule, assessment_id: int, user_id: int = 1) -> str:
-    values = {"assessment_id": assessment_id, "page_id": "action_plan", "position": 1, "action": "submit",
+    values = {"assessment_id": assessment_id, "page_id": "action_plan", "position": 1, "action": "submit", "action_id": 1,
               "user_id": user_id, "change": "deactivate", "filename": "govuk-frontend/eia.min.css"}
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 

@@ -1,0 +1,309 @@
+"""The legal tests of due regard as checks software can run (research: mission-anchors section c).
+
+Each check is data: an id, a label, its legal source, a severity and a test over an assessment's
+effective answers. A *blocking* check that fails stops submission; a *warning* is shown and recorded
+but allows it. Results are recorded with the submission and again at sign-off, where the check that
+sign-off came before the decision date is evaluated too. Pure: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from eia.domain.questionnaire import Characteristic
+
+BLOCKING = "blocking"
+WARNING = "warning"
+
+IMPACT_LEVELS_NEEDING_CHANGE = ("medium", "high")
+ADVERSE_RESIDUAL_LEVELS = ("low", "medium", "high")
+REVIEW_WITHIN = timedelta(days=366)  # "usually within 12 months"
+NOTHING_CHANGED = ("nothing", "none", "no change", "n/a", "na")
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What the checks read: the effective answers, the characteristics covered and screened in."""
+
+    answers: Mapping[str, Any]
+    covered: tuple[Characteristic, ...]
+    relevant: tuple[Characteristic, ...]
+    today: date
+    signed_off_on: date | None = None  # set when evaluated at sign-off
+
+    def page(self, page_id: str) -> Mapping[str, Any]:
+        return self.answers.get(page_id) or {}
+
+    def date_answer(self, page_id: str, question_id: str) -> date | None:
+        value = self.page(page_id).get(question_id)
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError:
+            return None
+
+    def actions_for(self, characteristic: Characteristic) -> list[Mapping[str, Any]]:
+        """Action plan items addressing this characteristic, or all of them."""
+        return [item for item in self.page("action_plan").get("items", [])
+                if item.get("characteristic") in (characteristic.id, "all")]
+
+
+@dataclass(frozen=True)
+class Finding:
+    message: str
+    page_id: str | None  # the page to change to fix it
+
+
+@dataclass(frozen=True)
+class LegalCheck:
+    id: str
+    label: str
+    source: str
+    severity: str
+    test: Callable[[CheckContext], list[Finding]]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: LegalCheck
+    findings: tuple[Finding, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+    @property
+    def blocks(self) -> bool:
+        return not self.passed and self.check.severity == BLOCKING
+
+    def record(self) -> dict[str, Any]:
+        """As stored with the transition (JSON)."""
+        return {"id": self.check.id, "label": self.check.label, "source": self.check.source,
+                "severity": self.check.severity, "passed": self.passed,
+                "findings": [{"message": f.message, "page_id": f.page_id} for f in self.findings]}
+
+
+def snapshot_rows(records: list[Mapping[str, Any]]) -> tuple[tuple[str, str], ...]:
+    """Recorded results as (check, result) rows for the signed record."""
+    rows = []
+    for entry in records:
+        if entry["passed"]:
+            result = "Passed"
+        else:
+            verdict = "Failed" if entry["severity"] == BLOCKING else "Warning"
+            result = f"{verdict}: " + " ".join(f["message"] for f in entry["findings"])
+        rows.append((f"{entry['id']} {entry['label']} ({entry['source']})", result))
+    return tuple(rows)
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value.strftime('%B %Y')}"
+
+
+def _blank(value: Any) -> bool:
+    return not (value or "").strip() if isinstance(value, str) or value is None else not value
+
+
+# --- the tests ----------------------------------------------------------------------------------
+
+
+def _decision_maker_named(context: CheckContext) -> list[Finding]:
+    if _blank(context.page("responsibility").get("senior_responsible_officer")):
+        return [Finding("Name the senior responsible officer: the duty rests on them personally.", "responsibility")]
+    return []
+
+
+def _signed_off_before_decision(context: CheckContext) -> list[Finding]:
+    decision = context.date_answer("responsibility", "decision_date")
+    if decision is None:
+        return [Finding("Give the date of the decision: due regard must be had before it.", "responsibility")]
+    if context.signed_off_on is not None and context.signed_off_on > decision:
+        return [Finding(f"Signed off on {_day(context.signed_off_on)}, after the decision date of {_day(decision)}.",
+                        "responsibility")]
+    return []
+
+
+def _not_retrospective(context: CheckContext) -> list[Finding]:
+    decision = context.date_answer("responsibility", "decision_date")
+    if decision is not None and context.signed_off_on is None and decision < context.today:
+        return [Finding(f"The decision date, {_day(decision)}, has passed: the assessment is retrospective. "
+                        "If the decision has not been taken yet, correct the date.", "responsibility")]
+    return []
+
+
+def _screening_reasons(context: CheckContext) -> list[Finding]:
+    return [Finding(f"{c.name}: give the reason for the relevance you chose, including when it is not relevant.",
+                    f"screening:{c.id}")
+            for c in context.covered if _blank(context.page(f"screening:{c.id}").get("reason"))]
+
+
+def _no_copied_reasons(context: CheckContext) -> list[Finding]:
+    by_text: dict[str, list[Characteristic]] = {}
+    for c in context.covered:
+        reason = " ".join((context.page(f"screening:{c.id}").get("reason") or "").lower().split())
+        if reason:
+            by_text.setdefault(reason, []).append(c)
+    return [Finding(f"The same screening reason is given for {', '.join(c.name.lower() for c in group)}: "
+                    "say why for each characteristic.", f"screening:{group[0].id}")
+            for group in by_text.values() if len(group) > 1]
+
+
+def _levels(context: CheckContext, characteristic: Characteristic) -> list[str]:
+    impact = context.page(f"impact:{characteristic.id}")
+    return [impact.get(f"{aim}_level") for aim in characteristic.aims
+            if impact.get(f"{aim}_direction") == "negative"]
+
+
+def _something_changed(context: CheckContext) -> list[Finding]:
+    changes = " ".join((context.page("outcome").get("changes_made") or "").lower().split()).strip(" .")
+    serious = [c for c in context.relevant if set(_levels(context, c)) & set(IMPACT_LEVELS_NEEDING_CHANGE)]
+    if serious and any(changes.startswith(word) for word in NOTHING_CHANGED):
+        names = ", ".join(c.name.lower() for c in serious)
+        return [Finding(f"Nothing changed in the proposal, yet the impact on {names} is medium or high before "
+                        "mitigation: explain why it could not be changed.", "outcome")]
+    return []
+
+
+def _review_date(context: CheckContext) -> list[Finding]:
+    if context.date_answer("review", "review_date") is None:
+        return [Finding("Give a review date: the duty continues after the decision.", "review")]
+    return []
+
+
+def _review_within_a_year(context: CheckContext) -> list[Finding]:
+    review = context.date_answer("review", "review_date")
+    decision = context.date_answer("responsibility", "decision_date")
+    if review is not None and decision is not None and review > decision + REVIEW_WITHIN:
+        return [Finding(f"The review date, {_day(review)}, is more than 12 months after the decision "
+                        f"({_day(decision)}).", "review")]
+    return []
+
+
+def _each_aim_answered(context: CheckContext) -> list[Finding]:
+    findings = []
+    for c in context.relevant:
+        impact = context.page(f"impact:{c.id}")
+        missing = [aim for aim in c.aims if _blank(impact.get(f"{aim}_direction"))]
+        if missing:
+            findings.append(Finding(f"{c.name}: give the likely impact on each aim of the duty "
+                                    f"({len(missing)} not answered).", f"impact:{c.id}"))
+    return findings
+
+
+def _evidence_gap_explained(context: CheckContext) -> list[Finding]:
+    return [Finding(f"{c.name}: there is no evidence; say what the gaps are and how and when you will fill them.",
+                    f"evidence:{c.id}")
+            for c in context.relevant
+            if context.page(f"evidence:{c.id}").get("has_evidence") == "no"
+            and _blank(context.page(f"evidence:{c.id}").get("gaps"))]
+
+
+def _with_evidence_gaps(context: CheckContext) -> list[Characteristic]:
+    return [c for c in context.relevant
+            if context.page(f"evidence:{c.id}").get("has_evidence") == "no"
+            or not _blank(context.page(f"evidence:{c.id}").get("gaps"))]
+
+
+def _evidence_gap_planned(context: CheckContext) -> list[Finding]:
+    return [Finding(f"{c.name}: add an action to fill the evidence gap to the action plan.", "action_plan")
+            for c in _with_evidence_gaps(context) if not context.actions_for(c)]
+
+
+def _evidence_gap_filled_in_time(context: CheckContext) -> list[Finding]:
+    decision = context.date_answer("responsibility", "decision_date")
+    if decision is None:
+        return []
+    return [Finding(f"{c.name}: no action on the plan is due by the decision date ({_day(decision)}) to fill the "
+                    "evidence gap: say in the gaps why the decision cannot wait.", "action_plan")
+            for c in _with_evidence_gaps(context)
+            if (actions := context.actions_for(c))
+            and not any(a.get("due_date") and date.fromisoformat(a["due_date"]) <= decision for a in actions)]
+
+
+def _adverse_impact_assessed(context: CheckContext) -> list[Finding]:
+    findings = []
+    for c in context.relevant:
+        if any(_blank(level) for level in _levels(context, c)):
+            findings.append(Finding(f"{c.name}: say how severe each negative impact is.", f"impact:{c.id}"))
+        residual = context.page(f"residual:{c.id}")
+        if _levels(context, c) and _blank(residual.get("mitigation")):
+            findings.append(Finding(f"{c.name}: say how you will remove or reduce the negative impact.",
+                                    f"residual:{c.id}"))
+        if _blank(residual.get("residual_level")):
+            findings.append(Finding(f"{c.name}: say what adverse impact remains after mitigation.",
+                                    f"residual:{c.id}"))
+    return findings
+
+
+def _mitigation_planned(context: CheckContext) -> list[Finding]:
+    return [Finding(f"{c.name}: a negative impact was found but no action on the plan addresses it.", "action_plan")
+            for c in context.relevant if _levels(context, c) and not context.actions_for(c)]
+
+
+def _remaining_impact_justified(context: CheckContext) -> list[Finding]:
+    findings = [Finding(f"{c.name}: adverse impact remains, so state the legitimate aim, why the means are "
+                        "proportionate and the alternatives you rejected.", f"residual:{c.id}")
+                for c in context.relevant
+                if context.page(f"residual:{c.id}").get("residual_level") in ADVERSE_RESIDUAL_LEVELS
+                and _blank(context.page(f"residual:{c.id}").get("justification"))]
+    outcome = context.page("outcome")
+    if outcome.get("outcome") == "continue" and _blank(outcome.get("outcome_justification")):
+        findings.append(Finding("Say why continuing despite the adverse impact is justified.", "outcome"))
+    return findings
+
+
+def _engagement_when_relevant(context: CheckContext) -> list[Finding]:
+    return [Finding(f"{c.name}: relevance is {relevance}, but nobody affected was engaged or consulted.",
+                    f"engagement:{c.id}")
+            for c in context.relevant
+            if (relevance := context.page(f"screening:{c.id}").get("relevance")) in ("high", "medium")
+            and context.page(f"engagement:{c.id}").get("engaged") == "no"]
+
+
+def _linked_to_objective(context: CheckContext) -> list[Finding]:
+    if not context.page("objectives").get("objectives"):
+        return [Finding("Link the assessment to an equality objective, so the annual compliance report counts it.",
+                        "objectives")]
+    return []
+
+
+LEGAL_CHECKS: tuple[LegalCheck, ...] = (
+    LegalCheck("L1", "A named accountable decision-maker", "Brown principle 1; Bracking", BLOCKING,
+               _decision_maker_named),
+    LegalCheck("L2", "Signed off before the decision date", "Brown principle 2; Bracking", BLOCKING,
+               _signed_off_before_decision),
+    LegalCheck("L2R", "Not a retrospective assessment", "Brown principle 2: not a rearguard action", WARNING,
+               _not_retrospective),
+    LegalCheck("L14", "A reason for every screening answer", "EHRC guidance; Brown principle 3", BLOCKING,
+               _screening_reasons),
+    LegalCheck("L3", "Reasons written for each characteristic, not copied", "Brown principle 3: substance, not "
+               "box-ticking", WARNING, _no_copied_reasons),
+    LegalCheck("L3C", "The assessment changed the proposal, or says why not", "Brown principle 3", WARNING,
+               _something_changed),
+    LegalCheck("L5", "A review date", "Brown principle 5: a continuing duty", BLOCKING, _review_date),
+    LegalCheck("L5Y", "Review within 12 months of the decision", "Brown principle 5", WARNING,
+               _review_within_a_year),
+    LegalCheck("L7", "Specific regard to each aim of the duty", "s149(1) Equality Act 2010; Bracking", BLOCKING,
+               _each_aim_answered),
+    LegalCheck("L8", "Evidence gaps explained", "Bracking: the duty of inquiry", BLOCKING, _evidence_gap_explained),
+    LegalCheck("L8P", "An action to fill each evidence gap", "Bracking: the duty of inquiry", BLOCKING,
+               _evidence_gap_planned),
+    LegalCheck("L8D", "Evidence gaps filled before the decision", "Bracking: the duty of inquiry", WARNING,
+               _evidence_gap_filled_in_time),
+    LegalCheck("L9", "Extent of adverse impact and its mitigation assessed", "Bracking", BLOCKING,
+               _adverse_impact_assessed),
+    LegalCheck("L9P", "Mitigation of each negative impact on the action plan", "Bracking", WARNING,
+               _mitigation_planned),
+    LegalCheck("L11", "Remaining adverse impact objectively justified", "s19 Equality Act 2010", BLOCKING,
+               _remaining_impact_justified),
+    LegalCheck("L12", "Engagement where relevance is high or medium", "Bracking; Gunning principles", WARNING,
+               _engagement_when_relevant),
+    LegalCheck("L13", "Linked to an equality objective", "Equality Act 2010 (Specific Duties) Regulations 2017, "
+               "reg 4", WARNING, _linked_to_objective),
+)
+
+
+def evaluate(context: CheckContext, checks: tuple[LegalCheck, ...] = LEGAL_CHECKS) -> list[CheckResult]:
+    return [CheckResult(check, tuple(check.test(context))) for check in checks]
