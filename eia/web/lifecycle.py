@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from eia.models import ACTION_STATUSES
-from eia.services import access, assessments, lifecycle
+from eia.services import access, assessments, lifecycle, revisions
 from eia.services.database import Conflict, NotAllowed
 from eia.web.forms import VersionedForm
 
@@ -70,5 +70,7 @@ def action(action_id: int):
 def reviews():
     today = assessments.today()
     due = lifecycle.reviews_due(current_user, today)
+    can_review = {r.assessment.id for r in due if revisions.can_start_revision(r.assessment, current_user)}
     return render_template("lifecycle/reviews.html", overdue=[r for r in due if r.overdue],
-                           due_soon=[r for r in due if not r.overdue], window=lifecycle.DEFAULT_WINDOW_DAYS)
+                           due_soon=[r for r in due if not r.overdue], window=lifecycle.DEFAULT_WINDOW_DAYS,
+                           can_review=can_review)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
@@ -68,8 +68,11 @@ def start_revision(assessment_id: int):
     if not form.validate_on_submit():
         abort(400)
     previous = _visible_or_404(assessment_id)
+    reason = request.form.get("reason", "revision")
+    if reason not in revisions.REASONS:
+        abort(400)
     try:
-        revision = revisions.start_revision(previous, current_user)
+        revision = revisions.start_revision(previous, current_user, reason=reason)
     except NotAllowed:
         abort(404)
     except revisions.RevisionExists as exists:

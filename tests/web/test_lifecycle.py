@@ -251,15 +251,18 @@ def test_reviews_due_and_overdue_are_listed_for_the_people_concerned(client_for,
     assert "No reviews are due" in client_for("author2@example.org").get("/reviews").text
     assert later_id
 
-    with demo.app_context():  # a review starts: a new version names the old one, which is no longer due
-        old = db.session.get(Assessment, overdue_id)
-        db.session.add(Assessment(
-            organisation_id=old.organisation_id, department_id=old.department_id, author_id=old.author_id,
-            reference=old.reference, version_number=2, previous_version_id=old.id, title=old.title, status="draft",
-            workflow_id=old.workflow_id, workflow_version=old.workflow_version,
-            questionnaire_version=old.questionnaire_version, characteristic_ids=old.characteristic_ids,
-            answers=old.answers))
-        db.session.commit()
+    for email in ("approver@example.org", "board@example.org"):
+        assert "Start the review" not in client_for(email).get("/reviews").text, "only an author starts a review"
+    # The author starts the review from the list: a new version names the old one, which is no longer due.
+    author = client_for("author@example.org")
+    author.submit("/reviews", action=f"/assessments/{overdue_id}/revisions")
+    with demo.app_context():
+        review = db.session.scalar(select(Assessment).where(Assessment.previous_version_id == overdue_id))
+        assert (review.version_number, review.status) == (2, "draft")
+        assert review.answers["outcome"] == db.session.get(Assessment, overdue_id).answers["outcome"]
+        started = db.session.scalar(select(AuditEvent).where(AuditEvent.object_type == "assessment",
+                                                            AuditEvent.object_id == str(review.id)))
+        assert '"reason":"review"' in started.canonical
     page = client_for("board@example.org").get("/reviews")
     assert page.find("table", id="overdue") is None and "Taser deployment SOP" in page.text_of(id="due-soon")
 
