@@ -60,9 +60,22 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
-    # Forms: a long questionnaire must not fail on an expired token, so the CSRF token lives as
-    # long as the session; an expired session re-renders the page with the answers kept.
-    WTF_CSRF_TIME_LIMIT = None
+    # Sessions (server-side rows, see eia.services.sessions): signed out after this long without a
+    # request, and after this long whatever happens (NIST 800-63B AAL2: 30 minutes idle, 12 hours).
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=_env_int("EIA_SESSION_IDLE_MINUTES", 30))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=_env_int("EIA_SESSION_ABSOLUTE_HOURS", 12))
+    PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
+    # Forms: the CSRF token lives exactly as long as a session can (Flask-WTF's default hour would
+    # fail a long questionnaire page); the session row ends it sooner. A rejected token re-renders
+    # the page with what the user typed (eia.web.errors).
+    WTF_CSRF_TIME_LIMIT = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+
+    # Sign-in throttling, counted in the database so it holds across workers and instances.
+    SIGN_IN_WINDOW = timedelta(minutes=_env_int("EIA_SIGN_IN_WINDOW_MINUTES", 15))
+    SIGN_IN_MAX_FAILURES_PER_ACCOUNT = _env_int("EIA_SIGN_IN_MAX_FAILURES_PER_ACCOUNT", 10)
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS = _env_int("EIA_SIGN_IN_MAX_FAILURES_PER_ADDRESS", 50)
+    # Reverse proxies in front of the app: their X-Forwarded-For/-Proto are trusted (ProxyFix).
+    PROXY_HOPS = _env_int("EIA_PROXY_HOPS", 0)
     MAX_CONTENT_LENGTH = _env_int("EIA_MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH
 
@@ -70,7 +83,6 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
     # Email (real SMTP; tests start a local server)
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
@@ -113,6 +125,8 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    # __Host-: the browser accepts the cookie only over HTTPS, for this host, for every path.
+    SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_SECURE = True
 
     @classmethod

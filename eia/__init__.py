@@ -29,6 +29,12 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from eia import cli, security
     from eia.web import errors
 
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind a proxy every client would otherwise share its address (and sign-in throttle).
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
@@ -69,9 +75,9 @@ def _setup_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     from eia import models  # noqa: F401  (registers the models with the metadata)
-    from eia.services import users
+    from eia.services import sessions
 
-    login_manager.user_loader(users.load_session_user)
+    login_manager.user_loader(sessions.load)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from eia.services.database import configure_sqlite

@@ -6,6 +6,7 @@ from eia.models.audit import AuditEvent
 from eia.models.comment import Comment
 from eia.models.notification import Notification, OutboundEmail
 from eia.models.organisation import Department, EqualityObjective, Organisation
+from eia.models.session import SignInAttempt, UserSession
 from eia.models.user import ROLES, User
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "OutboundEmail",
     "Organisation",
     "ROLES",
+    "SignInAttempt",
     "Transition",
     "User",
+    "UserSession",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eia.extensions import db
@@ -28,8 +28,6 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bumped on sign-out everywhere / password change: sessions carrying an older value end.
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -40,9 +38,12 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
-    def get_id(self) -> str:
-        # The session names the user *and* the session generation, so revocation needs no lookup table.
-        return f"{self.id}:{self.session_version}"
+    # The token of the server-side session this request runs in (see eia.services.sessions):
+    # Flask-Login stores get_id() in the cookie, so the cookie names a session, never a user.
+    session_token = None  # set per request; not a column
+
+    def get_id(self) -> str | None:
+        return self.session_token
 
     @property
     def role_label(self) -> str:
