@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from collections.abc import Callable
+
+from flask import Flask, g, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -26,16 +29,40 @@ def _render(status: int, detail: str | None = None):
     return render_template("errors/error.html", title=title, advice=advice, detail=detail, status=status), status
 
 
+CSRF_FAILED = (
+    "Your answers have not been saved yet because this page was open for a long time or you signed in again "
+    "since. Check them below and save again."
+)
+
+
+def redisplays_on_csrf_failure(view: Callable) -> Callable:
+    """Mark a form view that, when its CSRF token is refused, can show the form again with what the user
+    typed: it is called again with ``csrf_failed()`` true, and must then save nothing."""
+    view.redisplays_on_csrf_failure = True
+    return view
+
+
+def csrf_failed() -> bool:
+    return g.get("csrf_failed", False)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        # The form's answers are not lost: the browser still has them; say how to recover.
+        app.logger.info("CSRF failure on %s: %s", request.path, error.description)
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "redisplays_on_csrf_failure", False) and current_user.is_authenticated:
+            # The view runs with all its access checks, shows the typed input and a fresh token, saves nothing.
+            g.csrf_failed = True
+            try:
+                return view(**(request.view_args or {}))
+            except HTTPException as refused:  # e.g. the wrong role: the same answer as without the token
+                return _render(refused.code or 500)
         detail = (
             "Your session expired or the form was out of date, so nothing was saved. "
             "Use your browser's back button: your answers are still in the form. Then sign in again if asked, "
             "and save."
         )
-        app.logger.info("CSRF failure on %s: %s", request.path, error.description)
         return _render(400, detail)
 
     @app.errorhandler(Conflict)

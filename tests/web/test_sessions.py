@@ -47,11 +47,9 @@ def test_cookie_names_a_session_not_a_user_and_is_new_at_each_sign_in(anonymous,
 
 
 def test_cookie_attributes(anonymous):
-    anonymous.sign_in("author@example.org", PASSWORD)
-    set_cookie = anonymous.client.get("/").headers.get("Set-Cookie") or ""
-    response = anonymous.client.post("/sign-in")  # any response that writes the cookie
-    header = set_cookie or response.headers.get("Set-Cookie", "")
-    assert "HttpOnly" in header and "SameSite=Lax" in header
+    signed_in = anonymous.submit("/sign-in", {"email": "author@example.org", "password": PASSWORD})
+    header = signed_in.response.headers["Set-Cookie"]
+    assert header.startswith("session=") and "HttpOnly" in header and "SameSite=Lax" in header
     assert ProductionConfig.SESSION_COOKIE_SECURE and ProductionConfig.SESSION_COOKIE_NAME == "__Host-session"
 
 
