@@ -49,7 +49,7 @@ def csrf_failed() -> bool:
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        app.logger.info("CSRF failure on %s: %s", request.path, error.description)
+        app.logger.info("CSRF failure on %r: %s", request.path, error.description)  # %r: no log injection
         view = app.view_functions.get(request.endpoint or "")
         if getattr(view, "redisplays_on_csrf_failure", False) and current_user.is_authenticated:
             # The view runs with all its access checks, shows the typed input and a fresh token, saves nothing.
@@ -77,5 +77,5 @@ def init_app(app: Flask) -> None:
     def unexpected(error: Exception):
         if app.testing:
             raise error  # a test must see the real failure, not a friendly page
-        app.logger.exception("Unhandled error on %s", request.path)
+        app.logger.exception("Unhandled error on %r", request.path)
         return _render(500)
