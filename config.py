@@ -59,6 +59,9 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'eia.db'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # How long a request waits for a lock held by someone else before it gives up with a
+    # "service unavailable" page (which keeps what the user typed) instead of hanging.
+    DATABASE_LOCK_TIMEOUT_MS = _env_int("EIA_DATABASE_LOCK_TIMEOUT_MS", 5000)
 
     # Sessions (server-side rows, see eia.services.sessions): signed out after this long without a
     # request, and after this long whatever happens (NIST 800-63B AAL2: 30 minutes idle, 12 hours).

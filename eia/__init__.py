@@ -65,6 +65,12 @@ def _setup_templates(app: Flask) -> None:
 
 
 def _setup_extensions(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        # Set per connection at connect time (a SET inside a transaction would be rolled back with it).
+        options["connect_args"] = {**options.get("connect_args", {}),
+                                   "options": f"-c lock_timeout={int(app.config['DATABASE_LOCK_TIMEOUT_MS'])}"}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
@@ -83,7 +89,7 @@ def _setup_extensions(app: Flask) -> None:
         from eia.services.database import configure_sqlite
 
         with app.app_context():
-            configure_sqlite(db.engine)
+            configure_sqlite(db.engine, busy_timeout_ms=int(app.config["DATABASE_LOCK_TIMEOUT_MS"]))
 
 
 def _load_definitions(app: Flask) -> None:

@@ -7,8 +7,10 @@ from collections.abc import Callable
 from flask import Flask, g, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from eia.extensions import db, login_manager
 from eia.services.database import Conflict
 
 MESSAGES = {
@@ -24,9 +26,23 @@ MESSAGES = {
 }
 
 
-def _render(status: int, detail: str | None = None):
+def _render(status: int, detail: str | None = None, **context):
     title, advice = MESSAGES.get(status, MESSAGES[500])
-    return render_template("errors/error.html", title=title, advice=advice, detail=detail, status=status), status
+    page = render_template("errors/error.html", title=title, advice=advice, detail=detail, status=status, **context)
+    return page, status
+
+
+def _typed_fields() -> list[tuple[str, str]]:
+    """What the user sent, to send again: every field but the old CSRF token and any password."""
+    if request.method != "POST":
+        return []
+    return [(name, value) for name, value in request.form.items(multi=True)
+            if name != "csrf_token" and "password" not in name.lower()]
+
+
+UNAVAILABLE_DETAIL = (
+    "What you just sent has not been saved. It is kept on this page: select Try again to send it again."
+)
 
 
 CSRF_FAILED = (
@@ -64,6 +80,21 @@ def init_app(app: Flask) -> None:
             "and save."
         )
         return _render(400, detail)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error: Exception):
+        # The database is down, unreachable or locked: the transaction is rolled back (nothing half
+        # saved, no audit event without its change) and the page is drawn without touching it.
+        app.logger.warning("database unavailable on %r: %s", request.path, type(getattr(error, "orig", error)).__name__)
+        try:
+            db.session.rollback()
+        except (OperationalError, InterfaceError):
+            pass  # the connection is gone; the pool replaces it on the next request
+        g._login_user = login_manager.anonymous_user()  # Flask-Login's cache: no user lookup while drawing
+        typed = _typed_fields()
+        page, status = _render(503, UNAVAILABLE_DETAIL if typed else None, typed=typed)
+        return page, status, {"Retry-After": "30"}
 
     @app.errorhandler(Conflict)
     def conflict(_error: Conflict):
