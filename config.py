@@ -77,6 +77,8 @@ class Config:
     SIGN_IN_WINDOW = timedelta(minutes=_env_int("EIA_SIGN_IN_WINDOW_MINUTES", 15))
     SIGN_IN_MAX_FAILURES_PER_ACCOUNT = _env_int("EIA_SIGN_IN_MAX_FAILURES_PER_ACCOUNT", 10)
     SIGN_IN_MAX_FAILURES_PER_ADDRESS = _env_int("EIA_SIGN_IN_MAX_FAILURES_PER_ADDRESS", 50)
+    # A longer list of passwords to refuse (one per line); the shipped short list otherwise.
+    PASSWORD_DENY_LIST = os.environ.get("EIA_PASSWORD_DENY_LIST")
     # Reverse proxies in front of the app: their X-Forwarded-For/-Proto are trusted (ProxyFix).
     PROXY_HOPS = _env_int("EIA_PROXY_HOPS", 0)
     MAX_CONTENT_LENGTH = _env_int("EIA_MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
