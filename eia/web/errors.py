@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, g, render_template, request
-from flask_login import current_user
+from flask import Flask, flash, g, redirect, render_template, request
+from flask_login import current_user, login_url
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -15,6 +15,7 @@ from eia.services.database import Conflict
 
 MESSAGES = {
     400: ("There is a problem with your request", "Go back and try again."),
+    401: ("You have been signed out", "Sign in to continue."),
     403: ("You do not have permission to see this page", "Ask an administrator if you think you should."),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("That action is not allowed here", "Use the buttons on the page."),
@@ -40,6 +41,11 @@ def _typed_fields() -> list[tuple[str, str]]:
             if name != "csrf_token" and "password" not in name.lower()]
 
 
+SIGNED_OUT_DETAIL = (
+    "Your session ended (after a while without activity, or because you signed out elsewhere), so what you "
+    "just sent has not been saved. It is kept on this page: sign in again in a new tab, then come back here "
+    "and select Try again."
+)
 UNAVAILABLE_DETAIL = (
     "What you just sent has not been saved. It is kept on this page: select Try again to send it again."
 )
@@ -63,6 +69,14 @@ def csrf_failed() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    @login_manager.unauthorized_handler
+    def signed_out():
+        typed = _typed_fields()
+        if typed:  # a form sent after the session ended: keep it rather than redirect it away
+            return _render(401, SIGNED_OUT_DETAIL, typed=typed, sign_in_first=True)
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(login_url(login_manager.login_view, next_url=request.url))
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         app.logger.info("CSRF failure on %r: %s", request.path, error.description)  # %r: no log injection

@@ -68,3 +68,44 @@ def test_other_forms_get_a_clear_page(client_for):
     page = author.post("/sign-out", {"csrf_token": "forged"}, status=400)
     assert page.h1 == "There is a problem with your request"
     author.get("/")  # still signed in: the forged sign-out did nothing
+
+
+def test_answers_sent_after_the_session_ended_survive_signing_in_again(client_for, demo):
+    """The lunch break: the session idles out while the page is open; nothing typed is lost."""
+    from datetime import timedelta
+
+    from tests.conftest import PASSWORD
+    from tests.web.test_sessions import _age_sessions
+
+    author = client_for("author@example.org")
+    assessment_id = start_assessment(author)
+    url = f"/assessments/{assessment_id}/pages/aims"
+    form = author.get(url)
+    _age_sessions(demo, "author@example.org", last_seen_at=timedelta(minutes=45))
+    signed_out = author.post(url, {**form.form_fields(form.form()), **ANSWERS}, status=401)
+    assert signed_out.h1 == "You have been signed out"
+    retry = signed_out.form_fields(signed_out.find("form", action=url))
+    assert retry["aims"] == ANSWERS["aims"]
+    author.sign_in("author@example.org", PASSWORD)  # in another tab: a new session and a new token
+    page = author.post(url, retry, status=400)  # the old tab's token is refused, the answers are not
+    assert page.error_messages == [CSRF_FAILED]
+    assert page.find("textarea", id="aims").text == ANSWERS["aims"]
+    author.post(url, {**page.form_fields(page.form()), "intent": "continue"}, status=302)
+    assert _saved(demo, assessment_id)[0]["aims"] == ANSWERS["aims"]
+
+
+def test_a_decision_with_a_refused_token_keeps_the_comment(client_for, demo):
+    from tests.journeys import complete_assessment, submit
+
+    author, approver = client_for("author@example.org"), client_for("approver@example.org")
+    assessment_id = start_assessment(author)
+    complete_assessment(author, assessment_id)
+    submit(author, assessment_id)
+    url = f"/assessments/{assessment_id}/actions/return"
+    approver.get(url)
+    page = approver.post(url, {"comment": "Please add the custody data", "csrf_token": _expired_token(demo, approver)},
+                         status=400)
+    assert page.error_messages == [CSRF_FAILED]
+    assert page.find("textarea", id="comment").text == "Please add the custody data"
+    with demo.app_context():
+        assert db.session.get(Assessment, assessment_id).status == "submitted"
