@@ -79,6 +79,13 @@ class Config:
     SIGN_IN_MAX_FAILURES_PER_ADDRESS = _env_int("EIA_SIGN_IN_MAX_FAILURES_PER_ADDRESS", 50)
     # A longer list of passwords to refuse (one per line); the shipped short list otherwise.
     PASSWORD_DENY_LIST = os.environ.get("EIA_PASSWORD_DENY_LIST")
+    # Single sign-on over OpenID Connect (optional): the identity provider's issuer URL (its discovery
+    # document is read from <issuer>/.well-known/openid-configuration) and this app's client.
+    # Register <PUBLIC_BASE_URL>/sign-in/sso/callback as the redirect URI.
+    OIDC_ISSUER = os.environ.get("EIA_OIDC_ISSUER")
+    OIDC_CLIENT_ID = os.environ.get("EIA_OIDC_CLIENT_ID")
+    OIDC_CLIENT_SECRET = os.environ.get("EIA_OIDC_CLIENT_SECRET")
+    OIDC_PROVIDER_NAME = os.environ.get("EIA_OIDC_PROVIDER_NAME", "your organisation account")
     # Reverse proxies in front of the app: their X-Forwarded-For/-Proto are trusted (ProxyFix).
     PROXY_HOPS = _env_int("EIA_PROXY_HOPS", 0)
     MAX_CONTENT_LENGTH = _env_int("EIA_MAX_CONTENT_LENGTH", 2 * 1024 * 1024)

@@ -163,6 +163,45 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
     return user
 
 
+def sign_in_with_identity(*, issuer: str, subject: str, email: str | None, email_verified: bool,
+                          client_address: str = "unknown", user_agent: str | None = None) -> User | None:
+    """The user linked to this single sign-on identity, signed in to a new session, or None.
+
+    The identity provider has already proved who this is (the caller validated the ID token). An
+    account is found by (issuer, subject). The first time, an account not yet linked to any identity is
+    linked by the provider's *verified* email; after that the email plays no part, so another identity
+    claiming the same email cannot take the account over.
+    """
+    identity = {"issuer": issuer, "subject": subject, "client_address": client_address[:45]}
+    with unit_of_work():
+        user = db.session.scalar(select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject))
+        reason = None
+        if user is None:
+            candidate = db.session.scalar(select(User).where(User.email == normalise_email(email or "")))
+            if candidate is None or not email:
+                reason = "unknown identity"
+            elif not email_verified:
+                reason = "email not verified by the identity provider"
+            elif candidate.oidc_subject is not None:
+                reason = "account is linked to another identity"
+            else:
+                user = candidate
+                user.oidc_issuer, user.oidc_subject = issuer, subject
+                audit.record("user.identity_linked", actor=user, object_type="user", object_id=user.id, details=identity)
+        if user is not None and not user.active:
+            reason = "account disabled"
+        if reason is not None:
+            subject_of = {} if user is None else {"object_type": "user", "object_id": user.id}
+            audit.record("sign_in.failed", actor=user, **subject_of,
+                         details={**identity, "email": email, "reason": reason, "method": "single sign-on"})
+            return None
+        user.last_signed_in_at = utcnow()
+        sessions.start(user, user_agent)
+        audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id,
+                     details={**identity, "method": "single sign-on"})
+    return user
+
+
 def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
     try:
         return hasher.verify(password_hash, password)

@@ -1,4 +1,4 @@
-"""server-side sessions and sign-in throttling
+"""server-side sessions, sign-in throttling and single sign-on identities
 
 Revision ID: 0007
 Revises: 0003
@@ -44,10 +44,16 @@ def upgrade():
     # Sessions are rows now; the per-user session counter they replace goes.
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('session_version')
+        batch_op.add_column(sa.Column('oidc_issuer', sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column('oidc_subject', sa.String(length=255), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_user_oidc_issuer_oidc_subject'), ['oidc_issuer', 'oidc_subject'])
 
 
 def downgrade():
     with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_user_oidc_issuer_oidc_subject'), type_='unique')
+        batch_op.drop_column('oidc_subject')
+        batch_op.drop_column('oidc_issuer')
         batch_op.add_column(sa.Column('session_version', sa.Integer(), nullable=False, server_default='1'))
 
     with op.batch_alter_table('sign_in_attempt', schema=None) as batch_op:

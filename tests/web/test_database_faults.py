@@ -4,7 +4,10 @@ typed, a rolled-back transaction, an audit chain that still verifies, and a retr
 from __future__ import annotations
 
 import sqlite3
+import threading
 from contextlib import contextmanager
+
+import pytest
 
 from sqlalchemy import create_engine, func, select, text
 
@@ -15,7 +18,7 @@ from eia.services.integrity import verify_audit_chain
 from eia.web.errors import UNAVAILABLE_DETAIL
 from tests.conftest import PASSWORD, POSTGRES_URL, _make_app
 from tests.journeys import start_assessment
-from tests.pages import PageClient
+from tests.pages import Page, PageClient
 
 ANSWERS = {"aims": "Fewer repeat detentions\nand safer handovers", "affected": "both", "scope": "All custody suites"}
 
@@ -85,3 +88,43 @@ def test_an_unreachable_database_at_sign_in_keeps_the_email_but_never_echoes_the
     page = client.submit("/sign-in", {"email": "author@example.org", "password": PASSWORD}, status=503)
     assert page.h1 == "Sorry, the service is unavailable"
     assert "author@example.org" in page.html and PASSWORD not in page.html
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL (a server whose connections can be killed)")
+def test_a_connection_killed_mid_save_rolls_back_and_the_retry_succeeds(make_app):
+    """The save is waiting inside its transaction when its server process is terminated."""
+    app = make_app(DATABASE_LOCK_TIMEOUT_MS=60_000)
+    with app.app_context():
+        seed(PASSWORD)
+    author = PageClient(app.test_client())
+    author.sign_in("author@example.org", PASSWORD)
+    assessment_id = start_assessment(author)
+    url = f"/assessments/{assessment_id}/pages/aims"
+    form = author.get(url)
+    fields = {**form.form_fields(form.form()), **ANSWERS, "intent": "continue"}
+    before = _state(app, assessment_id)
+
+    engine = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    results: list = []
+    with engine.connect() as blocker:
+        blocker.execute(text("LOCK TABLE audit_event IN EXCLUSIVE MODE"))
+        save = threading.Thread(target=lambda: results.append(author.client.post(url, data=fields)))
+        save.start()
+        with engine.connect() as killer:
+            waiting = None
+            while waiting is None and save.is_alive():  # until the save is queued behind the lock
+                waiting = killer.execute(text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")).scalar()
+            killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": waiting})
+        save.join()
+        blocker.rollback()
+    engine.dispose()
+
+    response = results[0]
+    assert response.status_code == 503
+    assert _state(app, assessment_id) == before
+    page = Page(response)
+    author.post(url, page.form_fields(page.find("form", action=url)), status=302)
+    answers, events, chain_ok = _state(app, assessment_id)
+    assert answers["aims"] == ANSWERS["aims"] and events > before[1] and chain_ok
