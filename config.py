@@ -148,6 +148,10 @@ class ProductionConfig(Config):
             problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
         if "DATABASE_URL" not in os.environ:
             problems.append("DATABASE_URL must be set (e.g. postgresql://user@host/eia)")
+        if config.get("OIDC_ISSUER") and not (config.get("OIDC_CLIENT_ID") and config.get("OIDC_CLIENT_SECRET")):
+            problems.append("EIA_OIDC_CLIENT_ID and EIA_OIDC_CLIENT_SECRET must be set with EIA_OIDC_ISSUER")
+        if (config.get("OIDC_ISSUER") or "").startswith("http://"):
+            problems.append("EIA_OIDC_ISSUER must be an https:// address")
         if problems:
             raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
 

@@ -134,3 +134,14 @@ def test_a_deactivated_account_cannot_use_single_sign_on(sso_app):
     page = _sso_sign_in(PageClient(sso_app.test_client()), status=400)
     assert page.error_messages == [SSO_FAILED]
     assert _actions(sso_app, "sign_in.failed")[-1]["reason"] == "account disabled"
+
+
+def test_production_refuses_an_incomplete_or_plain_http_sso_setup(monkeypatch):
+    from config import ProductionConfig
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/eia")
+    with pytest.raises(RuntimeError, match="EIA_OIDC_CLIENT_ID and EIA_OIDC_CLIENT_SECRET") as refused:
+        ProductionConfig.init_app({"SECRET_KEY": "x" * 32, "OIDC_ISSUER": "http://idp.example"})
+    assert "https://" in str(refused.value)
+    ProductionConfig.init_app({"SECRET_KEY": "x" * 32, "OIDC_ISSUER": "https://idp.example",
+                               "OIDC_CLIENT_ID": "eia", "OIDC_CLIENT_SECRET": "s" * 32})
