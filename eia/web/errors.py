@@ -41,6 +41,10 @@ def _typed_fields() -> list[tuple[str, str]]:
             if name != "csrf_token" and "password" not in name.lower()]
 
 
+CSRF_FAILED = (
+    "Your answers have not been saved yet because this page was open for a long time or you signed in again "
+    "since. Check them below and save again."
+)
 SIGNED_OUT_DETAIL = (
     "Your session ended (after a while without activity, or because you signed out elsewhere), so what you "
     "just sent has not been saved. It is kept on this page: sign in again in a new tab, then come back here "
@@ -48,12 +52,6 @@ SIGNED_OUT_DETAIL = (
 )
 UNAVAILABLE_DETAIL = (
     "What you just sent has not been saved. It is kept on this page: select Try again to send it again."
-)
-
-
-CSRF_FAILED = (
-    "Your answers have not been saved yet because this page was open for a long time or you signed in again "
-    "since. Check them below and save again."
 )
 
 
