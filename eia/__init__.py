@@ -85,20 +85,6 @@ def _setup_extensions(app: Flask) -> None:
 
     login_manager.user_loader(sessions.load)
 
-    if app.config.get("OIDC_ISSUER"):
-        from authlib.integrations.flask_client import OAuth
-
-        oauth = OAuth(app)
-        oauth.register(
-            "oidc",
-            client_id=app.config["OIDC_CLIENT_ID"],
-            client_secret=app.config["OIDC_CLIENT_SECRET"],
-            server_metadata_url=app.config["OIDC_ISSUER"].rstrip("/") + "/.well-known/openid-configuration",
-            # PKCE on top of the client secret; Authlib adds and checks state and nonce itself.
-            client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256"},
-        )
-        app.extensions["eia.oidc"] = oauth.oidc
-
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from eia.services.database import configure_sqlite
 
@@ -122,7 +108,8 @@ class IdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
-    from eia.web import admin, auth, decisions, main, queues, questionnaire
+    from eia.web import admin, auth, decisions, main, queues, questionnaire, sso
 
     for blueprint in (auth.bp, main.bp, questionnaire.bp, decisions.bp, queues.bp, admin.bp):
         app.register_blueprint(blueprint)
+    sso.init_app(app)

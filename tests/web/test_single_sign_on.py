@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from eia.extensions import db
 from eia.models import AuditEvent, User, UserSession
-from eia.web.auth import SSO_FAILED
+from eia.web.sso import SSO_FAILED
 from tests.conftest import PASSWORD
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 from tests.pages import Page, PageClient
