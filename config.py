@@ -86,6 +86,9 @@ class Config:
     OIDC_CLIENT_ID = os.environ.get("EIA_OIDC_CLIENT_ID")
     OIDC_CLIENT_SECRET = os.environ.get("EIA_OIDC_CLIENT_SECRET")
     OIDC_PROVIDER_NAME = os.environ.get("EIA_OIDC_PROVIDER_NAME", "your organisation account")
+    # ASVS 6.3.3: refuse ID tokens whose "amr" does not show multi-factor authentication ("mfa",
+    # as Microsoft Entra ID and RFC 8176 write it). Turn off only if the provider enforces MFA itself.
+    OIDC_REQUIRE_MFA = os.environ.get("EIA_OIDC_REQUIRE_MFA", "1") == "1"
     # Reverse proxies in front of the app: their X-Forwarded-For/-Proto are trusted (ProxyFix).
     PROXY_HOPS = _env_int("EIA_PROXY_HOPS", 0)
     MAX_CONTENT_LENGTH = _env_int("EIA_MAX_CONTENT_LENGTH", 2 * 1024 * 1024)

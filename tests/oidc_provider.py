@@ -26,7 +26,7 @@ CLIENT_SECRET = "test-client-secret"
 class Provider:
     def __init__(self) -> None:
         self.key = RSAKey.generate_key(2048, parameters={"kid": "provider-key"})
-        self.person = {"sub": "user-1", "email": "author@example.org", "email_verified": True}
+        self.person = {"sub": "user-1", "email": "author@example.org", "email_verified": True, "amr": ["pwd", "mfa"]}
         self.misbehave: dict = {}  # issuer / audience / azp / expired / wrong_key / nonce, for the next tokens
         self.codes: dict[str, dict] = {}
         self.app = self._build()

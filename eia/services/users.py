@@ -164,19 +164,22 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
 
 
 def sign_in_with_identity(*, issuer: str, subject: str, email: str | None, email_verified: bool,
-                          client_address: str = "unknown", user_agent: str | None = None) -> User | None:
+                          multi_factor: bool, client_address: str = "unknown", user_agent: str | None = None) -> User | None:
     """The user linked to this single sign-on identity, signed in to a new session, or None.
 
     The identity provider has already proved who this is (the caller validated the ID token). An
     account is found by (issuer, subject). The first time, an account not yet linked to any identity is
     linked by the provider's *verified* email; after that the email plays no part, so another identity
-    claiming the same email cannot take the account over.
+    claiming the same email cannot take the account over. Without multi-factor authentication at the
+    provider (unless OIDC_REQUIRE_MFA is off) nobody signs in.
     """
     identity = {"issuer": issuer, "subject": subject, "client_address": client_address[:45]}
     with unit_of_work():
         user = db.session.scalar(select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject))
         reason = None
-        if user is None:
+        if current_app.config["OIDC_REQUIRE_MFA"] and not multi_factor:
+            reason = "no multi-factor authentication"  # checked first: nothing is linked on such a sign-in
+        elif user is None:
             candidate = db.session.scalar(select(User).where(User.email == normalise_email(email or "")))
             if candidate is None or not email:
                 reason = "unknown identity"
@@ -188,7 +191,7 @@ def sign_in_with_identity(*, issuer: str, subject: str, email: str | None, email
                 user = candidate
                 user.oidc_issuer, user.oidc_subject = issuer, subject
                 audit.record("user.identity_linked", actor=user, object_type="user", object_id=user.id, details=identity)
-        if user is not None and not user.active:
+        if reason is None and not user.active:
             reason = "account disabled"
         if reason is not None:
             subject_of = {} if user is None else {"object_type": "user", "object_id": user.id}

@@ -64,7 +64,7 @@ def callback():
     if claims and claims.get("iss") and claims.get("sub"):
         user = users.sign_in_with_identity(
             issuer=claims["iss"], subject=claims["sub"], email=claims.get("email"),
-            email_verified=claims.get("email_verified") is True,
+            email_verified=claims.get("email_verified") is True, multi_factor="mfa" in (claims.get("amr") or []),
             client_address=request.remote_addr or "unknown", user_agent=request.user_agent.string)
     if user is None:
         return sign_in_page(SignInForm(), [{"text": SSO_FAILED, "href": "#sso"}]), 400

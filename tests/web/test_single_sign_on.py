@@ -75,7 +75,7 @@ def test_first_sign_in_links_by_verified_email_then_only_the_subject_counts(sso_
     assert _actions(sso_app, "user.identity_linked")[0]["subject"] == "user-1"
     browser.submit("/", action="/sign-out")
 
-    provider.person = {"sub": "user-1", "email": "renamed@example.org", "email_verified": True}
+    provider.person = {**provider.person, "email": "renamed@example.org"}
     _sso_sign_in(browser)  # the email changed at the provider; the identity did not
     assert "Signed in as Alex Author" in browser.get("/").html
     assert [e["method"] for e in _actions(sso_app, "sign_in.succeeded")] == ["single sign-on", "single sign-on"]
@@ -85,14 +85,16 @@ def test_first_sign_in_links_by_verified_email_then_only_the_subject_counts(sso_
     {"sub": "user-2", "email": "author@example.org", "email_verified": True},  # same email, another identity
     {"sub": "user-3", "email": "approver@example.org", "email_verified": False},  # unverified email
     {"sub": "user-4", "email": "nobody@example.org", "email_verified": True},  # no such account
+    {"sub": "user-5", "email": "approver@example.org", "email_verified": True, "amr": ["pwd"]},  # no MFA
 ])
 def test_identities_that_must_not_sign_in(sso_app, provider, person):
     _sso_sign_in(PageClient(sso_app.test_client()))  # links author@example.org to user-1
-    provider.person = person
+    provider.person = {"amr": ["pwd", "mfa"], **person}
     stranger = PageClient(sso_app.test_client())
     page = _sso_sign_in(stranger, status=400)
     assert page.error_messages == [SSO_FAILED]
     stranger.get("/", status=302)
+    assert _actions(sso_app, "sign_in.failed")[-1]["method"] == "single sign-on"
 
 
 @pytest.mark.parametrize("misbehave", [
@@ -134,6 +136,14 @@ def test_a_deactivated_account_cannot_use_single_sign_on(sso_app):
     page = _sso_sign_in(PageClient(sso_app.test_client()), status=400)
     assert page.error_messages == [SSO_FAILED]
     assert _actions(sso_app, "sign_in.failed")[-1]["reason"] == "account disabled"
+
+
+def test_no_multi_factor_no_entry(sso_app, provider):
+    provider.person = {**provider.person, "amr": ["pwd"]}
+    page = _sso_sign_in(PageClient(sso_app.test_client()), status=400)
+    assert page.error_messages == [SSO_FAILED]
+    assert _actions(sso_app, "sign_in.failed")[-1]["reason"] == "no multi-factor authentication"
+    assert _user(sso_app).oidc_subject is None  # and nothing was linked
 
 
 def test_production_refuses_an_incomplete_or_plain_http_sso_setup(monkeypatch):
