@@ -59,10 +59,38 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'eia.db'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # How long a request waits for a lock held by someone else before it gives up with a
+    # "service unavailable" page (which keeps what the user typed) instead of hanging.
+    DATABASE_LOCK_TIMEOUT_MS = _env_int("EIA_DATABASE_LOCK_TIMEOUT_MS", 5000)
 
-    # Forms: a long questionnaire must not fail on an expired token, so the CSRF token lives as
-    # long as the session; an expired session re-renders the page with the answers kept.
-    WTF_CSRF_TIME_LIMIT = None
+    # Sessions (server-side rows, see eia.services.sessions): signed out after this long without a
+    # request, and after this long whatever happens (NIST 800-63B AAL2: 30 minutes idle, 12 hours).
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=_env_int("EIA_SESSION_IDLE_MINUTES", 30))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=_env_int("EIA_SESSION_ABSOLUTE_HOURS", 12))
+    PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
+    # Forms: the CSRF token lives exactly as long as a session can (Flask-WTF's default hour would
+    # fail a long questionnaire page); the session row ends it sooner. A rejected token re-renders
+    # the page with what the user typed (eia.web.errors).
+    WTF_CSRF_TIME_LIMIT = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+
+    # Sign-in throttling, counted in the database so it holds across workers and instances.
+    SIGN_IN_WINDOW = timedelta(minutes=_env_int("EIA_SIGN_IN_WINDOW_MINUTES", 15))
+    SIGN_IN_MAX_FAILURES_PER_ACCOUNT = _env_int("EIA_SIGN_IN_MAX_FAILURES_PER_ACCOUNT", 10)
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS = _env_int("EIA_SIGN_IN_MAX_FAILURES_PER_ADDRESS", 50)
+    # A longer list of passwords to refuse (one per line); the shipped short list otherwise.
+    PASSWORD_DENY_LIST = os.environ.get("EIA_PASSWORD_DENY_LIST")
+    # Single sign-on over OpenID Connect (optional): the identity provider's issuer URL (its discovery
+    # document is read from <issuer>/.well-known/openid-configuration) and this app's client.
+    # Register <PUBLIC_BASE_URL>/sign-in/sso/callback as the redirect URI.
+    OIDC_ISSUER = os.environ.get("EIA_OIDC_ISSUER")
+    OIDC_CLIENT_ID = os.environ.get("EIA_OIDC_CLIENT_ID")
+    OIDC_CLIENT_SECRET = os.environ.get("EIA_OIDC_CLIENT_SECRET")
+    OIDC_PROVIDER_NAME = os.environ.get("EIA_OIDC_PROVIDER_NAME", "your organisation account")
+    # ASVS 6.3.3: refuse ID tokens whose "amr" does not show multi-factor authentication ("mfa",
+    # as Microsoft Entra ID and RFC 8176 write it). Turn off only if the provider enforces MFA itself.
+    OIDC_REQUIRE_MFA = os.environ.get("EIA_OIDC_REQUIRE_MFA", "1") == "1"
+    # Reverse proxies in front of the app: their X-Forwarded-For/-Proto are trusted (ProxyFix).
+    PROXY_HOPS = _env_int("EIA_PROXY_HOPS", 0)
     MAX_CONTENT_LENGTH = _env_int("EIA_MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH
 
@@ -70,7 +98,6 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
     # Email (real SMTP; tests start a local server)
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
@@ -117,6 +144,8 @@ class ConfigurationError(RuntimeError):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    # __Host-: the browser accepts the cookie only over HTTPS, for this host, for every path.
+    SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_SECURE = True
 
     @classmethod
@@ -129,6 +158,10 @@ class ProductionConfig(Config):
         if not database or database.startswith("sqlite"):
             problems.append("DATABASE_URL must be set to a PostgreSQL URL (e.g. postgresql://user@host/eia), "
                             "not SQLite, which is for development only")
+        if config.get("OIDC_ISSUER") and not (config.get("OIDC_CLIENT_ID") and config.get("OIDC_CLIENT_SECRET")):
+            problems.append("EIA_OIDC_CLIENT_ID and EIA_OIDC_CLIENT_SECRET must be set with EIA_OIDC_ISSUER")
+        if (config.get("OIDC_ISSUER") or "").startswith("http://"):
+            problems.append("EIA_OIDC_ISSUER must be an https:// address")
         if problems:
             raise ConfigurationError("Refusing to start in production: " + "; ".join(problems))
 

@@ -29,6 +29,12 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from eia import cli, security
     from eia.web import errors
 
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind a proxy every client would otherwise share its address (and sign-in throttle).
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
@@ -59,6 +65,12 @@ def _setup_templates(app: Flask) -> None:
 
 
 def _setup_extensions(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        # Set per connection at connect time (a SET inside a transaction would be rolled back with it).
+        options["connect_args"] = {**options.get("connect_args", {}),
+                                   "options": f"-c lock_timeout={int(app.config['DATABASE_LOCK_TIMEOUT_MS'])}"}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
@@ -69,15 +81,15 @@ def _setup_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     from eia import models  # noqa: F401  (registers the models with the metadata)
-    from eia.services import users
+    from eia.services import sessions
 
-    login_manager.user_loader(users.load_session_user)
+    login_manager.user_loader(sessions.load)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from eia.services.database import configure_sqlite
 
         with app.app_context():
-            configure_sqlite(db.engine)
+            configure_sqlite(db.engine, busy_timeout_ms=int(app.config["DATABASE_LOCK_TIMEOUT_MS"]))
 
 
 def _load_definitions(app: Flask) -> None:
@@ -96,7 +108,8 @@ class IdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
-    from eia.web import admin, auth, compliance, decisions, lifecycle, main, queues, questionnaire
+    from eia.web import admin, auth, compliance, decisions, lifecycle, main, queues, questionnaire, sso
 
     for blueprint in (auth.bp, main.bp, questionnaire.bp, decisions.bp, queues.bp, admin.bp, lifecycle.bp, compliance.bp):
         app.register_blueprint(blueprint)
+    sso.init_app(app)

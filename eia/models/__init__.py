@@ -8,6 +8,7 @@ from eia.models.definition_version import DefinitionVersion
 from eia.models.lifecycle import ACTION_STATUSES, ActionNote, SentReminder, TrackedAction
 from eia.models.notification import Notification, OutboundEmail
 from eia.models.organisation import Department, EqualityObjective, Organisation
+from eia.models.session import SignInAttempt, UserSession
 from eia.models.user import ROLES, User
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "OutboundEmail",
     "Organisation",
     "ROLES",
+    "SignInAttempt",
     "Transition",
     "User",
+    "UserSession",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eia.extensions import db
@@ -28,10 +28,14 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bumped on sign-out everywhere / password change: sessions carrying an older value end.
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The single sign-on identity (OpenID Connect issuer and subject) this account is linked to.
+    # Accounts are found by this pair, never by email (ASVS 10.5.2).
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
+
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
     organisation: Mapped[Organisation] = relationship()
     department: Mapped[Department | None] = relationship()
@@ -40,9 +44,12 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
-    def get_id(self) -> str:
-        # The session names the user *and* the session generation, so revocation needs no lookup table.
-        return f"{self.id}:{self.session_version}"
+    # The token of the server-side session this request runs in (see eia.services.sessions):
+    # Flask-Login stores get_id() in the cookie, so the cookie names a session, never a user.
+    session_token = None  # set per request; not a column
+
+    def get_id(self) -> str | None:
+        return self.session_token
 
     @property
     def role_label(self) -> str:

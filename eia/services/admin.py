@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from eia.extensions import db
 from eia.models import Department, EqualityObjective, Organisation, User
-from eia.services import audit
+from eia.services import audit, sessions
 from eia.services.database import NotAllowed, unit_of_work
 
 
@@ -31,8 +31,8 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
         raise AdminRefused("You cannot deactivate your own account")
     with unit_of_work():
         user.active = active
-        # Ending every session of a deactivated user: their session generation no longer matches.
-        user.session_version += 1
+        if not active:
+            sessions.revoke_all(user, "deactivated")
         audit.record("user.activated" if active else "user.deactivated", actor=actor, object_type="user",
                      object_id=user.id, details={"email": user.email})
     return user

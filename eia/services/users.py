@@ -2,27 +2,44 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from eia.extensions import db
-from eia.models import ROLES, Department, Organisation, User
+from eia.models import ROLES, Department, Organisation, SignInAttempt, User
 from eia.models.types import utcnow
-from eia.services import audit
+from eia.services import audit, sessions
 from eia.services.database import unit_of_work
 
+# NCSC password guidance: length and a deny-list; no composition rules, no expiry.
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
+DEFAULT_DENY_LIST = Path(__file__).resolve().parents[1] / "data" / "common-passwords.txt"
+TOO_COMMON = "Password is too easy to guess: use three or more random words"
+WRONG_CURRENT_PASSWORD = "Your current password is not correct"
 
 
 class AccountError(ValueError):
     """A request to create or change an account was refused; the message says why."""
 
 
+class TooManyAttempts(Exception):
+    """Sign-in is throttled for this account or client address; nothing was checked."""
+
+
 def _hasher() -> PasswordHasher:
     return PasswordHasher(**current_app.config.get("PASSWORD_HASH_PARAMS", {}))
+
+
+@lru_cache(maxsize=4)
+def _deny_list(path: str) -> frozenset[str]:
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
 
 
 def password_problem(password: str) -> str | None:
@@ -30,8 +47,9 @@ def password_problem(password: str) -> str | None:
         return f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
-    if len(set(password)) < 4:
-        return "Password is too easy to guess: use three or more random words"
+    deny_list = _deny_list(str(current_app.config.get("PASSWORD_DENY_LIST") or DEFAULT_DENY_LIST))
+    if len(set(password)) < 4 or password.strip().casefold() in deny_list:
+        return TOO_COMMON
     return None
 
 
@@ -82,45 +100,140 @@ def create_user(
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The user these credentials belong to, or None. Every attempt is audited, with the reason."""
-    email = normalise_email(email)
+def _throttled(email: str, client_address: str) -> str | None:
+    """Which limit, if any, the recent failures for this account or address have reached."""
+    config = current_app.config
+    since = utcnow() - config["SIGN_IN_WINDOW"]
+    recent = select(func.count()).select_from(SignInAttempt).where(SignInAttempt.attempted_at > since)
+    if db.session.scalar(recent.where(SignInAttempt.email == email)) >= config["SIGN_IN_MAX_FAILURES_PER_ACCOUNT"]:
+        return "account"
+    if db.session.scalar(recent.where(SignInAttempt.client_address == client_address)) >= config[
+        "SIGN_IN_MAX_FAILURES_PER_ADDRESS"
+    ]:
+        return "client address"
+    return None
+
+
+def _record_failure(email: str, client_address: str) -> None:
+    now = utcnow()
+    db.session.execute(delete(SignInAttempt).where(SignInAttempt.attempted_at <= now - current_app.config["SIGN_IN_WINDOW"]))
+    db.session.add(SignInAttempt(email=email, client_address=client_address, attempted_at=now))
+
+
+def authenticate(email: str, password: str, *, client_address: str = "unknown", user_agent: str | None = None) -> User | None:
+    """The user these credentials belong to, signed in to a new server-side session, or None.
+
+    Every attempt is audited with its reason. Failures are counted in the database per account and
+    per client address, so the limit holds however many server processes share it: past the limit
+    the password is not even checked and TooManyAttempts is raised.
+    """
+    email = normalise_email(email)[:254]
+    client_address = (client_address or "unknown")[:45]
+    with unit_of_work():
+        limit = _throttled(email, client_address)
+        if limit is not None:
+            audit.record("sign_in.throttled", details={"email": email, "client_address": client_address, "limit": limit})
+    if limit is not None:
+        raise TooManyAttempts(limit)
     user = db.session.scalar(select(User).where(User.email == email))
     hasher = _hasher()
     with unit_of_work():
+        reason = None
         if user is None:
             # Spend the same time as a real check, so response times do not reveal which emails exist.
             hasher.hash(password or "-")
-            audit.record("sign_in.failed", details={"email": email, "reason": "unknown account"})
-            return None
-        try:
-            hasher.verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            audit.record("sign_in.failed", actor=user, object_type="user", object_id=user.id,
-                         details={"email": email, "reason": "wrong password"})
-            return None
-        if not user.active:
-            audit.record("sign_in.failed", actor=user, object_type="user", object_id=user.id,
-                         details={"email": email, "reason": "account disabled"})
+            reason = "unknown account"
+        elif not _verify(hasher, user.password_hash, password):
+            reason = "wrong password"
+        elif not user.active:
+            reason = "account disabled"
+        if reason is not None:
+            _record_failure(email, client_address)
+            subject = {} if user is None else {"object_type": "user", "object_id": user.id}
+            audit.record("sign_in.failed", actor=user, **subject,
+                         details={"email": email, "reason": reason, "client_address": client_address})
             return None
         if hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hasher.hash(password)
         user.last_signed_in_at = utcnow()
-        audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id)
+        db.session.execute(delete(SignInAttempt).where(SignInAttempt.email == email))
+        sessions.start(user, user_agent)
+        audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id,
+                     details={"client_address": client_address})
     return user
 
 
-def record_sign_out(user: User) -> None:
+def sign_in_with_identity(*, issuer: str, subject: str, email: str | None, email_verified: bool,
+                          multi_factor: bool, client_address: str = "unknown", user_agent: str | None = None) -> User | None:
+    """The user linked to this single sign-on identity, signed in to a new session, or None.
+
+    The identity provider has already proved who this is (the caller validated the ID token). An
+    account is found by (issuer, subject). The first time, an account not yet linked to any identity is
+    linked by the provider's *verified* email; after that the email plays no part, so another identity
+    claiming the same email cannot take the account over. Without multi-factor authentication at the
+    provider (unless OIDC_REQUIRE_MFA is off) nobody signs in.
+    """
+    identity = {"issuer": issuer, "subject": subject, "client_address": client_address[:45]}
     with unit_of_work():
+        user = db.session.scalar(select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject))
+        reason = None
+        if current_app.config["OIDC_REQUIRE_MFA"] and not multi_factor:
+            reason = "no multi-factor authentication"  # checked first: nothing is linked on such a sign-in
+        elif user is None:
+            candidate = db.session.scalar(select(User).where(User.email == normalise_email(email or "")))
+            if candidate is None or not email:
+                reason = "unknown identity"
+            elif not email_verified:
+                reason = "email not verified by the identity provider"
+            elif candidate.oidc_subject is not None:
+                reason = "account is linked to another identity"
+            else:
+                user = candidate
+                user.oidc_issuer, user.oidc_subject = issuer, subject
+                audit.record("user.identity_linked", actor=user, object_type="user", object_id=user.id, details=identity)
+        if reason is None and not user.active:
+            reason = "account disabled"
+        if reason is not None:
+            subject_of = {} if user is None else {"object_type": "user", "object_id": user.id}
+            audit.record("sign_in.failed", actor=user, **subject_of,
+                         details={**identity, "email": email, "reason": reason, "method": "single sign-on"})
+            return None
+        user.last_signed_in_at = utcnow()
+        sessions.start(user, user_agent)
+        audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id,
+                     details={**identity, "method": "single sign-on"})
+    return user
+
+
+def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def sign_out(user: User) -> None:
+    with unit_of_work():
+        sessions.revoke(user.session_token, "signed out")
         audit.record("sign_out", actor=user, object_type="user", object_id=user.id)
 
 
-def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's loader: the session names a user and a session generation (see User.get_id)."""
-    user_id, _, version = session_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
+def change_password(user: User, current_password: str, new_password: str) -> int:
+    """Change ``user``'s own password and end their other sessions; returns how many ended.
+
+    The current password must be right (a borrowed unlocked screen is not enough to take over the account).
+    """
+    if not _verify(_hasher(), user.password_hash, current_password):
+        with unit_of_work():
+            audit.record("password.change_failed", actor=user, object_type="user", object_id=user.id,
+                         details={"reason": "wrong current password"})
+        raise AccountError(WRONG_CURRENT_PASSWORD)
+    problem = password_problem(new_password)
+    if problem:
+        raise AccountError(problem)
+    with unit_of_work():
+        user.password_hash = _hasher().hash(new_password)
+        ended = sessions.revoke_all(user, "password changed", keep=user.session_token)
+        audit.record("password.changed", actor=user, object_type="user", object_id=user.id,
+                     details={"other_sessions_ended": ended})
+    return ended

@@ -1,18 +1,19 @@
-"""Sign in and sign out."""
+"""Sign in with a password, sign out and change password (single sign-on: eia.web.sso)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from eia.services import users
-from eia.web.forms import SignInForm
+from eia.web.forms import ChangePasswordForm, SignInForm
 
 bp = Blueprint("auth", __name__)
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
+TOO_MANY_ATTEMPTS = "There have been too many attempts to sign in. Wait 15 minutes and try again"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -30,30 +31,59 @@ def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = SignInForm()
-    errors = []
-    status = 200
+    if request.method == "GET":
+        return sign_in_page(form)
+    message, status = SIGN_IN_FAILED, 400
     if form.validate_on_submit():
-        user = users.authenticate(form.email.data or "", form.password.data or "")
-        if user is not None:
-            session.clear()  # a fresh session at sign-in: no fixation
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.dashboard"))
-        # One generic message: it must not reveal whether the account exists.
-        form.email.errors = [SIGN_IN_FAILED]
-        errors = [{"text": SIGN_IN_FAILED, "href": "#email"}]
-        status = 400
-    elif request.method == "POST":
-        status = 400
-        errors = [{"text": SIGN_IN_FAILED, "href": "#email"}]
-        form.email.errors = [SIGN_IN_FAILED]
-    return render_template("auth/sign_in.html", form=form, errors=errors), status
+        try:
+            user = users.authenticate(form.email.data or "", form.password.data or "",
+                                      client_address=request.remote_addr or "unknown",
+                                      user_agent=request.user_agent.string)
+        except users.TooManyAttempts:
+            message, status = TOO_MANY_ATTEMPTS, 429
+        else:
+            if user is not None:
+                sign_in_as(user)
+                return redirect(_safe_next(request.args.get("next")) or url_for("main.dashboard"))
+    # One generic message: it must not reveal whether the account exists.
+    form.email.errors = [message]
+    return sign_in_page(form, [{"text": message, "href": "#email"}]), status
+
+
+def sign_in_page(form, errors=()):
+    sso_name = current_app.config["OIDC_PROVIDER_NAME"] if "sso" in current_app.blueprints else None
+    return render_template("auth/sign_in.html", form=form, errors=list(errors), sso_name=sso_name)
+
+
+def sign_in_as(user):
+    session.clear()  # a fresh cookie and a fresh server-side session at sign-in: no fixation
+    login_user(user)
 
 
 @bp.post("/sign-out")
 @login_required
 def sign_out():
-    users.record_sign_out(current_user)
+    users.sign_out(current_user)
     logout_user()
     session.clear()
     flash("You have signed out", "success")
     return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            ended = users.change_password(current_user, form.current_password.data or "", form.new_password.data or "")
+        except users.AccountError as refused:
+            wrong_field = form.current_password if str(refused) == users.WRONG_CURRENT_PASSWORD else form.new_password
+            wrong_field.errors = [str(refused)]
+        else:
+            flash("Your password has been changed" + (" and you have been signed out everywhere else" if ended else ""),
+                  "success")
+            return redirect(url_for("main.dashboard"))
+    errors = [{"text": message, "href": f"#{field.id}"} for field in form if field.errors for message in field.errors]
+    page = render_template("auth/change_password.html", form=form, errors=errors, min_length=users.MIN_PASSWORD_LENGTH)
+    return page, 400 if errors else 200

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from eia.services import assessments, comments, legal, workflow
 from eia.services.database import Conflict, NotAllowed
+from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
 from eia.web.forms import VersionedForm
 
 bp = Blueprint("decisions", __name__, url_prefix="/assessments")
@@ -55,6 +56,7 @@ def _anchor(transition, field: str) -> str:
 
 
 @bp.route("/<id:assessment_id>/actions/<action>", methods=["GET", "POST"])
+@redisplays_on_csrf_failure
 @login_required
 def act(assessment_id: int, action: str):
     assessment = _visible_or_404(assessment_id)
@@ -72,6 +74,9 @@ def act(assessment_id: int, action: str):
         errors = [{"text": f"{CONFLICT_MESSAGE} It is now {state.label.lower()}, so this decision can no longer be taken.",
                    "href": "#decision"}]
         status = 409
+    elif csrf_failed():
+        errors = [{"text": CSRF_FAILED, "href": "#decision"}]
+        status = 400
     elif request.method == "POST":
         if not form.validate_on_submit():
             abort(400)

@@ -38,3 +38,9 @@ class VersionedForm(FlaskForm):
     def expected_version(self) -> int | None:
         value = (self.version.data or "").strip()
         return int(value) if value.isdigit() else -1  # a forged or missing version never matches
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", widget=GovPasswordInput())
+    new_password = PasswordField("New password", widget=GovPasswordInput())
+    submit = SubmitField("Change password", widget=GovSubmitInput())

@@ -13,6 +13,7 @@ from eia.models import Assessment, Comment, Notification
 from eia.services import access, archive, assessments, notifications, revisions, workflow
 from eia.services.database import NotAllowed, unit_of_work
 from eia.models.types import utcnow
+from eia.web.downloads import content_disposition
 from eia.web.forms import VersionedForm
 from eia.web.permissions import role_required
 
@@ -91,7 +92,7 @@ def signed_record(assessment_id: int):
     if record is None:
         abort(404)
     response = Response(archive.download(record, current_user), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{archive.download_name(record)}"'
+    response.headers["Content-Disposition"] = content_disposition(archive.download_name(record))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from eia.domain import questionnaire as q
 from eia.services import assessments, legal
 from eia.services.database import Conflict, NotAllowed
+from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
 from eia.web.form_builder import attach_errors, build_form, render_layout, submitted_values
 from eia.web.forms import VersionedForm
 from eia.web.permissions import role_required
@@ -86,6 +87,7 @@ def _latest_return(assessment):
 
 
 @bp.route("/<id:assessment_id>/pages/<page_id>", methods=["GET", "POST"])
+@redisplays_on_csrf_failure
 @role_required("author")
 def page(assessment_id: int, page_id: str):
     assessment = _visible_or_404(assessment_id)
@@ -105,6 +107,10 @@ def page(assessment_id: int, page_id: str):
     status = 200
     if request.method == "GET":
         form = build_form(current_page, questions, options, stored, assessment.lock_version)
+    elif csrf_failed():
+        form = build_form(current_page, questions, options, stored, assessment.lock_version, request.form)
+        errors = [{"text": CSRF_FAILED, "href": "#main-content"}]
+        status = 400
     else:
         form = build_form(current_page, questions, options, stored, assessment.lock_version, request.form)
         partial = request.form.get("intent") == "save_draft"

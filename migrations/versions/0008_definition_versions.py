@@ -1,7 +1,7 @@
 """definition versions: the exact definitions each assessment started with
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-25 11:50:00
 
 Assessments started before this revision keep definitions_sha256 NULL and use the definitions
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -49,11 +49,20 @@ def live_server(demo):
 
 @pytest.fixture
 def page(browser, live_server):
+    """A browser tab; any Content-Security-Policy violation or script error in it fails the test.
+
+    Chromium reports a CSP violation as a console error "Refused to ... Content Security Policy";
+    other console errors (a 400 page loading, on purpose) are not failures."""
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
+    console_errors: list[str] = []
+    page.on("console", lambda message: console_errors.append(f"{page.url}: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text else None)
+    page.on("pageerror", lambda error: console_errors.append(f"{page.url}: {error}"))
     yield page
     context.close()
+    assert console_errors == [], "the browser reported CSP violations or script errors"
 
 
 def axe_violations(page) -> list[dict]:

@@ -69,7 +69,7 @@ def test_missing_csrf_token_is_refused_with_a_clear_page(client_for, demo):
     before = _state(demo, assessment_id)
     page = author.post(f"/assessments/{assessment_id}/pages/aims",
                        {"aims": "x", "affected": "both", "scope": "s", "intent": "continue"}, status=400)
-    assert "your answers are still in the form" in page.html
+    assert page.find("textarea", id="aims").text == "x"  # shown again to save, not lost
     assert _state(demo, assessment_id) == before
 
 

@@ -26,6 +26,7 @@ ROUTES = {
     "static": PUBLIC,
     "auth.sign_in": PUBLIC,
     "auth.sign_out": SIGNED_IN,
+    "auth.change_password": SIGNED_IN,
     "main.dashboard": SIGNED_IN,
     "main.assessment": SIGNED_IN,
     "main.signed_record": SIGNED_IN,
@@ -79,7 +80,10 @@ def _request(client, method: str, url: str, token: str, data: dict | None = None
 
 
 def _sent_to_sign_in(response) -> bool:
-    return response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+    """Redirected to sign in, or (a form sent while signed out) shown the page that keeps it and asks to sign in."""
+    if response.status_code == 302:
+        return response.headers["Location"].startswith("/sign-in")
+    return response.status_code == 401 and b'href="/sign-in' in response.get_data()
 
 
 @pytest.fixture

@@ -1,0 +1,116 @@
+"""Object-level authorisation (ASVS 8.2.2): every GET URL naming an object, for every role, on objects
+in the viewer's own department, another department and another organisation.
+
+The expected answers come from one table, written out in full so a change in the rules shows up as a
+change here. 403: the role may never use the page; 404: this object is not the viewer's to see (other
+organisations' records are never confirmed to exist); 302: visible but read-only (an author's
+submitted or signed-off assessment sends them to its record page).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sqlalchemy import select
+
+from eia.extensions import db
+from eia.models import TrackedAction
+from tests.journeys import AN_ACTION, act, complete_assessment, start_assessment, submit
+
+VIEWERS = {
+    "author": "author@example.org",  # Operational Policing, wrote "draft", "submitted" and "approved"
+    "colleague": "author2@example.org",  # an author in Crime and Public Protection, wrote "other_department"
+    "approver": "approver@example.org",  # Operational Policing
+    "board": "board@example.org",
+    "auditor": "auditor@example.org",
+    "admin": "admin@example.org",
+    "neighbour": "author@neighbouring.example.org",  # another organisation, wrote "other_organisation"
+}
+
+# url, object -> expected status for each viewer, in the order of VIEWERS:
+#                                                          author colleague approver board auditor admin neighbour
+EXPECTED = {
+    ("/assessments/{id}", "draft"):                        (200, 404, 200, 200, 200, 200, 404),
+    ("/assessments/{id}", "submitted"):                    (200, 404, 200, 200, 200, 200, 404),
+    ("/assessments/{id}", "approved"):                     (200, 404, 200, 200, 200, 200, 404),
+    ("/assessments/{id}", "other_department"):             (404, 200, 404, 200, 200, 200, 404),
+    ("/assessments/{id}", "other_organisation"):           (404, 404, 404, 404, 404, 404, 200),
+    ("/assessments/{id}/tasks", "draft"):                  (200, 404, 403, 403, 403, 403, 404),
+    ("/assessments/{id}/tasks", "submitted"):              (302, 404, 403, 403, 403, 403, 404),
+    ("/assessments/{id}/tasks", "approved"):               (302, 404, 403, 403, 403, 403, 404),
+    ("/assessments/{id}/tasks", "other_department"):       (404, 200, 403, 403, 403, 403, 404),
+    ("/assessments/{id}/tasks", "other_organisation"):     (404, 404, 403, 403, 403, 403, 200),
+    ("/assessments/{id}/pages/subject", "draft"):          (200, 404, 403, 403, 403, 403, 404),
+    ("/assessments/{id}/pages/subject", "approved"):       (302, 404, 403, 403, 403, 403, 404),
+    ("/assessments/{id}/pages/subject", "other_department"): (404, 200, 403, 403, 403, 403, 404),
+    ("/assessments/{id}/pages/subject", "other_organisation"): (404, 404, 403, 403, 403, 403, 200),
+    ("/assessments/{id}/check-answers", "draft"):          (200, 404, 403, 403, 403, 403, 404),
+    ("/assessments/{id}/check-answers", "approved"):       (302, 404, 403, 403, 403, 403, 404),
+    ("/assessments/{id}/check-answers", "other_organisation"): (404, 404, 403, 403, 403, 403, 200),
+    ("/assessments/{id}/signed-record.pdf", "approved"):   (200, 404, 200, 200, 200, 200, 404),
+    ("/assessments/{id}/signed-record.pdf", "draft"):      (404, 404, 404, 404, 404, 404, 404),
+    ("/assessments/{id}/actions/submit", "draft"):         (200, 404, 404, 404, 404, 404, 404),
+    ("/assessments/{id}/actions/submit", "other_organisation"): (404, 404, 404, 404, 404, 404, 200),
+    ("/assessments/{id}/actions/start_review", "submitted"): (404, 404, 200, 404, 404, 404, 404),
+    ("/assessments/{id}/actions/approve", "approved"):     (404, 404, 404, 404, 404, 404, 404),
+    ("/actions/{id}", "approved_action"):                  (200, 404, 200, 200, 200, 200, 404),
+}
+
+
+@pytest.fixture
+def world(client_for, demo):
+    """The objects of the table, each made through the pages as its author would."""
+    clients = {name: client_for(email) for name, email in VIEWERS.items()}
+    author = clients["author"]
+    ids = {"draft": start_assessment(author)}
+    ids["submitted"] = start_assessment(author)
+    complete_assessment(author, ids["submitted"])
+    submit(author, ids["submitted"])
+    ids["approved"] = start_assessment(author)
+    complete_assessment(author, ids["approved"], title="Custody CCTV retention", actions=[AN_ACTION])
+    submit(author, ids["approved"])
+    act(clients["approver"], ids["approved"], "start_review")
+    act(clients["approver"], ids["approved"], "approve")
+    with demo.app_context():  # signing off turned the action plan into tracked actions
+        ids["approved_action"] = db.session.scalar(
+            select(TrackedAction.id).where(TrackedAction.assessment_id == ids["approved"]))
+    ids["other_department"] = start_assessment(clients["colleague"])
+    ids["other_organisation"] = start_assessment(clients["neighbour"])
+    return clients, ids
+
+
+def test_every_get_url_with_an_object_id_is_in_the_table(demo):
+    in_table = {url for url, _ in EXPECTED}
+    for rule in demo.url_map.iter_rules():
+        if "GET" in rule.methods and any(arg.endswith("_id") for arg in rule.arguments):
+            shape = rule.rule.replace("<id:assessment_id>", "{id}").replace("<id:action_id>", "{id}")
+            assert any(_matches(shape, url) for url in in_table), f"{rule.rule} has no row in EXPECTED"
+
+
+def _matches(shape: str, url: str) -> bool:
+    """/assessments/{id}/pages/<page_id> matches /assessments/{id}/pages/subject."""
+    shape_parts, url_parts = shape.split("/"), url.split("/")
+    return len(shape_parts) == len(url_parts) and all(
+        s == u or s.startswith("<") for s, u in zip(shape_parts, url_parts, strict=True))
+
+
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_each_role_reaches_exactly_what_the_table_says(world, viewer):
+    clients, ids = world
+    client = clients[viewer]
+    column = list(VIEWERS).index(viewer)
+    wrong = []
+    for (url, obj), statuses in EXPECTED.items():
+        target = url.format(id=ids[obj])
+        response = client.client.get(target)
+        expected = statuses[column]
+        if response.status_code != expected:
+            wrong.append(f"{target} ({obj}): expected {expected}, got {response.status_code}")
+            continue
+        if expected == 302:
+            assert response.headers["Location"] == f"/assessments/{ids[obj]}", target
+        if expected == 200 and response.mimetype == "text/html":
+            client.get(target)  # the page checker too
+        if expected == 200 and target.endswith(".pdf"):
+            assert response.data.startswith(b"%PDF-")
+    assert wrong == [], f"{viewer}: " + "; ".join(wrong)

@@ -1,0 +1,160 @@
+"""Server-side sessions (ASVS 7.x), sign-in throttling across instances, and password rules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from config import ProductionConfig
+from eia.extensions import db
+from eia.models import AuditEvent, User, UserSession
+from eia.models.types import utcnow
+from tests.conftest import PASSWORD
+from tests.pages import PageClient
+
+NEW_PASSWORD = "plum tractor lantern drizzle"
+
+
+def _actions(app, action):
+    with app.app_context():
+        return [e.details for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action))]
+
+
+def _age_sessions(app, email, **ago):
+    """Move the user's sessions back in time: ``created_at=timedelta(...)`` or ``last_seen_at=...``."""
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == email))
+        now = utcnow()
+        db.session.execute(update(UserSession).where(UserSession.user_id == user_id)
+                           .values({column: now - delta for column, delta in ago.items()}))
+        db.session.commit()
+
+
+def test_cookie_names_a_session_not_a_user_and_is_new_at_each_sign_in(anonymous, demo):
+    anonymous.sign_in("author@example.org", PASSWORD)
+    first = anonymous.client.get_cookie("session").value
+    anonymous.submit("/", action="/sign-out")
+    anonymous.sign_in("author@example.org", PASSWORD)
+    second = anonymous.client.get_cookie("session").value
+    assert first != second
+    with demo.app_context():
+        rows = db.session.scalars(select(UserSession).order_by(UserSession.created_at)).all()
+        assert len(rows) == 2 and rows[0].revoked_reason == "signed out" and rows[1].revoked_at is None
+        assert rows[0].token_hash != rows[1].token_hash
+        assert len(rows[0].token_hash) == 64  # only a hash of the cookie's token is stored
+
+
+def test_cookie_attributes(anonymous):
+    signed_in = anonymous.submit("/sign-in", {"email": "author@example.org", "password": PASSWORD})
+    header = signed_in.response.headers["Set-Cookie"]
+    assert header.startswith("session=") and "HttpOnly" in header and "SameSite=Lax" in header
+    assert ProductionConfig.SESSION_COOKIE_SECURE and ProductionConfig.SESSION_COOKIE_NAME == "__Host-session"
+
+
+def test_a_cookie_replayed_after_sign_out_is_signed_out(anonymous, demo):
+    anonymous.sign_in("author@example.org", PASSWORD)
+    stolen = anonymous.client.get_cookie("session").value
+    anonymous.submit("/", action="/sign-out")
+    anonymous.client.set_cookie("session", stolen)
+    page = anonymous.get("/", status=302)
+    assert anonymous.location(page).startswith("/sign-in")
+
+
+def test_idle_and_absolute_timeouts(client_for, demo):
+    author = client_for("author@example.org")
+    _age_sessions(demo, "author@example.org", last_seen_at=timedelta(minutes=29))
+    author.get("/")  # still inside the idle window: allowed, and "last seen" moves on
+    _age_sessions(demo, "author@example.org", last_seen_at=timedelta(minutes=31))
+    author.get("/", status=302)
+
+    approver = client_for("approver@example.org")
+    _age_sessions(demo, "approver@example.org", created_at=timedelta(hours=12, seconds=1))
+    approver.get("/", status=302)
+    assert sorted(e["reason"] for e in _actions(demo, "session.expired")) == ["absolute timeout", "idle timeout"]
+
+
+def test_admin_deactivating_a_user_ends_their_sessions(client_for, demo):
+    author = client_for("author@example.org")
+    author.get("/")
+    admin = client_for("admin@example.org")
+    with demo.app_context():
+        author_id = db.session.scalar(select(User.id).where(User.email == "author@example.org"))
+    admin.post(f"/admin/users/{author_id}/deactivate", {"csrf_token": admin.get("/admin/").csrf_token})
+    author.get("/", status=302)
+    admin.post(f"/admin/users/{author_id}/activate", {"csrf_token": admin.get("/admin/").csrf_token})
+    author.get("/", status=302)  # reactivation does not bring old sessions back
+    with demo.app_context():
+        reasons = {row.revoked_reason for row in db.session.scalars(
+            select(UserSession).where(UserSession.user_id == author_id))}
+    assert reasons == {"deactivated"}
+
+
+def test_changing_password_ends_the_other_sessions_only(client_for, demo):
+    laptop = client_for("author@example.org")
+    phone = client_for("author@example.org")
+    form = laptop.get("/account/password")
+    assert form.h1 == "Change your password"
+    wrong = laptop.submit("/account/password", {"current_password": "not it", "new_password": NEW_PASSWORD}, status=400)
+    assert wrong.error_messages == ["Your current password is not correct"]
+    common = laptop.submit("/account/password", {"current_password": PASSWORD, "new_password": "Password1234"},
+                           status=400)
+    assert common.error_messages == ["Password is too easy to guess: use three or more random words"]
+    short = laptop.submit("/account/password", {"current_password": PASSWORD, "new_password": "short"}, status=400)
+    assert short.error_messages == ["Password must be 12 characters or more"]
+    phone.get("/")  # still signed in: nothing has changed yet
+    laptop.submit("/account/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    assert "Your password has been changed" in laptop.get("/").html
+    phone.get("/", status=302)
+    assert _actions(demo, "password.changed") == [{"other_sessions_ended": 1}]
+    fresh = PageClient(demo.test_client())
+    fresh.sign_in("author@example.org", NEW_PASSWORD)
+    fresh.get("/")
+
+
+@pytest.mark.parametrize("password", ["password1234", "QWERTY123456", "aaaaaaaaaaaaaaaa", "  administrator  "])
+def test_common_passwords_are_refused(app, password):
+    from eia.services.users import TOO_COMMON, password_problem
+
+    with app.app_context():
+        assert password_problem(password) == TOO_COMMON
+        assert password_problem("harbour violet spanner 7") is None  # no composition rules
+
+
+def test_throttling_holds_across_two_app_instances(make_app):
+    """Two app instances (as two gunicorn workers or hosts would be) share only the database."""
+    from eia.services.demo import seed
+
+    first = make_app(SIGN_IN_MAX_FAILURES_PER_ACCOUNT=4, SIGN_IN_MAX_FAILURES_PER_ADDRESS=100)
+    second = make_app(SIGN_IN_MAX_FAILURES_PER_ACCOUNT=4, SIGN_IN_MAX_FAILURES_PER_ADDRESS=100)
+    with first.app_context():
+        seed(PASSWORD)
+    clients = [PageClient(first.test_client()), PageClient(second.test_client())]
+    for attempt in range(4):
+        page = clients[attempt % 2].submit("/sign-in", {"email": "author@example.org", "password": "wrong"}, status=400)
+        assert page.error_messages == ["Enter a correct email address and password"]
+    for client in clients:  # the right password no longer helps, on either instance
+        page = client.submit("/sign-in", {"email": "author@example.org", "password": PASSWORD}, status=429)
+        assert page.error_messages == ["There have been too many attempts to sign in. Wait 15 minutes and try again"]
+    clients[1].sign_in("approver@example.org", PASSWORD)  # other accounts are unaffected
+    clients[1].get("/")
+    assert [e["limit"] for e in _actions(first, "sign_in.throttled")] == ["account", "account"]
+    assert len(_actions(second, "sign_in.failed")) == 4
+
+
+def test_throttling_per_client_address(make_app):
+    from eia.services.demo import seed
+
+    app = make_app(SIGN_IN_MAX_FAILURES_PER_ADDRESS=3)
+    with app.app_context():
+        seed(PASSWORD)
+    client = PageClient(app.test_client())
+    for number in range(3):
+        client.submit("/sign-in", {"email": f"guess{number}@example.org", "password": "wrong"}, status=400)
+    client.submit("/sign-in", {"email": "author@example.org", "password": PASSWORD}, status=429)
+    elsewhere = PageClient(app.test_client())
+    elsewhere.client.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    elsewhere.sign_in("author@example.org", PASSWORD)
+    elsewhere.get("/")
+    assert [e["limit"] for e in _actions(app, "sign_in.throttled")] == ["client address"]
