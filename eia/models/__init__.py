@@ -6,11 +6,13 @@ from eia.models.audit import AuditEvent
 from eia.models.comment import Comment
 from eia.models.notification import Notification, OutboundEmail
 from eia.models.organisation import Department, EqualityObjective, Organisation
+from eia.models.search import AssessmentSearch
 from eia.models.user import ROLES, User
 
 __all__ = [
     "ArchivedRecord",
     "Assessment",
+    "AssessmentSearch",
     "AuditEvent",
     "Comment",
     "Department",

@@ -95,6 +95,7 @@ def start(author: User) -> Assessment:
                 )
                 db.session.add(assessment)
                 db.session.flush()
+                _index(assessment)
                 audit.record(
                     "assessment.started",
                     actor=author,
@@ -162,6 +163,14 @@ def _store(assessment: Assessment, changes: Mapping[str, Any]) -> None:
     if department and department.isdigit():
         assessment.department_id = int(department)
     db.session.flush()  # the version check (lock_version) happens here
+    _index(assessment)
+
+
+def _index(assessment: Assessment) -> None:
+    # Imported here: the search service builds on this module.
+    from eia.services.search import index_assessment
+
+    index_assessment(assessment)
 
 
 def add_list_item(

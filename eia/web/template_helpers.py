@@ -52,6 +52,7 @@ NAVIGATION = (
     ("queues.review_queue", "Review queue", {"approver"}),
     ("queues.board_queue", "Board", {"board"}),
     ("queues.digest", "Delegated approvals", {"board"}),
+    ("archive.search_page", "Archive", {"auditor", "board", "admin"}),
     ("main.notifications_page", "Notifications", None),
     ("admin.index", "Administration", {"admin"}),
 )
