@@ -234,9 +234,14 @@ def record(assessment_id: int):
 # --- verifying a file -----------------------------------------------------------------------------------
 
 
+def _size_label(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+
+
 def _verify_page(verdict=None, errors=None, status: int = 200):
-    return render_template("archive/verify.html", form=VersionedForm(), verdict=verdict, errors=errors or [],
-                           limit_mb=current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)), status
+    # formdata=None: the form only carries the CSRF token, and reading the body again would fail when it was too large.
+    return render_template("archive/verify.html", form=VersionedForm(formdata=None), verdict=verdict, errors=errors or [],
+                           limit=_size_label(current_app.config["MAX_CONTENT_LENGTH"])), status
 
 
 @bp.get("/verify")
@@ -248,8 +253,8 @@ def verify_form():
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_error):
     # Only the upload takes a body this large; the limit is the app's MAX_CONTENT_LENGTH.
-    limit = current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
-    return _verify_page(errors=[{"text": f"The selected file must be smaller than {limit:g} MB", "href": "#file"}],
+    limit = _size_label(current_app.config["MAX_CONTENT_LENGTH"])
+    return _verify_page(errors=[{"text": f"The selected file must be {limit} or smaller", "href": "#file"}],
                         status=413)
 
 
