@@ -125,7 +125,7 @@ def pagination(result: search.SearchResult, args) -> dict | None:
 def _select_items(options: dict, args) -> dict[str, list[dict]]:
     items = {}
     for name, values in options.items():
-        first = "Relevance when searching words, otherwise newest" if name == "sort" else "Any"
+        first = "Best match" if name == "sort" else "Any"
         items[name] = [{"value": "", "text": first}] + [
             {"value": value, "text": text, "selected": value == args.get(name)} for value, text in values]
     return items
