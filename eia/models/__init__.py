@@ -6,13 +6,14 @@ from eia.models.audit import AuditEvent
 from eia.models.comment import Comment
 from eia.models.notification import Notification, OutboundEmail
 from eia.models.organisation import Department, EqualityObjective, Organisation
-from eia.models.search import AssessmentSearch
+from eia.models.search import AssessmentSearch, AssessmentSearchText
 from eia.models.user import ROLES, User
 
 __all__ = [
     "ArchivedRecord",
     "Assessment",
     "AssessmentSearch",
+    "AssessmentSearchText",
     "AuditEvent",
     "Comment",
     "Department",

@@ -4,10 +4,11 @@
 an assessment (saving answers, starting, workflow actions including sign-off) calls it inside its
 own transaction, so the index never disagrees with a committed assessment.
 
-Full text: SQLite FTS5 (bm25, title weighted 10:1) or PostgreSQL tsvector (ts_rank, title weight
-A). On PostgreSQL the matches are materialised first (a MATERIALIZED CTE) and only then sorted and
-paged: ``WHERE document @@ q ORDER BY decided_at DESC LIMIT 20`` lets the planner walk an index
-backwards filtering every row, which costs a full scan for rare or absent words.
+Full text, over AssessmentSearchText: SQLite FTS5 (bm25, title weighted 10:1) or PostgreSQL
+tsvector (ts_rank, title weight A). On PostgreSQL the matches are materialised first (a
+MATERIALIZED CTE) and only then filtered, sorted and paged: ``WHERE document @@ q ORDER BY
+decided_at DESC LIMIT 20`` lets the planner walk an index backwards testing every row, which costs a
+full scan for rare or absent words.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy.dialects.postgresql import REGCONFIG
 from eia.domain import questionnaire as q
 from eia.domain.search import ParsedQuery, index_fields
 from eia.extensions import db
-from eia.models import ArchivedRecord, Assessment, AssessmentSearch, Department, User
+from eia.models import ArchivedRecord, Assessment, AssessmentSearch, AssessmentSearchText, Department, User
 from eia.models.search import FTS_TABLE
 from eia.services.access import ORGANISATION_WIDE_ROLES
 from eia.services.assessments import UK, definitions as _definitions, today
@@ -61,16 +62,22 @@ def index_assessment(assessment: Assessment) -> AssessmentSearch:
         "review_date": fields.review_date,
         "adverse_characteristics": "," + ",".join(fields.adverse_characteristics) + ",",
         "fired_rules": [{"id": rule_id, "label": label} for rule_id, label in rules.items()],
-        "body": fields.body,
     }
-    row = db.session.get(AssessmentSearch, assessment.id)
+    row = _upsert(AssessmentSearch, assessment.id, values)
+    _upsert(AssessmentSearchText, assessment.id, {"title": assessment.title, "body": fields.body})
+    db.session.flush()
+    return row
+
+
+def _upsert(model, assessment_id: int, values: dict[str, Any]):
+    row = db.session.get(model, assessment_id)
     if row is None:
-        row = AssessmentSearch(assessment_id=assessment.id, **values)
+        row = model(assessment_id=assessment_id, **values)
         db.session.add(row)
     else:
         for key, value in values.items():
-            setattr(row, key, value)
-    db.session.flush()
+            if getattr(row, key) != value:  # unchanged text must not re-index (the FTS trigger fires on UPDATE OF)
+                setattr(row, key, value)
     return row
 
 
@@ -79,6 +86,7 @@ def rebuild(batch_size: int = 500) -> int:
     count = 0
     with unit_of_work():
         db.session.execute(delete(AssessmentSearch))
+        db.session.execute(delete(AssessmentSearchText))
         if not is_postgresql():
             db.session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
         ids = db.session.scalars(select(Assessment.id).order_by(Assessment.id)).all()
@@ -181,28 +189,30 @@ def _matching(user: User, filters: SearchFilters, sort: str) -> tuple[Select, Se
     if not filters.query:
         rows = select(table).where(*conditions).order_by(*_ordering(sort))
         return rows, select(func.count()).select_from(table).where(*conditions)
+    text_table = AssessmentSearchText
     if is_postgresql():
-        document = literal_column("assessment_search.document")
+        document = literal_column("assessment_search_text.document")
         tsquery = func.websearch_to_tsquery(literal("english", REGCONFIG), filters.query.engine_text)
         score = func.ts_rank(document, tsquery) if sort == "relevance" else literal(0)
+        # Materialised first, then filtered, sorted and paged: never a backwards index walk per row.
         matches = (
-            select(table.assessment_id.label("id"), score.label("score"))
-            .where(document.op("@@")(tsquery), *conditions)
+            select(text_table.assessment_id.label("id"), score.label("score"))
+            .where(document.op("@@")(tsquery))
             .cte("matches")
             .prefix_with("MATERIALIZED")
         )
-        rows = (select(table).join(matches, matches.c.id == table.assessment_id)
-                .order_by(*_ordering(sort, matches.c.score.desc())))
-        return rows, select(func.count()).select_from(matches)
-    fts = (
-        select(literal_column("rowid").label("id"), literal_column(f"bm25({FTS_TABLE}, 10.0, 1.0)").label("score"))
-        .select_from(text(FTS_TABLE))
-        .where(text(f"{FTS_TABLE} MATCH :match").bindparams(match=filters.query.engine_text))
-        .subquery("matches")
-    )
-    rows = (select(table).join(fts, fts.c.id == table.assessment_id).where(*conditions)
-            .order_by(*_ordering(sort, fts.c.score.asc())))
-    count = select(func.count()).select_from(table).join(fts, fts.c.id == table.assessment_id).where(*conditions)
+        best_first = matches.c.score.desc()
+    else:
+        matches = (
+            select(literal_column("rowid").label("id"), literal_column(f"bm25({FTS_TABLE}, 10.0, 1.0)").label("score"))
+            .select_from(text(FTS_TABLE))
+            .where(text(f"{FTS_TABLE} MATCH :match").bindparams(match=filters.query.engine_text))
+            .subquery("matches")
+        )
+        best_first = matches.c.score.asc()  # bm25: lower is better
+    joined = table.__table__.join(matches, matches.c.id == table.assessment_id)
+    rows = select(table).select_from(joined).where(*conditions).order_by(*_ordering(sort, best_first))
+    count = select(func.count()).select_from(joined).where(*conditions)
     return rows, count
 
 

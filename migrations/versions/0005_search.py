@@ -1,4 +1,4 @@
-"""archive search: a denormalised table per assessment version and its full-text index
+"""archive search: a denormalised row per assessment version, its text, and the text's full-text index
 
 Revision ID: 0005
 Revises: 0003
@@ -20,15 +20,15 @@ depends_on = None
 
 SQLITE_FTS = [
     """CREATE VIRTUAL TABLE assessment_search_fts USING fts5(
-        title, body, content='assessment_search', content_rowid='assessment_id', tokenize='porter unicode61')""",
-    """CREATE TRIGGER assessment_search_fts_insert AFTER INSERT ON assessment_search BEGIN
+        title, body, content='assessment_search_text', content_rowid='assessment_id', tokenize='porter unicode61')""",
+    """CREATE TRIGGER assessment_search_fts_insert AFTER INSERT ON assessment_search_text BEGIN
         INSERT INTO assessment_search_fts(rowid, title, body) VALUES (new.assessment_id, new.title, new.body);
     END""",
-    """CREATE TRIGGER assessment_search_fts_delete AFTER DELETE ON assessment_search BEGIN
+    """CREATE TRIGGER assessment_search_fts_delete AFTER DELETE ON assessment_search_text BEGIN
         INSERT INTO assessment_search_fts(assessment_search_fts, rowid, title, body)
         VALUES ('delete', old.assessment_id, old.title, old.body);
     END""",
-    """CREATE TRIGGER assessment_search_fts_update AFTER UPDATE OF title, body ON assessment_search BEGIN
+    """CREATE TRIGGER assessment_search_fts_update AFTER UPDATE OF title, body ON assessment_search_text BEGIN
         INSERT INTO assessment_search_fts(assessment_search_fts, rowid, title, body)
         VALUES ('delete', old.assessment_id, old.title, old.body);
         INSERT INTO assessment_search_fts(rowid, title, body) VALUES (new.assessment_id, new.title, new.body);
@@ -36,10 +36,10 @@ SQLITE_FTS = [
 ]
 
 POSTGRESQL_FTS = [
-    """ALTER TABLE assessment_search ADD COLUMN document tsvector GENERATED ALWAYS AS (
+    """ALTER TABLE assessment_search_text ADD COLUMN document tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A')
         || setweight(to_tsvector('english'::regconfig, coalesce(body, '')), 'B')) STORED""",
-    "CREATE INDEX ix_assessment_search_document ON assessment_search USING gin (document)",
+    "CREATE INDEX ix_assessment_search_document ON assessment_search_text USING gin (document)",
 ]
 
 
@@ -60,7 +60,6 @@ def upgrade():
     sa.Column('review_date', sa.Date(), nullable=True),
     sa.Column('adverse_characteristics', sa.String(length=1000), nullable=False),
     sa.Column('fired_rules', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], name=op.f('fk_assessment_search_assessment_id_assessment')),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_assessment_search_department_id_department')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_assessment_search_organisation_id_organisation')),
@@ -69,6 +68,14 @@ def upgrade():
     with op.batch_alter_table('assessment_search', schema=None) as batch_op:
         batch_op.create_index('ix_assessment_search_organisation_decided', ['organisation_id', 'decided_at'], unique=False)
         batch_op.create_index('ix_assessment_search_organisation_title', ['organisation_id', 'title'], unique=False)
+
+    op.create_table('assessment_search_text',
+    sa.Column('assessment_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], name=op.f('fk_assessment_search_text_assessment_id_assessment')),
+    sa.PrimaryKeyConstraint('assessment_id', name=op.f('pk_assessment_search_text'))
+    )
 
     statements = POSTGRESQL_FTS if op.get_bind().dialect.name == 'postgresql' else SQLITE_FTS
     for statement in statements:
@@ -80,6 +87,7 @@ def downgrade():
         for trigger in ('insert', 'delete', 'update'):
             op.execute(f'DROP TRIGGER IF EXISTS assessment_search_fts_{trigger}')
         op.execute('DROP TABLE IF EXISTS assessment_search_fts')
+    op.drop_table('assessment_search_text')
     with op.batch_alter_table('assessment_search', schema=None) as batch_op:
         batch_op.drop_index('ix_assessment_search_organisation_title')
         batch_op.drop_index('ix_assessment_search_organisation_decided')
