@@ -8,7 +8,6 @@ changes an assessment. Verifying a file and exporting the register are audited.
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -27,7 +26,6 @@ from eia.services.search import check_may_search
 from eia.services.storage import StorageError
 
 CHAIN_CACHE = timedelta(minutes=5)
-_chain_lock = threading.Lock()
 
 
 # --- a record and its history ---------------------------------------------------------------------
@@ -113,13 +111,11 @@ def check_audit_chain(recheck: bool = False) -> ChainCheck:
     """
     head = db.session.execute(select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
     key = (head.seq, head.entry_hash) if head else (0, "")
-    with _chain_lock:
-        cached = current_app.extensions.get("eia.chain_check")  # (head, ChainCheck)
+    cached = current_app.extensions.get("eia.chain_check")  # (head, ChainCheck), for this process
     if not recheck and cached and cached[0] == key and utcnow() - cached[1].checked_at < CHAIN_CACHE:
         return replace(cached[1], from_cache=True)
     check = ChainCheck(verify_audit_chain(), key[0], utcnow(), from_cache=False)
-    with _chain_lock:
-        current_app.extensions["eia.chain_check"] = (key, check)
+    current_app.extensions["eia.chain_check"] = (key, check)
     return check
 
 
