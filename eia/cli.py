@@ -247,6 +247,21 @@ def archive_verify() -> None:
     _print_report(report, "Archived records")
 
 
-COMMANDS = (seed_demo, users_group, definitions_group, mail_group, reminders_group, audit_group, archive_group)
+@click.group("search")
+def search_group() -> None:
+    """The archive search index."""
+
+
+@search_group.command("rebuild")
+@with_appcontext
+def search_rebuild() -> None:
+    """Re-index every assessment (after upgrading, or to repair the index)."""
+    from eia.services import search
+
+    click.echo(f"Indexed {search.rebuild()} assessment version(s).")
+
+
+COMMANDS = (seed_demo, users_group, definitions_group, mail_group, reminders_group, audit_group, archive_group,
+            search_group)
 # Checking definitions must work even when they are too broken for the app to start.
 main.add_command(definitions_group)

@@ -96,6 +96,9 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    # The full-text index parts are dialect-specific and written by hand in their migration.
+    from eia.models.search import include_in_schema_comparison
+    conf_args.setdefault("include_name", include_in_schema_comparison)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -9,6 +9,7 @@ from eia.models.lifecycle import ACTION_STATUSES, ActionNote, SentReminder, Trac
 from eia.models.notification import Notification, OutboundEmail
 from eia.models.organisation import Department, EqualityObjective, Organisation
 from eia.models.session import SignInAttempt, UserSession
+from eia.models.search import AssessmentSearch, AssessmentSearchText
 from eia.models.user import ROLES, User
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "TrackedAction",
     "ArchivedRecord",
     "Assessment",
+    "AssessmentSearch",
+    "AssessmentSearchText",
     "AuditEvent",
     "Comment",
     "DefinitionVersion",

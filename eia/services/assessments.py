@@ -43,7 +43,7 @@ def definitions_for(assessment: Assessment) -> Definitions:
     return pinned[sha256]
 
 
-def _pin(defs: Definitions) -> None:
+def pin_definitions(defs: Definitions) -> None:
     """Store the documents under their hash, unless an earlier assessment already did."""
     if db.session.get(DefinitionVersion, defs.sha256) is None:
         db.session.add(DefinitionVersion(sha256=defs.sha256, documents=dict(defs.documents)))
@@ -93,7 +93,7 @@ def start(author: User) -> Assessment:
     for _attempt in range(3):  # two authors starting at once may pick the same number: retry
         try:
             with unit_of_work():
-                _pin(defs)
+                pin_definitions(defs)
                 count = db.session.scalar(
                     select(func.count())
                     .select_from(Assessment)
@@ -117,6 +117,7 @@ def start(author: User) -> Assessment:
                 )
                 db.session.add(assessment)
                 db.session.flush()
+                _index(assessment)
                 audit.record(
                     "assessment.started",
                     actor=author,
@@ -191,6 +192,14 @@ def _store(assessment: Assessment, changes: Mapping[str, Any]) -> None:
     if department and department.isdigit():
         assessment.department_id = int(department)
     db.session.flush()  # the version check (lock_version) happens here
+    _index(assessment)
+
+
+def _index(assessment: Assessment) -> None:
+    # Imported here: the search service builds on this module.
+    from eia.services.search import index_assessment
+
+    index_assessment(assessment)
 
 
 def add_list_item(

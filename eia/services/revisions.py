@@ -16,8 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, User
 from eia.services import access, audit
-from eia.services.assessments import definitions
+from eia.services.assessments import definitions, pin_definitions
 from eia.services.database import NotAllowed, unit_of_work
+from eia.services.search import index_assessment
 
 REASONS = {"revision": "a revision of the policy", "review": "a periodic review"}
 
@@ -78,6 +79,7 @@ def start_revision(previous: Assessment, author: User, *, reason: str = "revisio
     current = defs.questionnaire.default_characteristic_ids(author.organisation.extra_characteristics or ())
     try:
         with unit_of_work():
+            pin_definitions(defs)
             revision = Assessment(
                 organisation_id=previous.organisation_id,
                 department_id=previous.department_id,
@@ -91,6 +93,7 @@ def start_revision(previous: Assessment, author: User, *, reason: str = "revisio
                 workflow_id=defs.workflow.id,
                 workflow_version=defs.workflow.version,
                 questionnaire_version=defs.questionnaire.version,
+                definitions_sha256=defs.sha256,
                 # The characteristics covered now, and any the last version covered that are no longer
                 # configured: its analysis of them is carried forward, not dropped.
                 characteristic_ids=current + [c for c in previous.characteristic_ids if c not in current],
@@ -98,6 +101,7 @@ def start_revision(previous: Assessment, author: User, *, reason: str = "revisio
             )
             db.session.add(revision)
             db.session.flush()  # two revisions of one version at once: the unique version number decides
+            index_assessment(revision)
             audit.record(
                 "assessment.revision_started",
                 actor=author,

@@ -24,6 +24,7 @@ from eia.services import access, audit, legal, lifecycle, notifications
 from eia.services.archive import archive_signed_off
 from eia.services.assessments import answer_options, current_path, definitions_for, today
 from eia.services.database import Conflict, NotAllowed, unit_of_work
+from eia.services.search import index_assessment
 from eia.services.storage import StorageError
 
 MAX_COMMENT_LENGTH = 5000
@@ -249,6 +250,7 @@ def take_action(
         db.session.flush()  # version check: a concurrent decision loses here
         for effect in outcome.effects:
             EFFECTS[effect](assessment, actor, outcome, decision)
+        index_assessment(assessment)
         audit.record(
             f"assessment.{action}",
             actor=actor,

@@ -55,6 +55,7 @@ NAVIGATION = (
     ("queues.review_queue", "Review queue", {"approver"}),
     ("queues.board_queue", "Board", {"board"}),
     ("queues.digest", "Delegated approvals", {"board"}),
+    ("archive.search_page", "Archive", {"auditor", "board", "admin"}),
     ("lifecycle.actions", "Actions", None),
     ("lifecycle.reviews", "Reviews", None),
     ("compliance.report", "Compliance report", {"approver", "board", "auditor", "admin"}),

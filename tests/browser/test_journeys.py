@@ -154,3 +154,54 @@ def test_approver_and_board_decide_by_exception(page: Page):
     assert_accessible(page, "board-digest")
     page.goto("/notifications")
     assert_accessible(page, "notifications")
+
+
+def test_auditor_searches_checks_integrity_and_verifies_a_file(page: Page, client_for, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.journeys import act, complete_assessment, start_assessment, submit
+
+    def signed_off() -> int:
+        author, approver = client_for("author@example.org"), client_for("approver@example.org")
+        assessment_id = start_assessment(author)
+        complete_assessment(author, assessment_id, title="Body-worn video in custody")
+        submit(author, assessment_id)
+        act(approver, assessment_id, "start_review")
+        act(approver, assessment_id, "approve")
+        return assessment_id
+
+    # Sealing runs its own asyncio loop, which cannot start on Playwright's thread.
+    with ThreadPoolExecutor(1) as pool:
+        assessment_id = pool.submit(signed_off).result()
+
+    sign_in(page, "auditor@example.org")
+    page.get_by_role("link", name="Archive", exact=True).click()
+    assert_accessible(page, "auditor-search")
+    page.get_by_label("Words in the title or answers").fill('"body-worn video" (custody')
+    page.get_by_label("Status").select_option("approved")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator("#result-count")).to_have_text("1 assessment found")
+    assert_accessible(page, "auditor-search-results")
+    page.get_by_label("Decided on or after").fill("yesterday")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the start date as YYYY-MM-DD")
+    assert_accessible(page, "auditor-search-errors")
+
+    page.goto(f"/archive/{assessment_id}")
+    assert_accessible(page, "auditor-record")
+    page.get_by_role("button", name="Check integrity", exact=True).click()
+    expect(page.locator("#chain-verdict")).to_have_text("Intact")
+    assert_accessible(page, "auditor-record-integrity")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Download signed PDF")).click()
+    pdf = tmp_path / "record.pdf"
+    download.value.save_as(pdf)
+
+    page.goto("/archive/verify")
+    page.get_by_role("button", name="Check the file", exact=True).click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select a PDF file")
+    assert_accessible(page, "auditor-verify-error")
+    page.get_by_label("PDF file").set_input_files(str(pdf))
+    page.get_by_role("button", name="Check the file", exact=True).click()
+    expect(page.locator("#verdict")).to_contain_text("Authentic")
+    assert_accessible(page, "auditor-verify-authentic")

@@ -54,6 +54,9 @@ EXPECTED = {
     ("/assessments/{id}/actions/start_review", "submitted"): (404, 404, 200, 404, 404, 404, 404),
     ("/assessments/{id}/actions/approve", "approved"):     (404, 404, 404, 404, 404, 404, 404),
     ("/actions/{id}", "approved_action"):                  (200, 404, 200, 200, 200, 200, 404),
+    ("/archive/{id}", "approved"):                         (403, 403, 403, 200, 200, 200, 403),
+    ("/archive/{id}", "other_department"):                 (403, 403, 403, 200, 200, 200, 403),
+    ("/archive/{id}", "other_organisation"):               (403, 403, 403, 404, 404, 404, 403),
 }
 
 

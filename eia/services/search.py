@@ -1,0 +1,275 @@
+"""Archive search: keeping the search table in step, and querying it.
+
+``index_assessment`` is the one function that writes the search table; every service that changes
+an assessment (saving answers, starting, workflow actions including sign-off) calls it inside its
+own transaction, so the index never disagrees with a committed assessment.
+
+Full text, over AssessmentSearchText: SQLite FTS5 (bm25, title weighted 10:1) or PostgreSQL
+tsvector (ts_rank, title weight A). On PostgreSQL the matches are materialised first (a
+MATERIALIZED CTE) and only then filtered, sorted and paged: ``WHERE document @@ q ORDER BY
+decided_at DESC LIMIT 20`` lets the planner walk an index backwards testing every row, which costs a
+full scan for rare or absent words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, delete, func, literal, literal_column, select, text
+from sqlalchemy.dialects.postgresql import REGCONFIG
+
+from eia.domain import questionnaire as q
+from eia.domain.search import ParsedQuery, index_fields
+from eia.extensions import db
+from eia.models import ArchivedRecord, Assessment, AssessmentSearch, AssessmentSearchText, Department, User
+from eia.models.search import FTS_TABLE
+from eia.services.access import ORGANISATION_WIDE_ROLES
+from eia.services.assessments import UK, definitions as _definitions, today
+from eia.services.database import NotAllowed, is_postgresql, unit_of_work
+from eia.services.definitions import Definitions
+
+SORTS = ("relevance", "newest", "title")
+SIGNED_OFF = "approved"
+
+
+# --- keeping the index in step ----------------------------------------------------------------------
+
+
+def index_assessment(assessment: Assessment) -> AssessmentSearch:
+    """Write this assessment version's search row (insert or update), inside the caller's transaction."""
+    definitions = _definitions()
+    path = q.path(definitions.questionnaire, assessment.answers or {}, assessment.characteristic_ids)
+    fields = index_fields(path, assessment.display_reference)
+    rules: dict[str, str] = {}
+    for transition in assessment.transitions:
+        for rule in transition.fired_rules or []:
+            rules.setdefault(rule["id"], rule["label"])
+    values: dict[str, Any] = {
+        "organisation_id": assessment.organisation_id,
+        "department_id": assessment.department_id,
+        "reference": assessment.reference,
+        "version_number": assessment.version_number,
+        "title": assessment.title,
+        "subject_type": assessment.subject_type,
+        "status": assessment.status,
+        "outcome": fields.outcome,
+        "decided_at": assessment.decided_at,
+        "decision_date": fields.decision_date,
+        "went_to_board": any(t.to_state == "with_board" for t in assessment.transitions),
+        "review_date": fields.review_date,
+        "adverse_characteristics": "," + ",".join(fields.adverse_characteristics) + ",",
+        "fired_rules": [{"id": rule_id, "label": label} for rule_id, label in rules.items()],
+    }
+    row = _upsert(AssessmentSearch, assessment.id, values)
+    _upsert(AssessmentSearchText, assessment.id, {"title": assessment.title, "body": fields.body})
+    db.session.flush()
+    return row
+
+
+def _upsert(model, assessment_id: int, values: dict[str, Any]):
+    row = db.session.get(model, assessment_id)
+    if row is None:
+        row = model(assessment_id=assessment_id, **values)
+        db.session.add(row)
+    else:
+        for key, value in values.items():
+            if getattr(row, key) != value:  # unchanged text must not re-index (the FTS trigger fires on UPDATE OF)
+                setattr(row, key, value)
+    return row
+
+
+def rebuild(batch_size: int = 500) -> int:
+    """Re-index every assessment (after an upgrade, or to repair the index). Returns how many."""
+    count = 0
+    with unit_of_work():
+        db.session.execute(delete(AssessmentSearch))
+        db.session.execute(delete(AssessmentSearchText))
+        if not is_postgresql():
+            db.session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
+        ids = db.session.scalars(select(Assessment.id).order_by(Assessment.id)).all()
+        for start in range(0, len(ids), batch_size):
+            for assessment in db.session.scalars(select(Assessment).where(Assessment.id.in_(ids[start:start + batch_size]))):
+                index_assessment(assessment)
+                count += 1
+            db.session.expunge_all()
+        if not is_postgresql():
+            db.session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')"))
+    return count
+
+
+# --- querying ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """A validated search: everything optional; ``query`` already parsed."""
+
+    query: ParsedQuery = field(default_factory=ParsedQuery)
+    department_id: int | None = None
+    subject_type: str | None = None
+    adverse_characteristic: str | None = None
+    outcome: str | None = None
+    status: str | None = None
+    decided_from: date | None = None
+    decided_to: date | None = None
+    went_to_board: bool | None = None
+    review_overdue: bool = False
+    sort: str = ""
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort == "relevance" and not self.query:
+            return "newest"
+        return self.sort or ("relevance" if self.query else "newest")
+
+
+@dataclass
+class SearchResult:
+    total: int
+    rows: list[AssessmentSearch]
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def check_may_search(user: User) -> None:
+    if user.role not in ORGANISATION_WIDE_ROLES:
+        raise NotAllowed("Only auditors, the Board and administrators search the archive")
+
+
+def _day_start(day: date) -> datetime:
+    """Decision dates are UK calendar days."""
+    return datetime(day.year, day.month, day.day, tzinfo=UK)
+
+
+def _conditions(user: User, filters: SearchFilters) -> list:
+    table = AssessmentSearch
+    conditions = [table.organisation_id == user.organisation_id]  # never across organisations
+    if filters.department_id is not None:
+        conditions.append(table.department_id == filters.department_id)
+    if filters.subject_type:
+        conditions.append(table.subject_type == filters.subject_type)
+    if filters.adverse_characteristic:
+        conditions.append(table.adverse_characteristics.contains(f",{filters.adverse_characteristic},", autoescape=True))
+    if filters.outcome:
+        conditions.append(table.outcome == filters.outcome)
+    if filters.status:
+        conditions.append(table.status == filters.status)
+    if filters.decided_from:
+        conditions.append(table.decided_at >= _day_start(filters.decided_from))
+    if filters.decided_to:
+        conditions.append(table.decided_at < _day_start(filters.decided_to + timedelta(days=1)))
+    if filters.went_to_board is not None:
+        conditions.append(table.went_to_board.is_(filters.went_to_board))
+    if filters.review_overdue:
+        newer = select(Assessment.id).where(Assessment.previous_version_id == table.assessment_id).exists()
+        conditions += [table.status == SIGNED_OFF, table.review_date < today(), ~newer]
+    return conditions
+
+
+def _ordering(sort: str, score=None) -> list:
+    table = AssessmentSearch
+    if sort == "relevance" and score is not None:
+        return [score, table.assessment_id.desc()]
+    if sort == "title":
+        return [func.lower(table.title), table.assessment_id.desc()]
+    return [table.decided_at.desc().nulls_last(), table.assessment_id.desc()]
+
+
+def _matching(user: User, filters: SearchFilters, sort: str) -> tuple[Select, Select]:
+    """(rows query, count query) for this search, ordered by ``sort``."""
+    conditions = _conditions(user, filters)
+    table = AssessmentSearch
+    if not filters.query:
+        rows = select(table).where(*conditions).order_by(*_ordering(sort))
+        return rows, select(func.count()).select_from(table).where(*conditions)
+    text_table = AssessmentSearchText
+    if is_postgresql():
+        document = literal_column("assessment_search_text.document")
+        tsquery = func.websearch_to_tsquery(literal("english", REGCONFIG), filters.query.engine_text)
+        score = func.ts_rank(document, tsquery) if sort == "relevance" else literal(0)
+        # Materialised first, then filtered, sorted and paged: never a backwards index walk per row.
+        matches = (
+            select(text_table.assessment_id.label("id"), score.label("score"))
+            .where(document.op("@@")(tsquery))
+            .cte("matches")
+            .prefix_with("MATERIALIZED")
+        )
+        best_first = matches.c.score.desc()
+    else:
+        matches = (
+            select(literal_column("rowid").label("id"), literal_column(f"bm25({FTS_TABLE}, 10.0, 1.0)").label("score"))
+            .select_from(text(FTS_TABLE))
+            .where(text(f"{FTS_TABLE} MATCH :match").bindparams(match=filters.query.engine_text))
+            .subquery("matches")
+        )
+        best_first = matches.c.score.asc()  # bm25: lower is better
+    joined = table.__table__.join(matches, matches.c.id == table.assessment_id)
+    rows = select(table).select_from(joined).where(*conditions).order_by(*_ordering(sort, best_first))
+    count = select(func.count()).select_from(joined).where(*conditions)
+    return rows, count
+
+
+def search(user: User, filters: SearchFilters, page: int = 1, page_size: int = 20) -> SearchResult:
+    check_may_search(user)
+    rows, count = _matching(user, filters, filters.effective_sort)
+    total = db.session.scalar(count) or 0
+    found = db.session.scalars(rows.limit(page_size).offset((page - 1) * page_size)).all()
+    return SearchResult(total=total, rows=list(found), page=page, page_size=page_size)
+
+
+# --- the register export ----------------------------------------------------------------------------
+
+REGISTER_COLUMNS = (
+    "Reference", "Version", "Title", "Department", "Subject type", "Status", "Outcome", "Decided on",
+    "Decision date", "Went to the Board", "Rules that fired", "Review date", "Archive SHA-256",
+)
+
+
+def register_rows(user: User, filters: SearchFilters) -> Iterator[tuple]:
+    """Every assessment matching the search, as register rows (labels, not codes), in the search's order."""
+    check_may_search(user)
+    definitions = _definitions()
+    labels = choice_labels(definitions)
+    departments = dict(db.session.execute(
+        select(Department.id, Department.name).where(Department.organisation_id == user.organisation_id)).all())
+    rows, _ = _matching(user, filters, filters.effective_sort)
+    query = rows.outerjoin(ArchivedRecord, ArchivedRecord.assessment_id == AssessmentSearch.assessment_id) \
+        .add_columns(ArchivedRecord.sha256)
+    for row, sha256 in db.session.execute(query.execution_options(yield_per=1000)):
+        yield (
+            row.reference, row.version_number, row.title, departments.get(row.department_id, ""),
+            labels["subject_type"].get(row.subject_type or "", row.subject_type or ""),
+            definitions.workflow.state(row.status).label,
+            labels["outcome"].get(row.outcome or "", row.outcome or ""),
+            row.decided_at.astimezone(UK).date() if row.decided_at else None,
+            row.decision_date,
+            "Yes" if row.went_to_board else "No",
+            "; ".join(f"{rule['id']}: {rule['label']}" for rule in row.fired_rules),
+            row.review_date,
+            sha256 or "",
+        )
+
+
+def choice_labels(definitions: Definitions) -> dict[str, dict[str, str]]:
+    """Labels of the coded answers the archive shows: subject type and outcome."""
+    wanted = {("subject", "subject_type"): "subject_type", ("outcome", "outcome"): "outcome"}
+    found: dict[str, dict[str, str]] = {}
+    for section in definitions.questionnaire.sections:
+        for task in section.tasks:
+            for page in task.pages:
+                for question in page.questions:
+                    if (page.id, question.id) in wanted:
+                        found[wanted[page.id, question.id]] = {c.value: c.label for c in question.choices}
+    return found
+
+
+def statuses(definitions: Definitions) -> list[tuple[str, str]]:
+    return [(state.id, state.label) for state in definitions.workflow.states.values()]
+
