@@ -96,7 +96,7 @@ class IdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
-    from eia.web import admin, auth, decisions, main, queues, questionnaire
+    from eia.web import admin, api, auth, decisions, main, queues, questionnaire, tokens
 
-    for blueprint in (auth.bp, main.bp, questionnaire.bp, decisions.bp, queues.bp, admin.bp):
+    for blueprint in (auth.bp, main.bp, questionnaire.bp, decisions.bp, queues.bp, admin.bp, tokens.bp, api.bp):
         app.register_blueprint(blueprint)

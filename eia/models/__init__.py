@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate."""
 
+from eia.models.api_token import ApiToken
 from eia.models.archive import ArchivedRecord
 from eia.models.assessment import Assessment, Transition
 from eia.models.audit import AuditEvent
@@ -9,6 +10,7 @@ from eia.models.organisation import Department, EqualityObjective, Organisation
 from eia.models.user import ROLES, User
 
 __all__ = [
+    "ApiToken",
     "ArchivedRecord",
     "Assessment",
     "AuditEvent",

@@ -8,6 +8,8 @@ from werkzeug.exceptions import HTTPException
 
 from eia.services.database import Conflict
 
+API_PREFIX = "/api/"
+
 MESSAGES = {
     400: ("There is a problem with your request", "Go back and try again."),
     403: ("You do not have permission to see this page", "Ask an administrator if you think you should."),
@@ -22,6 +24,10 @@ MESSAGES = {
 
 
 def _render(status: int, detail: str | None = None):
+    if request.path.startswith(API_PREFIX):  # the API answers in JSON, never an HTML page
+        from eia.web.api import problem_response
+
+        return problem_response(status, detail)
     title, advice = MESSAGES.get(status, MESSAGES[500])
     return render_template("errors/error.html", title=title, advice=advice, detail=detail, status=status), status
 
@@ -44,7 +50,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return _render(error.code or 500)
+        return _render(error.code or 500, error.description if request.path.startswith(API_PREFIX) else None)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

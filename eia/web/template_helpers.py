@@ -53,6 +53,7 @@ NAVIGATION = (
     ("queues.board_queue", "Board", {"board"}),
     ("queues.digest", "Delegated approvals", {"board"}),
     ("main.notifications_page", "Notifications", None),
+    ("tokens.index", "API tokens", None),
     ("admin.index", "Administration", {"admin"}),
 )
 
