@@ -108,13 +108,21 @@ def mail_group() -> None:
 
 
 @mail_group.command("send")
+@click.option("--now", "ignore_backoff", is_flag=True,
+              help="Retry failed emails now instead of waiting for their back-off (after fixing the mail server)")
+@click.option("--limit", default=500, show_default=True, help="At most this many emails per run")
 @with_appcontext
-def send_mail() -> None:
-    """Send queued emails (safe to run from cron; failures are retried next time)."""
-    from eia.services.notifications import send_pending
+def send_mail(ignore_backoff, limit) -> None:
+    """Send queued emails that are due (run it from cron; failures back off and are retried).
 
-    sent, failed = send_pending()
-    click.echo(f"Sent {sent} email(s); {failed} failed and will be retried.")
+    Several may run at once (cron on every instance): each email is claimed before it is sent.
+    """
+    from eia.services.notifications import queue_status, send_pending
+
+    sent, failed = send_pending(limit, ignore_backoff=ignore_backoff)
+    status = queue_status()
+    click.echo(f"Sent {sent} email(s); {failed} failed and will be retried. "
+               f"{status['waiting']} waiting, {status['given_up']} given up after repeated failures.")
     if failed:
         sys.exit(1)
 

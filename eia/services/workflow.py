@@ -244,7 +244,7 @@ def take_action(
                 **details,
             },
         )
-    notifications.send_pending()
+    notifications.send_soon()
     return outcome
 
 

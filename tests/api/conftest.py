@@ -65,6 +65,7 @@ class ApiClient:
         if self.secret:
             headers.setdefault("Authorization", f"Bearer {self.secret}")
         response = self.client.open(path, method=method, headers=headers, **kwargs)
+        response.close()  # as a server does once the body is sent
         assert response.status_code == status, f"{method} {path}: expected {status}, got {response.status_code}: {response.get_data(as_text=True)[:2000]}"
         assert "text/html" not in response.content_type
         check_against_document(method, path, response)
