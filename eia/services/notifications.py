@@ -136,7 +136,7 @@ def send_pending(limit: int = 100, *, ignore_backoff: bool = False) -> tuple[int
     connect_error: str | None = None
     try:
         for email_id in due:
-            email = _claim(email_id, now)
+            email = _claim(email_id, utcnow())  # a fresh time: a long batch's later claims are not born stale
             if email is None:
                 continue  # another sender has it
             if smtp is None and connect_error is None:
