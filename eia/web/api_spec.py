@@ -56,9 +56,10 @@ def _problems(*codes: int) -> dict[str, Any]:
 ETAG = {"ETag": {"description": "The assessment's version, for If-Match", "schema": {"type": "string"}}}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
             "description": "The ETag you read (instead of a version field in the body)", "schema": {"type": "string"}}
-ASSESSMENT_ID = {"name": "assessment_id", "in": "path", "required": True, "schema": ID}
-PAGE_ID = {"name": "page_id", "in": "path", "required": True, "schema": {"type": "string"},
+ASSESSMENT_ID = {"name": "assessment_id", "in": "path", "required": True, "schema": ID, "example": 1}
+PAGE_ID = {"name": "page_id", "in": "path", "required": True, "schema": {"type": "string"}, "example": "aims",
            "description": "A page of the questionnaire, e.g. subject or impact:age (see the assessment's pages)"}
+LIST_PAGE_ID = {**PAGE_ID, "example": "action_plan", "description": "A list page: action_plan"}
 PAGING = [
     {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
     {"name": "offset", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0, "maximum": 1_000_000}},
@@ -194,20 +195,20 @@ def openapi_document() -> dict[str, Any]:
                               parameters=[IF_MATCH], requestBody=_body("PageAnswers")),
         },
         "/api/v1/assessments/{assessment_id}/pages/{page_id}/items": {
-            "parameters": [ASSESSMENT_ID, PAGE_ID],
+            "parameters": [ASSESSMENT_ID, LIST_PAGE_ID],
             "post": _operation("Add an item to a list page (the action plan)", "write",
                                {"200": assessment, **_problems(400, 403, 409, 415, 422, 428)},
                                parameters=[IF_MATCH], requestBody=_body("ListItem")),
         },
         "/api/v1/assessments/{assessment_id}/pages/{page_id}/finish": {
-            "parameters": [ASSESSMENT_ID, PAGE_ID],
+            "parameters": [ASSESSMENT_ID, LIST_PAGE_ID],
             "post": _operation("Mark a list page complete", "write",
                                {"200": assessment, **_problems(400, 403, 409, 415, 422, 428)},
                                parameters=[IF_MATCH], requestBody=_body("Version")),
         },
         "/api/v1/assessments/{assessment_id}/actions/{action}": {
             "parameters": [ASSESSMENT_ID, {"name": "action", "in": "path", "required": True,
-                                           "schema": {"type": "string"},
+                                           "schema": {"type": "string"}, "example": "submit",
                                            "description": "A workflow transition: submit, withdraw (scope write), "
                                                           "start_review, approve, return, board_approve, "
                                                           "board_approve_with_conditions, board_return, board_reject "
