@@ -29,7 +29,7 @@ def save(author: ApiClient, assessment: dict, page_id: str, answers: dict, statu
     return response.json
 
 
-def complete(author: ApiClient, assessment: dict) -> dict:
+def complete(author: ApiClient, assessment: dict, *, board_review: bool = False) -> dict:
     """Answer every page through the API, as tests/journeys.py does through the forms."""
     department = assessment["answers"]["subject"]["department"]
     assessment = save(author, assessment, "subject", {"title": "Drones over crowds", "subject_type": "sop",
@@ -46,8 +46,10 @@ def complete(author: ApiClient, assessment: dict) -> dict:
     assessment = save(author, assessment, "impact:age", {"eliminate_direction": "neutral", "advance_direction": "positive",
                                                          "foster_direction": "neutral", "description": "Small"})
     assessment = save(author, assessment, "residual:age", {"residual_level": "none"})
-    assessment = save(author, assessment, "outcome", {"outcome": "no_change", "changes_made": "None needed",
-                                                      "board_review_requested": "no"})
+    outcome = {"outcome": "no_change", "changes_made": "None needed", "board_review_requested": "no"}
+    if board_review:
+        outcome.update(board_review_requested="yes", board_review_reason="High public interest")
+    assessment = save(author, assessment, "outcome", outcome)
     assessment = author.post(f"/api/v1/assessments/{assessment['id']}/pages/action_plan/items", json={
         "item": {"action": "Review footage policy", "characteristic": "all", "owner": "Ch Insp Jones",
                  "due_date": "2027-06-01"}, "version": assessment["version"]}).json
@@ -228,3 +230,22 @@ def test_two_decisions_on_one_version_have_one_winner(demo, api_for):
     assert returned["to"] == "returned"
     # a decision the state no longer allows, on the current version, is a conflict too
     act(approver, returned["assessment"], "approve", status=409)
+
+
+def test_the_board_approves_with_conditions_through_the_api(demo, api_for):
+    author = api_for("author@example.org")
+    assessment = act(author, complete(author, start(author), board_review=True), "submit")["assessment"]
+    approver = api_for("approver@example.org")
+    reviewing = act(approver, assessment, "start_review")["assessment"]
+    escalated = act(approver, reviewing, "approve")
+    assert escalated["to"] == "with_board" and escalated["rules_fired"]
+    board = api_for("board@example.org", scopes=("read", "decide"))
+    queued = board.get("/api/v1/assessments?status=with_board").json["items"]
+    assert [a["id"] for a in queued] == [assessment["id"]]
+    act(board, escalated["assessment"], "board_approve_with_conditions", status=422)  # conditions are required
+    approved = act(board, escalated["assessment"], "board_approve_with_conditions",
+                   conditions=["Publish the footage policy", "  "], comment="With conditions")
+    assert approved["to"] == "approved" and approved["assessment"]["archive_id"]
+    plan = approved["assessment"]["answers"]["action_plan"]["items"]
+    assert plan[-1]["action"] == "Board condition: Publish the footage policy"
+    assert approved["assessment"]["transitions"][-1]["details"] == {"conditions": ["Publish the footage policy"]}
