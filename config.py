@@ -102,6 +102,8 @@ class Config:
     # Email (real SMTP; tests start a local server)
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
     SMTP_PORT = _env_int("SMTP_PORT", 1025)
+    # Seconds to wait for the mail server (connect and each command): a slow server never holds a worker long.
+    SMTP_TIMEOUT = _env_int("SMTP_TIMEOUT", 5)
     MAIL_FROM = os.environ.get("MAIL_FROM", "due-regard@localhost")
     # Links in emails use this address, never the Host header of whichever request caused them.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")

@@ -119,13 +119,21 @@ def mail_group() -> None:
 
 
 @mail_group.command("send")
+@click.option("--now", "ignore_backoff", is_flag=True,
+              help="Retry failed emails now instead of waiting for their back-off (after fixing the mail server)")
+@click.option("--limit", default=500, show_default=True, help="At most this many emails per run")
 @with_appcontext
-def send_mail() -> None:
-    """Send queued emails (safe to run from cron; failures are retried next time)."""
-    from eia.services.notifications import send_pending
+def send_mail(ignore_backoff, limit) -> None:
+    """Send queued emails that are due (run it from cron; failures back off and are retried).
 
-    sent, failed = send_pending()
-    click.echo(f"Sent {sent} email(s); {failed} failed and will be retried.")
+    Several may run at once (cron on every instance): each email is claimed before it is sent.
+    """
+    from eia.services.notifications import queue_status, send_pending
+
+    sent, failed = send_pending(limit, ignore_backoff=ignore_backoff)
+    status = queue_status()
+    click.echo(f"Sent {sent} email(s); {failed} failed and will be retried. "
+               f"{status['waiting']} waiting, {status['given_up']} given up after repeated failures.")
     if failed:
         sys.exit(1)
 
@@ -261,7 +269,49 @@ def search_rebuild() -> None:
     click.echo(f"Indexed {search.rebuild()} assessment version(s).")
 
 
+@click.command("export")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The bundle to write, e.g. bundle.zip")
+@with_appcontext
+def export_command(output) -> None:
+    """Write a backup bundle: every table's rows, the archived PDFs, the audit head, a manifest."""
+    from pathlib import Path
+
+    from eia.services.backup import export_bundle
+
+    manifest = export_bundle(Path(output))
+    rows = sum(manifest["counts"].values())
+    pdfs = sum(1 for name in manifest["members"] if name.startswith("archive/"))
+    head = manifest["audit_head"]
+    click.echo(f"Wrote {output}: {rows} rows in {len(manifest['counts'])} tables, {pdfs} archived PDF(s), "
+               f"audit chain head {head['seq'] if head else 'none'}.")
+
+
+@click.command("import")
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_command(bundle) -> None:
+    """Restore a bundle into this EMPTY instance, then verify the audit chain and the archive."""
+    from pathlib import Path
+
+    from eia.services.backup import BundleError, import_bundle
+
+    try:
+        report = import_bundle(Path(bundle))
+    except BundleError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {sum(report.counts.values())} rows from {bundle}.")
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    for name, result in (("Audit events", report.audit), ("Archived records", report.archive)):
+        for problem in result.problems:
+            click.echo(f"PROBLEM: {problem}", err=True)
+        click.echo(f"{name}: {len(result.problems)} problem(s) in {result.checked} checked.")
+    if not report.ok:
+        sys.exit(1)
+
+
 COMMANDS = (seed_demo, users_group, definitions_group, mail_group, reminders_group, audit_group, archive_group,
-            search_group)
+            search_group, export_command, import_command)
 # Checking definitions must work even when they are too broken for the app to start.
 main.add_command(definitions_group)

@@ -17,6 +17,15 @@ PASSWORD = "correct horse battery staple"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 
 
+def pytest_collection_modifyitems(config, items):
+    if POSTGRES_URL:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
 def pytest_report_header(config):
     return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite (set TEST_DATABASE_URL for PostgreSQL)'}"
 

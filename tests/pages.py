@@ -180,6 +180,7 @@ class PageClient:
 
     def get(self, url: str, status: int = 200, check: bool = True) -> Page:
         response = self.client.get(url)
+        response.close()  # as a server does once the body is sent (runs call_on_close work, e.g. email)
         assert response.status_code == status, f"GET {url}: expected {status}, got {response.status_code}"
         page = Page(response)
         if check and response.mimetype == "text/html" and not 300 <= status < 400:
@@ -188,6 +189,7 @@ class PageClient:
 
     def post(self, url: str, data=None, status: int = 302, check: bool = True) -> Page:
         response = self.client.post(url, data=data or {})
+        response.close()
         assert response.status_code == status, (
             f"POST {url}: expected {status}, got {response.status_code}\n{response.get_data(as_text=True)[:3000]}"
         )

@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate."""
 
+from eia.models.api_token import ApiToken
 from eia.models.archive import ArchivedRecord
 from eia.models.assessment import Assessment, Transition
 from eia.models.audit import AuditEvent
@@ -17,6 +18,7 @@ __all__ = [
     "ActionNote",
     "SentReminder",
     "TrackedAction",
+    "ApiToken",
     "ArchivedRecord",
     "Assessment",
     "AssessmentSearch",

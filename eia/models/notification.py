@@ -26,8 +26,10 @@ class Notification(db.Model):
 class OutboundEmail(db.Model):
     """An email queued in the same transaction as the change that caused it (outbox).
 
-    It is sent after the commit; if the SMTP server is down the change still stands and
-    `eia mail send` retries later.
+    It is sent after the response (or by `eia mail send` from cron); if the SMTP server is down the
+    change still stands and the email waits for its next attempt (``next_attempt_at``, backing off).
+    A sender claims a row (``claimed_at``) with one conditional UPDATE before sending, so two senders
+    never send the same email; a claim older than a few minutes is stale (its sender died) and lapses.
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,3 +40,5 @@ class OutboundEmail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

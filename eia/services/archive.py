@@ -309,3 +309,23 @@ def download(record: ArchivedRecord, actor: User) -> bytes:
 
 def download_name(record: ArchivedRecord) -> str:
     return f"{record.reference}-v{record.version_number}-signed.pdf"
+
+
+def visible_records(user: User, limit: int, offset: int) -> list[ArchivedRecord]:
+    """Archived records of the assessments this user may see (eia.services.access), newest first."""
+    from eia.services.access import visible_assessments
+
+    visible_ids = visible_assessments(user).with_only_columns(Assessment.id)
+    query = (select(ArchivedRecord).where(ArchivedRecord.assessment_id.in_(visible_ids))
+             .order_by(ArchivedRecord.id.desc()).limit(limit).offset(offset))
+    return list(db.session.scalars(query))
+
+
+def get_visible_record(user: User, archive_id: int) -> ArchivedRecord:
+    from eia.services.access import can_view
+    from eia.services.database import NotAllowed
+
+    record = db.session.get(ArchivedRecord, archive_id)
+    if record is None or not can_view(user, record.assessment):
+        raise NotAllowed("No such archived record")
+    return record

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g, has_app_context
 from sqlalchemy import select, text
 
 from eia.domain.audit import GENESIS_HASH, canonical_bytes, chain_hash
@@ -51,6 +52,9 @@ def record(
         "object": None if object_type is None else {"type": object_type, "id": str(object_id)},
         "details": details or {},
     }
+    via = g.get("audit_via") if has_app_context() else None
+    if via:  # e.g. {"api_token": 7}: the change came through the API with that token
+        body["via"] = via
     canonical = canonical_bytes(body)
     event = AuditEvent(
         seq=seq,

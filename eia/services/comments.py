@@ -31,5 +31,5 @@ def add_comment(assessment: Assessment, user: User, text: str) -> Comment:
                      details={"comment_id": comment.id, "text": text})
         others = [assessment.author] if assessment.author_id != user.id else []
         notifications.notify(others, assessment, f"{user.name} commented")
-    notifications.send_pending()
+    notifications.send_soon()
     return comment

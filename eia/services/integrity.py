@@ -177,3 +177,31 @@ def verify_archive() -> IntegrityReport:
     for key in sorted(files.keys() - referenced):
         report.notes.append(f"{files.path_for(key)} is not referenced by any record (left by a sign-off that rolled back)")
     return report
+
+
+@dataclass
+class UploadVerification:
+    """What an auditor learns about a PDF they hold: is it intact and signed by us, and is it ours."""
+
+    sha256: str
+    size: int
+    signatures: list
+    problems: list[str]
+    record: ArchivedRecord | None  # the archived record with exactly these bytes, if the user may see it
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.signatures) and not self.problems
+
+
+def verify_upload(user: User, content: bytes) -> UploadVerification:
+    from eia.services.access import can_view
+
+    digest = sha256_hex(content)
+    verification = verify_pdf(content, trust_roots())
+    candidates = db.session.scalars(select(ArchivedRecord).where(ArchivedRecord.sha256 == digest))
+    record = next((r for r in candidates if can_view(user, r.assessment)), None)
+    problems = list(verification.problems)
+    if record is None:
+        problems.append("no archived record you can see has exactly this file: it is not one of ours, or it was altered")
+    return UploadVerification(digest, len(content), verification.signatures, problems, record)

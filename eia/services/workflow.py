@@ -264,7 +264,7 @@ def take_action(
                 **transition.details,  # as effects left them (the legal checks' results, say)
             },
         )
-    notifications.send_pending()
+    notifications.send_soon()
     return outcome
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, flash, g, redirect, render_template, request
+from flask import Flask, flash, g, make_response, redirect, render_template, request
 from flask_login import current_user, login_url
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -12,6 +12,8 @@ from werkzeug.exceptions import HTTPException
 
 from eia.extensions import db, login_manager
 from eia.services.database import Conflict
+
+API_PREFIX = "/api/"
 
 MESSAGES = {
     400: ("There is a problem with your request", "Go back and try again."),
@@ -28,6 +30,10 @@ MESSAGES = {
 
 
 def _render(status: int, detail: str | None = None, **context):
+    if request.path.startswith(API_PREFIX):  # the API answers in JSON, never an HTML page
+        from eia.web.api import problem_response
+
+        return problem_response(status, detail)
     title, advice = MESSAGES.get(status, MESSAGES[500])
     page = render_template("errors/error.html", title=title, advice=advice, detail=detail, status=status, **context)
     return page, status
@@ -105,8 +111,9 @@ def init_app(app: Flask) -> None:
             pass  # the connection is gone; the pool replaces it on the next request
         g._login_user = login_manager.anonymous_user()  # Flask-Login's cache: no user lookup while drawing
         typed = _typed_fields()
-        page, status = _render(503, UNAVAILABLE_DETAIL if typed else None, typed=typed)
-        return page, status, {"Retry-After": "30"}
+        response = make_response(_render(503, UNAVAILABLE_DETAIL if typed else None, typed=typed))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(Conflict)
     def conflict(_error: Conflict):
@@ -114,7 +121,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return _render(error.code or 500)
+        return _render(error.code or 500, error.description if request.path.startswith(API_PREFIX) else None)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

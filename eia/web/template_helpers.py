@@ -60,6 +60,7 @@ NAVIGATION = (
     ("lifecycle.reviews", "Reviews", None),
     ("compliance.report", "Compliance report", {"approver", "board", "auditor", "admin"}),
     ("main.notifications_page", "Notifications", None),
+    ("tokens.index", "API tokens", None),
     ("admin.index", "Administration", {"admin"}),
 )
 

@@ -68,7 +68,7 @@ def test_when_smtp_is_down_the_decision_stands_and_the_email_is_sent_later(make_
         assert "cannot connect" in queued[0].last_error
 
     app.config["SMTP_PORT"] = port
-    result = app.test_cli_runner().invoke(args=["mail", "send"])
+    result = app.test_cli_runner().invoke(args=["mail", "send", "--now"])
     assert result.exit_code == 0, result.output
     assert "Sent 1 email(s)" in result.output
     assert [m["To"] for m in received] == ["approver@example.org"]

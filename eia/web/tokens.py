@@ -1,0 +1,67 @@
+"""The "API tokens" page: each user creates and revokes their own personal access tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from eia.services import api_tokens
+from eia.services.database import NotAllowed
+from eia.web.forms import VersionedForm
+
+bp = Blueprint("tokens", __name__, url_prefix="/account/api-tokens")
+
+
+def _render(*, errors=None, typed=None, created=None, status=200):
+    return render_template(
+        "account/api_tokens.html",
+        tokens=api_tokens.tokens_for(current_user),
+        is_live=api_tokens.is_live,
+        scopes=api_tokens.SCOPES,
+        lifetimes=api_tokens.LIFETIMES_DAYS,
+        form=VersionedForm(),
+        errors=errors or [],
+        field_errors={e["field"]: e["text"] for e in errors or []},
+        typed=typed or {},
+        created=created,
+    ), status
+
+
+def _checked_form() -> None:
+    if not VersionedForm().validate_on_submit():
+        abort(400)
+
+
+@bp.get("/")
+@login_required
+def index():
+    return _render()
+
+
+@bp.post("/")
+@login_required
+def create():
+    _checked_form()
+    lifetime = request.form.get("lifetime", "")
+    try:
+        token, secret = api_tokens.create_token(current_user, request.form.get("name", ""),
+                                                request.form.getlist("scopes"),
+                                                int(lifetime) if lifetime.isdigit() else None)
+    except api_tokens.TokenRefused as refused:
+        anchor = {"scopes": "scopes", "lifetime": "lifetime"}.get(refused.field, "name")
+        error = {"text": str(refused), "href": f"#{anchor}", "field": refused.field}
+        return _render(errors=[error], typed=request.form, status=400)
+    # Shown in this response only: it is never stored or shown again.
+    return _render(created={"token": token, "secret": secret})
+
+
+@bp.post("/<id:token_id>/revoke")
+@login_required
+def revoke(token_id: int):
+    _checked_form()
+    try:
+        token = api_tokens.revoke_token(current_user, token_id)
+    except NotAllowed:
+        abort(404)
+    flash(f"Token “{token.name}” revoked: it no longer works", "success")
+    return redirect(url_for(".index"))
