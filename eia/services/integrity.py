@@ -48,7 +48,8 @@ def verify_audit_chain(checkpoint: dict | None = None) -> IntegrityReport:
                    AuditEvent.action, AuditEvent.actor_id, AuditEvent.object_type, AuditEvent.object_id,
                    # Raw values: SQLite's datetime parsing would cost more than the hashing.
                    type_coerce(AuditEvent.occurred_at, String)).order_by(AuditEvent.seq)
-    rows = db.session.execute(query.execution_options(yield_per=_BATCH))
+    # Core, not the ORM session: at 500k events the ORM's row loading alone costs 3-4x the hashing.
+    rows = db.session.connection().execute(query.execution_options(yield_per=_BATCH))
     hashes_at: dict[int, str] = {}
     wanted = checkpoint["seq"] if checkpoint else None
 
