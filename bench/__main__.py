@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import sys
 import time
 
 from bench import common, dataset
@@ -36,6 +38,8 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown workload(s): {', '.join(sorted(unknown))}")
 
+    # A plain `kill` must still stop the servers this run started (their `finally` blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.time()
     info = common.machine()
     data = dataset.ensure(args.assessments, args.seed, args.database_url)

@@ -147,7 +147,7 @@ def _ms(value: str, unit: str) -> float:
 def load(server: Gunicorn, path: str, cookie: str | None, seconds: float, connections: int = 4) -> LoadRun:
     """One bounded wrk run (1 thread, ``connections`` connections) with server-side timings."""
     offset, cpu_before = server.log_offset(), server.cpu_seconds()
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"User-Agent: {USER_AGENT}"]
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(command + [server.base + path], capture_output=True, text=True, check=True,

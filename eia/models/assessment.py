@@ -21,8 +21,10 @@ class Assessment(db.Model):
 
     __table_args__ = (
         UniqueConstraint("organisation_id", "reference", "version_number"),
-        # The dashboard: an organisation's assessments, most recently updated first.
+        # The dashboard (an organisation's assessments, most recently updated first) and the queues
+        # (its assessments in given states): see migration 0010.
         Index("ix_assessment_organisation_updated", "organisation_id", "updated_at"),
+        Index("ix_assessment_organisation_status", "organisation_id", "status", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
