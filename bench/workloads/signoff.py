@@ -59,7 +59,7 @@ def run(dataset, rounds: int, log=print) -> Result:
         archive.sealer()  # the key is loaded once per process, as in a worker
         bare(), pipeline()  # warm-up: fonts, templates, caches
         bare_times, pipeline_times, seal_times = [], [], []
-        size = pages = 0
+        size = 0
         for _ in range(rounds):
             seconds, rendered = bare()
             bare_times.append(seconds * 1000)

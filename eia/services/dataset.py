@@ -28,7 +28,7 @@ from eia.domain import sample_data
 from eia.domain.audit import GENESIS_HASH, canonical_bytes, chain_hash
 from eia.domain.workflow import decide
 from eia.extensions import db
-from eia.models import ArchivedRecord, Assessment, AuditEvent, Department, Organisation, Transition, User
+from eia.models import ArchivedRecord, Assessment, AuditEvent, Organisation, Transition, User
 from eia.services import assessments, workflow
 from eia.services.archive import sealer, storage
 from eia.services.audit import _AUDIT_APPEND_LOCK
