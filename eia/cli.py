@@ -37,21 +37,28 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
 
 
-@click.command("seed-demo")
-@with_appcontext
-def seed_demo() -> None:
-    """Create the demo organisations and users (idempotent: run it as often as you like)."""
-    from eia.services.demo import seed
-    from eia.services.users import AccountError
-
+def _demo_password() -> str:
     password = os.environ.get("EIA_DEMO_PASSWORD")
     if not password:
         password = current_app.config["DEMO_PASSWORD_DEFAULT"]
         click.echo(f"EIA_DEMO_PASSWORD is not set: demo users get the password {password!r}")
+    return password
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Create the demo organisations, users and signed-off assessments (idempotent: run it as often as you like)."""
+    from eia.services.dataset import seed_demo_assessments
+    from eia.services.demo import seed
+    from eia.services.users import AccountError
+
+    password = _demo_password()
     try:
         created = seed(password)
     except AccountError as error:
         raise click.ClickException(f"EIA_DEMO_PASSWORD cannot be used: {error}. Nothing was created.") from None
+    created += seed_demo_assessments(password)
     click.echo(f"Demo data ready ({created} new records). Sign in as author@example.org, approver@example.org, "
                "board@example.org, auditor@example.org or admin@example.org.")
 
@@ -311,7 +318,34 @@ def import_command(bundle) -> None:
         sys.exit(1)
 
 
-COMMANDS = (seed_demo, users_group, definitions_group, mail_group, reminders_group, audit_group, archive_group,
-            search_group, export_command, import_command)
+@click.group("dev")
+def dev_group() -> None:
+    """Development and benchmarking tools."""
+
+
+@dev_group.command("generate")
+@click.option("--assessments", "count", type=click.IntRange(min=1), required=True, help="How many to add")
+@click.option("--organisation", "organisation_slug", default="example-constabulary", show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same answers and routes")
+@with_appcontext
+def dev_generate(count, organisation_slug, seed) -> None:
+    """Add realistic assessments: a sample through the real pipeline (signed PDFs), the rest in bulk.
+
+    Users missing from a department (an author, an approver) and a Board member are created with the
+    demo password.
+    """
+    from eia.services.dataset import generate
+
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == organisation_slug))
+    if organisation is None:
+        raise click.ClickException(f"No organisation with slug {organisation_slug!r} (run `eia seed-demo` for the demo ones)")
+    password = _demo_password()
+    with click.progressbar(length=count, label=f"Generating {count:,} assessments") as bar:
+        made = generate(organisation, count, seed, password, progress=bar.update)
+    click.echo(f"Added {made:,} assessments to {organisation.name}.")
+
+
+COMMANDS = (seed_demo, dev_group, users_group, definitions_group, mail_group, reminders_group, audit_group,
+            archive_group, search_group, export_command, import_command)
 # Checking definitions must work even when they are too broken for the app to start.
 main.add_command(definitions_group)

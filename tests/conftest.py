@@ -167,3 +167,9 @@ def smtp_server():
     controller.start()
     yield port, received
     controller.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread from
+    the first browser test to the end of the session, and signing (pyHanko) calls asyncio.run."""
+    items.sort(key=lambda item: "browser" in item.path.parts)

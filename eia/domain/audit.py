@@ -6,6 +6,8 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 
+import orjson
+
 GENESIS_HASH = "0" * 64
 
 
@@ -39,42 +41,51 @@ def chain_hash(prev_hash_hex: str, canonical: bytes) -> str:
     return hashlib.sha256(bytes.fromhex(prev_hash_hex) + leaf_hash(canonical)).hexdigest()
 
 
-def verify_chain(events: Iterable[tuple[int, str, str, str]], *, start_hash: str = GENESIS_HASH,
-                 start_seq: int = 1) -> tuple[list[str], int, str]:
+def verify_chain(events: Iterable[tuple], *, start_hash: str = GENESIS_HASH,
+                 start_seq: int = 1) -> tuple[list[str], int, str, int]:
     """Recompute the chain over ``(seq, canonical, prev_hash, entry_hash)`` rows in sequence order.
 
-    Returns (problems, last sequence, last hash). Each problem names the event and what is wrong;
-    after a broken link the check carries on from the stored hash, so one edit is reported once.
+    A row may carry the queryable columns after those four, as ``(action, actor_id, object_type,
+    object_id, occurred_at ISO text)``: they must say what the hashed record says.
+
+    Returns (problems, last sequence, last hash, events checked). Each problem names the event and
+    what is wrong; after a broken link the check carries on from the stored hash, so one edit is
+    reported once. This loop is the whole cost of `eia audit verify`, so it hashes the stored bytes
+    (never re-serialises) and parses each record once, with orjson.
     """
     problems: list[str] = []
-    expected_seq, previous = start_seq, start_hash
-    sha256 = hashlib.sha256
-    for seq, canonical, prev_hash, entry_hash in events:
+    expected_seq, previous, checked = start_seq, start_hash, 0
+    sha256, fromhex = hashlib.sha256, bytes.fromhex
+    for seq, canonical, prev_hash, entry_hash, *columns in events:
+        checked += 1
         if seq != expected_seq:
             missing = f"event {expected_seq}" if seq == expected_seq + 1 else f"events {expected_seq} to {seq - 1}"
             problems.append(f"{missing} missing: the sequence jumps from {expected_seq - 1} to {seq}")
         if prev_hash != previous:
             problems.append(f"event {seq}: its previous-hash does not match the hash of the event before it")
-        leaf = sha256(b"\x00" + canonical.encode("utf-8")).digest()
-        if sha256(bytes.fromhex(prev_hash) + leaf).hexdigest() != entry_hash:
+        data = canonical.encode("utf-8")
+        if sha256(fromhex(prev_hash) + sha256(b"\x00" + data).digest()).hexdigest() != entry_hash:
             problems.append(f"event {seq}: its content does not match its hash (the event was altered)")
+        if columns:
+            problems += _column_problems(seq, data, columns)
         expected_seq, previous = seq + 1, entry_hash
-    return problems, expected_seq - 1, previous
+    return problems, expected_seq - 1, previous, checked
 
 
-def check_columns(seq: int, canonical: str, columns: Mapping[str, object]) -> list[str]:
-    """The queryable columns must say what the hashed record says."""
-    body = json.loads(canonical)
-    recorded = {
-        "seq": body.get("seq"),
-        "action": body.get("action"),
-        "actor_id": (body.get("actor") or {}).get("id"),
-        "object_type": (body.get("object") or {}).get("type"),
-        "object_id": (body.get("object") or {}).get("id"),
-        "occurred_at": body.get("at"),
-    }
-    return [
-        f"event {seq}: column {name} is {columns[name]!r} but the hashed record says {recorded[name]!r}"
-        for name in recorded
-        if name in columns and columns[name] != recorded[name]
-    ]
+COLUMNS = ("action", "actor_id", "object_type", "object_id", "occurred_at")
+
+
+def _column_problems(seq: int, data: bytes, columns: list) -> list[str]:
+    try:
+        body = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return [f"event {seq}: its hashed record is not valid JSON"]
+    if not isinstance(body, dict):
+        return [f"event {seq}: its hashed record is not a JSON object"]
+    actor, subject = body.get("actor") or {}, body.get("object") or {}
+    recorded = (body.get("action"), actor.get("id"), subject.get("type"), subject.get("id"), body.get("at"))
+    problems = [] if body.get("seq") == seq else [f"event {seq}: column seq is {seq!r} but the hashed record says {body.get('seq')!r}"]
+    if tuple(columns) != recorded:
+        problems += [f"event {seq}: column {name} is {column!r} but the hashed record says {value!r}"
+                     for name, column, value in zip(COLUMNS, columns, recorded, strict=True) if column != value]
+    return problems

@@ -122,6 +122,13 @@ class PdfSealer:
         self._signer = signers.SimpleSigner(asn1_cert, asn1_keys.PrivateKeyInfo.load(der_key), registry)
         # One timestamper object for the process: pyHanko caches its size-estimation token.
         self._timestamper = HTTPTimeStamper(timestamp_url, timeout=10) if timestamp_url else None
+        # Space for the signature in the PDF. Left to pyHanko, it signs a dummy CMS first to measure it
+        # (a whole extra signature: ~40% of the sealing time). Without a timestamp the size is bounded
+        # by the certificates it embeds plus a signature and attributes well under 2 KB; pyHanko
+        # refuses (and the sign-off rolls back) if it ever does not fit. A timestamp token's size
+        # depends on the server, so then pyHanko still estimates.
+        certificates = len(asn1_cert.dump()) + sum(len(c.public_bytes(serialization.Encoding.DER)) for c in chain or [])
+        self._bytes_reserved = None if timestamp_url else 2 * (certificates + 4096)
 
     @classmethod
     def from_pem_files(cls, key_path: Path, cert_path: Path, timestamp_url: str | None = None) -> PdfSealer:
@@ -167,7 +174,7 @@ class PdfSealer:
                                    stamp_style=NoOpStampStyle())
         output = io.BytesIO()
         try:
-            signer.sign_pdf(writer, output=output)
+            signer.sign_pdf(writer, output=output, bytes_reserved=self._bytes_reserved)
         except (SigningError, OSError, ValueError) as error:
             raise SigningKeyError(f"the document could not be sealed: {error}") from error
         return output.getvalue()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eia.extensions import db
@@ -19,7 +19,13 @@ class Assessment(db.Model):
     conditional on the version read: two people saving or deciding at once cannot both win.
     """
 
-    __table_args__ = (UniqueConstraint("organisation_id", "reference", "version_number"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "reference", "version_number"),
+        # The dashboard (an organisation's assessments, most recently updated first) and the queues
+        # (its assessments in given states): see migration 0010.
+        Index("ix_assessment_organisation_updated", "organisation_id", "updated_at"),
+        Index("ix_assessment_organisation_status", "organisation_id", "status", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer, joinedload, selectinload
 
 from eia.extensions import db
 from eia.models import Assessment, Transition, User
@@ -20,13 +20,16 @@ def approver_queue(user: User) -> list[Assessment]:
         access.visible_assessments(user)
         .where(Assessment.status.in_(APPROVER_STATES))
         .order_by(Assessment.submitted_at)
+        .options(defer(Assessment.answers), joinedload(Assessment.department), joinedload(Assessment.author))
     )
     return list(db.session.scalars(query))
 
 
 def board_queue(user: User) -> list[tuple[Assessment, Transition | None]]:
     """Each item with the transition that sent it to the Board (its fired rules say why)."""
-    query = access.visible_assessments(user).where(Assessment.status.in_(BOARD_STATES)).order_by(Assessment.updated_at)
+    query = (access.visible_assessments(user).where(Assessment.status.in_(BOARD_STATES)).order_by(Assessment.updated_at)
+             .options(defer(Assessment.answers), selectinload(Assessment.transitions), joinedload(Assessment.department),
+                      joinedload(Assessment.author)))
     return [(a, _latest_transition_to(a, "with_board")) for a in db.session.scalars(query)]
 
 

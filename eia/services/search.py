@@ -91,10 +91,13 @@ def rebuild(batch_size: int = 500) -> int:
             db.session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
         ids = db.session.scalars(select(Assessment.id).order_by(Assessment.id)).all()
         for start in range(0, len(ids), batch_size):
-            for assessment in db.session.scalars(select(Assessment).where(Assessment.id.in_(ids[start:start + batch_size]))):
+            batch = db.session.scalars(select(Assessment).where(Assessment.id.in_(ids[start:start + batch_size]))).all()
+            for assessment in batch:
                 index_assessment(assessment)
                 count += 1
-            db.session.expunge_all()
+            db.session.flush()
+            for assessment in batch:  # bounded memory, without detaching the caller's objects
+                db.session.expunge(assessment)
         if not is_postgresql():
             db.session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')"))
     return count

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import defer, joinedload
 
 from eia.domain.workflow_diagram import render_svg
 from eia.extensions import db
@@ -23,7 +24,9 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @login_required
 def dashboard():
-    query = access.visible_assessments(current_user).order_by(Assessment.updated_at.desc()).limit(50)
+    # The list shows neither answers nor history: leave the (large) answers unloaded.
+    query = (access.visible_assessments(current_user).order_by(Assessment.updated_at.desc()).limit(50)
+             .options(defer(Assessment.answers), joinedload(Assessment.department)))
     rows = db.session.scalars(query).all()
     return render_template(
         "main/dashboard.html",
