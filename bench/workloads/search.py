@@ -1,9 +1,8 @@
 """W3: archive search at 50k and 500k against the bare full-text query, per query class.
 
-TODO(lead, after merging the archive-search branch): fill in ``app_query`` and ``bare_query`` below:
-``app_query(term)`` calls the search service the /archive page uses (first page, relevance and newest
-first); ``bare_query(term)`` runs the same FTS5 / tsvector SQL directly on the connection. The timing
-loop, the query classes, the report and the targets are already here.
+``app_query(term)`` is what the /archive page runs for an auditor: the search service's first page,
+ranked, with its count and the organisation filter. ``bare_query(term)`` is the same full-text match
+alone on the connection (FTS5 MATCH or tsvector @@, 20 best rows): the floor the engine sets.
 """
 
 from __future__ import annotations
@@ -23,12 +22,37 @@ def available() -> bool:
     return importlib.util.find_spec("eia.services.search") is not None
 
 
-def app_query(term: str):  # pragma: no cover - filled in after the merge
-    raise NotImplementedError
+def app_query(term: str):
+    from eia.domain.search import parse_query
+    from eia.services import search
+
+    return search.search(_auditor(), search.SearchFilters(query=parse_query(term)))
 
 
-def bare_query(term: str):  # pragma: no cover - filled in after the merge
-    raise NotImplementedError
+def bare_query(term: str):
+    from sqlalchemy import text
+
+    from eia.domain.search import parse_query
+    from eia.extensions import db
+    from eia.models.search import FTS_TABLE
+    from eia.services.database import is_postgresql
+
+    engine_text = parse_query(term).engine_text
+    if is_postgresql():
+        sql = ("SELECT assessment_id FROM assessment_search_text WHERE document @@ websearch_to_tsquery('english', :q) "
+               "ORDER BY ts_rank(document, websearch_to_tsquery('english', :q)) DESC LIMIT 20")
+    else:
+        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q ORDER BY rank LIMIT 20"
+    return db.session.execute(text(sql), {"q": engine_text}).all()
+
+
+def _auditor():
+    from sqlalchemy import select
+
+    from eia.extensions import db
+    from eia.models import User
+
+    return db.session.scalar(select(User).where(User.role == "auditor").order_by(User.id))
 
 
 def run(dataset, rounds: int, log=print) -> Result:
