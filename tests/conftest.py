@@ -17,15 +17,6 @@ PASSWORD = "correct horse battery staple"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 
 
-def pytest_collection_modifyitems(config, items):
-    if POSTGRES_URL:
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")
-    for item in items:
-        if "postgres_only" in item.keywords:
-            item.add_marker(skip)
-
-
 def pytest_report_header(config):
     return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite (set TEST_DATABASE_URL for PostgreSQL)'}"
 
@@ -170,6 +161,12 @@ def smtp_server():
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread from
-    the first browser test to the end of the session, and signing (pyHanko) calls asyncio.run."""
+    """PostgreSQL-only tests skip on SQLite; browser tests run last: Playwright's sync API keeps an event
+    loop running in the main thread from the first browser test to the end of the session, and signing
+    (pyHanko) calls asyncio.run."""
+    if not POSTGRES_URL:
+        skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")
+        for item in items:
+            if "postgres_only" in item.keywords:
+                item.add_marker(skip)
     items.sort(key=lambda item: "browser" in item.path.parts)

@@ -18,6 +18,24 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
+# werkzeug's development server (the live server here; production runs gunicorn) drains the socket in
+# a `finally` before it closes the response (serving.py, execute()): when the browser resets a
+# connection it abandoned, the read raises first and a static file is left to the garbage collector,
+# which warns. Only that, only for our static files, only in browser tests.
+_DEV_SERVER_LEAKS = (
+    pytest.mark.filterwarnings("ignore:unclosed file <_io.BufferedReader name='[^']*/eia/static/:ResourceWarning"),
+    pytest.mark.filterwarnings("ignore:Exception ignored in. <_io.FileIO name='[^']*/eia/static/"
+                               ":pytest.PytestUnraisableExceptionWarning"),
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "browser" in item.path.parts:
+            for mark in _DEV_SERVER_LEAKS:
+                item.add_marker(mark)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():

@@ -67,6 +67,9 @@ def sample_data(demo):
     return demo
 
 
+DOCUMENTS = (".pdf", ".json", ".csv", ".xlsx")
+
+
 def shape(path: str) -> str:
     """Pages that differ only in ids or characteristic (``screening:age``) are one shape."""
     return re.sub(r":[a-z_]+", ":X", re.sub(r"\d+", "N", path))
@@ -94,7 +97,7 @@ def crawl(page: Page, base: str, email: str) -> list[str]:
             parts = urlsplit(url)
             if f"{parts.scheme}://{parts.netloc}" != base or parts.path.startswith("/assets/"):
                 continue
-            if parts.path.endswith(".pdf"):  # downloads are checked below, not rendered
+            if parts.path.endswith(DOCUMENTS):  # downloads and API documents: checked by their own tests, not rendered
                 continue
             target = parts.path + (f"?{parts.query}" if parts.query else "")
             if target not in queue and target not in visited and seen_shapes[shape(target)] < EXAMPLES_PER_SHAPE:
