@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import parse_qsl
 
-from flask import Flask, g
+from flask import Flask, Request, g
 from govuk_frontend_wtf.main import WTFormsHelpers
+from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
@@ -14,9 +16,24 @@ from config import BASE_DIR, Config, config_from_environment
 from eia.extensions import csrf, db, login_manager, migrate
 
 
+class _FormParser(FormDataParser):
+    """Form bytes that are not UTF-8 become U+FFFD, which validation then refuses by field name.
+    werkzeug would otherwise empty the whole form (raw bytes: a misleading CSRF failure) or keep
+    percent-encoded bytes as the literal text "%FF", which would be stored as if typed."""
+
+    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        body = stream.read().decode("utf-8", "replace")
+        return stream, self.cls(parse_qsl(body, keep_blank_values=True, errors="replace")), self.cls()
+
+
+class _Request(Request):
+    form_data_parser_class = _FormParser
+
+
 def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     config = config or config_from_environment()
     app = Flask(__name__, static_url_path="/assets", template_folder=str(BASE_DIR / "templates"))
+    app.request_class = _Request
     app.config.from_object(config)
     app.config.update(overrides)
     config.init_app(app.config)

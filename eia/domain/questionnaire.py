@@ -407,6 +407,8 @@ def _clean(question: Question, raw: Any, options: Mapping[str, list[Choice]], to
         if raw is not None and not isinstance(raw, str):
             return None, f"{name} must be text"
         text = _normalise_text(raw)
+        if "\ufffd" in text:  # what bytes that are not UTF-8 decode to: refuse rather than store the damage
+            return None, f"{name} contains characters that could not be read: type them again"
         if _CONTROL.search(text):
             return None, f"{name} must not contain control characters"
         if question.type == "text" and "\n" in text:

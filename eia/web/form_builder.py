@@ -105,8 +105,9 @@ def submitted_values(questions: list[Question], formdata: MultiDict) -> dict[str
         elif question.type == "date":
             parts = (formdata.getlist(question.id) + ["", "", ""])[:3]
             values[question.id] = dict(zip(("day", "month", "year"), parts, strict=True))
-        else:
-            values[question.id] = formdata.get(question.id)
+        else:  # one value; a field sent twice goes to the domain as a list, which it refuses
+            sent = formdata.getlist(question.id)
+            values[question.id] = sent if len(sent) > 1 else formdata.get(question.id)
     return values
 
 

@@ -3,9 +3,12 @@ and it succeeds once fixed; the generated identity survives crashes and races; v
 
 from __future__ import annotations
 
+import errno
 import logging
+import subprocess
 import threading
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -265,3 +268,40 @@ def test_verify_reports_a_record_sealed_by_another_key_in_its_own_words(make_app
     assert "Traceback" not in result.output
     assert [r for r in caplog.records if r.name.startswith("pyhanko")] == []
     assert logging.getLogger("pyhanko").level == logging.NOTSET, "the CLI restores pyHanko's logging afterwards"
+
+
+@pytest.fixture
+def tiny_archive_disk(tmp_path):
+    """A real, tiny filesystem for the archive folder, so a full disk is a real ENOSPC (needs root)."""
+    mount_point = tmp_path / "tiny-archive"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
+                             capture_output=True, text=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
+    yield mount_point
+    subprocess.run(["umount", str(mount_point)], check=True)
+
+
+def _fill(disk: Path) -> Path:
+    """Write a filler file until the filesystem says it is full."""
+    filler = disk / "filler"
+    with open(filler, "wb", buffering=0) as handle:  # unbuffered: the ENOSPC comes from write, not close
+        try:
+            while True:
+                handle.write(b"\0" * 4096)  # tmpfs allocates whole pages
+        except OSError as error:
+            assert error.errno == errno.ENOSPC, error
+    return filler
+
+
+def test_a_full_archive_disk_rolls_the_sign_off_back_and_it_succeeds_once_space_is_freed(make_app, tiny_archive_disk):
+    app = make_app(ARCHIVE_BACKEND="filesystem", ARCHIVE_DIR=tiny_archive_disk)
+    approver, assessment_id = _ready_for_sign_off(app)
+    filler = _fill(tiny_archive_disk)
+    _fails_and_changes_nothing(app, approver, assessment_id)
+    files = sorted(p.name for p in tiny_archive_disk.rglob("*") if p.is_file())
+    assert files == ["filler"], f"no partial or temporary PDF is left behind: {files}"
+
+    filler.unlink()
+    _succeeds(app, approver, assessment_id)
