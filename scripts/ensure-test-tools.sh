@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # System packages the test suite needs: Debian's chromium (driven by Playwright; never a downloaded
-# browser) and poppler-utils (pdftoppm renders archived PDFs for the visual checks).
+# browser) and poppler-utils (pdffonts and pdftoppm check archived PDFs). The PDF fonts are vendored in eia/fonts.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
-fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "The tests need: ${missing[*]}. Install them with: sudo apt-get install -y ${missing[*]}" >&2
