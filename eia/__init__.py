@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl
 
 from flask import Flask, Request, g
 from govuk_frontend_wtf.main import WTFormsHelpers
+from sqlalchemy.engine import make_url
 from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -84,9 +85,13 @@ def _setup_templates(app: Flask) -> None:
 def _setup_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
-        # Set per connection at connect time (a SET inside a transaction would be rolled back with it).
-        options["connect_args"] = {**options.get("connect_args", {}),
-                                   "options": f"-c lock_timeout={int(app.config['DATABASE_LOCK_TIMEOUT_MS'])}"}
+        connect_args = dict(options.get("connect_args", {}))
+        # Set per connection at connect time (a SET inside a transaction would be rolled back with it),
+        # added to any server options the URL or the engine options already give (e.g. search_path).
+        given = [make_url(app.config["SQLALCHEMY_DATABASE_URI"]).query.get("options"), connect_args.get("options")]
+        given = [part for value in given if value for part in ([value] if isinstance(value, str) else value)]
+        connect_args["options"] = " ".join([*given, f"-c lock_timeout={int(app.config['DATABASE_LOCK_TIMEOUT_MS'])}"])
+        options["connect_args"] = connect_args
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from config import ConfigurationError, DevelopmentConfig, ProductionConfig, _database_url
+from config import ConfigurationError, DevelopmentConfig, ProductionConfig, TestConfig, _database_url
 
 
 def test_production_refuses_to_start_without_secret_key_and_database(monkeypatch):
@@ -124,3 +124,21 @@ def test_seed_demo_refuses_a_short_demo_password_clearly(app, monkeypatch):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
         assert db.session.scalar(select(func.count()).select_from(Organisation)) == 0
+
+
+@pytest.mark.postgres_only
+def test_postgresql_keeps_the_urls_server_options_and_adds_the_lock_timeout(tmp_path):
+    """A DATABASE_URL may carry server options (e.g. a schema's search_path): the lock timeout is added, not swapped in."""
+    from sqlalchemy import text
+
+    from eia import create_app
+    from eia.extensions import db
+    from tests.conftest import POSTGRES_URL
+
+    url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1) + "?options=-csearch_path%3Dpg_catalog"
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, INSTANCE_DIR=tmp_path, DATABASE_LOCK_TIMEOUT_MS=1234)
+    with app.app_context():
+        assert db.session.execute(text("SHOW search_path")).scalar() == "pg_catalog"
+        assert db.session.execute(text("SHOW lock_timeout")).scalar() == "1234ms"
+        db.session.remove()
+        db.engine.dispose()
