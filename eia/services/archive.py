@@ -41,7 +41,7 @@ from eia.models.types import utcnow
 from eia.services import audit, legal
 from eia.services.assessments import answer_options, answer_summary, current_path, definitions_for
 from eia.services.database import unit_of_work
-from eia.services.storage import storage_for
+from eia.services.storage import fsync_directory, storage_for
 
 _sealer_lock = threading.Lock()
 
@@ -98,11 +98,7 @@ def _publish_once(path: Path, content: bytes, mode: int) -> None:
             os.link(temporary, path)
         except FileExistsError:
             return
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        fsync_directory(path.parent)
     finally:
         os.unlink(temporary)
 

@@ -16,6 +16,15 @@ from typing import Protocol
 from eia.models import ArchivedRecord
 
 
+def fsync_directory(path: Path) -> None:
+    """Make a rename or link in ``path`` durable: without it a crash can lose the new name."""
+    directory = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
 class StorageError(Exception):
     """The archive could not store or read a file. The message is for operators."""
 
@@ -71,11 +80,7 @@ class FilesystemStorage:
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
-            directory = os.open(target.parent, os.O_RDONLY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
+            fsync_directory(target.parent)
         except OSError as error:
             raise StorageError(f"could not write the archived PDF to {target.parent}: {error.strerror or error}") from error
         return sha256
