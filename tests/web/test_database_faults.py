@@ -50,8 +50,9 @@ def _state(app, assessment_id):
                 db.session.scalar(select(func.count()).select_from(AuditEvent)), report.ok)
 
 
-def test_a_locked_database_gives_a_503_that_keeps_the_answers_and_a_retry_saves_them(make_app):
-    app = make_app(DATABASE_LOCK_TIMEOUT_MS=200)
+def _author_on_the_aims_page(make_app, lock_timeout_ms: int):
+    """A signed-in author with a new assessment's aims page filled in, not yet sent."""
+    app = make_app(DATABASE_LOCK_TIMEOUT_MS=lock_timeout_ms)
     with app.app_context():
         seed(PASSWORD)
     author = PageClient(app.test_client())
@@ -59,7 +60,11 @@ def test_a_locked_database_gives_a_503_that_keeps_the_answers_and_a_retry_saves_
     assessment_id = start_assessment(author)
     url = f"/assessments/{assessment_id}/pages/aims"
     form = author.get(url)
-    fields = {**form.form_fields(form.form()), **ANSWERS, "intent": "continue"}
+    return app, author, assessment_id, url, {**form.form_fields(form.form()), **ANSWERS, "intent": "continue"}
+
+
+def test_a_locked_database_gives_a_503_that_keeps_the_answers_and_a_retry_saves_them(make_app):
+    app, author, assessment_id, url, fields = _author_on_the_aims_page(make_app, lock_timeout_ms=200)
     before = _state(app, assessment_id)
 
     with writes_blocked(app):
@@ -93,15 +98,7 @@ def test_an_unreachable_database_at_sign_in_keeps_the_email_but_never_echoes_the
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL (a server whose connections can be killed)")
 def test_a_connection_killed_mid_save_rolls_back_and_the_retry_succeeds(make_app):
     """The save is waiting inside its transaction when its server process is terminated."""
-    app = make_app(DATABASE_LOCK_TIMEOUT_MS=60_000)
-    with app.app_context():
-        seed(PASSWORD)
-    author = PageClient(app.test_client())
-    author.sign_in("author@example.org", PASSWORD)
-    assessment_id = start_assessment(author)
-    url = f"/assessments/{assessment_id}/pages/aims"
-    form = author.get(url)
-    fields = {**form.form_fields(form.form()), **ANSWERS, "intent": "continue"}
+    app, author, assessment_id, url, fields = _author_on_the_aims_page(make_app, lock_timeout_ms=60_000)
     before = _state(app, assessment_id)
 
     engine = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
