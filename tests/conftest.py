@@ -116,17 +116,19 @@ def demo(app):
     return app
 
 
+def signed_in(app, email: str):
+    """A page client for ``app``, signed in as ``email`` with the test password."""
+    from tests.pages import PageClient
+
+    client = PageClient(app.test_client())
+    client.sign_in(email, PASSWORD)
+    return client
+
+
 @pytest.fixture
 def client_for(demo):
     """A signed-in test client for a demo user: ``client_for("author@example.org")``."""
-    from tests.pages import PageClient
-
-    def sign_in(email: str) -> PageClient:
-        client = PageClient(demo.test_client())
-        client.sign_in(email, PASSWORD)
-        return client
-
-    return sign_in
+    return lambda email: signed_in(demo, email)
 
 
 @pytest.fixture

@@ -10,23 +10,16 @@ from playwright.sync_api import Page, expect
 from eia.services.assessments import today
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_journeys import sign_in, sign_out
-from tests.conftest import PASSWORD
+from tests.conftest import signed_in
 from tests.journeys import AN_ACTION, act, complete_assessment, save, start_assessment, submit
-from tests.pages import PageClient
-
-
-def _client(app, email: str) -> PageClient:
-    client = PageClient(app.test_client())
-    client.sign_in(email, PASSWORD)
-    return client
 
 
 def _build(app, made: dict) -> None:
-    author = _client(app, "author@example.org")
+    author = signed_in(app, "author@example.org")
     signed = start_assessment(author)
     complete_assessment(author, signed, actions=[AN_ACTION])
     submit(author, signed)
-    approver = _client(app, "approver@example.org")
+    approver = signed_in(app, "approver@example.org")
     act(approver, signed, "start_review")
     act(approver, signed, "approve")
     made["draft"] = start_assessment(author)

@@ -15,17 +15,11 @@ from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AuditEvent, Transition
 from eia.services import archive, integrity
 from eia.services.storage import FilesystemStorage
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, signed_in
 from tests.journeys import AN_ACTION, act, complete_assessment, high_impact_analysis, start_assessment, submit
 from tests.pages import PageClient
 
 BACKENDS = ["database", "filesystem"]
-
-
-def _client(app, email: str) -> PageClient:
-    client = PageClient(app.test_client())
-    client.sign_in(email, PASSWORD)
-    return client
 
 
 @pytest.fixture(params=BACKENDS)
@@ -39,11 +33,11 @@ def archive_app(request, make_app):
 
 
 def _ready_for_sign_off(app, **answers) -> tuple[PageClient, int]:
-    author = _client(app, "author@example.org")
+    author = signed_in(app, "author@example.org")
     assessment_id = start_assessment(author)
     complete_assessment(author, assessment_id, **answers)
     submit(author, assessment_id)
-    approver = _client(app, "approver@example.org")
+    approver = signed_in(app, "approver@example.org")
     act(approver, assessment_id, "start_review")
     return approver, assessment_id
 
@@ -65,7 +59,7 @@ def _cli(app, *args):
 
 def test_the_signed_pdf_shows_every_answer_and_its_signature_validates(archive_app):
     assessment_id = _signed_off(archive_app, title="Custody handover ŵ ł 👮 <b>not bold</b>")
-    auditor = _client(archive_app, "auditor@example.org")
+    auditor = signed_in(archive_app, "auditor@example.org")
     page = auditor.get(f"/assessments/{assessment_id}")
     response = auditor.client.get(f"/assessments/{assessment_id}/signed-record.pdf")
     assert response.status_code == 200
@@ -205,7 +199,7 @@ def test_a_board_sign_off_is_archived_with_the_rules_that_sent_it_there(archive_
     approver, assessment_id = _ready_for_sign_off(archive_app, relevant=high_impact_analysis("race"),
                                                   actions=[AN_ACTION])
     act(approver, assessment_id, "approve")
-    board = _client(archive_app, "board@example.org")
+    board = signed_in(archive_app, "board@example.org")
     act(board, assessment_id, "board_approve_with_conditions", {"conditions": "Publish the figures quarterly"})
     response = board.client.get(f"/assessments/{assessment_id}/signed-record.pdf")
     words = _pdf_words(response.get_data())

@@ -29,15 +29,9 @@ from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AuditEvent, Transition
 from eia.services import archive
 from eia.services.archive import ensure_signing_identity, signing_paths
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, signed_in
 from tests.journeys import act, complete_assessment, start_assessment, submit
 from tests.pages import PageClient
-
-
-def _client(app, email: str) -> PageClient:
-    client = PageClient(app.test_client())
-    client.sign_in(email, PASSWORD)
-    return client
 
 
 def _ready_for_sign_off(app) -> tuple[PageClient, int]:
@@ -45,11 +39,11 @@ def _ready_for_sign_off(app) -> tuple[PageClient, int]:
 
     with app.app_context():
         seed(PASSWORD)
-    author = _client(app, "author@example.org")
+    author = signed_in(app, "author@example.org")
     assessment_id = start_assessment(author)
     complete_assessment(author, assessment_id)
     submit(author, assessment_id)
-    approver = _client(app, "approver@example.org")
+    approver = signed_in(app, "approver@example.org")
     act(approver, assessment_id, "start_review")
     return approver, assessment_id
 

@@ -18,9 +18,8 @@ from eia.domain.signing import verify_pdf
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment
 from eia.services import archive, integrity
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, signed_in
 from tests.journeys import act, complete_assessment, low_impact_analysis, save, start_assessment, submit
-from tests.pages import PageClient
 
 MARKUP = '<b>unclosed <img src="/etc/passwd"/> <a href="javascript:x">click</a> &D < > &amp; L&D'
 MIXED = ("tab\there NEL\x85 CSI\x9b RTL \u202eevil\u202c combining e\u0301 a\u0308 family 👨\u200d👩\u200d👧 "
@@ -64,12 +63,6 @@ def long_answers_app(request, make_app, tmp_path):
     return app
 
 
-def _client(app, email: str) -> PageClient:
-    client = PageClient(app.test_client())
-    client.sign_in(email, PASSWORD)
-    return client
-
-
 def _page_texts(pdf: bytes) -> list[str]:
     """Each page's text without the running header and footer (they interrupt answers that flow on)."""
     running = re.compile(r"Equality Impact Assessment EIA-\d{4}-\d{4} version \d+|OFFICIAL|Page \d+ of \d+|"
@@ -103,7 +96,7 @@ def _objects_of_kind(pdf: bytes) -> tuple[set[str], set[str]]:
 
 def test_hostile_text_is_signed_off_and_shown_exactly(long_answers_app):
     app = long_answers_app
-    author = _client(app, "author@example.org")
+    author = signed_in(app, "author@example.org")
     assessment_id = start_assessment(author)
     long_answer = _long_answer()
     age = low_impact_analysis("age")
@@ -114,7 +107,7 @@ def test_hostile_text_is_signed_off_and_shown_exactly(long_answers_app):
     complete_assessment(author, assessment_id, title="Custody <b>unclosed & L&D", relevant={**age, **disability})
     save(author, assessment_id, "aims", {"aims": MARKUP, "affected": "both", "scope": MIXED})
     submit(author, assessment_id)
-    approver = _client(app, "approver@example.org")
+    approver = signed_in(app, "approver@example.org")
     act(approver, assessment_id, "start_review")
     act(approver, assessment_id, "approve", {"comment": "</para><para>injected & approved"})
 

@@ -18,17 +18,10 @@ from eia.extensions import db
 from eia.models import AuditEvent
 from eia.services import backup
 from eia.services.backup import BundleError
-from tests.conftest import PASSWORD, POSTGRES_URL, _make_app, _migrate
+from tests.conftest import _make_app, _migrate, PASSWORD, POSTGRES_URL, signed_in
 from tests.journeys import act, complete_assessment, start_assessment, submit
-from tests.pages import PageClient
 
 RESTORE_SCHEMA = "restore_copy"
-
-
-def _client(app, email: str) -> PageClient:
-    client = PageClient(app.test_client())
-    client.sign_in(email, PASSWORD)
-    return client
 
 
 def _populate(app) -> None:
@@ -37,11 +30,11 @@ def _populate(app) -> None:
 
     with app.app_context():
         seed(PASSWORD)
-    author = _client(app, "author@example.org")
+    author = signed_in(app, "author@example.org")
     signed = start_assessment(author)
     complete_assessment(author, signed, title="Signed – “quotes”, émoji 🚓")
     submit(author, signed)
-    approver = _client(app, "approver@example.org")
+    approver = signed_in(app, "approver@example.org")
     act(approver, signed, "start_review")
     act(approver, signed, "approve", {"comment": "Proportionate"})
     returned = start_assessment(author)
@@ -142,7 +135,7 @@ def test_round_trip_keeps_every_row_and_everything_still_verifies(make_app, tmp_
     assert [e["action"] for e in restored["audit_event"][-2:]] == ["backup.restored", "backup.restored"]
     assert {**restored, "audit_event": restored["audit_event"][:-2]} == {**expected, "audit_event": expected["audit_event"]}
     # the restored instance carries on: new ids do not collide with restored ones
-    author = _client(again, "author@example.org")
+    author = signed_in(again, "author@example.org")
     assert start_assessment(author) == max(a["id"] for a in expected["assessment"]) + 1
 
 

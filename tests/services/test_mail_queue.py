@@ -13,9 +13,8 @@ from eia.extensions import db
 from eia.models import Assessment, OutboundEmail, User
 from eia.services import notifications
 from eia.services.database import unit_of_work
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, signed_in
 from tests.journeys import act, complete_assessment, start_assessment, submit
-from tests.pages import PageClient
 
 
 def _seeded(make_app, **config):
@@ -25,12 +24,6 @@ def _seeded(make_app, **config):
     with app.app_context():
         seed(PASSWORD)
     return app
-
-
-def _client(app, email: str) -> PageClient:
-    client = PageClient(app.test_client())
-    client.sign_in(email, PASSWORD)
-    return client
 
 
 def _free_port() -> int:
@@ -48,11 +41,11 @@ def _queued(app) -> list[tuple[str, bool, int]]:
 def test_smtp_down_the_decision_succeeds_and_mail_send_later_delivers_exactly_once(make_app, smtp_server):
     port, received = smtp_server
     app = _seeded(make_app, SMTP_PORT=_free_port())  # nobody listens there
-    author = _client(app, "author@example.org")
+    author = signed_in(app, "author@example.org")
     assessment_id = start_assessment(author)
     complete_assessment(author, assessment_id)
     submit(author, assessment_id)
-    approver = _client(app, "approver@example.org")
+    approver = signed_in(app, "approver@example.org")
     act(approver, assessment_id, "start_review")
     act(approver, assessment_id, "return", {"comment": "Please add evidence"})
     with app.app_context():
@@ -82,7 +75,7 @@ def test_a_server_that_refuses_or_never_answers_leaves_the_email_queued(make_app
     refusing.start()
     try:
         app = _seeded(make_app, SMTP_PORT=refusing.port)
-        author = _client(app, "author@example.org")
+        author = signed_in(app, "author@example.org")
         assessment_id = start_assessment(author)
         complete_assessment(author, assessment_id)
         submit(author, assessment_id)
@@ -97,7 +90,7 @@ def test_a_server_that_refuses_or_never_answers_leaves_the_email_queued(make_app
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         app.config.update(SMTP_PORT=silent.getsockname()[1], SMTP_TIMEOUT=1)
-        approver = _client(app, "approver@example.org")
+        approver = signed_in(app, "approver@example.org")
         act(approver, assessment_id, "start_review")
         act(approver, assessment_id, "return", {"comment": "More evidence"})
     with app.app_context():

@@ -8,15 +8,8 @@ from sqlalchemy import select
 
 from eia.extensions import db
 from eia.models import OutboundEmail
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, signed_in
 from tests.journeys import act, complete_assessment, start_assessment, submit
-from tests.pages import PageClient
-
-
-def _client(app, email: str) -> PageClient:
-    client = PageClient(app.test_client())
-    client.sign_in(email, PASSWORD)
-    return client
 
 
 def _seeded(make_app, **config):
@@ -31,7 +24,7 @@ def _seeded(make_app, **config):
 def test_submission_and_decision_email_the_people_concerned(make_app, smtp_server):
     port, received = smtp_server
     app = _seeded(make_app, SMTP_PORT=port)
-    author = _client(app, "author@example.org")
+    author = signed_in(app, "author@example.org")
     assessment_id = start_assessment(author)
     complete_assessment(author, assessment_id)
     submit(author, assessment_id)
@@ -42,7 +35,7 @@ def test_submission_and_decision_email_the_people_concerned(make_app, smtp_serve
     assert f"/assessments/{assessment_id}" in landed.get_payload()
     assert landed["From"] == app.config["MAIL_FROM"]
 
-    approver = _client(app, "approver@example.org")
+    approver = signed_in(app, "approver@example.org")
     act(approver, assessment_id, "start_review")
     act(approver, assessment_id, "return", {"comment": "Please add evidence"})
     assert [m["To"] for m in received] == ["approver@example.org", "author@example.org"]
@@ -57,7 +50,7 @@ def test_when_smtp_is_down_the_decision_stands_and_the_email_is_sent_later(make_
         probe.bind(("127.0.0.1", 0))
         dead_port = probe.getsockname()[1]
     app = _seeded(make_app, SMTP_PORT=dead_port)
-    author = _client(app, "author@example.org")
+    author = signed_in(app, "author@example.org")
     assessment_id = start_assessment(author)
     complete_assessment(author, assessment_id)
     submit(author, assessment_id)

@@ -7,9 +7,8 @@ from sqlalchemy import func, select
 from eia.extensions import db
 from eia.models import SentReminder
 from eia.services.assessments import today
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, signed_in
 from tests.journeys import AN_ACTION, act, complete_assessment, start_assessment, submit
-from tests.pages import PageClient
 
 # AN_ACTION is due on 1 June 2027 and owned by "Ch Insp Jones" (no such user: the author is reminded);
 # this one is owned by the approver, matched by name. The review date is 1 November 2027.
@@ -20,23 +19,17 @@ SAMS_ACTION = {"action": "Brief every custody sergeant", "characteristic": "all"
 REFERENCE = f"EIA-{today().year}-0001"
 
 
-def _client(app, email: str) -> PageClient:
-    client = PageClient(app.test_client())
-    client.sign_in(email, PASSWORD)
-    return client
-
-
 def _signed_off_app(make_app, port: int):
     from eia.services.demo import seed
 
     app = make_app(SMTP_PORT=port)
     with app.app_context():
         seed(PASSWORD)
-    author = _client(app, "author@example.org")
+    author = signed_in(app, "author@example.org")
     assessment_id = start_assessment(author)
     complete_assessment(author, assessment_id, actions=[AN_ACTION, SAMS_ACTION])
     submit(author, assessment_id)
-    approver = _client(app, "approver@example.org")
+    approver = signed_in(app, "approver@example.org")
     act(approver, assessment_id, "start_review")
     act(approver, assessment_id, "approve")
     return app
