@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import update
+from sqlalchemy.orm import joinedload
 
 from eia.extensions import db
 from eia.models import User, UserSession
@@ -75,7 +76,9 @@ def load(token: str) -> User | None:
     """Flask-Login's user loader: the user of a live session, or None (signed out)."""
     if not token or len(token) > 100:
         return None
-    row = db.session.get(UserSession, _hash(token))
+    # One query for the session, its user and the organisation every page header names.
+    row = db.session.get(UserSession, _hash(token),
+                         options=[joinedload(UserSession.user).joinedload(User.organisation)])
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     now = utcnow()

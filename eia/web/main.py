@@ -28,10 +28,11 @@ def dashboard():
     query = (access.visible_assessments(current_user).order_by(Assessment.updated_at.desc()).limit(50)
              .options(defer(Assessment.answers), joinedload(Assessment.department)))
     rows = db.session.scalars(query).all()
+    me = current_user.id
     return render_template(
         "main/dashboard.html",
-        mine=[a for a in rows if a.author_id == current_user.id],
-        others=[a for a in rows if a.author_id != current_user.id],
+        mine=[a for a in rows if a.author_id == me],
+        others=[a for a in rows if a.author_id != me],
         start_form=VersionedForm(),
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, render_template_string, url_for
+from flask import Flask, current_app, g, render_template_string, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -78,23 +78,23 @@ NAVIGATION = (
 
 
 def navigation() -> list[dict]:
+    """The service navigation for the signed-in user's role, the current section marked."""
     if not current_user.is_authenticated:
         return []
-    items = []
-    for endpoint, label, roles in current_app.config.get("NAVIGATION", NAVIGATION):
-        if roles is not None and current_user.role not in roles:
-            continue
-        if endpoint not in current_app.view_functions:
-            continue
-        href = url_for(endpoint)
-        items.append({"href": href, "text": label, "active": href == _current_path_prefix(href)})
-    return items
+    path = request.path
+    return [{"href": href, "text": label, "active": path == href or (href != "/" and path.startswith(href))}
+            for href, label in _navigation_for(current_user.role)]
 
 
-def _current_path_prefix(href: str) -> str:
-    from flask import request
-
-    return href if (request.path == href or (href != "/" and request.path.startswith(href))) else ""
+def _navigation_for(role: str) -> tuple[tuple[str, str], ...]:
+    """(href, label) of each item a role sees, built once per app and role: a URL for each item cost more
+    than the rest of the header, on every page."""
+    cache = current_app.extensions.setdefault("eia.navigation", {})
+    key = (role, request.script_root)
+    if key not in cache:
+        cache[key] = tuple((url_for(endpoint), label) for endpoint, label, roles in NAVIGATION
+                           if (roles is None or role in roles) and endpoint in current_app.view_functions)
+    return cache[key]
 
 
 def init_app(app: Flask) -> None:
@@ -106,6 +106,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict:
-        nonce = g.get("csp_nonce", "")
-        # htmlLang and cspNonce are read by govuk-frontend-jinja's page template.
-        return {"csp_nonce": nonce, "cspNonce": nonce, "htmlLang": "en-GB", "service_name": app.config["SERVICE_NAME"]}
+        return {"csp_nonce": g.get("csp_nonce", ""), "service_name": app.config["SERVICE_NAME"]}
