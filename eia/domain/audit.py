@@ -45,47 +45,44 @@ def verify_chain(events: Iterable[tuple], *, start_hash: str = GENESIS_HASH,
                  start_seq: int = 1) -> tuple[list[str], int, str, int]:
     """Recompute the chain over ``(seq, canonical, prev_hash, entry_hash)`` rows in sequence order.
 
-    A row may carry the queryable columns after those four, as ``(action, actor_id, object_type,
-    object_id, occurred_at ISO text)``: they must say what the hashed record says.
-
-    Returns (problems, last sequence, last hash, events checked). Each problem names the event and
-    what is wrong; after a broken link the check carries on from the stored hash, so one edit is
-    reported once. This loop is the whole cost of `eia audit verify`, so it hashes the stored bytes
-    (never re-serialises) and parses each record once, with orjson.
+    ``canonical`` is the stored text or its UTF-8 bytes. Returns (problems, last sequence, last hash,
+    events checked). Each problem names the event and what is wrong; after a broken link the check
+    carries on from the stored hash, so one edit is reported once. This loop is most of the cost of
+    `eia audit verify`, so it hashes the stored bytes and never re-serialises or parses them.
     """
     problems: list[str] = []
     expected_seq, previous, checked = start_seq, start_hash, 0
     sha256, fromhex = hashlib.sha256, bytes.fromhex
-    for seq, canonical, prev_hash, entry_hash, *columns in events:
+    for seq, canonical, prev_hash, entry_hash in events:
         checked += 1
         if seq != expected_seq:
             missing = f"event {expected_seq}" if seq == expected_seq + 1 else f"events {expected_seq} to {seq - 1}"
             problems.append(f"{missing} missing: the sequence jumps from {expected_seq - 1} to {seq}")
         if prev_hash != previous:
             problems.append(f"event {seq}: its previous-hash does not match the hash of the event before it")
-        data = canonical.encode("utf-8")
+        data = canonical.encode("utf-8") if isinstance(canonical, str) else canonical
         if sha256(fromhex(prev_hash) + sha256(b"\x00" + data).digest()).hexdigest() != entry_hash:
             problems.append(f"event {seq}: its content does not match its hash (the event was altered)")
-        if columns:
-            problems += _column_problems(seq, data, columns)
         expected_seq, previous = seq + 1, entry_hash
     return problems, expected_seq - 1, previous, checked
 
 
-COLUMNS = ("action", "actor_id", "object_type", "object_id", "occurred_at")
+# The queryable columns of an event, each with where the hashed record holds the same fact.
+COLUMNS = ("seq", "action", "actor_id", "object_type", "object_id", "occurred_at")
 
 
-def _column_problems(seq: int, data: bytes, columns: list) -> list[str]:
+def column_problems(canonical: str | bytes, columns: tuple) -> list[str]:
+    """Where an event's queryable columns (in ``COLUMNS`` order, ``occurred_at`` as ISO text) do not
+    say what its hashed record says: someone edited a column the hash does not cover."""
+    seq = columns[0]
     try:
-        body = orjson.loads(data)
+        body = orjson.loads(canonical)
     except orjson.JSONDecodeError:
         return [f"event {seq}: its hashed record is not valid JSON"]
     if not isinstance(body, dict):
         return [f"event {seq}: its hashed record is not a JSON object"]
-    actor, subject = body.get("actor") or {}, body.get("object") or {}
-    recorded = (body.get("action"), actor.get("id"), subject.get("type"), subject.get("id"), body.get("at"))
-    problems = [] if body.get("seq") == seq else [f"event {seq}: column seq is {seq!r} but the hashed record says {body.get('seq')!r}"]
-    if tuple(columns) != recorded:
-        problems += [f"event {seq}: column {name} is {column!r} but the hashed record says {value!r}"
-                     for name, column, value in zip(COLUMNS, columns, recorded, strict=True) if column != value]
-    return problems
+    actor, subject = (part if isinstance(part := body.get(key), dict) else {} for key in ("actor", "object"))
+    recorded = (body.get("seq"), body.get("action"), actor.get("id"), subject.get("type"), subject.get("id"),
+                body.get("at"))
+    return [f"event {seq}: column {name} is {column!r} but the hashed record says {value!r}"
+            for name, column, value in zip(COLUMNS, columns, recorded, strict=True) if column != value]

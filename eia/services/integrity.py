@@ -7,13 +7,15 @@ except ``create_checkpoint``, which audits its own export.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import LargeBinary, String, cast, func, select, text, type_coerce
+from sqlalchemy.exc import DBAPIError
 
-from eia.domain.audit import verify_chain
+from eia.domain.audit import column_problems, verify_chain
 from eia.domain.signing import sha256_hex, verify_pdf
 from eia.extensions import db
 from eia.models import ArchivedRecord, AuditEvent, User
@@ -42,25 +44,31 @@ class IntegrityReport:
 
 
 def verify_audit_chain(checkpoint: dict | None = None) -> IntegrityReport:
-    """Recompute every event's hash and link; with a checkpoint, also detect deleted recent events."""
+    """Recompute every event's hash and link, and check each event's queryable columns against its
+    hashed record; with a checkpoint, also detect deleted recent events."""
     report = IntegrityReport()
-    query = select(AuditEvent.seq, AuditEvent.canonical, AuditEvent.prev_hash, AuditEvent.entry_hash,
-                   AuditEvent.action, AuditEvent.actor_id, AuditEvent.object_type, AuditEvent.object_id,
-                   # Raw values: SQLite's datetime parsing would cost more than the hashing.
-                   type_coerce(AuditEvent.occurred_at, String)).order_by(AuditEvent.seq)
-    # Core, not the ORM session: at 500k events the ORM's row loading alone costs 3-4x the hashing.
-    rows = db.session.connection().execute(query.execution_options(yield_per=_BATCH))
-    hashes_at: dict[int, str] = {}
-    wanted = checkpoint["seq"] if checkpoint else None
+    head_seq = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
+    engine = db.engine
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The column check runs inside the database engine on its own connection, while this thread
+        # hashes: the two overlap (SQLite and psycopg release the GIL), so it costs little wall time.
+        disagreeing = pool.submit(_seqs_with_disagreeing_columns, engine, head_seq)
+        query = (select(AuditEvent.seq, _as_utf8_bytes(AuditEvent.canonical), AuditEvent.prev_hash,
+                        AuditEvent.entry_hash).where(AuditEvent.seq <= head_seq).order_by(AuditEvent.seq))
+        # Core, not the ORM session: at 500k events the ORM's row loading alone costs 3-4x the hashing.
+        rows = db.session.connection().execute(query.execution_options(yield_per=_BATCH))
+        hashes_at: dict[int, str] = {}
+        wanted = checkpoint["seq"] if checkpoint else None
 
-    def chain_rows():
-        for seq, canonical, prev_hash, entry_hash, action, actor_id, object_type, object_id, occurred_at in rows:
-            if seq == wanted:
-                hashes_at[seq] = entry_hash
-            yield (seq, canonical, prev_hash, entry_hash, action, actor_id, object_type, object_id, _iso(occurred_at))
+        def chain_rows():
+            for row in rows:
+                if row[0] == wanted:
+                    hashes_at[wanted] = row[3]
+                yield row
 
-    chain_problems, last_seq, _, report.checked = verify_chain(chain_rows())
-    report.problems.extend(chain_problems)
+        chain_problems, last_seq, _, report.checked = verify_chain(chain_rows())
+        report.problems.extend(chain_problems)
+        report.problems.extend(_column_problems(disagreeing.result(), head_seq))
     if checkpoint:
         report.problems.extend(_checkpoint_problems(checkpoint, last_seq, hashes_at))
     archived_up_to = db.session.scalar(select(func.max(ArchivedRecord.audit_seq)))
@@ -69,6 +77,58 @@ def verify_audit_chain(checkpoint: dict | None = None) -> IntegrityReport:
             f"the archive refers to audit event {archived_up_to} but the log ends at {last_seq}: recent events were deleted"
         )
     return report
+
+
+def _as_utf8_bytes(column):
+    """The stored text as the bytes that were hashed, without a decode and re-encode per row in Python."""
+    if db.engine.dialect.name == "postgresql":
+        return func.convert_to(column, "UTF8")
+    return cast(column, LargeBinary)
+
+
+# The same facts as eia.domain.audit.COLUMNS, read from the hashed record and from the columns.
+_SQLITE_DISAGREEING = text("""
+    SELECT seq FROM audit_event
+    WHERE seq <= :head
+      AND json_extract(canonical, '$.seq', '$.action', '$.actor.id', '$.object.type', '$.object.id', '$.at')
+          IS NOT json_array(seq, action, actor_id, object_type, object_id,
+                            substr(occurred_at, 1, 10) || 'T' || substr(occurred_at, 12) || '+00:00')
+""")
+_POSTGRESQL_DISAGREEING = text("""
+    SELECT seq FROM audit_event, LATERAL (SELECT canonical::jsonb AS record) parsed
+    WHERE seq <= :head
+      AND (record -> 'seq', record ->> 'action', record -> 'actor' -> 'id', record -> 'object' ->> 'type',
+           record -> 'object' ->> 'id', record ->> 'at')
+          IS DISTINCT FROM
+          (to_jsonb(seq), action, to_jsonb(actor_id), object_type, object_id,
+           to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'))
+""")
+
+
+def _seqs_with_disagreeing_columns(engine, head_seq: int) -> list[int] | None:
+    """Events whose columns do not say what their hashed record says, found by the database; None when
+    the database cannot tell (a record is not valid JSON), so the caller checks every event itself."""
+    query = _POSTGRESQL_DISAGREEING if engine.dialect.name == "postgresql" else _SQLITE_DISAGREEING
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(query, {"head": head_seq}).scalars())
+    except DBAPIError:
+        return None
+
+
+def _column_problems(disagreeing: list[int] | None, head_seq: int) -> list[str]:
+    """The precise problems, in Python, for the events the database found (or for all, if it could not)."""
+    query = (select(AuditEvent.seq, AuditEvent.canonical, AuditEvent.action, AuditEvent.actor_id,
+                    AuditEvent.object_type, AuditEvent.object_id, type_coerce(AuditEvent.occurred_at, String))
+             .where(AuditEvent.seq <= head_seq).order_by(AuditEvent.seq))
+    if disagreeing is not None:
+        if not disagreeing:
+            return []
+        query = query.where(AuditEvent.seq.in_(disagreeing))
+    problems = []
+    for seq, canonical, *columns, occurred_at in db.session.connection().execute(query.execution_options(yield_per=_BATCH)):
+        problems += column_problems(canonical, (seq, *columns, _iso(occurred_at)))
+    return problems
 
 
 def _iso(occurred_at: str | datetime) -> str:
