@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from collections import OrderedDict
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, render_template_string,
+                   request, url_for)
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
@@ -53,9 +56,9 @@ def assessment(assessment_id: int):
     return render_template(
         "main/assessment.html",
         assessment=found,
-        summary=assessments.answer_summary(found),
+        answers_html=_answers_html(found),
         actions=workflow.available_actions(found, current_user),
-        diagram=Markup(render_svg(definitions.workflow, found.status)),
+        diagram=_diagram(definitions, found.status),
         comments=thread,
         form=VersionedForm(data={"version": str(found.lock_version)}),
         can_edit=found.author_id == current_user.id and assessments.author_can_edit(found),
@@ -64,6 +67,40 @@ def assessment(assessment_id: int):
         versions=revisions.versions(found),
         can_revise=revisions.can_start_revision(found, current_user),
     )
+
+
+ANSWERS_CACHE_SIZE = 256
+
+
+def _answers_html(assessment: Assessment) -> Markup:
+    """Every answer, rendered: the largest and costliest part of the page (each answer goes through the
+    questionnaire's display rules), kept per worker for the assessment's exact state. The key holds what
+    the output depends on: the row's version (bumped by every change to it), its pinned definitions and
+    the organisation's names for departments and objectives that answers refer to."""
+    path = assessments.current_path(assessment)
+    options = assessments.answer_options(assessment, path)
+    key = (assessment.id, assessment.lock_version, assessment.definitions_sha256,
+           tuple((c.value, c.label) for name in ("departments", "objectives") for c in options[name]))
+    cache: OrderedDict = current_app.extensions.setdefault("eia.answers_html", OrderedDict())
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    html = Markup(render_template_string('{% from "components/macros.html" import answers_summary %}'
+                                         "{{ answers_summary(summary) }}",
+                                         summary=assessments.answer_summary(assessment, path, options)))
+    cache[key] = html
+    if len(cache) > ANSWERS_CACHE_SIZE:
+        cache.popitem(last=False)
+    return html
+
+
+def _diagram(definitions, state: str) -> Markup:
+    """The workflow diagram with ``state`` marked: a few per definitions version, drawn once each."""
+    cache = current_app.extensions.setdefault("eia.diagrams", {})
+    key = (definitions.sha256, state)
+    if key not in cache:
+        cache[key] = Markup(render_svg(definitions.workflow, state))
+    return cache[key]
 
 
 @bp.post("/assessments/<id:assessment_id>/revisions")

@@ -200,3 +200,28 @@ def test_submitted_assessment_is_read_only_for_the_author(client_for):
 def _version(app, assessment_id: int) -> str:
     with app.app_context():
         return str(db.session.get(Assessment, assessment_id).lock_version)
+
+
+def test_the_record_page_shows_every_change_to_the_answers_and_to_the_names_they_refer_to(client_for, demo):
+    """The page keeps its rendered answers per assessment state: a save, or a renamed department, shows at once."""
+    from eia.models import Department
+
+    author = client_for("author@example.org")
+    assessment_id = start_assessment(author)
+    with demo.app_context():
+        department = db.session.scalar(select(Department).order_by(Department.id))
+        department_id, department_name = department.id, department.name
+    save(author, assessment_id, "subject", {"title": "Custody handover", "subject_type": "sop",
+                                            "department": str(department_id)})
+    assert "Custody handover" in author.get(f"/assessments/{assessment_id}").text_of(id="main-content")
+
+    save(author, assessment_id, "subject", {"title": "Custody release", "subject_type": "sop",
+                                            "department": str(department_id)})
+    record = author.get(f"/assessments/{assessment_id}").text_of(id="main-content")
+    assert "Custody release" in record and "Custody handover" not in record
+
+    with demo.app_context():
+        db.session.get(Department, department_id).name = "Renamed Command"
+        db.session.commit()
+    record = author.get(f"/assessments/{assessment_id}").text_of(id="main-content")
+    assert record.count("Renamed Command") >= 2 and department_name not in record  # the header row and the answer
