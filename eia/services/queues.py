@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import aliased, defer, joinedload, selectinload
+from sqlalchemy.orm import aliased, defer, joinedload
 
 from eia.extensions import db
 from eia.models import Assessment, Transition, User
@@ -28,13 +28,15 @@ def approver_queue(user: User) -> list[Assessment]:
 def board_queue(user: User) -> list[tuple[Assessment, Transition | None]]:
     """Each item with the transition that sent it to the Board (its fired rules say why)."""
     query = (access.visible_assessments(user).where(Assessment.status.in_(BOARD_STATES)).order_by(Assessment.updated_at)
-             .options(defer(Assessment.answers), selectinload(Assessment.transitions), joinedload(Assessment.department),
-                      joinedload(Assessment.author)))
-    return [(a, _latest_transition_to(a, "with_board")) for a in db.session.scalars(query)]
-
-
-def _latest_transition_to(assessment: Assessment, state: str) -> Transition | None:
-    return next((t for t in reversed(assessment.transitions) if t.to_state == state), None)
+             .options(defer(Assessment.answers), joinedload(Assessment.department), joinedload(Assessment.author)))
+    items = list(db.session.scalars(query))
+    # Only the transitions that sent each item to the Board, without their details (the legal checks
+    # recorded with them are the largest part of a transition, and the queue does not show them).
+    sent = select(Transition).where(Transition.assessment_id.in_([a.id for a in items]),
+                                    Transition.to_state == "with_board")
+    latest = {t.assessment_id: t for t in db.session.scalars(sent.options(defer(Transition.details))
+                                                            .order_by(Transition.at, Transition.id))}
+    return [(a, latest.get(a.id)) for a in items]
 
 
 def delegated_approvals(user: User, start: datetime, end: datetime) -> list[tuple[Assessment, Transition]]:
