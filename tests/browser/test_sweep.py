@@ -17,7 +17,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import SCREENSHOTS, assert_accessible, axe_violations
+from tests.browser.conftest import VIEWPORT, assert_accessible, axe_violations, save_screenshot
 from tests.browser.test_journeys import AIMS, OUTCOME, RESPONSIBILITY, REVIEW, SUBJECT, complete, sign_in, sign_out
 from tests.conftest import PASSWORD
 from tests.journeys import low_impact_analysis
@@ -89,8 +89,7 @@ def crawl(page: Page, base: str, email: str) -> list[str]:
             name, selector = shot if isinstance(shot, tuple) else (shot, None)
             if selector is None or page.locator(selector).count():
                 del shots[shape(path)]
-                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+                save_screenshot(page, name)
         assert violations == [], f"{email}: axe found problems on {path}: {violations}"
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
             url, _fragment = urldefrag(href)
@@ -109,7 +108,7 @@ def crawl(page: Page, base: str, email: str) -> list[str]:
 def test_every_reachable_page_passes_axe_for_every_role(sample_data, browser, live_server):
     visited = {}
     for email in ROLES:
-        context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+        context = browser.new_context(base_url=live_server, viewport=VIEWPORT)
         page = context.new_page()
         page.set_default_timeout(10_000)
         sign_in(page, email)
