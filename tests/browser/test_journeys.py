@@ -181,7 +181,11 @@ def test_auditor_searches_checks_integrity_and_verifies_a_file(page: Page, clien
     page.get_by_label("Status").select_option("approved")
     page.get_by_role("button", name="Search", exact=True).click()
     expect(page.locator("#result-count")).to_have_text("1 assessment found")
-    assert_accessible(page, "auditor-search-results")
+    assert_accessible(page, "guide-auditor-search")
+    for link, suffix in (("#export-csv", ".csv"), ("#export-xlsx", ".xlsx")):
+        with page.expect_download() as export:
+            page.locator(link).click()
+        assert export.value.suggested_filename.endswith(suffix)
     page.get_by_label("Decided on or after").fill("yesterday")
     page.get_by_role("button", name="Search", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the start date as YYYY-MM-DD")
@@ -191,7 +195,7 @@ def test_auditor_searches_checks_integrity_and_verifies_a_file(page: Page, clien
     assert_accessible(page, "auditor-record")
     page.get_by_role("button", name="Check integrity", exact=True).click()
     expect(page.locator("#chain-verdict")).to_have_text("Intact")
-    assert_accessible(page, "auditor-record-integrity")
+    assert_accessible(page, "guide-auditor-integrity")
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("Download signed PDF")).click()
     pdf = tmp_path / "record.pdf"
@@ -204,7 +208,20 @@ def test_auditor_searches_checks_integrity_and_verifies_a_file(page: Page, clien
     page.get_by_label("PDF file").set_input_files(str(pdf))
     page.get_by_role("button", name="Check the file", exact=True).click()
     expect(page.locator("#verdict")).to_contain_text("Authentic")
-    assert_accessible(page, "auditor-verify-authentic")
+    assert_accessible(page, "guide-auditor-verify")
+
+    altered = tmp_path / "altered.pdf"
+    altered.write_bytes(pdf.read_bytes().replace(b"Body-worn", b"Body-born", 1))
+    page.get_by_label("PDF file").set_input_files(str(altered))
+    page.get_by_role("button", name="Check the file", exact=True).click()
+    expect(page.locator("#verdict")).to_contain_text("Not an archived record")
+    assert_accessible(page, "auditor-verify-altered")
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    page.get_by_label("PDF file").set_input_files(str(empty))
+    page.get_by_role("button", name="Check the file", exact=True).click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The selected file is empty")
+    assert_accessible(page, "auditor-verify-empty")
 
 
 def with_the_board(client_for, title: str) -> int:

@@ -43,7 +43,7 @@ def test_after_sign_off_pages_are_accessible(page: Page, demo):
 
     sign_in(page, "approver@example.org")
     page.get_by_role("link", name="Actions", exact=True).click()
-    assert_accessible(page, "actions")
+    assert_accessible(page, "guide-approver-actions")
     page.get_by_role("link", name="Train supervisors").click()
     page.get_by_role("button", name="Save update").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
@@ -54,7 +54,7 @@ def test_after_sign_off_pages_are_accessible(page: Page, demo):
     expect(page.locator("#history")).to_contain_text("All supervisors trained")
     assert_accessible(page, "action-updated")
     page.get_by_role("link", name="Reviews", exact=True).click()
-    assert_accessible(page, "reviews")
+    assert_accessible(page, "guide-approver-reviews")
     sign_out(page)
 
     sign_in(page, "board@example.org")
@@ -63,7 +63,7 @@ def test_after_sign_off_pages_are_accessible(page: Page, demo):
     page.get_by_label("To (YYYY-MM-DD)").fill(today().isoformat())
     page.get_by_role("button", name="Show the report").click()
     expect(page.locator("#summary")).to_contain_text("Assessments signed off")
-    assert_accessible(page, "compliance-report")
+    assert_accessible(page, "guide-board-compliance-report")
     page.get_by_label("To (YYYY-MM-DD)").fill("31/3/2026")
     page.get_by_role("button", name="Show the report").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()

@@ -130,7 +130,7 @@ def test_error_states_pass_axe(sample_data, page: Page):
     page.get_by_role("button", name="Save and continue", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     expect(page).to_have_title(re.compile(r"^Error: "))
-    assert_accessible(page, "error-empty-questionnaire-page")
+    assert_accessible(page, "guide-author-page-errors")
     sign_out(page)
 
     sign_in(page, "approver@example.org")
@@ -139,7 +139,7 @@ def test_error_states_pass_axe(sample_data, page: Page):
     page.get_by_role("link", name=re.compile("^Return")).first.click()
     page.get_by_role("button", name=re.compile("^Return"), exact=False).click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a comment")
-    assert_accessible(page, "error-decision-without-comment")
+    assert_accessible(page, "guide-approver-comment-error")
 
 
 # --- keyboard only ---------------------------------------------------------------------------------
