@@ -35,7 +35,6 @@ GUIDE_SHOTS = {
     "board@example.org": {"/board": "guide-board-queue", "/board/digest": "guide-board-digest",
                           "/assessments/N/actions/board_approve_with_conditions": "guide-board-conditions"},
     "auditor@example.org": {"/": "guide-auditor-dashboard", "/assessments/N": ("guide-auditor-record", "#download-record")},
-    "admin@example.org": {"/admin/": "guide-admin"},
 }
 
 
