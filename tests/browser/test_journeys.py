@@ -283,6 +283,12 @@ def test_board_returns_and_the_author_responds(page: Page, client_for):
     expect(page.locator("#status")).to_contain_text("Submitted")
     expect(page.locator("#decision-trail + ol")).to_contain_text("The mitigation needs more detail")
 
+    page.get_by_role("link", name="Notifications", exact=True).click()
+    expect(page.locator("main li").filter(has_text="Taser deployment review").first).to_contain_text("New")
+    page.get_by_role("button", name="Mark all as read", exact=True).click()
+    expect(page.locator("main .govuk-tag", has_text="New")).to_have_count(0)
+    assert_accessible(page, "notifications-read")
+
 
 def test_board_rejects_and_the_record_is_read_only(page: Page, client_for):
     assessment_id = with_the_board(client_for, "Dispersal order pilot")
@@ -323,3 +329,34 @@ def test_board_approves_and_the_author_starts_a_revision(page: Page, client_for)
     expect(page).to_have_url(re.compile(r"/assessments/\d+/tasks$"))
     expect(page.locator(".govuk-caption-l")).to_contain_text(" v2")
     assert_accessible(page, "author-revision-task-list")
+
+
+def test_author_edits_the_action_plan_comments_and_withdraws(page: Page):
+    sign_in(page, "author@example.org")
+    page.get_by_role("button", name="Start a new assessment", exact=True).click()
+    assessment_url = page.url.removesuffix("/tasks")
+    page.goto(f"{assessment_url}/pages/action_plan")
+    page.get_by_role("button", name="Add action", exact=True).click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(page, "author-action-plan-errors")
+    for name in ("Train supervisors", "Publish the data"):
+        fill(page, {**AN_ACTION, "action": name})
+        page.get_by_role("button", name="Add action", exact=True).click()
+    page.get_by_role("button", name="Remove action 1").click()
+    expect(page.get_by_text("Train supervisors")).to_have_count(0)
+    expect(page.get_by_text("Publish the data")).to_be_visible()
+    assert_accessible(page, "author-action-plan-removed")
+
+    page.goto(assessment_url)
+    page.get_by_role("button", name="Add comment", exact=True).click()
+    expect(page.locator("main")).to_contain_text("Enter a comment")
+    assert_accessible(page, "author-comment-error")
+    page.get_by_label("Add a comment").fill("Waiting for the custody figures")
+    page.get_by_role("button", name="Add comment", exact=True).click()
+    expect(page.locator("#comments ~ .govuk-inset-text")).to_contain_text("Waiting for the custody figures")
+
+    page.locator("#actions").get_by_role("link", name="Withdraw", exact=True).click()
+    assert_accessible(page, "author-withdraw")
+    page.get_by_role("button", name="Withdraw", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("Withdrawn")
+    expect(page.locator("#actions")).to_have_count(0)
