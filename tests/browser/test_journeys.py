@@ -355,6 +355,12 @@ def test_author_edits_the_action_plan_comments_and_withdraws(page: Page):
     page.get_by_role("button", name="Add comment", exact=True).click()
     expect(page.locator("#comments ~ .govuk-inset-text")).to_contain_text("Waiting for the custody figures")
 
+    page.goto(f"{assessment_url}/check-answers")
+    expect(page.locator("main")).to_contain_text("You cannot submit yet")
+    expect(page.get_by_role("button", name="Submit for approval")).to_have_count(0)
+    assert_accessible(page, "author-check-answers-unfinished")
+
+    page.goto(assessment_url)
     page.locator("#actions").get_by_role("link", name="Withdraw", exact=True).click()
     assert_accessible(page, "author-withdraw")
     page.get_by_role("button", name="Withdraw", exact=True).click()

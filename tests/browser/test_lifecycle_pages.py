@@ -64,6 +64,9 @@ def test_after_sign_off_pages_are_accessible(page: Page, demo):
     page.get_by_role("button", name="Show the report").click()
     expect(page.locator("#summary")).to_contain_text("Assessments signed off")
     assert_accessible(page, "guide-board-compliance-report")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download this report as a PDF with charts").click()
+    assert download.value.suggested_filename.endswith(".pdf")
     page.get_by_label("To (YYYY-MM-DD)").fill("31/3/2026")
     page.get_by_role("button", name="Show the report").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()

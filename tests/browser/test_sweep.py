@@ -139,6 +139,9 @@ def test_error_states_pass_axe(sample_data, page: Page):
     page.get_by_role("button", name=re.compile("^Return"), exact=False).click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a comment")
     assert_accessible(page, "guide-approver-comment-error")
+    page.get_by_label("Comment").fill("Add the custody figures for 2025")
+    page.get_by_role("button", name=re.compile("^Return")).click()
+    expect(page.locator("#status")).to_contain_text("Returned")
 
 
 # --- keyboard only ---------------------------------------------------------------------------------
