@@ -135,7 +135,7 @@ def test_approver_and_board_decide_by_exception(page: Page):
     page.get_by_role("button", name="Start review", exact=True).click()
     page.get_by_role("link", name="Approve").click()
     expect(page.locator("#rules-that-fire")).to_contain_text("R1")
-    assert_accessible(page, "approver-approve")
+    assert_accessible(page, "guide-approver-approve")
     page.get_by_role("button", name="Approve", exact=True).click()
     expect(page.locator("#status")).to_contain_text("With the Board")
     sign_out(page)
@@ -201,7 +201,8 @@ def test_auditor_searches_checks_integrity_and_verifies_a_file(page: Page, clien
     pdf = tmp_path / "record.pdf"
     download.value.save_as(pdf)
 
-    page.goto("/archive/verify")
+    page.get_by_role("link", name="Archive", exact=True).click()
+    page.get_by_role("link", name="Check whether a PDF is an authentic record").click()
     page.get_by_role("button", name="Check the file", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Select a PDF file")
     assert_accessible(page, "auditor-verify-error")
@@ -252,8 +253,10 @@ def test_board_returns_and_the_author_responds(page: Page, client_for):
     page.get_by_role("button", name="Return to the author", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a comment")
     assert_accessible(page, "board-return-error")
+    page.goto(page.url)  # the form afresh, for the guide's picture
     page.locator("#section-analysis-race").fill("Say how supervisors will review each use")
     page.get_by_label("Comment").fill("The mitigation needs more detail")
+    page.locator("#section-analysis-race").scroll_into_view_if_needed()
     assert_accessible(page, "guide-board-return")
     page.get_by_role("button", name="Return to the author", exact=True).click()
     expect(page.locator("#status")).to_contain_text("Returned")
@@ -296,6 +299,7 @@ def test_board_rejects_and_the_record_is_read_only(page: Page, client_for):
     page.get_by_role("button", name="Reject", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a comment")
     assert_accessible(page, "board-reject-error")
+    page.goto(page.url)
     page.get_by_label("Comment").fill("The adverse impact on race is not justified")
     assert_accessible(page, "guide-board-reject")
     page.get_by_role("button", name="Reject", exact=True).click()
@@ -308,6 +312,7 @@ def test_board_rejects_and_the_record_is_read_only(page: Page, client_for):
     expect(page.locator("#decision-trail + ol")).to_contain_text("The adverse impact on race is not justified")
     expect(page.get_by_role("link", name="Continue this assessment")).to_have_count(0)
     expect(page.locator("#actions")).to_have_count(0)
+    page.locator("#decision-trail").evaluate("heading => heading.scrollIntoView()")
     assert_accessible(page, "guide-author-rejected")
     page.goto(f"/assessments/{assessment_id}/pages/aims")  # typing the address does not reopen it either
     expect(page).to_have_url(re.compile(rf"/assessments/{assessment_id}$"))

@@ -30,8 +30,7 @@ ROLES = ["author@example.org", "approver@example.org", "board@example.org", "aud
 GUIDE_SHOTS = {
     "author@example.org": {"/": "guide-author-dashboard", "/assessments/N/tasks": "guide-author-task-list",
                            "/assessments/N/check-answers": "guide-author-check-answers"},
-    "approver@example.org": {"/review": "guide-approver-queue", "/assessments/N/actions/approve": "guide-approver-approve",
-                             "/assessments/N/actions/return": "guide-approver-return"},
+    "approver@example.org": {"/review": "guide-approver-queue", "/assessments/N/actions/return": "guide-approver-return"},
     "board@example.org": {"/board": "guide-board-queue", "/board/digest": "guide-board-digest",
                           "/assessments/N/actions/board_approve_with_conditions": "guide-board-conditions"},
     "auditor@example.org": {"/": "guide-auditor-dashboard", "/assessments/N": ("guide-auditor-record", "#download-record")},
@@ -101,6 +100,7 @@ def crawl(page: Page, base: str, email: str) -> list[str]:
             if target not in queue and target not in visited and seen_shapes[shape(target)] < EXAMPLES_PER_SHAPE:
                 seen_shapes[shape(target)] += 1
                 queue.append(target)
+    assert shots == {}, f"{email}: the crawl never reached the pages of these guide screenshots"
     return visited
 
 
