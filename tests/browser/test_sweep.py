@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import random
 import re
-import threading
 from collections import Counter, deque
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import VIEWPORT, assert_accessible, axe_violations, save_screenshot
-from tests.browser.test_journeys import AIMS, OUTCOME, RESPONSIBILITY, REVIEW, SUBJECT, complete, sign_in, sign_out
+from tests.browser.conftest import VIEWPORT, assert_accessible, axe_violations, beside_playwright, save_screenshot
+from tests.browser.test_journeys import (AIMS, OUTCOME, RESPONSIBILITY, REVIEW, SUBJECT, board_decides, complete, sign_in, sign_out,
+                                        with_the_board)
 from tests.conftest import PASSWORD
 from tests.journeys import low_impact_analysis
 
@@ -58,10 +58,7 @@ def sample_data(demo):
             for scenario in [s for s in SCENARIOS if s not in newest] + list(newest):
                 run_scenario(cast, rng, scenario, department_id=department.id)
 
-    # In a thread of its own, like a request: Playwright's event loop runs in this one, and signing uses asyncio.
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
+    beside_playwright(run)
     return demo
 
 
@@ -100,7 +97,7 @@ def crawl(page: Page, base: str, email: str) -> list[str]:
             if target not in queue and target not in visited and seen_shapes[shape(target)] < EXAMPLES_PER_SHAPE:
                 seen_shapes[shape(target)] += 1
                 queue.append(target)
-    assert shots == {}, f"{email}: the crawl never reached the pages of these guide screenshots"
+    assert shots == {}, f"{email}: the crawl never reached the page of {sorted(shots.values())}"
     return visited
 
 
@@ -231,4 +228,27 @@ def test_author_journey_works_without_javascript(demo, browser, live_server):
     page.goto(f"{assessment_url}/check-answers")
     page.get_by_role("button", name="Submit for approval", exact=True).click()
     expect(page.locator("#status")).to_contain_text("Submitted")
+    context.close()
+
+
+def test_the_board_and_the_auditor_work_without_javascript(client_for, browser, live_server):
+    assessment_id = with_the_board(client_for, "Without JavaScript")
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    board_decides(page, assessment_id, "Return to the author")
+    page.locator("#section-analysis-race").fill("Say how each use is reviewed")
+    page.get_by_label("Comment").fill("More detail please")
+    page.get_by_role("button", name="Return to the author", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("Returned")
+    sign_out(page)
+
+    sign_in(page, "auditor@example.org")
+    page.get_by_role("link", name="Archive", exact=True).click()
+    page.get_by_label("Words in the title or answers").fill("without javascript")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator("#result-count")).to_have_text("1 assessment found")
+    page.get_by_role("link", name="Check whether a PDF is an authentic record").click()
+    page.get_by_role("button", name="Check the file", exact=True).click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select a PDF file")
     context.close()
