@@ -6,7 +6,7 @@ PORT ?= 5000
 # The venv is rebuilt when the dependency list changes.
 INSTALLED := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: help setup run serve test test-fast bench check-definitions clean
+.PHONY: help setup run serve test test-fast bench check-definitions guide-screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -28,6 +28,14 @@ run: setup ## Migrate, seed the demo data and serve at http://127.0.0.1:$(PORT)
 test: setup ## Run every test (browser tests need Debian's chromium: installed here when missing and root)
 	bash scripts/ensure-test-tools.sh
 	$(BIN)/python -m pytest
+
+guide-screenshots: setup ## Run the browser tests and copy their guide-* screenshots to docs/images (the guides' figures)
+	bash scripts/ensure-test-tools.sh
+	rm -rf test-artifacts/screenshots
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
+	rm -f docs/images/*.png
+	cp test-artifacts/screenshots/guide-*.png docs/images/
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_docs.py
 
 check-definitions: setup ## Validate the definitions in workflows/
 	$(BIN)/eia definitions check

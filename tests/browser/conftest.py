@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,11 @@ from werkzeug.serving import make_server
 CHROMIUM = os.environ.get("EIA_CHROMIUM", "/usr/bin/chromium")
 AXE_SOURCE = (Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js").read_text()
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# Screenshots named guide-* are the user guides' figures: `make guide-screenshots` copies them to
+# docs/images (tests/test_docs.py checks each figure a guide shows is one of them). They are the size of
+# the window, to keep them small; the others are the whole page, for looking into a failure.
+GUIDE_PREFIX = "guide-"
+VIEWPORT = {"width": 1280, "height": 900}
 # WCAG 2.2 AA and best practice: every rule axe has for them.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
@@ -71,7 +77,7 @@ def page(browser, live_server):
 
     Chromium reports a CSP violation as a console error "Refused to ... Content Security Policy";
     other console errors (a 400 page loading, on purpose) are not failures."""
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(base_url=live_server, viewport=VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(10_000)
     console_errors: list[str] = []
@@ -81,6 +87,13 @@ def page(browser, live_server):
     yield page
     context.close()
     assert console_errors == [], "the browser reported CSP violations or script errors"
+
+
+def beside_playwright(build):
+    """Run ``build`` (setting data up through the test client) in a thread of its own; returns its result.
+    Playwright's event loop runs in the test's thread, and sealing a signed record runs its own."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(build).result()
 
 
 def axe_violations(page) -> list[dict]:
@@ -93,9 +106,13 @@ def axe_violations(page) -> list[dict]:
     ]
 
 
+def save_screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=not name.startswith(GUIDE_PREFIX))
+
+
 def assert_accessible(page, name: str | None = None) -> None:
     violations = axe_violations(page)
     if name:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        save_screenshot(page, name)
     assert violations == [], f"axe found problems on {page.url}: {violations}"

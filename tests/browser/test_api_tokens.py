@@ -24,7 +24,7 @@ def test_create_and_revoke_a_token(page: Page):
     page.get_by_role("button", name="Create token", exact=True).click()
     secret = page.locator("#token-secret").inner_text()
     assert re.fullmatch(r"eia_[\w-]{40,}", secret)
-    assert_accessible(page, "api-tokens-created")
+    assert_accessible(page, "guide-api-tokens")
     page.get_by_role("button", name=re.compile("Revoke")).click()
     assert page.get_by_text("Revoked", exact=True).is_visible()
     assert secret not in page.content()

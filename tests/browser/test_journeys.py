@@ -6,9 +6,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, beside_playwright
 from tests.conftest import PASSWORD
-from tests.journeys import AN_ACTION, high_impact_analysis, low_impact_analysis
+from tests.journeys import AN_ACTION, act, complete_assessment, high_impact_analysis, low_impact_analysis, start_assessment, submit
 
 SUBJECT = {"title": "Body-worn video in custody", "subject_type": "sop"}
 RESPONSIBILITY = {"owner": "Inspector Ada Lovelace", "senior_responsible_officer": "ACC Grace Hopper",
@@ -135,7 +135,7 @@ def test_approver_and_board_decide_by_exception(page: Page):
     page.get_by_role("button", name="Start review", exact=True).click()
     page.get_by_role("link", name="Approve").click()
     expect(page.locator("#rules-that-fire")).to_contain_text("R1")
-    assert_accessible(page, "approver-approve")
+    assert_accessible(page, "guide-approver-approve")
     page.get_by_role("button", name="Approve", exact=True).click()
     expect(page.locator("#status")).to_contain_text("With the Board")
     sign_out(page)
@@ -163,10 +163,6 @@ def test_approver_and_board_decide_by_exception(page: Page):
 
 
 def test_auditor_searches_checks_integrity_and_verifies_a_file(page: Page, client_for, tmp_path):
-    from concurrent.futures import ThreadPoolExecutor
-
-    from tests.journeys import act, complete_assessment, start_assessment, submit
-
     def signed_off() -> int:
         author, approver = client_for("author@example.org"), client_for("approver@example.org")
         assessment_id = start_assessment(author)
@@ -176,9 +172,7 @@ def test_auditor_searches_checks_integrity_and_verifies_a_file(page: Page, clien
         act(approver, assessment_id, "approve")
         return assessment_id
 
-    # Sealing runs its own asyncio loop, which cannot start on Playwright's thread.
-    with ThreadPoolExecutor(1) as pool:
-        assessment_id = pool.submit(signed_off).result()
+    assessment_id = beside_playwright(signed_off)
 
     sign_in(page, "auditor@example.org")
     page.get_by_role("link", name="Archive", exact=True).click()
@@ -187,7 +181,11 @@ def test_auditor_searches_checks_integrity_and_verifies_a_file(page: Page, clien
     page.get_by_label("Status").select_option("approved")
     page.get_by_role("button", name="Search", exact=True).click()
     expect(page.locator("#result-count")).to_have_text("1 assessment found")
-    assert_accessible(page, "auditor-search-results")
+    assert_accessible(page, "guide-auditor-search")
+    for link, suffix in (("#export-csv", ".csv"), ("#export-xlsx", ".xlsx")):
+        with page.expect_download() as export:
+            page.locator(link).click()
+        assert export.value.suggested_filename.endswith(suffix)
     page.get_by_label("Decided on or after").fill("yesterday")
     page.get_by_role("button", name="Search", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the start date as YYYY-MM-DD")
@@ -197,17 +195,179 @@ def test_auditor_searches_checks_integrity_and_verifies_a_file(page: Page, clien
     assert_accessible(page, "auditor-record")
     page.get_by_role("button", name="Check integrity", exact=True).click()
     expect(page.locator("#chain-verdict")).to_have_text("Intact")
-    assert_accessible(page, "auditor-record-integrity")
+    assert_accessible(page, "guide-auditor-integrity")
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("Download signed PDF")).click()
     pdf = tmp_path / "record.pdf"
     download.value.save_as(pdf)
 
-    page.goto("/archive/verify")
+    page.get_by_role("link", name="Archive", exact=True).click()
+    page.get_by_role("link", name="Check whether a PDF is an authentic record").click()
     page.get_by_role("button", name="Check the file", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Select a PDF file")
     assert_accessible(page, "auditor-verify-error")
     page.get_by_label("PDF file").set_input_files(str(pdf))
     page.get_by_role("button", name="Check the file", exact=True).click()
     expect(page.locator("#verdict")).to_contain_text("Authentic")
-    assert_accessible(page, "auditor-verify-authentic")
+    assert_accessible(page, "guide-auditor-verify")
+
+    altered = tmp_path / "altered.pdf"
+    altered.write_bytes(pdf.read_bytes().replace(b"Body-worn", b"Body-born", 1))
+    page.get_by_label("PDF file").set_input_files(str(altered))
+    page.get_by_role("button", name="Check the file", exact=True).click()
+    expect(page.locator("#verdict")).to_contain_text("Not an archived record")
+    assert_accessible(page, "auditor-verify-altered")
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    page.get_by_label("PDF file").set_input_files(str(empty))
+    page.get_by_role("button", name="Check the file", exact=True).click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The selected file is empty")
+    assert_accessible(page, "auditor-verify-empty")
+
+
+def with_the_board(client_for, title: str) -> int:
+    """An assessment with a residual adverse impact for race, approved by the approver: the Board decides."""
+    def build() -> int:
+        author, approver = client_for("author@example.org"), client_for("approver@example.org")
+        assessment_id = start_assessment(author)
+        complete_assessment(author, assessment_id, title=title, relevant=high_impact_analysis("race"), actions=[AN_ACTION])
+        submit(author, assessment_id)
+        act(approver, assessment_id, "start_review")
+        act(approver, assessment_id, "approve")
+        return assessment_id
+
+    return beside_playwright(build)
+
+
+def board_decides(page: Page, assessment_id: int, decision: str) -> None:
+    """The Board member opens the assessment from the queue and chooses a decision (the form is then shown)."""
+    sign_in(page, "board@example.org")
+    page.get_by_role("link", name="Board", exact=True).click()
+    page.locator(f"a[href='/assessments/{assessment_id}']").click()
+    page.locator("#actions").get_by_role("link", name=decision, exact=True).click()
+
+
+def test_board_returns_and_the_author_responds(page: Page, client_for):
+    assessment_id = with_the_board(client_for, "Taser deployment review")
+    board_decides(page, assessment_id, "Return to the author")
+    page.get_by_role("button", name="Return to the author", exact=True).click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a comment")
+    assert_accessible(page, "board-return-error")
+    page.goto(page.url)  # the form afresh, for the guide's picture
+    page.locator("#section-analysis-race").fill("Say how supervisors will review each use")
+    page.get_by_label("Comment").fill("The mitigation needs more detail")
+    page.locator("#section-analysis-race").scroll_into_view_if_needed()
+    assert_accessible(page, "guide-board-return")
+    page.get_by_role("button", name="Return to the author", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("Returned")
+    sign_out(page)
+
+    sign_in(page, "author@example.org")
+    expect(page.get_by_role("row", name=re.compile("Taser deployment review"))).to_contain_text("Returned")
+    page.get_by_role("link", name="Taser deployment review").click()
+    page.get_by_role("link", name="Continue this assessment").click()
+    expect(page.locator(".govuk-warning-text")).to_contain_text("This assessment was returned to you")
+    expect(page.locator(".govuk-inset-text")).to_contain_text("The mitigation needs more detail")
+    expect(page.get_by_text("Returned: Say how supervisors will review each use")).to_be_visible()
+    assert_accessible(page, "guide-author-returned")
+
+    # Save and come back later keeps an answer without finishing the page; Save and continue finishes it.
+    page.goto(f"/assessments/{assessment_id}/pages/residual:race")
+    page.get_by_label("How will you remove or reduce the negative impact?").fill("A supervisor reviews the footage of every use within 24 hours")
+    page.get_by_role("button", name="Save and come back later", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/tasks$"))
+    page.goto(f"/assessments/{assessment_id}/pages/residual:race")
+    expect(page.get_by_label("How will you remove or reduce the negative impact?")).to_have_value("A supervisor reviews the footage of every use within 24 hours")
+    page.get_by_role("button", name="Save and continue", exact=True).click()
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
+
+    page.goto(f"/assessments/{assessment_id}/check-answers")
+    page.get_by_role("button", name="Submit for approval", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("Submitted")
+    expect(page.locator("#decision-trail + ol")).to_contain_text("The mitigation needs more detail")
+
+    page.get_by_role("link", name="Notifications", exact=True).click()
+    expect(page.locator("main li").filter(has_text="Taser deployment review").first).to_contain_text("New")
+    page.get_by_role("button", name="Mark all as read", exact=True).click()
+    expect(page.locator("main .govuk-tag", has_text="New")).to_have_count(0)
+    assert_accessible(page, "notifications-read")
+
+
+def test_board_rejects_and_the_record_is_read_only(page: Page, client_for):
+    assessment_id = with_the_board(client_for, "Dispersal order pilot")
+    board_decides(page, assessment_id, "Reject")
+    page.get_by_role("button", name="Reject", exact=True).click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a comment")
+    assert_accessible(page, "board-reject-error")
+    page.goto(page.url)
+    page.get_by_label("Comment").fill("The adverse impact on race is not justified")
+    assert_accessible(page, "guide-board-reject")
+    page.get_by_role("button", name="Reject", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("Rejected")
+    sign_out(page)
+
+    sign_in(page, "author@example.org")
+    page.goto(f"/assessments/{assessment_id}")
+    expect(page.locator("#status")).to_contain_text("Rejected")
+    expect(page.locator("#decision-trail + ol")).to_contain_text("The adverse impact on race is not justified")
+    expect(page.get_by_role("link", name="Continue this assessment")).to_have_count(0)
+    expect(page.locator("#actions")).to_have_count(0)
+    page.locator("#decision-trail").evaluate("heading => heading.scrollIntoView()")
+    assert_accessible(page, "guide-author-rejected")
+    page.goto(f"/assessments/{assessment_id}/pages/aims")  # typing the address does not reopen it either
+    expect(page).to_have_url(re.compile(rf"/assessments/{assessment_id}$"))
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("You can change it only if it is returned to you")
+
+
+def test_board_approves_and_the_author_starts_a_revision(page: Page, client_for):
+    assessment_id = with_the_board(client_for, "Custody meal policy")
+    board_decides(page, assessment_id, "Approve")
+    assert_accessible(page, "board-approve")
+    page.get_by_role("button", name="Approve", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("Signed off")
+    sign_out(page)
+
+    sign_in(page, "author@example.org")
+    page.goto(f"/assessments/{assessment_id}")
+    expect(page.locator("#download-record")).to_be_visible()
+    page.get_by_role("button", name="Start a revision", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/assessments/\d+/tasks$"))
+    expect(page.locator(".govuk-caption-l")).to_contain_text(" v2")
+    assert_accessible(page, "author-revision-task-list")
+
+
+def test_author_edits_the_action_plan_comments_and_withdraws(page: Page):
+    sign_in(page, "author@example.org")
+    page.get_by_role("button", name="Start a new assessment", exact=True).click()
+    assessment_url = page.url.removesuffix("/tasks")
+    page.goto(f"{assessment_url}/pages/action_plan")
+    page.get_by_role("button", name="Add action", exact=True).click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(page, "author-action-plan-errors")
+    for name in ("Train supervisors", "Publish the data"):
+        fill(page, {**AN_ACTION, "action": name})
+        page.get_by_role("button", name="Add action", exact=True).click()
+    page.get_by_role("button", name="Remove action 1").click()
+    expect(page.get_by_text("Train supervisors")).to_have_count(0)
+    expect(page.get_by_text("Publish the data")).to_be_visible()
+    assert_accessible(page, "author-action-plan-removed")
+
+    page.goto(assessment_url)
+    page.get_by_role("button", name="Add comment", exact=True).click()
+    expect(page.locator("main")).to_contain_text("Enter a comment")
+    assert_accessible(page, "author-comment-error")
+    page.get_by_label("Add a comment").fill("Waiting for the custody figures")
+    page.get_by_role("button", name="Add comment", exact=True).click()
+    expect(page.locator("#comments ~ .govuk-inset-text")).to_contain_text("Waiting for the custody figures")
+
+    page.goto(f"{assessment_url}/check-answers")
+    expect(page.locator("main")).to_contain_text("You cannot submit yet")
+    expect(page.get_by_role("button", name="Submit for approval")).to_have_count(0)
+    assert_accessible(page, "author-check-answers-unfinished")
+
+    page.goto(assessment_url)
+    page.locator("#actions").get_by_role("link", name="Withdraw", exact=True).click()
+    assert_accessible(page, "author-withdraw")
+    page.get_by_role("button", name="Withdraw", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("Withdrawn")
+    expect(page.locator("#actions")).to_have_count(0)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
 from eia.services.assessments import today
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, beside_playwright
 from tests.browser.test_journeys import sign_in, sign_out
 from tests.conftest import signed_in
 from tests.journeys import AN_ACTION, act, complete_assessment, save, start_assessment, submit
 
 
-def _build(app, made: dict) -> None:
+def _build(app) -> int:
+    """A signed-off assessment with an action, and a draft with a legal check warning: returns the draft."""
     author = signed_in(app, "author@example.org")
     signed = start_assessment(author)
     complete_assessment(author, signed, actions=[AN_ACTION])
@@ -22,18 +22,14 @@ def _build(app, made: dict) -> None:
     approver = signed_in(app, "approver@example.org")
     act(approver, signed, "start_review")
     act(approver, signed, "approve")
-    made["draft"] = start_assessment(author)
-    complete_assessment(author, made["draft"], actions=[AN_ACTION])
-    save(author, made["draft"], "screening:sex", {"relevance": "none", "reason": "Reason for age"})
+    draft = start_assessment(author)
+    complete_assessment(author, draft, actions=[AN_ACTION])
+    save(author, draft, "screening:sex", {"relevance": "none", "reason": "Reason for age"})
+    return draft
 
 
 def test_after_sign_off_pages_are_accessible(page: Page, demo):
-    # Built through the pages, off Playwright's thread: sealing the signed PDF runs its own event loop.
-    made: dict = {}
-    builder = threading.Thread(target=_build, args=(demo, made))
-    builder.start()
-    builder.join()
-    draft = made["draft"]
+    draft = beside_playwright(lambda: _build(demo))
 
     sign_in(page, "author@example.org")
     page.goto(f"/assessments/{draft}/check-answers")
@@ -43,7 +39,7 @@ def test_after_sign_off_pages_are_accessible(page: Page, demo):
 
     sign_in(page, "approver@example.org")
     page.get_by_role("link", name="Actions", exact=True).click()
-    assert_accessible(page, "actions")
+    assert_accessible(page, "guide-approver-actions")
     page.get_by_role("link", name="Train supervisors").click()
     page.get_by_role("button", name="Save update").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
@@ -54,7 +50,7 @@ def test_after_sign_off_pages_are_accessible(page: Page, demo):
     expect(page.locator("#history")).to_contain_text("All supervisors trained")
     assert_accessible(page, "action-updated")
     page.get_by_role("link", name="Reviews", exact=True).click()
-    assert_accessible(page, "reviews")
+    assert_accessible(page, "guide-approver-reviews")
     sign_out(page)
 
     sign_in(page, "board@example.org")
@@ -63,7 +59,10 @@ def test_after_sign_off_pages_are_accessible(page: Page, demo):
     page.get_by_label("To (YYYY-MM-DD)").fill(today().isoformat())
     page.get_by_role("button", name="Show the report").click()
     expect(page.locator("#summary")).to_contain_text("Assessments signed off")
-    assert_accessible(page, "compliance-report")
+    assert_accessible(page, "guide-board-compliance-report")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download this report as a PDF with charts").click()
+    assert download.value.suggested_filename.endswith(".pdf")
     page.get_by_label("To (YYYY-MM-DD)").fill("31/3/2026")
     page.get_by_role("button", name="Show the report").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import random
 import re
-import threading
 from collections import Counter, deque
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import SCREENSHOTS, assert_accessible, axe_violations
-from tests.browser.test_journeys import AIMS, OUTCOME, RESPONSIBILITY, REVIEW, SUBJECT, complete, sign_in, sign_out
+from tests.browser.conftest import VIEWPORT, assert_accessible, axe_violations, beside_playwright, save_screenshot
+from tests.browser.test_journeys import (AIMS, OUTCOME, RESPONSIBILITY, REVIEW, SUBJECT, board_decides, complete, sign_in, sign_out,
+                                        with_the_board)
 from tests.conftest import PASSWORD
 from tests.journeys import low_impact_analysis
 
@@ -30,12 +30,10 @@ ROLES = ["author@example.org", "approver@example.org", "board@example.org", "aud
 GUIDE_SHOTS = {
     "author@example.org": {"/": "guide-author-dashboard", "/assessments/N/tasks": "guide-author-task-list",
                            "/assessments/N/check-answers": "guide-author-check-answers"},
-    "approver@example.org": {"/review": "guide-approver-queue", "/assessments/N/actions/approve": "guide-approver-approve",
-                             "/assessments/N/actions/return": "guide-approver-return"},
+    "approver@example.org": {"/review": "guide-approver-queue", "/assessments/N/actions/return": "guide-approver-return"},
     "board@example.org": {"/board": "guide-board-queue", "/board/digest": "guide-board-digest",
                           "/assessments/N/actions/board_approve_with_conditions": "guide-board-conditions"},
     "auditor@example.org": {"/": "guide-auditor-dashboard", "/assessments/N": ("guide-auditor-record", "#download-record")},
-    "admin@example.org": {"/admin/": "guide-admin"},
 }
 
 
@@ -60,10 +58,7 @@ def sample_data(demo):
             for scenario in [s for s in SCENARIOS if s not in newest] + list(newest):
                 run_scenario(cast, rng, scenario, department_id=department.id)
 
-    # In a thread of its own, like a request: Playwright's event loop runs in this one, and signing uses asyncio.
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
+    beside_playwright(run)
     return demo
 
 
@@ -89,8 +84,7 @@ def crawl(page: Page, base: str, email: str) -> list[str]:
             name, selector = shot if isinstance(shot, tuple) else (shot, None)
             if selector is None or page.locator(selector).count():
                 del shots[shape(path)]
-                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+                save_screenshot(page, name)
         assert violations == [], f"{email}: axe found problems on {path}: {violations}"
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
             url, _fragment = urldefrag(href)
@@ -103,13 +97,14 @@ def crawl(page: Page, base: str, email: str) -> list[str]:
             if target not in queue and target not in visited and seen_shapes[shape(target)] < EXAMPLES_PER_SHAPE:
                 seen_shapes[shape(target)] += 1
                 queue.append(target)
+    assert shots == {}, f"{email}: the crawl never reached the page of {sorted(shots.values())}"
     return visited
 
 
 def test_every_reachable_page_passes_axe_for_every_role(sample_data, browser, live_server):
     visited = {}
     for email in ROLES:
-        context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+        context = browser.new_context(base_url=live_server, viewport=VIEWPORT)
         page = context.new_page()
         page.set_default_timeout(10_000)
         sign_in(page, email)
@@ -131,7 +126,7 @@ def test_error_states_pass_axe(sample_data, page: Page):
     page.get_by_role("button", name="Save and continue", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     expect(page).to_have_title(re.compile(r"^Error: "))
-    assert_accessible(page, "error-empty-questionnaire-page")
+    assert_accessible(page, "guide-author-page-errors")
     sign_out(page)
 
     sign_in(page, "approver@example.org")
@@ -140,7 +135,10 @@ def test_error_states_pass_axe(sample_data, page: Page):
     page.get_by_role("link", name=re.compile("^Return")).first.click()
     page.get_by_role("button", name=re.compile("^Return"), exact=False).click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a comment")
-    assert_accessible(page, "error-decision-without-comment")
+    assert_accessible(page, "guide-approver-comment-error")
+    page.get_by_label("Comment").fill("Add the custody figures for 2025")
+    page.get_by_role("button", name=re.compile("^Return")).click()
+    expect(page.locator("#status")).to_contain_text("Returned")
 
 
 # --- keyboard only ---------------------------------------------------------------------------------
@@ -230,4 +228,27 @@ def test_author_journey_works_without_javascript(demo, browser, live_server):
     page.goto(f"{assessment_url}/check-answers")
     page.get_by_role("button", name="Submit for approval", exact=True).click()
     expect(page.locator("#status")).to_contain_text("Submitted")
+    context.close()
+
+
+def test_the_board_and_the_auditor_work_without_javascript(client_for, browser, live_server):
+    assessment_id = with_the_board(client_for, "Without JavaScript")
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    board_decides(page, assessment_id, "Return to the author")
+    page.locator("#section-analysis-race").fill("Say how each use is reviewed")
+    page.get_by_label("Comment").fill("More detail please")
+    page.get_by_role("button", name="Return to the author", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("Returned")
+    sign_out(page)
+
+    sign_in(page, "auditor@example.org")
+    page.get_by_role("link", name="Archive", exact=True).click()
+    page.get_by_label("Words in the title or answers").fill("without javascript")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator("#result-count")).to_have_text("1 assessment found")
+    page.get_by_role("link", name="Check whether a PDF is an authentic record").click()
+    page.get_by_role("button", name="Check the file", exact=True).click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select a PDF file")
     context.close()
