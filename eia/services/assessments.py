@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from eia.domain import questionnaire as q
 from eia.extensions import db
-from eia.models import Assessment, DefinitionVersion, User
+from eia.models import Assessment, DefinitionVersion, Transition, User
 from eia.services import audit
 from eia.services.database import Conflict, NotAllowed, unit_of_work
 from eia.services.definitions import Definitions, build_definitions
@@ -273,7 +274,11 @@ def get_visible(user: User, assessment_id: int) -> Assessment:
     """The assessment, if this user may see it; NotAllowed otherwise (shown as 404, revealing nothing)."""
     from eia.services.access import can_view
 
-    assessment = db.session.get(Assessment, assessment_id)
+    # With what every page of an assessment shows (its author, department and decision trail) in two
+    # queries, rather than one per relationship and one per person in the trail.
+    assessment = db.session.get(Assessment, assessment_id, options=[
+        joinedload(Assessment.author), joinedload(Assessment.department),
+        selectinload(Assessment.transitions).joinedload(Transition.actor)])
     if assessment is None or not can_view(user, assessment):
         raise NotAllowed("No such assessment")
     return assessment

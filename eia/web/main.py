@@ -77,17 +77,15 @@ def _answers_html(assessment: Assessment) -> Markup:
     questionnaire's display rules), kept per worker for the assessment's exact state. The key holds what
     the output depends on: the row's version (bumped by every change to it), its pinned definitions and
     the organisation's names for departments and objectives that answers refer to."""
-    path = assessments.current_path(assessment)
-    options = assessments.answer_options(assessment, path)
+    organisation = assessment.organisation
     key = (assessment.id, assessment.lock_version, assessment.definitions_sha256,
-           tuple((c.value, c.label) for name in ("departments", "objectives") for c in options[name]))
+           tuple((d.id, d.name) for d in organisation.departments), tuple((o.code, o.title) for o in organisation.objectives))
     cache: OrderedDict = current_app.extensions.setdefault("eia.answers_html", OrderedDict())
     if key in cache:
         cache.move_to_end(key)
         return cache[key]
     html = Markup(render_template_string('{% from "components/macros.html" import answers_summary %}'
-                                         "{{ answers_summary(summary) }}",
-                                         summary=assessments.answer_summary(assessment, path, options)))
+                                         "{{ answers_summary(summary) }}", summary=assessments.answer_summary(assessment)))
     cache[key] = html
     if len(cache) > ANSWERS_CACHE_SIZE:
         cache.popitem(last=False)
