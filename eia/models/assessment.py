@@ -67,6 +67,13 @@ class Assessment(db.Model):
         return self.reference if self.version_number == 1 else f"{self.reference} v{self.version_number}"
 
 
+# What list pages (dashboard, queues) show of an assessment: loading only these columns keeps a list
+# of dozens of rows cheap (the answers are the largest column, the dates and JSON columns the slowest).
+LIST_COLUMNS = (Assessment.id, Assessment.organisation_id, Assessment.department_id, Assessment.author_id,
+                Assessment.reference, Assessment.version_number, Assessment.title, Assessment.status,
+                Assessment.lock_version, Assessment.updated_at, Assessment.submitted_at)
+
+
 class Transition(db.Model):
     """A workflow step taken on an assessment, with the rules that routed it."""
 

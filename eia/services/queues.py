@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import aliased, defer, joinedload
+from sqlalchemy.orm import aliased, defer, joinedload, load_only
 
 from eia.extensions import db
 from eia.models import Assessment, Transition, User
+from eia.models.assessment import LIST_COLUMNS
 from eia.services import access
 
 APPROVER_STATES = ("submitted", "with_approver")
@@ -20,7 +21,7 @@ def approver_queue(user: User) -> list[Assessment]:
         access.visible_assessments(user)
         .where(Assessment.status.in_(APPROVER_STATES))
         .order_by(Assessment.submitted_at)
-        .options(defer(Assessment.answers), joinedload(Assessment.department), joinedload(Assessment.author))
+        .options(load_only(*LIST_COLUMNS), joinedload(Assessment.department), joinedload(Assessment.author))
     )
     return list(db.session.scalars(query))
 
@@ -28,7 +29,7 @@ def approver_queue(user: User) -> list[Assessment]:
 def board_queue(user: User) -> list[tuple[Assessment, Transition | None]]:
     """Each item with the transition that sent it to the Board (its fired rules say why)."""
     query = (access.visible_assessments(user).where(Assessment.status.in_(BOARD_STATES)).order_by(Assessment.updated_at)
-             .options(defer(Assessment.answers), joinedload(Assessment.department), joinedload(Assessment.author)))
+             .options(load_only(*LIST_COLUMNS), joinedload(Assessment.department), joinedload(Assessment.author)))
     items = list(db.session.scalars(query))
     # Only the transitions that sent each item to the Board, without their details (the legal checks
     # recorded with them are the largest part of a transition, and the queue does not show them).

@@ -9,11 +9,12 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from eia.domain.workflow_diagram import render_svg
 from eia.extensions import db
 from eia.models import Assessment, Comment, Notification
+from eia.models.assessment import LIST_COLUMNS
 from eia.services import access, archive, assessments, notifications, revisions, workflow
 from eia.services.database import NotAllowed, unit_of_work
 from eia.models.types import utcnow
@@ -27,9 +28,8 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @login_required
 def dashboard():
-    # The list shows neither answers nor history: leave the (large) answers unloaded.
     query = (access.visible_assessments(current_user).order_by(Assessment.updated_at.desc()).limit(50)
-             .options(defer(Assessment.answers), joinedload(Assessment.department)))
+             .options(load_only(*LIST_COLUMNS), joinedload(Assessment.department)))
     rows = db.session.scalars(query).all()
     me = current_user.id
     return render_template(
