@@ -94,14 +94,17 @@ _SQLITE_DISAGREEING = text("""
           IS NOT json_array(seq, action, actor_id, object_type, object_id,
                             substr(occurred_at, 1, 10) || 'T' || substr(occurred_at, 12) || '+00:00')
 """)
+# One parse per record (a LATERAL alias would be inlined and parsed once per use): the record must
+# contain what the columns say, the actor and object nested as the record writes them.
 _POSTGRESQL_DISAGREEING = text("""
-    SELECT seq FROM audit_event, LATERAL (SELECT canonical::jsonb AS record) parsed
+    SELECT seq FROM audit_event
     WHERE seq <= :head
-      AND (record -> 'seq', record ->> 'action', record -> 'actor' -> 'id', record -> 'object' ->> 'type',
-           record -> 'object' ->> 'id', record ->> 'at')
-          IS DISTINCT FROM
-          (to_jsonb(seq), action, to_jsonb(actor_id), object_type, object_id,
-           to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'))
+      AND NOT canonical::jsonb @> jsonb_build_object(
+          'seq', seq, 'action', action,
+          'actor', CASE WHEN actor_id IS NULL THEN 'null'::jsonb ELSE jsonb_build_object('id', actor_id) END,
+          'object', CASE WHEN object_type IS NULL AND object_id IS NULL THEN 'null'::jsonb
+                         ELSE jsonb_build_object('type', object_type, 'id', object_id) END,
+          'at', to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'))
 """)
 
 
