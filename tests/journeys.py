@@ -87,6 +87,19 @@ def submit(author: PageClient, assessment_id: int):
                          action=f"/assessments/{assessment_id}/actions/submit")
 
 
+def read_only_message(author: PageClient, assessment_id: int) -> str:
+    """What the author is told on opening a questionnaire page of an assessment they cannot change."""
+    author.get(f"/assessments/{assessment_id}")  # shows, and so clears, any message already waiting
+    messages = set()
+    for page in ("tasks", "pages/subject", "check-answers"):
+        refused = author.get(f"/assessments/{assessment_id}/{page}", status=302)
+        assert author.location(refused) == f"/assessments/{assessment_id}"
+        record = author.get(f"/assessments/{assessment_id}")
+        messages.add(record.text_of(class_="govuk-notification-banner__content"))
+    assert len(messages) == 1, messages
+    return messages.pop()
+
+
 def act(user: PageClient, assessment_id: int, action: str, data: dict | None = None, status: int = 302):
     return user.submit(f"/assessments/{assessment_id}/actions/{action}", data or {}, status=status)
 

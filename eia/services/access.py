@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Select, or_, select
 
 from eia.models import Assessment, TrackedAction, User
+from eia.services import assessments
 
 ORGANISATION_WIDE_ROLES = frozenset({"board", "auditor", "admin"})
 
@@ -43,9 +44,9 @@ def can_view(user: User, assessment: Assessment) -> bool:
     return False
 
 
-def can_edit_answers(user: User, assessment: Assessment, author_can_edit: bool) -> bool:
+def can_edit_answers(user: User, assessment: Assessment) -> bool:
     """Only the author edits, and only while the workflow state allows it (draft, returned)."""
-    return user.role == "author" and assessment.author_id == user.id and author_can_edit
+    return user.role == "author" and assessment.author_id == user.id and assessments.author_can_edit(assessment)
 
 
 def visible_actions(user: User) -> Select:

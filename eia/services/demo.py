@@ -52,7 +52,7 @@ def seed(password: str) -> int:
 
     Raises AccountError, creating nothing, if the password is not acceptable for the users."""
     if problem := password_problem(password):
-        raise AccountError(problem)
+        raise AccountError(problem, field="password")
     created = 0
     for spec in ORGANISATIONS:
         organisation = db.session.scalar(select(Organisation).where(Organisation.slug == spec["slug"]))

@@ -24,8 +24,16 @@ TOO_COMMON = "Password is too easy to guess: use three or more random words"
 WRONG_CURRENT_PASSWORD = "Your current password is not correct"
 
 
+MAX_NAME_LENGTH = 200
+
+
 class AccountError(ValueError):
-    """A request to create or change an account was refused; the message says why."""
+    """A request to create or change an account was refused: the message says why, ``field`` names the
+    input it is about (as the forms name it), so a form can show the message next to that input."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class TooManyAttempts(Exception):
@@ -69,17 +77,21 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     if role not in ROLES:
-        raise AccountError(f"Role must be one of: {', '.join(ROLES)}")
+        raise AccountError(f"Role must be one of: {', '.join(ROLES)}", field="role")
+    if not name.strip():
+        raise AccountError("Enter the person's full name", field="name")
+    if len(name.strip()) > MAX_NAME_LENGTH:
+        raise AccountError(f"The name must be {MAX_NAME_LENGTH} characters or fewer", field="name")
     if "@" not in email or len(email) > 254:
-        raise AccountError("Enter an email address in the correct format, like name@example.org")
+        raise AccountError("Enter an email address in the correct format, like name@example.org", field="email")
     problem = password_problem(password)
     if problem:
-        raise AccountError(problem)
+        raise AccountError(problem, field="password")
     if department is not None and department.organisation_id != organisation.id:
-        raise AccountError("The department belongs to another organisation")
+        raise AccountError("The department belongs to another organisation", field="department")
     with unit_of_work():
         if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-            raise AccountError(f"An account for {email} already exists")
+            raise AccountError(f"An account for {email} already exists", field="email")
         user = User(
             email=email,
             name=name.strip(),
@@ -227,10 +239,10 @@ def change_password(user: User, current_password: str, new_password: str) -> int
         with unit_of_work():
             audit.record("password.change_failed", actor=user, object_type="user", object_id=user.id,
                          details={"reason": "wrong current password"})
-        raise AccountError(WRONG_CURRENT_PASSWORD)
+        raise AccountError(WRONG_CURRENT_PASSWORD, field="current_password")
     problem = password_problem(new_password)
     if problem:
-        raise AccountError(problem)
+        raise AccountError(problem, field="new_password")
     with unit_of_work():
         user.password_hash = _hasher().hash(new_password)
         ended = sessions.revoke_all(user, "password changed", keep=user.session_token)

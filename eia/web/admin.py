@@ -39,6 +39,8 @@ def _render(errors=None, typed=None, status=200):
         organisation=current_user.organisation,
         form=VersionedForm(),
         errors=errors or [],
+        # Each error is also shown at the input its summary link points to.
+        field_errors={error["href"].removeprefix("#"): {"text": error["text"]} for error in errors or []},
         typed=typed or {},
     ), status
 
@@ -69,7 +71,7 @@ def create_user():
             created_by=current_user,
         )
     except users.AccountError as refused:
-        return _render([{"text": str(refused), "href": "#email"}], request.form, 400)
+        return _render([{"text": str(refused), "href": f"#{refused.field}"}], request.form, 400)
     flash(f"Account created for {user.email}", "success")
     return redirect(url_for(".index"))
 

@@ -191,7 +191,7 @@ def assessment_detail(assessment: Assessment, user: User) -> dict[str, Any]:
         ],
         "unfinished": [{"page": p.page_id, "message": p.message} for p in q.submission_problems(path, options, today)],
         "available_actions": [t.id for t in workflow.available_actions(assessment, user)],
-        "can_edit": assessment.author_id == user.id and assessments.author_can_edit(assessment),
+        "can_edit": access.can_edit_answers(user, assessment),
         "archive_id": record.id if record else None,
         "transitions": [
             {"action": t.action, "from": t.from_state, "to": t.to_state, "actor": t.actor.name,

@@ -78,8 +78,7 @@ def change_password():
         try:
             ended = users.change_password(current_user, form.current_password.data or "", form.new_password.data or "")
         except users.AccountError as refused:
-            wrong_field = form.current_password if str(refused) == users.WRONG_CURRENT_PASSWORD else form.new_password
-            wrong_field.errors = [str(refused)]
+            form[refused.field].errors = [str(refused)]
         else:
             flash("Your password has been changed" + (" and you have been signed out everywhere else" if ended else ""),
                   "success")

@@ -9,6 +9,7 @@ from eia.services import assessments, comments, legal, workflow
 from eia.services.database import Conflict, NotAllowed
 from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
 from eia.web.forms import VersionedForm
+from eia.web.permissions import visible_or_404
 
 bp = Blueprint("decisions", __name__, url_prefix="/assessments")
 
@@ -20,13 +21,6 @@ SIGN_OFF_FAILED_MESSAGE = (
     "The signed record could not be made or stored, so your decision was not recorded. "
     "Nothing has changed: try again in a few minutes, and tell your administrator if it keeps happening."
 )
-
-
-def _visible_or_404(assessment_id: int):
-    try:
-        return assessments.get_visible(current_user, assessment_id)
-    except NotAllowed:
-        abort(404)
 
 
 def _available_transition(assessment, action: str):
@@ -59,7 +53,7 @@ def _anchor(transition, field: str) -> str:
 @redisplays_on_csrf_failure
 @login_required
 def act(assessment_id: int, action: str):
-    assessment = _visible_or_404(assessment_id)
+    assessment = visible_or_404(assessment_id)
     transition = _available_transition(assessment, action)
     form = VersionedForm(data={"version": str(assessment.lock_version)})
     errors: list[dict[str, str]] = []
@@ -123,7 +117,7 @@ def act(assessment_id: int, action: str):
 @bp.post("/<id:assessment_id>/comments")
 @login_required
 def comment(assessment_id: int):
-    assessment = _visible_or_404(assessment_id)
+    assessment = visible_or_404(assessment_id)
     form = VersionedForm()
     if not form.validate_on_submit():
         abort(400)

@@ -20,7 +20,7 @@ from eia.services.database import NotAllowed, unit_of_work
 from eia.models.types import utcnow
 from eia.web.downloads import content_disposition
 from eia.web.forms import VersionedForm
-from eia.web.permissions import role_required
+from eia.web.permissions import role_required, visible_or_404
 
 bp = Blueprint("main", __name__)
 
@@ -40,17 +40,10 @@ def dashboard():
     )
 
 
-def _visible_or_404(assessment_id: int) -> Assessment:
-    try:
-        return assessments.get_visible(current_user, assessment_id)
-    except NotAllowed:
-        abort(404)
-
-
 @bp.get("/assessments/<id:assessment_id>")
 @login_required
 def assessment(assessment_id: int):
-    found = _visible_or_404(assessment_id)
+    found = visible_or_404(assessment_id)
     definitions = assessments.definitions_for(found)
     thread = db.session.scalars(select(Comment).where(Comment.assessment_id == found.id).order_by(Comment.id)).all()
     return render_template(
@@ -61,7 +54,7 @@ def assessment(assessment_id: int):
         diagram=_diagram(definitions, found.status),
         comments=thread,
         form=VersionedForm(data={"version": str(found.lock_version)}),
-        can_edit=found.author_id == current_user.id and assessments.author_can_edit(found),
+        can_edit=access.can_edit_answers(current_user, found),
         can_comment=current_user.role in ("author", "approver", "board"),
         archived=archive.record_for(found),
         versions=revisions.versions(found),
@@ -107,7 +100,7 @@ def start_revision(assessment_id: int):
     form = VersionedForm()
     if not form.validate_on_submit():
         abort(400)
-    previous = _visible_or_404(assessment_id)
+    previous = visible_or_404(assessment_id)
     reason = request.form.get("reason", "revision")
     if reason not in revisions.REASONS:
         abort(400)
@@ -127,7 +120,7 @@ def start_revision(assessment_id: int):
 @bp.get("/assessments/<id:assessment_id>/signed-record.pdf")
 @login_required
 def signed_record(assessment_id: int):
-    record = archive.record_for(_visible_or_404(assessment_id))
+    record = archive.record_for(visible_or_404(assessment_id))
     if record is None:
         abort(404)
     response = Response(archive.download(record, current_user), mimetype="application/pdf")

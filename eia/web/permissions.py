@@ -1,4 +1,4 @@
-"""Function-level authorisation for views. Object-level checks live in eia.services.access."""
+"""Authorisation for views: roles per route here; object-level rules live in eia.services.access."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
+
+from eia.models import Assessment
+from eia.services import assessments
+from eia.services.database import NotAllowed
 
 
 def role_required(*roles: str) -> Callable:
@@ -24,3 +28,11 @@ def role_required(*roles: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def visible_or_404(assessment_id: int) -> Assessment:
+    """The assessment if the signed-in user may see it; 404 otherwise, so its existence is not revealed."""
+    try:
+        return assessments.get_visible(current_user, assessment_id)
+    except NotAllowed:
+        abort(404)

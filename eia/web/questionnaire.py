@@ -6,12 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from eia.domain import questionnaire as q
-from eia.services import assessments, legal
+from eia.services import access, assessments, legal, revisions
 from eia.services.database import Conflict, NotAllowed
 from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
 from eia.web.form_builder import attach_errors, build_form, render_layout, submitted_values
 from eia.web.forms import VersionedForm
-from eia.web.permissions import role_required
+from eia.web.permissions import role_required, visible_or_404
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/assessments")
 
@@ -22,21 +22,29 @@ STATUS_LABELS = {
 }
 
 
-def _visible_or_404(assessment_id: int):
-    try:
-        return assessments.get_visible(current_user, assessment_id)
-    except NotAllowed:
-        abort(404)
-
-
 def _editable_or_redirect(assessment):
     """The author's own assessment in an editable state; others see the read-only view."""
     if assessment.author_id != current_user.id:
         abort(403)
-    if not assessments.author_can_edit(assessment):
-        flash("This assessment has been submitted. You can change it only if it is returned to you.", "info")
+    if not access.can_edit_answers(current_user, assessment):
+        flash(_why_read_only(assessment), "info")
         return redirect(url_for("main.assessment", assessment_id=assessment.id))
     return None
+
+
+def _why_read_only(assessment) -> str:
+    """Why the author cannot change it now, and what they can do, in the words of its workflow state."""
+    state = assessments.definitions_for(assessment).workflow.state(assessment.status)
+    if not state.final:
+        return f"This assessment's status is {state.label}: you can change it only if it is returned to you."
+    closed = f"This assessment was {state.label.lower()}: it can no longer be changed."
+    latest = revisions.latest_version(assessment)
+    if latest.id != assessment.id:
+        return (f"{closed} Version {latest.version_number} of it has been started: "
+                "make any changes in that version.")
+    if revisions.can_start_revision(assessment, current_user):
+        return f"{closed} To change it, start a revision from this page."
+    return closed
 
 
 @bp.post("/")
@@ -52,7 +60,7 @@ def start():
 @bp.get("/<id:assessment_id>/tasks")
 @role_required("author")
 def task_list(assessment_id: int):
-    assessment = _visible_or_404(assessment_id)
+    assessment = visible_or_404(assessment_id)
     if (response := _editable_or_redirect(assessment)) is not None:
         return response
     path = assessments.current_path(assessment)
@@ -90,7 +98,7 @@ def _latest_return(assessment):
 @redisplays_on_csrf_failure
 @role_required("author")
 def page(assessment_id: int, page_id: str):
-    assessment = _visible_or_404(assessment_id)
+    assessment = visible_or_404(assessment_id)
     if (response := _editable_or_redirect(assessment)) is not None:
         return response
     try:
@@ -186,7 +194,7 @@ def _list_page(assessment, path, current_page, *, form=None, errors=None, status
 @bp.post("/<id:assessment_id>/pages/<page_id>/items")
 @role_required("author")
 def add_item(assessment_id: int, page_id: str):
-    assessment = _visible_or_404(assessment_id)
+    assessment = visible_or_404(assessment_id)
     if (response := _editable_or_redirect(assessment)) is not None:
         return response
     try:
@@ -216,7 +224,7 @@ def add_item(assessment_id: int, page_id: str):
 @bp.post("/<id:assessment_id>/pages/<page_id>/items/<int(min=1, max=200):position>/remove")
 @role_required("author")
 def remove_item(assessment_id: int, page_id: str, position: int):
-    assessment = _visible_or_404(assessment_id)
+    assessment = visible_or_404(assessment_id)
     if (response := _editable_or_redirect(assessment)) is not None:
         return response
     form = VersionedForm()
@@ -236,7 +244,7 @@ def remove_item(assessment_id: int, page_id: str, position: int):
 @bp.post("/<id:assessment_id>/pages/<page_id>/finish")
 @role_required("author")
 def finish_list(assessment_id: int, page_id: str):
-    assessment = _visible_or_404(assessment_id)
+    assessment = visible_or_404(assessment_id)
     if (response := _editable_or_redirect(assessment)) is not None:
         return response
     form = VersionedForm()
@@ -258,7 +266,7 @@ def finish_list(assessment_id: int, page_id: str):
 @bp.get("/<id:assessment_id>/check-answers")
 @role_required("author")
 def check_answers(assessment_id: int):
-    assessment = _visible_or_404(assessment_id)
+    assessment = visible_or_404(assessment_id)
     if (response := _editable_or_redirect(assessment)) is not None:
         return response
     path = assessments.current_path(assessment)

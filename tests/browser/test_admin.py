@@ -20,7 +20,7 @@ def test_admin_adds_a_person_a_department_an_objective_changes_settings_and_deac
     assert_accessible(page, "admin")
 
     page.get_by_role("button", name="Add person", exact=True).click()
-    expect(error_summary(page)).to_contain_text("Enter an email address in the correct format")
+    expect(error_summary(page)).to_contain_text("Enter the person's full name")
     assert_accessible(page, "admin-person-error")
     page.get_by_label("Full name").fill("Robin Reviewer")
     page.get_by_label("Email address").fill("robin@example.org")

@@ -12,7 +12,7 @@ from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AuditEvent, User
 from eia.services import revisions
 from eia.services.database import NotAllowed
-from tests.journeys import act, complete_assessment, save, start_assessment, submit
+from tests.journeys import act, complete_assessment, read_only_message, save, start_assessment, submit
 
 
 def _signed_off(client_for) -> int:
@@ -36,6 +36,8 @@ def test_the_author_starts_a_revision_prefilled_and_linked_to_the_signed_off_ver
     author = client_for("author@example.org")
     page = author.get(f"/assessments/{first_id}")
     assert page.find(id="start-revision") is not None
+    assert read_only_message(author, first_id) == (
+        "This assessment was signed off: it can no longer be changed. To change it, start a revision from this page.")
     response = _start_revision(author, first_id)
     match = re.fullmatch(r"/assessments/(\d+)/tasks", author.location(response))
     assert match, author.location(response)
@@ -64,6 +66,8 @@ def test_the_author_starts_a_revision_prefilled_and_linked_to_the_signed_off_ver
         assert db.session.get(Assessment, second_id).title == "Body-worn video in custody, 2028"
         assert db.session.scalar(select(ArchivedRecord.sha256).where(ArchivedRecord.assessment_id == first_id)) \
             == sha_before
+    assert read_only_message(author, first_id) == ("This assessment was signed off: it can no longer be changed. "
+                                                   "Version 2 of it has been started: make any changes in that version.")
 
     revised = author.get(f"/assessments/{second_id}")
     assert "Version 1" in revised.text_of(id="versions") and "Version 2 (this one)" in revised.text_of(id="versions")

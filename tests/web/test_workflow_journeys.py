@@ -12,6 +12,7 @@ from tests.journeys import (
     complete_assessment,
     high_impact_analysis,
     low_impact_analysis,
+    read_only_message,
     save,
     start_assessment,
     submit,
@@ -133,8 +134,29 @@ def test_board_rejects_with_a_required_comment(client_for, demo):
     assert _status(demo, assessment_id) == "with_board"
     act(board, assessment_id, "board_reject", {"comment": "Not proportionate to the aim"})
     assert _status(demo, assessment_id) == "rejected"
+    assert read_only_message(client_for("author@example.org"), assessment_id) == (
+        "This assessment was rejected: it can no longer be changed.")
     with demo.app_context():
         assert db.session.scalar(select(ArchivedRecord).where(ArchivedRecord.assessment_id == assessment_id)) is None
+
+
+def test_the_author_is_told_why_an_assessment_under_review_cannot_be_changed(client_for, demo):
+    author, assessment_id = _submitted(client_for, board_review="yes")
+    assert read_only_message(author, assessment_id) == (
+        "This assessment's status is Submitted: you can change it only if it is returned to you.")
+    approver = client_for("approver@example.org")
+    act(approver, assessment_id, "start_review")
+    act(approver, assessment_id, "approve")
+    assert read_only_message(author, assessment_id) == (
+        "This assessment's status is With the Board: you can change it only if it is returned to you.")
+
+
+def test_the_author_is_told_a_withdrawn_assessment_cannot_be_changed(client_for, demo):
+    author = client_for("author@example.org")
+    assessment_id = start_assessment(author)
+    act(author, assessment_id, "withdraw")
+    assert _status(demo, assessment_id) == "withdrawn"
+    assert read_only_message(author, assessment_id) == "This assessment was withdrawn: it can no longer be changed."
 
 
 def test_people_outside_the_transition_cannot_take_it(client_for, demo):
