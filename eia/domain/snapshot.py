@@ -6,7 +6,7 @@ the archive record re-renders the same document decades later.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -81,7 +81,7 @@ class AssessmentSnapshot:
     legal_checks: tuple[tuple[str, str], ...] = ()  # (check, result) recorded at sign-off
 
     def to_dict(self) -> dict[str, Any]:
-        return _encode(asdict(self))
+        return _encode(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AssessmentSnapshot:
@@ -118,6 +118,9 @@ class AssessmentSnapshot:
 
 
 def _encode(value: Any) -> Any:
+    """JSON-ready values (dataclasses.asdict would deep-copy every value first, only to be re-encoded)."""
+    if is_dataclass(value):
+        return {field.name: _encode(getattr(value, field.name)) for field in fields(value)}
     if isinstance(value, dict):
         return {key: _encode(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

@@ -167,10 +167,6 @@ def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapsh
     # Holding the append lock, so the decision's and the archive's own events come straight after it.
     head = audit.head(lock=True)
     last = assessment.transitions[-1]
-    outcome_question = next(
-        question for section in questionnaire.sections for t in section.tasks for p in t.pages for question in p.questions
-        if p.id == "outcome" and question.id == "outcome"
-    )
     return AssessmentSnapshot(
         reference=assessment.reference,
         version=assessment.version_number,
@@ -187,7 +183,8 @@ def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapsh
         signed_off_at=last.at,
         sections=tuple(sections),
         characteristics=tuple(characteristics),
-        outcome_label=q.display_value(outcome_question, answers.get("outcome", {}).get("outcome"), options),
+        outcome_label=q.display_value(_question(questionnaire, "outcome", "outcome"),
+                                      answers.get("outcome", {}).get("outcome"), options),
         actions=actions,
         review_date=_iso_date(answers.get("review", {}).get("review_date")),
         decision_trail=tuple(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import subprocess
 import unicodedata
@@ -64,6 +65,15 @@ def sealed(sealer: PdfSealer, record: AssessmentSnapshot) -> bytes:
                                          certificate_sha256=sealer.certificate_fingerprint)
     return sealer.seal(rendered.content, signer_name="Example Constabulary", reason=record.decision,
                        location="Example Constabulary", seal_box=rendered.seal_box)
+
+
+def test_a_snapshot_stored_as_json_reads_back_equal():
+    record = snapshot()
+    stored = json.loads(json.dumps(record.to_dict()))
+    assert stored["signed_off_at"] == "2026-11-25T11:00:00+00:00"
+    assert stored["characteristics"][0]["impacts"][0] == {"aim_label": "Eliminate discrimination",
+                                                          "direction": "Negative", "level": "High"}
+    assert AssessmentSnapshot.from_dict(stored) == record
 
 
 # --- escaping and undrawable characters ------------------------------------------------------------
