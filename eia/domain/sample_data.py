@@ -186,6 +186,11 @@ def answers(
          "owner": person(rng, RANKS), "due_date": (today + timedelta(days=rng.randint(30, 300))).isoformat()}
         for _ in range(rng.randint(1, 3) if negative_somewhere else rng.randint(0, 2))
     ]
+    if missing_target:  # the duty of inquiry: an evidence gap needs an action to fill it (legal check L8P)
+        decision_date = date.fromisoformat(result["responsibility"]["decision_date"])
+        items.append({"action": f"Collect {missing_target.replace('_', ' ')} data from {rng.choice(EVIDENCE_SOURCES)}.",
+                      "characteristic": missing_target, "owner": person(rng, RANKS),
+                      "due_date": (decision_date - timedelta(days=rng.randint(1, 15))).isoformat()})
     result["action_plan"] = {"items": items, "done": True}
     result["review"] = {"monitoring": "Quarterly review of " + rng.choice(EVIDENCE_SOURCES) + ".",
                         "review_date": (today + timedelta(days=rng.randint(180, 540))).isoformat()}

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from eia.domain import questionnaire as q
-from eia.domain import sample_data
+from eia.domain import legal_checks, sample_data
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AssessmentSearch, Organisation, Transition
 from eia.services import assessments, integrity
@@ -16,11 +16,12 @@ from eia.services.dataset import DEMO_ASSESSMENTS, SCENARIOS, generate, seed_dem
 from tests.conftest import PASSWORD
 
 
-def test_sample_answers_pass_the_questionnaires_own_validation(app):
+def test_sample_answers_pass_the_questionnaires_validation_and_the_blocking_legal_checks(app):
     with app.app_context():
         questionnaire = assessments.definitions().questionnaire
         ids = questionnaire.default_characteristic_ids(["socio_economic"])
-        characteristics = [(c.id, tuple(c.aims)) for c in questionnaire.applicable_characteristics(ids)]
+        covered = [(c, tuple(c.aims)) for c in questionnaire.applicable_characteristics(ids)]
+        characteristics = [(c.id, aims) for c, aims in covered]
         rng = random.Random(5)
         today = date(2026, 1, 1)
         options = {"departments": [q.Choice("7", "Dept")], "objectives": [q.Choice("EO1", "One"), q.Choice("EO2", "Two")],
@@ -33,6 +34,11 @@ def test_sample_answers_pass_the_questionnaires_own_validation(app):
                 relevant = [t.characteristic for t in path.tasks if t.definition.id == "analysis"]
                 options["relevant_characteristics"] = [q.Choice(c.id, c.name) for c in relevant] + [q.Choice("all", "All")]
                 assert q.submission_problems(path, options, today) == []
+                context = legal_checks.CheckContext(answers=path.answers, covered=tuple(c for c, _ in covered),
+                                                    relevant=tuple(relevant), today=today)
+                blocking = [result for result in legal_checks.evaluate(context)
+                            if result.check.severity == legal_checks.BLOCKING and not result.passed]
+                assert blocking == [], profile
                 for page in path.pages:  # what validation keeps is exactly what was generated
                     if not page.is_list:
                         assert q.validate_page(path, page, answers[page.id], options, today).values == answers[page.id]
