@@ -5,10 +5,8 @@ an assessment (saving answers, starting, workflow actions including sign-off) ca
 own transaction, so the index never disagrees with a committed assessment.
 
 Full text, over AssessmentSearchText: SQLite FTS5 (bm25, title weighted 10:1) or PostgreSQL
-tsvector (ts_rank, title weight A). On PostgreSQL the matches are materialised first (a
-MATERIALIZED CTE) and only then filtered, sorted and paged: ``WHERE document @@ q ORDER BY
-decided_at DESC LIMIT 20`` lets the planner walk an index backwards testing every row, which costs a
-full scan for rare or absent words.
+tsvector (ts_rank, title weight A). The matches are materialised first and only then filtered,
+sorted and paged (see ``_matches``).
 
 A search counts its matches first (the index alone, unranked) and ranks them only when there are
 at most ARCHIVE_RANK_LIMIT: ranking scores every match before the first row comes out, so a common
@@ -194,21 +192,26 @@ def _ordering(sort: str, best_first=None) -> list:
 
 
 def _matches(filters: SearchFilters, ranked: bool):
-    """The assessments whose text matches the words, as (id) or, when ``ranked``, (id, score)."""
+    """The assessments whose text matches the words, as (id) or, when ``ranked``, (id, score).
+
+    Materialised first, then joined to the search rows by primary key, filtered, sorted and paged:
+    otherwise both planners may walk the organisation's index testing every row against the text
+    (SQLite probes FTS5 once per row; PostgreSQL walks decided_at backwards), a full scan for rare
+    or absent words."""
     if is_postgresql():
         document = literal_column("assessment_search_text.document")
         tsquery = func.websearch_to_tsquery(literal("english", REGCONFIG), filters.query.engine_text)
         columns = [AssessmentSearchText.assessment_id.label("id")]
         if ranked:
             columns.append(func.ts_rank(document, tsquery).label("score"))
-        # Materialised first, then filtered, sorted and paged: never a backwards index walk per row.
-        return select(*columns).where(document.op("@@")(tsquery)).cte("matches").prefix_with("MATERIALIZED")
-    columns = [literal_column("rowid").label("id")]
-    if ranked:
-        columns.append(literal_column(f"bm25({FTS_TABLE}, 10.0, 1.0)").label("score"))
-    return (select(*columns).select_from(text(FTS_TABLE))
-            .where(text(f"{FTS_TABLE} MATCH :match").bindparams(match=filters.query.engine_text))
-            .subquery("matches"))
+        matching = select(*columns).where(document.op("@@")(tsquery))
+    else:
+        columns = [literal_column("rowid").label("id")]
+        if ranked:
+            columns.append(literal_column(f"bm25({FTS_TABLE}, 10.0, 1.0)").label("score"))
+        matching = (select(*columns).select_from(text(FTS_TABLE))
+                    .where(text(f"{FTS_TABLE} MATCH :match").bindparams(match=filters.query.engine_text)))
+    return matching.cte("matches").prefix_with("MATERIALIZED")
 
 
 def _count(user: User, filters: SearchFilters) -> Select:
