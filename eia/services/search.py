@@ -8,7 +8,7 @@ Full text, over AssessmentSearchText: SQLite FTS5 (bm25, title weighted 10:1) or
 tsvector (ts_rank, title weight A). The matches are materialised first and only then filtered,
 sorted and paged (see ``_matches``).
 
-A search counts its matches first (the index alone, unranked) and ranks them only when there are
+A search counts its matches first (unranked) and ranks them only when there are
 at most ARCHIVE_RANK_LIMIT: ranking scores every match before the first row comes out, so a common
 word would cost in proportion to the archive. Beyond the limit the rows come newest first and the
 result says so (``too_many_to_rank``), for the page to tell the user.
@@ -215,7 +215,7 @@ def _matches(filters: SearchFilters, ranked: bool):
 
 
 def _count(user: User, filters: SearchFilters) -> Select:
-    """How many assessments match: never ranked, so it costs what the full-text index costs."""
+    """How many assessments match, unranked."""
     source = AssessmentSearch.__table__
     if filters.query:
         matches = _matches(filters, ranked=False)
@@ -270,7 +270,8 @@ def register_rows(user: User, filters: SearchFilters) -> Iterator[tuple]:
     departments = dict(db.session.execute(
         select(Department.id, Department.name).where(Department.organisation_id == user.organisation_id)).all())
     sort = _sort(filters, db.session.scalar(_count(user, filters)) or 0)
-    query = _rows(user, filters, sort).outerjoin(ArchivedRecord, ArchivedRecord.assessment_id == AssessmentSearch.assessment_id) \
+    query = _rows(user, filters, sort) \
+        .outerjoin(ArchivedRecord, ArchivedRecord.assessment_id == AssessmentSearch.assessment_id) \
         .add_columns(ArchivedRecord.sha256)
     for row, sha256 in db.session.execute(query.execution_options(yield_per=1000)):
         yield (
