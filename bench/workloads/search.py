@@ -16,9 +16,11 @@ import time
 from bench.common import Result, Spread, percentile
 
 TARGET_P95_MS = {50_000: 25.0, 500_000: 200.0}
-# Query classes from the protocol (performance-anchors.md §2.2); the terms exist in the generator's vocabulary.
-QUERIES = {"rare term": "strip", "common term": "policy", "very common term": "officers",
-           "phrase": '"stop and search"', "two terms": "custody adjustments", "absent term": "zeppelin"}
+# Query classes after the protocol (performance-anchors.md §2.2), in the generator's vocabulary: no
+# generated word is in fewer than ~2.5% of records, so the rare query is an assessment's reference
+# (added in run()); the "matches" column of the report gives each class's frequency in the dataset.
+QUERIES = {"uncommon word": "strip", "common word": "policy", "very common word": "officers",
+           "phrase": '"stop and search"', "two words": "custody adjustments", "absent word": "zeppelin"}
 
 
 def available() -> bool:
@@ -68,7 +70,7 @@ def run(dataset, rounds: int, log=print) -> Result:
 
     app = create_app()
     with app.app_context():
-        for name, term in QUERIES.items():
+        for name, term in {"one reference": _a_reference(), **QUERIES}.items():
             found = app_query(term)  # warm: a server answering searches has the index pages in its cache
             bare_query(term)
             app_ms, bare_ms = [], []
@@ -92,6 +94,17 @@ def run(dataset, rounds: int, log=print) -> Result:
         result.notes.append(f"{rounds} rounds per query, in process (no HTTP); ARCHIVE_RANK_LIMIT "
                             f"{app.config['ARCHIVE_RANK_LIMIT']:,}; load average now {_load()}")
     return result
+
+
+def _a_reference() -> str:
+    """The reference of the assessment in the middle of the search table."""
+    from sqlalchemy import func, select
+
+    from eia.extensions import db
+    from eia.models import AssessmentSearch
+
+    middle = db.session.scalar(select(func.count()).select_from(AssessmentSearch)) // 2
+    return db.session.scalar(select(AssessmentSearch.reference).order_by(AssessmentSearch.assessment_id).offset(middle).limit(1))
 
 
 def _load() -> str:
