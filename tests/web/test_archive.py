@@ -128,6 +128,9 @@ def test_every_filter_returns_exactly_the_matching_assessments(client_for, scena
     }
     for query, expected in expectations.items():
         assert set(_found(auditor, query)) == expected, query
+    with auditor.client.application.app_context():
+        reference = db.session.get(Assessment, s.submitted).display_reference
+    assert _found(auditor, f"q={reference}") == [s.submitted], "a reference is found (PostgreSQL split it oddly)"
 
 
 def test_sorting_and_pagination(client_for, scenario, demo):
