@@ -117,6 +117,8 @@ class Config:
     # CA certificates (PEM files, separated by ":") a signature may chain to, besides the organisation's own.
     SIGNING_TRUST_ROOTS = [path for path in os.environ.get("EIA_SIGNING_TRUST_ROOTS", "").split(os.pathsep) if path]
     TIMESTAMP_URL = os.environ.get("EIA_TIMESTAMP_URL")
+    # Archive search ranks by relevance up to this many matches; beyond it, newest first (ranking scores every match).
+    ARCHIVE_RANK_LIMIT = _env_int("EIA_ARCHIVE_RANK_LIMIT", 2000)
 
     SERVICE_NAME = "Due Regard"
     DEMO_PASSWORD_DEFAULT = "due-regard-demo"

@@ -5,10 +5,13 @@ an assessment (saving answers, starting, workflow actions including sign-off) ca
 own transaction, so the index never disagrees with a committed assessment.
 
 Full text, over AssessmentSearchText: SQLite FTS5 (bm25, title weighted 10:1) or PostgreSQL
-tsvector (ts_rank, title weight A). On PostgreSQL the matches are materialised first (a
-MATERIALIZED CTE) and only then filtered, sorted and paged: ``WHERE document @@ q ORDER BY
-decided_at DESC LIMIT 20`` lets the planner walk an index backwards testing every row, which costs a
-full scan for rare or absent words.
+tsvector (ts_rank, title weight A). The matches are materialised first and only then filtered,
+sorted and paged (see ``_matches``).
+
+A search counts its matches first (unranked) and ranks them only when there are
+at most ARCHIVE_RANK_LIMIT: ranking scores every match before the first row comes out, so a common
+word would cost in proportion to the archive. Beyond the limit the rows come newest first and the
+result says so (``too_many_to_rank``), for the page to tell the user.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Select, delete, func, literal, literal_column, select, text
 from sqlalchemy.dialects.postgresql import REGCONFIG
 
@@ -135,6 +139,8 @@ class SearchResult:
     rows: list[AssessmentSearch]
     page: int
     page_size: int
+    sort: str  # the order of the rows
+    too_many_to_rank: bool = False  # relevance was asked for, but the rows are newest first (see _sort)
 
     @property
     def pages(self) -> int:
@@ -176,55 +182,76 @@ def _conditions(user: User, filters: SearchFilters) -> list:
     return conditions
 
 
-def _ordering(sort: str, score=None) -> list:
+def _ordering(sort: str, best_first=None) -> list:
     table = AssessmentSearch
-    if sort == "relevance" and score is not None:
-        return [score, table.assessment_id.desc()]
+    if sort == "relevance" and best_first is not None:
+        return [best_first, table.assessment_id.desc()]
     if sort == "title":
         return [func.lower(table.title), table.assessment_id.desc()]
     return [table.decided_at.desc().nulls_last(), table.assessment_id.desc()]
 
 
-def _matching(user: User, filters: SearchFilters, sort: str) -> tuple[Select, Select]:
-    """(rows query, count query) for this search, ordered by ``sort``."""
-    conditions = _conditions(user, filters)
-    table = AssessmentSearch
-    if not filters.query:
-        rows = select(table).where(*conditions).order_by(*_ordering(sort))
-        return rows, select(func.count()).select_from(table).where(*conditions)
-    text_table = AssessmentSearchText
+def _matches(filters: SearchFilters, ranked: bool):
+    """The assessments whose text matches the words, as (id) or, when ``ranked``, (id, score).
+
+    Materialised first, then joined to the search rows by primary key, filtered, sorted and paged:
+    otherwise both planners may walk the organisation's index testing every row against the text
+    (SQLite probes FTS5 once per row; PostgreSQL walks decided_at backwards), a full scan for rare
+    or absent words."""
     if is_postgresql():
         document = literal_column("assessment_search_text.document")
         tsquery = func.websearch_to_tsquery(literal("english", REGCONFIG), filters.query.engine_text)
-        score = func.ts_rank(document, tsquery) if sort == "relevance" else literal(0)
-        # Materialised first, then filtered, sorted and paged: never a backwards index walk per row.
-        matches = (
-            select(text_table.assessment_id.label("id"), score.label("score"))
-            .where(document.op("@@")(tsquery))
-            .cte("matches")
-            .prefix_with("MATERIALIZED")
-        )
-        best_first = matches.c.score.desc()
+        columns = [AssessmentSearchText.assessment_id.label("id")]
+        if ranked:
+            columns.append(func.ts_rank(document, tsquery).label("score"))
+        matching = select(*columns).where(document.op("@@")(tsquery))
     else:
-        matches = (
-            select(literal_column("rowid").label("id"), literal_column(f"bm25({FTS_TABLE}, 10.0, 1.0)").label("score"))
-            .select_from(text(FTS_TABLE))
-            .where(text(f"{FTS_TABLE} MATCH :match").bindparams(match=filters.query.engine_text))
-            .subquery("matches")
-        )
-        best_first = matches.c.score.asc()  # bm25: lower is better
+        columns = [literal_column("rowid").label("id")]
+        if ranked:
+            columns.append(literal_column(f"bm25({FTS_TABLE}, 10.0, 1.0)").label("score"))
+        matching = (select(*columns).select_from(text(FTS_TABLE))
+                    .where(text(f"{FTS_TABLE} MATCH :match").bindparams(match=filters.query.engine_text)))
+    return matching.cte("matches").prefix_with("MATERIALIZED")
+
+
+def _count(user: User, filters: SearchFilters) -> Select:
+    """How many assessments match, unranked."""
+    source = AssessmentSearch.__table__
+    if filters.query:
+        matches = _matches(filters, ranked=False)
+        source = source.join(matches, matches.c.id == AssessmentSearch.assessment_id)
+    return select(func.count()).select_from(source).where(*_conditions(user, filters))
+
+
+def _rows(user: User, filters: SearchFilters, sort: str) -> Select:
+    """The matching assessments in ``sort`` order."""
+    table = AssessmentSearch
+    conditions = _conditions(user, filters)
+    if not filters.query:
+        return select(table).where(*conditions).order_by(*_ordering(sort))
+    ranked = sort == "relevance"
+    matches = _matches(filters, ranked)
+    best_first = None
+    if ranked:
+        best_first = matches.c.score.desc() if is_postgresql() else matches.c.score.asc()  # bm25: lower is better
     joined = table.__table__.join(matches, matches.c.id == table.assessment_id)
-    rows = select(table).select_from(joined).where(*conditions).order_by(*_ordering(sort, best_first))
-    count = select(func.count()).select_from(joined).where(*conditions)
-    return rows, count
+    return select(table).select_from(joined).where(*conditions).order_by(*_ordering(sort, best_first))
+
+
+def _sort(filters: SearchFilters, total: int) -> str:
+    """The order the rows come in: relevance only up to ARCHIVE_RANK_LIMIT matches (see the module notes)."""
+    if filters.effective_sort == "relevance" and total > current_app.config["ARCHIVE_RANK_LIMIT"]:
+        return "newest"
+    return filters.effective_sort
 
 
 def search(user: User, filters: SearchFilters, page: int = 1, page_size: int = 20) -> SearchResult:
     check_may_search(user)
-    rows, count = _matching(user, filters, filters.effective_sort)
-    total = db.session.scalar(count) or 0
-    found = db.session.scalars(rows.limit(page_size).offset((page - 1) * page_size)).all()
-    return SearchResult(total=total, rows=list(found), page=page, page_size=page_size)
+    total = db.session.scalar(_count(user, filters)) or 0
+    sort = _sort(filters, total)
+    found = db.session.scalars(_rows(user, filters, sort).limit(page_size).offset((page - 1) * page_size)).all()
+    return SearchResult(total=total, rows=list(found), page=page, page_size=page_size, sort=sort,
+                        too_many_to_rank=sort != filters.effective_sort)
 
 
 # --- the register export ----------------------------------------------------------------------------
@@ -242,8 +269,9 @@ def register_rows(user: User, filters: SearchFilters) -> Iterator[tuple]:
     labels = choice_labels(definitions)
     departments = dict(db.session.execute(
         select(Department.id, Department.name).where(Department.organisation_id == user.organisation_id)).all())
-    rows, _ = _matching(user, filters, filters.effective_sort)
-    query = rows.outerjoin(ArchivedRecord, ArchivedRecord.assessment_id == AssessmentSearch.assessment_id) \
+    sort = _sort(filters, db.session.scalar(_count(user, filters)) or 0)
+    query = _rows(user, filters, sort) \
+        .outerjoin(ArchivedRecord, ArchivedRecord.assessment_id == AssessmentSearch.assessment_id) \
         .add_columns(ArchivedRecord.sha256)
     for row, sha256 in db.session.execute(query.execution_options(yield_per=1000)):
         yield (

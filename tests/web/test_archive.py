@@ -128,6 +128,9 @@ def test_every_filter_returns_exactly_the_matching_assessments(client_for, scena
     }
     for query, expected in expectations.items():
         assert set(_found(auditor, query)) == expected, query
+    with auditor.client.application.app_context():
+        reference = db.session.get(Assessment, s.submitted).display_reference
+    assert _found(auditor, f"q={reference}") == [s.submitted], "a reference is found (PostgreSQL split it oddly)"
 
 
 def test_sorting_and_pagination(client_for, scenario, demo):
@@ -149,6 +152,26 @@ def test_sorting_and_pagination(client_for, scenario, demo):
     assert _found(auditor, "sort=title&page=2") == [s.board_approved]
     assert _found(auditor, "sort=title&page=9") == []
     assert "no results on page 9" in auditor.get("/archive/?sort=title&page=9").text_of(id="results")
+
+
+def test_too_many_matches_to_rank_come_newest_first_and_the_page_says_so(client_for, scenario, demo):
+    s = scenario
+    auditor = client_for("auditor@example.org")
+    demo.config["ARCHIVE_RANK_LIMIT"] = 2
+    ranked = auditor.get("/archive/?q=custody")
+    assert _found(auditor, "q=custody") == [s.signed_off, s.board_approved], "two matches: ranked, the title match first"
+    assert ranked.find(id="not-ranked") is None and "Sorted by relevance." in ranked.text_of(id="results")
+
+    demo.config["ARCHIVE_RANK_LIMIT"] = 1
+    page = auditor.get("/archive/?q=custody")
+    assert _found(auditor, "q=custody") == [s.board_approved, s.signed_off], "newest decision first"
+    assert "too many assessments match to sort them by relevance" in page.text_of(id="not-ranked").lower()
+    assert "Sorted by newest decision first." in page.text_of(id="results")
+    register = auditor.client.get("/archive/register.csv?q=custody").get_data(as_text=True)
+    assert [row[2] for row in list(csv.reader(io.StringIO(register.removeprefix("\ufeff"))))[1:]] == [
+        "Stop and search refresh", "Body-worn video in custody"], "the register comes in the order the page shows"
+    for asked in ("sort=newest", "sort=title"):  # an order that was asked for needs no explanation
+        assert auditor.get(f"/archive/?q=custody&{asked}").find(id="not-ranked") is None, asked
 
 
 def test_search_never_crosses_organisations(client_for, scenario):
