@@ -8,10 +8,12 @@ Full text, over AssessmentSearchText: SQLite FTS5 (bm25, title weighted 10:1) or
 tsvector (ts_rank, title weight A). The matches are materialised first and only then filtered,
 sorted and paged (see ``_matches``).
 
-A search counts its matches first (unranked) and ranks them only when there are
-at most ARCHIVE_RANK_LIMIT: ranking scores every match before the first row comes out, so a common
-word would cost in proportion to the archive. Beyond the limit the rows come newest first and the
-result says so (``too_many_to_rank``), for the page to tell the user.
+Ranking scores every match before the first row comes out, so a common word would cost in
+proportion to the archive. A search therefore ranks only when at most ARCHIVE_RANK_LIMIT assessments
+match. The full-text index says first, on its own, whether more than that match in the whole index:
+if not, the matches are counted exactly and ranked; if so, they are counted only up to the limit and
+the rows come newest first by walking the decision-date index, testing each row against the matches.
+The result says both (``too_many_to_rank``, ``counted_up_to``), for the page to tell the user.
 """
 
 from __future__ import annotations
@@ -141,6 +143,7 @@ class SearchResult:
     page_size: int
     sort: str  # the order of the rows
     too_many_to_rank: bool = False  # relevance was asked for, but the rows are newest first (see _sort)
+    counted_up_to: int | None = None  # set when more than this many match: counting stopped there
 
     @property
     def pages(self) -> int:
@@ -197,25 +200,46 @@ def _matches(filters: SearchFilters, ranked: bool):
     Materialised first, then joined to the search rows by primary key, filtered, sorted and paged:
     otherwise both planners may walk the organisation's index testing every row against the text
     (SQLite probes FTS5 once per row; PostgreSQL walks decided_at backwards), a full scan for rare
-    or absent words."""
-    if is_postgresql():
-        document = literal_column("assessment_search_text.document")
-        tsquery = func.websearch_to_tsquery(literal("english", REGCONFIG), filters.query.engine_text)
-        columns = [AssessmentSearchText.assessment_id.label("id")]
-        if ranked:
-            columns.append(func.ts_rank(document, tsquery).label("score"))
-        matching = select(*columns).where(document.op("@@")(tsquery))
-    else:
-        columns = [literal_column("rowid").label("id")]
-        if ranked:
-            columns.append(literal_column(f"bm25({FTS_TABLE}, 10.0, 1.0)").label("score"))
-        matching = (select(*columns).select_from(text(FTS_TABLE))
-                    .where(text(f"{FTS_TABLE} MATCH :match").bindparams(match=filters.query.engine_text)))
+    or absent words. (For many matches the walk is what is wanted: see ``_rows``.)"""
+    matching = _match_ids(filters)
+    if ranked:
+        if is_postgresql():
+            score = func.ts_rank(literal_column("assessment_search_text.document"), _tsquery(filters))
+        else:
+            score = literal_column(f"bm25({FTS_TABLE}, 10.0, 1.0)")
+        matching = matching.add_columns(score.label("score"))
     return matching.cte("matches").prefix_with("MATERIALIZED")
 
 
-def _count(user: User, filters: SearchFilters) -> Select:
-    """How many assessments match, unranked."""
+def _tsquery(filters: SearchFilters):
+    return func.websearch_to_tsquery(literal("english", REGCONFIG), filters.query.engine_text)
+
+
+def _match_ids(filters: SearchFilters) -> Select:
+    """The ids (as ``id``) of the assessment versions whose text matches the words, in every organisation."""
+    if is_postgresql():
+        document = literal_column("assessment_search_text.document")
+        return select(AssessmentSearchText.assessment_id.label("id")).where(document.op("@@")(_tsquery(filters)))
+    return (select(literal_column("rowid").label("id")).select_from(text(FTS_TABLE))
+            .where(text(f"{FTS_TABLE} MATCH :match").bindparams(match=filters.query.engine_text)))
+
+
+def _many_matches(filters: SearchFilters) -> bool:
+    """Whether more documents match the words, in the whole index, than are worth ranking: the index
+    answers this on its own, and it bounds what any one organisation's search can match."""
+    if not filters.query:
+        return False
+    index_count = db.session.scalar(select(func.count()).select_from(_match_ids(filters).subquery()))
+    return index_count > current_app.config["ARCHIVE_RANK_LIMIT"]
+
+
+def _count(user: User, filters: SearchFilters, up_to: int | None = None) -> Select:
+    """How many assessments match, unranked; with ``up_to``, counting stops there (each row is then
+    tested against the matches as the organisation's index is walked, instead of joining them all)."""
+    if up_to is not None:
+        first = (select(literal(1)).where(*_conditions(user, filters), AssessmentSearch.assessment_id.in_(_match_ids(filters)))
+                 .limit(up_to).subquery())
+        return select(func.count()).select_from(first)
     source = AssessmentSearch.__table__
     if filters.query:
         matches = _matches(filters, ranked=False)
@@ -223,12 +247,16 @@ def _count(user: User, filters: SearchFilters) -> Select:
     return select(func.count()).select_from(source).where(*_conditions(user, filters))
 
 
-def _rows(user: User, filters: SearchFilters, sort: str) -> Select:
-    """The matching assessments in ``sort`` order."""
+def _rows(user: User, filters: SearchFilters, sort: str, many: bool = False) -> Select:
+    """The matching assessments in ``sort`` order. With ``many`` matches and an index order (newest,
+    title), the index is walked and each row tested against the matches: the first page comes after a
+    few rows instead of after joining and sorting every match."""
     table = AssessmentSearch
     conditions = _conditions(user, filters)
     if not filters.query:
         return select(table).where(*conditions).order_by(*_ordering(sort))
+    if many and sort != "relevance":
+        return select(table).where(*conditions, table.assessment_id.in_(_match_ids(filters))).order_by(*_ordering(sort))
     ranked = sort == "relevance"
     matches = _matches(filters, ranked)
     best_first = None
@@ -247,11 +275,13 @@ def _sort(filters: SearchFilters, total: int) -> str:
 
 def search(user: User, filters: SearchFilters, page: int = 1, page_size: int = 20) -> SearchResult:
     check_may_search(user)
-    total = db.session.scalar(_count(user, filters)) or 0
+    limit = current_app.config["ARCHIVE_RANK_LIMIT"]
+    many = _many_matches(filters)
+    total = db.session.scalar(_count(user, filters, up_to=limit + 1 if many else None)) or 0
     sort = _sort(filters, total)
-    found = db.session.scalars(_rows(user, filters, sort).limit(page_size).offset((page - 1) * page_size)).all()
+    found = db.session.scalars(_rows(user, filters, sort, many).limit(page_size).offset((page - 1) * page_size)).all()
     return SearchResult(total=total, rows=list(found), page=page, page_size=page_size, sort=sort,
-                        too_many_to_rank=sort != filters.effective_sort)
+                        too_many_to_rank=sort != filters.effective_sort, counted_up_to=limit if total > limit else None)
 
 
 # --- the register export ----------------------------------------------------------------------------
@@ -269,8 +299,10 @@ def register_rows(user: User, filters: SearchFilters) -> Iterator[tuple]:
     labels = choice_labels(definitions)
     departments = dict(db.session.execute(
         select(Department.id, Department.name).where(Department.organisation_id == user.organisation_id)).all())
-    sort = _sort(filters, db.session.scalar(_count(user, filters)) or 0)
-    query = _rows(user, filters, sort) \
+    limit = current_app.config["ARCHIVE_RANK_LIMIT"]
+    many = _many_matches(filters)
+    sort = _sort(filters, db.session.scalar(_count(user, filters, up_to=limit + 1 if many else None)) or 0)
+    query = _rows(user, filters, sort, many) \
         .outerjoin(ArchivedRecord, ArchivedRecord.assessment_id == AssessmentSearch.assessment_id) \
         .add_columns(ArchivedRecord.sha256)
     for row, sha256 in db.session.execute(query.execution_options(yield_per=1000)):

@@ -167,11 +167,23 @@ def test_too_many_matches_to_rank_come_newest_first_and_the_page_says_so(client_
     assert _found(auditor, "q=custody") == [s.board_approved, s.signed_off], "newest decision first"
     assert "too many assessments match to sort them by relevance" in page.text_of(id="not-ranked").lower()
     assert "Sorted by newest decision first." in page.text_of(id="results")
+    assert page.text_of(id="result-count") == "More than 1 assessments found", "counting stops past the limit"
     register = auditor.client.get("/archive/register.csv?q=custody").get_data(as_text=True)
     assert [row[2] for row in list(csv.reader(io.StringIO(register.removeprefix("\ufeff"))))[1:]] == [
         "Stop and search refresh", "Body-worn video in custody"], "the register comes in the order the page shows"
     for asked in ("sort=newest", "sort=title"):  # an order that was asked for needs no explanation
         assert auditor.get(f"/archive/?q=custody&{asked}").find(id="not-ranked") is None, asked
+
+
+def test_matches_in_other_organisations_neither_stop_ranking_nor_show(client_for, scenario, demo):
+    """The index counts every organisation's matches; past the limit, this organisation's are still
+    counted exactly and ranked when they are few enough."""
+    auditor = client_for("auditor@example.org")
+    demo.config["ARCHIVE_RANK_LIMIT"] = 1  # body-worn matches here and in the neighbouring force
+    page = auditor.get("/archive/?q=body-worn")
+    assert _found(auditor, "q=body-worn") == [scenario.signed_off]
+    assert page.text_of(id="result-count") == "1 assessment found"
+    assert page.find(id="not-ranked") is None and "Sorted by relevance." in page.text_of(id="results")
 
 
 def test_search_never_crosses_organisations(client_for, scenario):
