@@ -40,7 +40,8 @@ guide-screenshots: setup ## Run the browser tests and copy their guide-* screens
 check-definitions: setup ## Validate the definitions in workflows/
 	$(BIN)/eia definitions check
 
-bench: setup ## Run the benchmarks (ratios against bare baselines measured in the same run)
+bench: setup ## Run the benchmarks (ratios against bare baselines measured in the same run; installs wrk when missing and root)
+	bash scripts/ensure-test-tools.sh bench
 	$(BIN)/python -m bench
 
 clean: ## Remove the venv (instance/ data is kept)
