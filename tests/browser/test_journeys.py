@@ -316,7 +316,7 @@ def test_board_rejects_and_the_record_is_read_only(page: Page, client_for):
     assert_accessible(page, "guide-author-rejected")
     page.goto(f"/assessments/{assessment_id}/pages/aims")  # typing the address does not reopen it either
     expect(page).to_have_url(re.compile(rf"/assessments/{assessment_id}$"))
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("You can change it only if it is returned to you")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("This assessment was rejected: it can no longer be changed.")
 
 
 def test_board_approves_and_the_author_starts_a_revision(page: Page, client_for):
