@@ -273,13 +273,19 @@ def _sort(filters: SearchFilters, total: int) -> str:
     return filters.effective_sort
 
 
+def _plan(user: User, filters: SearchFilters) -> tuple[int, str, bool]:
+    """(the matches counted, the order the rows come in, whether the words match many documents)."""
+    many = _many_matches(filters)
+    limit = current_app.config["ARCHIVE_RANK_LIMIT"]
+    total = db.session.scalar(_count(user, filters, up_to=limit + 1 if many else None)) or 0
+    return total, _sort(filters, total), many
+
+
 def search(user: User, filters: SearchFilters, page: int = 1, page_size: int = 20) -> SearchResult:
     check_may_search(user)
-    limit = current_app.config["ARCHIVE_RANK_LIMIT"]
-    many = _many_matches(filters)
-    total = db.session.scalar(_count(user, filters, up_to=limit + 1 if many else None)) or 0
-    sort = _sort(filters, total)
+    total, sort, many = _plan(user, filters)
     found = db.session.scalars(_rows(user, filters, sort, many).limit(page_size).offset((page - 1) * page_size)).all()
+    limit = current_app.config["ARCHIVE_RANK_LIMIT"]
     return SearchResult(total=total, rows=list(found), page=page, page_size=page_size, sort=sort,
                         too_many_to_rank=sort != filters.effective_sort, counted_up_to=limit if total > limit else None)
 
@@ -299,9 +305,7 @@ def register_rows(user: User, filters: SearchFilters) -> Iterator[tuple]:
     labels = choice_labels(definitions)
     departments = dict(db.session.execute(
         select(Department.id, Department.name).where(Department.organisation_id == user.organisation_id)).all())
-    limit = current_app.config["ARCHIVE_RANK_LIMIT"]
-    many = _many_matches(filters)
-    sort = _sort(filters, db.session.scalar(_count(user, filters, up_to=limit + 1 if many else None)) or 0)
+    _, sort, many = _plan(user, filters)
     query = _rows(user, filters, sort, many) \
         .outerjoin(ArchivedRecord, ArchivedRecord.assessment_id == AssessmentSearch.assessment_id) \
         .add_columns(ArchivedRecord.sha256)
