@@ -6,8 +6,6 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 
-import orjson
-
 GENESIS_HASH = "0" * 64
 
 
@@ -65,24 +63,3 @@ def verify_chain(events: Iterable[tuple], *, start_hash: str = GENESIS_HASH,
             problems.append(f"event {seq}: its content does not match its hash (the event was altered)")
         expected_seq, previous = seq + 1, entry_hash
     return problems, expected_seq - 1, previous, checked
-
-
-# The queryable columns of an event, each with where the hashed record holds the same fact.
-COLUMNS = ("seq", "action", "actor_id", "object_type", "object_id", "occurred_at")
-
-
-def column_problems(canonical: str | bytes, columns: tuple) -> list[str]:
-    """Where an event's queryable columns (in ``COLUMNS`` order, ``occurred_at`` as ISO text) do not
-    say what its hashed record says: someone edited a column the hash does not cover."""
-    seq = columns[0]
-    try:
-        body = orjson.loads(canonical)
-    except orjson.JSONDecodeError:
-        return [f"event {seq}: its hashed record is not valid JSON"]
-    if not isinstance(body, dict):
-        return [f"event {seq}: its hashed record is not a JSON object"]
-    actor, subject = (part if isinstance(part := body.get(key), dict) else {} for key in ("actor", "object"))
-    recorded = (body.get("seq"), body.get("action"), actor.get("id"), subject.get("type"), subject.get("id"),
-                body.get("at"))
-    return [f"event {seq}: column {name} is {column!r} but the hashed record says {value!r}"
-            for name, column, value in zip(COLUMNS, columns, recorded, strict=True) if column != value]

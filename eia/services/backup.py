@@ -118,7 +118,9 @@ def export_bundle(path: Path) -> dict[str, Any]:
 
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for table in tables():
-            kinds = {c.name: _kind(table, c) for c in table.columns if (table.name, c.name) != ARCHIVE_CONTENT}
+            # Generated columns are left out: the database derives them again on restore.
+            kinds = {c.name: _kind(table, c) for c in table.columns
+                     if (table.name, c.name) != ARCHIVE_CONTENT and c.computed is None}
             columns[table.name] = kinds
             lines = []
             query = select(*[table.c[name] for name in kinds]).order_by(*table.primary_key.columns)

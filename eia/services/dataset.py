@@ -317,9 +317,8 @@ def _insert_batch(cast, rng, defs, pool, backend, certificate, characteristics, 
         }
         canonical = canonical_bytes(body)
         entry_hash = chain_hash(prev_hash, canonical)
-        event_rows.append({"seq": seq, "occurred_at": event.at, "actor_id": event.actor.id, "action": event.action,
-                           "object_type": object_type, "object_id": object_id, "canonical": canonical.decode("utf-8"),
-                           "prev_hash": prev_hash, "entry_hash": entry_hash})
+        event_rows.append({"seq": seq, "canonical": canonical.decode("utf-8"), "prev_hash": prev_hash,
+                           "entry_hash": entry_hash})
         prev_hash = entry_hash
     db.session.execute(insert(AuditEvent), event_rows)
 

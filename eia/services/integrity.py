@@ -7,18 +7,21 @@ except ``create_checkpoint``, which audits its own export.
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import LargeBinary, String, cast, func, select, text, type_coerce
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import LargeBinary, cast, create_engine, func, select, text
+from sqlalchemy.pool import NullPool
 
-from eia.domain.audit import column_problems, verify_chain
+from eia.domain.audit import GENESIS_HASH, verify_chain
 from eia.domain.signing import sha256_hex, verify_pdf
 from eia.extensions import db
 from eia.models import ArchivedRecord, AuditEvent, User
+from eia.models.audit import DERIVED_COLUMNS
 from eia.models.types import utcnow
 from eia.services import audit
 from eia.services.archive import archived_pdf, sealer
@@ -27,6 +30,8 @@ from eia.services.storage import FilesystemStorage, StorageError
 
 CHECKPOINT_FORMAT = "due-regard-audit-checkpoint/1"
 _BATCH = 5000
+# Below this many events per process, starting another costs more than it saves.
+_MIN_EVENTS_PER_WORKER = 100_000
 
 
 @dataclass
@@ -43,34 +48,29 @@ class IntegrityReport:
 # --- audit chain ----------------------------------------------------------------------------------
 
 
-def verify_audit_chain(checkpoint: dict | None = None) -> IntegrityReport:
-    """Recompute every event's hash and link, and check each event's queryable columns against its
-    hashed record; with a checkpoint, also detect deleted recent events."""
+def verify_audit_chain(checkpoint: dict | None = None, *, workers: int = 1) -> IntegrityReport:
+    """Recompute every event's hash and link, and check that the table still derives its queryable
+    columns from the hashed records; with a checkpoint, also detect deleted recent events.
+
+    With ``workers`` > 1 (the command line), large chains are split into ranges hashed in that many
+    processes; the problems reported are the same, in the same order.
+    """
     report = IntegrityReport()
+    report.problems.extend(derived_column_problems())
     head_seq = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
-    engine = db.engine
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # The column check runs inside the database engine on its own connection, while this thread
-        # hashes: the two overlap (SQLite and psycopg release the GIL), so it costs little wall time.
-        disagreeing = pool.submit(_seqs_with_disagreeing_columns, engine, head_seq)
-        query = (select(AuditEvent.seq, _as_utf8_bytes(AuditEvent.canonical), AuditEvent.prev_hash,
-                        AuditEvent.entry_hash).where(AuditEvent.seq <= head_seq).order_by(AuditEvent.seq))
-        # Core, not the ORM session: at 500k events the ORM's row loading alone costs 3-4x the hashing.
-        rows = db.session.connection().execute(query.execution_options(yield_per=_BATCH))
-        hashes_at: dict[int, str] = {}
-        wanted = checkpoint["seq"] if checkpoint else None
-
-        def chain_rows():
-            for row in rows:
-                if row[0] == wanted:
-                    hashes_at[wanted] = row[3]
-                yield row
-
-        chain_problems, last_seq, _, report.checked = verify_chain(chain_rows())
-        report.problems.extend(chain_problems)
-        report.problems.extend(_column_problems(disagreeing.result(), head_seq))
+    ranges = _ranges(head_seq, workers)
+    if len(ranges) == 1:
+        results = [_verify_range(db.session.connection(), *ranges[0])]
+    else:
+        # fork: the workers need only the database URL and their range, and start in milliseconds.
+        with ProcessPoolExecutor(len(ranges), mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_verify_range_in_worker, [db.engine.url] * len(ranges), *zip(*ranges)))
+    for problems, _, _, checked in results:
+        report.problems.extend(problems)
+        report.checked += checked
+    last_seq = results[-1][1]
     if checkpoint:
-        report.problems.extend(_checkpoint_problems(checkpoint, last_seq, hashes_at))
+        report.problems.extend(_checkpoint_problems(checkpoint, last_seq))
     archived_up_to = db.session.scalar(select(func.max(ArchivedRecord.audit_seq)))
     if archived_up_to and archived_up_to > last_seq:
         report.problems.append(
@@ -79,76 +79,98 @@ def verify_audit_chain(checkpoint: dict | None = None) -> IntegrityReport:
     return report
 
 
-def _as_utf8_bytes(column):
+def _ranges(head_seq: int, workers: int) -> list[tuple[int, int]]:
+    """Contiguous sequence ranges, one per worker, none smaller than _MIN_EVENTS_PER_WORKER."""
+    count = max(1, min(workers, head_seq // _MIN_EVENTS_PER_WORKER))
+    bounds = [1 + head_seq * part // count for part in range(count + 1)]
+    bounds[-1] = head_seq + 1
+    return [(bounds[part], bounds[part + 1] - 1) for part in range(count)]
+
+
+def _verify_range(connection, first: int, last: int) -> tuple[list[str], int, str, int]:
+    """``verify_chain`` over events first..last, carrying on from the event before ``first`` exactly as a
+    single pass would (a gap spanning the range's start is reported here, once)."""
+    before = connection.execute(select(AuditEvent.seq, AuditEvent.entry_hash).where(AuditEvent.seq < first)
+                                .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    start_seq, start_hash = (before[0] + 1, before[1]) if before else (1, GENESIS_HASH)
+    query = (select(AuditEvent.seq, _as_utf8_bytes(connection, AuditEvent.canonical), AuditEvent.prev_hash,
+                    AuditEvent.entry_hash).where(AuditEvent.seq.between(first, last)).order_by(AuditEvent.seq))
+    # Core rows, not ORM objects: at 500k events the ORM's row loading alone costs 3-4x the hashing.
+    rows = connection.execute(query.execution_options(yield_per=_BATCH))
+    return verify_chain(rows, start_hash=start_hash, start_seq=start_seq)
+
+
+def _verify_range_in_worker(url, first: int, last: int) -> tuple[list[str], int, str, int]:
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return _verify_range(connection, first, last)
+    finally:
+        engine.dispose()
+
+
+def _as_utf8_bytes(connection, column):
     """The stored text as the bytes that were hashed, without a decode and re-encode per row in Python."""
-    if db.engine.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":
         return func.convert_to(column, "UTF8")
     return cast(column, LargeBinary)
 
 
-# The same facts as eia.domain.audit.COLUMNS, read from the hashed record and from the columns.
-_SQLITE_DISAGREEING = text("""
-    SELECT seq FROM audit_event
-    WHERE seq <= :head
-      AND json_extract(canonical, '$.seq', '$.action', '$.actor.id', '$.object.type', '$.object.id', '$.at')
-          IS NOT json_array(seq, action, actor_id, object_type, object_id,
-                            substr(occurred_at, 1, 10) || 'T' || substr(occurred_at, 12) || '+00:00')
-""")
-# One parse per record (a LATERAL alias would be inlined and parsed once per use): the record must
-# contain what the columns say, the actor and object nested as the record writes them.
-_POSTGRESQL_DISAGREEING = text("""
-    SELECT seq FROM audit_event
-    WHERE seq <= :head
-      AND NOT canonical::jsonb @> jsonb_build_object(
-          'seq', seq, 'action', action,
-          'actor', CASE WHEN actor_id IS NULL THEN 'null'::jsonb ELSE jsonb_build_object('id', actor_id) END,
-          'object', CASE WHEN object_type IS NULL AND object_id IS NULL THEN 'null'::jsonb
-                         ELSE jsonb_build_object('type', object_type, 'id', object_id) END,
-          'at', to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'))
-""")
-
-
-def _seqs_with_disagreeing_columns(engine, head_seq: int) -> list[int] | None:
-    """Events whose columns do not say what their hashed record says, found by the database; None when
-    the database cannot tell (a record is not valid JSON), so the caller checks every event itself."""
-    query = _POSTGRESQL_DISAGREEING if engine.dialect.name == "postgresql" else _SQLITE_DISAGREEING
-    try:
-        with engine.connect() as connection:
-            return list(connection.execute(query, {"head": head_seq}).scalars())
-    except DBAPIError:
-        return None
-
-
-def _column_problems(disagreeing: list[int] | None, head_seq: int) -> list[str]:
-    """The precise problems, in Python, for the events the database found (or for all, if it could not)."""
-    query = (select(AuditEvent.seq, AuditEvent.canonical, AuditEvent.action, AuditEvent.actor_id,
-                    AuditEvent.object_type, AuditEvent.object_id, type_coerce(AuditEvent.occurred_at, String))
-             .where(AuditEvent.seq <= head_seq).order_by(AuditEvent.seq))
-    if disagreeing is not None:
-        if not disagreeing:
-            return []
-        query = query.where(AuditEvent.seq.in_(disagreeing))
+def derived_column_problems() -> list[str]:
+    """The queryable columns must still be generated by the database from the hashed record, as this
+    release defines them: then no edit can make them say something the record does not."""
+    dialect = db.engine.dialect.name
+    generated = _generated_columns(dialect)
     problems = []
-    for seq, canonical, *columns, occurred_at in db.session.connection().execute(query.execution_options(yield_per=_BATCH)):
-        problems += column_problems(canonical, (seq, *columns, _iso(occurred_at)))
+    for column, expected in DERIVED_COLUMNS[dialect].items():
+        if column not in generated:
+            problems.append(f"audit table: column {column} is no longer generated from the hashed record: "
+                            "its values may have been edited")
+        elif _normalised(generated[column]) != _normalised(expected):
+            problems.append(f"audit table: column {column} is generated by {generated[column]!r}, not as this "
+                            "release defines it: its values may not say what the hashed record says")
     return problems
 
 
-def _iso(occurred_at: str | datetime) -> str:
-    """The column as the hashed record writes it: SQLite returns its stored text ("2026-01-02 03:04:05.000006",
-    always UTC with microseconds), PostgreSQL an aware datetime."""
-    if isinstance(occurred_at, str):
-        return f"{occurred_at[:10]}T{occurred_at[11:]}+00:00"
-    return occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
+def _generated_columns(dialect: str) -> dict[str, str]:
+    """{column: expression} for the audit table's stored generated columns, from the database's catalog."""
+    if dialect == "postgresql":
+        rows = db.session.execute(text("""
+            SELECT attribute.attname, pg_get_expr(definition.adbin, definition.adrelid)
+            FROM pg_attribute attribute
+            JOIN pg_attrdef definition ON definition.adrelid = attribute.attrelid AND definition.adnum = attribute.attnum
+            WHERE attribute.attrelid = 'audit_event'::regclass AND attribute.attgenerated = 's'
+              AND NOT attribute.attisdropped"""))
+        return dict(rows.all())
+    stored = {row[1] for row in db.session.execute(text("PRAGMA table_xinfo(audit_event)")) if row[6] == 3}
+    create = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'audit_event'"))
+    return {name: expression for name, expression in _sqlite_generated_expressions(create).items() if name in stored}
 
 
-def _checkpoint_problems(checkpoint: dict, last_seq: int, hashes_at: dict[int, str]) -> list[str]:
+def _sqlite_generated_expressions(create_table: str) -> dict[str, str]:
+    """Each ``name ... GENERATED ALWAYS AS (expression)`` in a CREATE TABLE statement (SQLite keeps it verbatim)."""
+    found = {}
+    for match in re.finditer(r"[(,]\s*\"?(\w+)\"?\s[^,]*?GENERATED\s+ALWAYS\s+AS\s*\(", create_table, re.IGNORECASE):
+        depth, end = 1, match.end()
+        while depth and end < len(create_table):
+            depth += {"(": 1, ")": -1}.get(create_table[end], 0)
+            end += 1
+        found[match.group(1)] = create_table[match.end():end - 1]
+    return found
+
+
+def _normalised(expression: str) -> str:
+    """Catalogs print an expression their own way (PostgreSQL adds parentheses and ::text casts)."""
+    return re.sub(r"[\s()]|::text\b", "", expression).lower()
+
+
+def _checkpoint_problems(checkpoint: dict, last_seq: int) -> list[str]:
     problems = checkpoint_signature_problems(checkpoint)
     seq = checkpoint["seq"]
     if seq > last_seq:
         problems.append(f"the checkpoint of {checkpoint['created_at']} vouches for {seq} events but the log ends "
                         f"at {last_seq}: events {last_seq + 1} to {seq} were deleted")
-    elif hashes_at.get(seq) != checkpoint["entry_hash"]:
+    elif db.session.scalar(select(AuditEvent.entry_hash).where(AuditEvent.seq == seq)) != checkpoint["entry_hash"]:
         problems.append(f"event {seq} does not have the hash the checkpoint of {checkpoint['created_at']} recorded: "
                         "the log was rewritten after the checkpoint")
     return problems

@@ -119,13 +119,10 @@ def test_editing_an_audit_row_is_reported(archive_app):
         target = db.session.scalar(select(AuditEvent.seq).where(AuditEvent.action == "assessment.submit"))
         db.session.execute(text("UPDATE audit_event SET canonical = replace(canonical, 'submitted', 'approved') "
                                 "WHERE seq = :s"), {"s": target})
-        other = db.session.scalar(select(AuditEvent.seq).where(AuditEvent.action == "assessment.start_review"))
-        db.session.execute(text("UPDATE audit_event SET action = 'user.signed_in' WHERE seq = :s"), {"s": other})
         db.session.commit()
     result = _cli(archive_app, "audit", "verify")
     assert result.exit_code == 1
     assert f"event {target}: its content does not match its hash (the event was altered)" in result.output
-    assert f"event {other}: column action is 'user.signed_in' but the hashed record says 'assessment.start_review'" in result.output
 
 
 def test_deleting_the_last_events_is_reported_against_a_checkpoint(archive_app, tmp_path):
