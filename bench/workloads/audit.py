@@ -1,9 +1,11 @@
 """W6: `eia audit verify` over the dataset's whole chain against bare SHA-256 over the same stored
-canonical bytes (already in memory: the floor), in one process, interleaved."""
+canonical bytes (already in memory: the floor, one process), interleaved. verify is measured in one
+process and as the command runs it (a process per CPU for a large chain); the target is the latter."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import time
 
@@ -34,9 +36,9 @@ def run(dataset, rounds: int, log=print) -> Result:
                 sha256(previous + sha256(b"\x00" + text).digest()).digest()
             return time.perf_counter() - started
 
-        def verify() -> float:
+        def verify(workers: int) -> float:
             started = time.perf_counter()
-            report = integrity.verify_audit_chain()
+            report = integrity.verify_audit_chain(workers=workers)
             seconds = time.perf_counter() - started
             if report.problems:
                 raise RuntimeError(f"verify found problems: {report.problems[:3]}")
@@ -44,10 +46,12 @@ def run(dataset, rounds: int, log=print) -> Result:
             db.session.rollback()
             return seconds
 
-        bare_times, verify_times, checked = [], [], []
+        workers = os.cpu_count() or 1
+        bare_times, single_times, verify_times, checked = [], [], [], []
         for _ in range(rounds):
             bare_times.append(bare())
-            verify_times.append(verify())
+            single_times.append(verify(1))
+            verify_times.append(verify(workers))
     started = time.perf_counter()
     subprocess.run([dataset.eia_path, "audit", "verify"], env=dataset.env, check=True, capture_output=True)
     command_seconds = time.perf_counter() - started
@@ -55,12 +59,15 @@ def run(dataset, rounds: int, log=print) -> Result:
     bare_spread, verify_spread = Spread.of(bare_times), Spread.of(verify_times)
     result.rows.append({"measure": f"bare SHA-256 chain over {count:,} stored canonical events (in memory)",
                         "seconds": bare_spread.text(" s", 3), "per 500k events": f"{bare_spread.median * scale:.3f} s"})
-    result.rows.append({"measure": "verify_audit_chain (read from the database, check columns, hash, compare)",
+    single_spread = Spread.of(single_times)
+    result.rows.append({"measure": "verify_audit_chain in one process (read, hash, compare)",
+                        "seconds": single_spread.text(" s", 3), "per 500k events": f"{single_spread.median * scale:.3f} s"})
+    result.rows.append({"measure": f"verify_audit_chain as the command runs it ({workers} processes when large)",
                         "seconds": verify_spread.text(" s", 3), "per 500k events": f"{verify_spread.median * scale:.3f} s"})
     result.rows.append({"measure": "`eia audit verify` command, wall clock incl. start-up", "seconds": f"{command_seconds:.3f} s",
                         "per 500k events": f"{command_seconds * scale:.3f} s"})
-    result.rows.append({"measure": "ratio verify / bare", "seconds": f"{verify_spread.median / bare_spread.median:.2f}x",
-                        "per 500k events": ""})
+    result.rows.append({"measure": "ratio verify in one process / bare", "per 500k events": "",
+                        "seconds": f"{single_spread.median / bare_spread.median:.2f}x"})
     per_500k = verify_spread.median * scale
     result.target(f"500k events verified in <= {TARGET_SECONDS_PER_500K:g} s", f"{per_500k:.3f} s",
                   per_500k <= TARGET_SECONDS_PER_500K)
