@@ -15,12 +15,12 @@ values stay in the row, compressed; the document column is rebuilt (as in 0011) 
 SQLite is unchanged.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 """
 from alembic import op
 
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
