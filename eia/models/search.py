@@ -11,9 +11,12 @@ from eia.models.types import JSONDocument, UTCDateTime
 # The full-text index lives outside the ORM because it is dialect-specific (see migration 0005):
 # SQLite: an FTS5 external-content table over assessment_search_text (title, body), kept in step by
 # triggers; PostgreSQL: a stored generated tsvector column ``document`` on that table, GIN-indexed.
+# PostgreSQL also has an index in the newest-first page's order, NULLS LAST (migration 0013), which
+# SQLite cannot declare (and does not need).
 FTS_TABLE = "assessment_search_fts"
 PG_DOCUMENT_COLUMN = "document"
 PG_DOCUMENT_INDEX = "ix_assessment_search_document"
+PG_NEWEST_INDEX = "ix_assessment_search_organisation_newest"
 
 
 class AssessmentSearch(db.Model):
@@ -60,9 +63,9 @@ class AssessmentSearchText(db.Model):
 
 
 def include_in_schema_comparison(name: str | None, type_: str, parent_names: dict) -> bool:
-    """Autogenerate and the models-match-migrations test ignore the dialect-specific full-text parts."""
+    """Autogenerate and the models-match-migrations test ignore the dialect-specific search parts."""
     if type_ == "table" and name and name.startswith(FTS_TABLE):
         return False
     if type_ == "column" and parent_names.get("table_name") == "assessment_search_text" and name == PG_DOCUMENT_COLUMN:
         return False
-    return not (type_ == "index" and name == PG_DOCUMENT_INDEX)
+    return not (type_ == "index" and name in (PG_DOCUMENT_INDEX, PG_NEWEST_INDEX))
