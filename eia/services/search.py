@@ -25,8 +25,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, delete, func, literal, literal_column, select, text
+from sqlalchemy import Select, delete, func, insert, literal, literal_column, select, text
 from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.orm import selectinload
 
 from eia.domain import questionnaire as q
 from eia.domain.search import ParsedQuery, index_fields
@@ -47,7 +48,15 @@ SIGNED_OFF = "approved"
 
 def index_assessment(assessment: Assessment) -> AssessmentSearch:
     """Write this assessment version's search row (insert or update), inside the caller's transaction."""
-    definitions = _definitions()
+    values, text_values = _index_values(assessment, _definitions())
+    row = _upsert(AssessmentSearch, assessment.id, values)
+    _upsert(AssessmentSearchText, assessment.id, text_values)
+    db.session.flush()
+    return row
+
+
+def _index_values(assessment: Assessment, definitions: Definitions) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The search row's and the text row's values for this assessment version."""
     path = q.path(definitions.questionnaire, assessment.answers or {}, assessment.characteristic_ids)
     fields = index_fields(path, assessment.display_reference)
     rules: dict[str, str] = {}
@@ -70,10 +79,7 @@ def index_assessment(assessment: Assessment) -> AssessmentSearch:
         "adverse_characteristics": "," + ",".join(fields.adverse_characteristics) + ",",
         "fired_rules": [{"id": rule_id, "label": label} for rule_id, label in rules.items()],
     }
-    row = _upsert(AssessmentSearch, assessment.id, values)
-    _upsert(AssessmentSearchText, assessment.id, {"title": assessment.title, "body": fields.body})
-    db.session.flush()
-    return row
+    return values, {"title": assessment.title, "body": fields.body}
 
 
 def _upsert(model, assessment_id: int, values: dict[str, Any]):
@@ -89,7 +95,10 @@ def _upsert(model, assessment_id: int, values: dict[str, Any]):
 
 
 def rebuild(batch_size: int = 500) -> int:
-    """Re-index every assessment (after an upgrade, or to repair the index). Returns how many."""
+    """Re-index every assessment (after an upgrade, or to repair the index), in one transaction.
+    Returns how many. The rows are inserted in batches, not upserted one by one: about three times
+    faster, which matters for `eia dev generate` at 500k."""
+    definitions = _definitions()
     count = 0
     with unit_of_work():
         db.session.execute(delete(AssessmentSearch))
@@ -98,11 +107,16 @@ def rebuild(batch_size: int = 500) -> int:
             db.session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
         ids = db.session.scalars(select(Assessment.id).order_by(Assessment.id)).all()
         for start in range(0, len(ids), batch_size):
-            batch = db.session.scalars(select(Assessment).where(Assessment.id.in_(ids[start:start + batch_size]))).all()
+            batch = db.session.scalars(select(Assessment).where(Assessment.id.in_(ids[start:start + batch_size]))
+                                       .options(selectinload(Assessment.transitions))).all()
+            rows, text_rows = [], []
             for assessment in batch:
-                index_assessment(assessment)
-                count += 1
-            db.session.flush()
+                values, text_values = _index_values(assessment, definitions)
+                rows.append({"assessment_id": assessment.id, **values})
+                text_rows.append({"assessment_id": assessment.id, **text_values})
+            db.session.execute(insert(AssessmentSearch), rows)
+            db.session.execute(insert(AssessmentSearchText), text_rows)
+            count += len(batch)
             for assessment in batch:  # bounded memory, without detaching the caller's objects
                 db.session.expunge(assessment)
         if not is_postgresql():

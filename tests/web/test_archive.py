@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from eia.extensions import db
-from eia.models import Assessment, AuditEvent
+from eia.models import Assessment, AssessmentSearch, AssessmentSearchText, AuditEvent
+from eia.services import search
 from eia.services.assessments import today
 from tests.journeys import (
     AN_ACTION,
@@ -405,3 +406,26 @@ def test_the_search_row_follows_every_change(client_for, demo):
     submit(author, assessment_id)
     assert _found(auditor, "q=taser&status=submitted") == [assessment_id]
     assert _found(auditor, "q=taser&status=draft") == []
+
+
+def test_rebuilding_the_index_writes_exactly_what_the_services_wrote(client_for, demo):
+    """`eia search rebuild` inserts in batches; the services upsert one assessment at a time."""
+    author = client_for("author@example.org")
+    save(author, start_assessment(author), "subject", {"title": "Taser deployment review", "subject_type": "policy"})
+    submitted = start_assessment(author)
+    complete_assessment(author, submitted, title="Custody rota", outcome="continue", relevant=high_impact_analysis("age"),
+                        actions=[AN_ACTION])
+    submit(author, submitted)
+
+    def rows():
+        return [db.session.execute(select(model).order_by(model.assessment_id)).scalars().all()
+                for model in (AssessmentSearch, AssessmentSearchText)]
+
+    def as_values(tables):
+        return [[{c.key: getattr(row, c.key) for c in row.__table__.columns} for row in table] for table in tables]
+
+    with demo.app_context():
+        written = as_values(rows())
+        assert search.rebuild() == len(written[0]) >= 2
+        db.session.expire_all()
+        assert as_values(rows()) == written
