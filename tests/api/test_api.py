@@ -98,7 +98,7 @@ def test_every_write_is_audited_with_the_token_that_made_it(demo, api_for):
     assessment = start(author)
     save(author, assessment, "aims", {"aims": "Safer events"}, partial=True)
     with demo.app_context():
-        events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "assessment")).all()
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "assessment").order_by(AuditEvent.seq)).all()
         assert [e.action for e in events] == ["assessment.started", "assessment.page_saved"]
         assert all(json.loads(e.canonical)["via"] == {"api_token": token_id} for e in events)
         assert db.session.get(ApiToken, token_id).last_used_at is not None

@@ -73,7 +73,7 @@ def test_the_signed_pdf_shows_every_answer_and_its_signature_validates(archive_a
         assert report.ok, report.problems
         record = db.session.scalar(select(ArchivedRecord).where(ArchivedRecord.assessment_id == assessment_id))
         assert record.storage_backend == archive_app.config["ARCHIVE_BACKEND"]
-        downloads = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "archive.downloaded")).all()
+        downloads = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "archive.downloaded").order_by(AuditEvent.seq)).all()
         assert [e.object_id for e in downloads] == [str(record.id)]
 
     words = _pdf_words(pdf)

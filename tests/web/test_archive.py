@@ -378,7 +378,7 @@ def test_the_csv_register_has_the_matching_rows_and_no_live_formulas(client_for,
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
     with demo.app_context():
-        exports = [e.details for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "archive.register_exported"))]
+        exports = [e.details for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "archive.register_exported").order_by(AuditEvent.seq))]
     assert [(e["format"], e["rows"]) for e in exports] == [("csv", 2), ("csv", 4)]
 
 

@@ -190,7 +190,7 @@ def test_updating_an_action_needs_a_status_and_note_and_keeps_history(client_for
         notes = db.session.scalars(select(ActionNote).order_by(ActionNote.id)).all()
         assert [(n.from_status, n.to_status, n.text) for n in notes] == [
             ("open", "in_progress", "Half the sergeants briefed"), ("in_progress", "done", "All briefed")]
-        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "action.updated")).all()
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "action.updated").order_by(AuditEvent.seq)).all()
         assert [e.details["to"] for e in events] == ["in_progress", "done"]
     assert "Brief every custody sergeant" in client_for("author@example.org").get("/actions").text_of(id="done")
 

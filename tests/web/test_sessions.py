@@ -19,7 +19,7 @@ NEW_PASSWORD = "plum tractor lantern drizzle"
 
 def _actions(app, action):
     with app.app_context():
-        return [e.details for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action))]
+        return [e.details for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))]
 
 
 def _age_sessions(app, email, **ago):

@@ -57,7 +57,7 @@ def _user(app, email="author@example.org") -> User:
 
 def _actions(app, action):
     with app.app_context():
-        return [e.details for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action))]
+        return [e.details for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))]
 
 
 def test_sign_in_page_offers_single_sign_on(sso_app):

@@ -109,7 +109,7 @@ def test_high_impact_goes_to_the_board_which_returns_it_then_approves_with_condi
         actions = [item["action"] for item in assessment.answers["action_plan"]["items"]]
         assert actions == [AN_ACTION["action"], "Board condition: Publish quarterly disproportionality figures",
                            "Board condition: Review with the IAG in six months"]
-        events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_id == str(assessment_id))).all()
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_id == str(assessment_id)).order_by(AuditEvent.seq)).all()
         assert [e.action for e in events][-2:] == ["assessment.archived", "assessment.board_approve_with_conditions"]
     digest = board.get("/board/digest")
     assert "Stop and search refresh" not in digest.text, "the Board decided it: not a delegated approval"
