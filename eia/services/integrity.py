@@ -149,15 +149,18 @@ def _generated_columns(dialect: str) -> dict[str, str]:
     return {name: expression for name, expression in _sqlite_generated_expressions(create).items() if name in stored}
 
 
+_SQLITE_GENERATED = re.compile(r"[(,]\s*\"?(\w+)\"?\s[^,]*?GENERATED\s+ALWAYS\s+AS\s*\(", re.IGNORECASE)
+
+
 def _sqlite_generated_expressions(create_table: str) -> dict[str, str]:
     """Each ``name ... GENERATED ALWAYS AS (expression)`` in a CREATE TABLE statement (SQLite keeps it verbatim)."""
-    found = {}
-    for match in re.finditer(r"[(,]\s*\"?(\w+)\"?\s[^,]*?GENERATED\s+ALWAYS\s+AS\s*\(", create_table, re.IGNORECASE):
-        depth, end = 1, match.end()
-        while depth and end < len(create_table):
-            depth += {"(": 1, ")": -1}.get(create_table[end], 0)
-            end += 1
-        found[match.group(1)] = create_table[match.end():end - 1]
+    found, position = {}, 0
+    while match := _SQLITE_GENERATED.search(create_table, position):
+        depth, position = 1, match.end()
+        while depth and position < len(create_table):  # to the parenthesis closing the expression
+            depth += {"(": 1, ")": -1}.get(create_table[position], 0)
+            position += 1
+        found[match.group(1)] = create_table[match.end():position - 1]
     return found
 
 
