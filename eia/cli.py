@@ -217,7 +217,7 @@ def audit_group() -> None:
               help="A checkpoint exported earlier: also detects deletion of events recorded since")
 @with_appcontext
 def audit_verify(checkpoint_file) -> None:
-    """Recompute the hash chain; exit 1 listing each problem."""
+    """Recompute the hash chain (a large log in a process per CPU); exit 1 listing each problem."""
     from eia.services import integrity
 
     try:
