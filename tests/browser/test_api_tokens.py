@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_journeys import sign_in
@@ -18,7 +18,7 @@ def test_create_and_revoke_a_token(page: Page):
     page.get_by_role("link", name="API tokens", exact=True).click()
     assert_accessible(page, "api-tokens-empty")
     page.get_by_role("button", name="Create token", exact=True).click()
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(re.compile("^Error: "))
     assert_accessible(page, "api-tokens-error")
     page.get_by_label("Name").fill("Weekly register export")
     page.get_by_role("button", name="Create token", exact=True).click()
@@ -26,6 +26,6 @@ def test_create_and_revoke_a_token(page: Page):
     assert re.fullmatch(r"eia_[\w-]{40,}", secret)
     assert_accessible(page, "guide-api-tokens")
     page.get_by_role("button", name=re.compile("Revoke")).click()
-    assert page.get_by_text("Revoked", exact=True).is_visible()
+    expect(page.get_by_text("Revoked", exact=True)).to_be_visible()  # waits for the page after the redirect
     assert secret not in page.content()
     assert_accessible(page, "api-tokens-revoked")
