@@ -193,3 +193,11 @@ def test_small_chains_are_verified_in_this_process():
     assert integrity._ranges(250_000, 8) == [(1, 125_000), (125_001, 250_000)]
     assert integrity._ranges(99_999, 8) == [(1, 99_999)]
     assert integrity._ranges(0, 2) == [(1, 0)]
+
+
+def test_renumbering_an_event_shows_as_a_gap(chain):
+    """seq is not derived from the record: it is the chain's order, so any change to it breaks the order."""
+    app, middle = chain
+    problems = _tamper(app, "UPDATE audit_event SET seq = seq + 1000 WHERE seq = :seq", middle)
+    assert f"event {middle} missing: the sequence jumps from {middle - 1} to {middle + 1}" in problems
+    assert any(problem.startswith(f"events {middle + 2} to {middle + 999} missing") for problem in problems), problems
