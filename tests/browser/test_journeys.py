@@ -56,13 +56,19 @@ def answer(page: Page, assessment_url: str, page_id: str, answers: dict, *, chec
     expect(page.locator(".govuk-error-summary")).to_have_count(0)
 
 
+def start_new_assessment(page: Page) -> str:
+    """Start an assessment from the dashboard the page is on; returns its address (without /tasks),
+    once its task list has loaded."""
+    page.get_by_role("button", name="Start a new assessment", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/assessments/\d+/tasks$"))
+    return page.url.removesuffix("/tasks")
+
+
 def complete(page: Page, relevant: dict[str, dict], *, title: str, check_accessibility: bool = True) -> str:
     """The author journey; ``check_accessibility=False`` skips axe (it needs JavaScript)."""
     check = check_accessibility
     page.goto("/")
-    page.get_by_role("button", name="Start a new assessment", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/assessments/\d+/tasks$"))
-    assessment_url = page.url.removesuffix("/tasks")
+    assessment_url = start_new_assessment(page)
     if check:
         assert_accessible(page, "author-task-list")
 
@@ -338,8 +344,7 @@ def test_board_approves_and_the_author_starts_a_revision(page: Page, client_for)
 
 def test_author_edits_the_action_plan_comments_and_withdraws(page: Page):
     sign_in(page, "author@example.org")
-    page.get_by_role("button", name="Start a new assessment", exact=True).click()
-    assessment_url = page.url.removesuffix("/tasks")
+    assessment_url = start_new_assessment(page)
     page.goto(f"{assessment_url}/pages/action_plan")
     page.get_by_role("button", name="Add action", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import assert_accessible
-from tests.browser.test_journeys import sign_in
+from tests.browser.test_journeys import sign_in, start_new_assessment
 from tests.conftest import PASSWORD
 
 
@@ -72,8 +72,7 @@ def test_a_form_sent_after_the_session_ended_keeps_what_was_typed(page: Page, de
     from tests.web.test_sessions import _age_sessions
 
     sign_in(page, "author@example.org")
-    page.get_by_role("button", name="Start a new assessment", exact=True).click()
-    page.goto(page.url.replace("/tasks", "/pages/aims"))
+    page.goto(f"{start_new_assessment(page)}/pages/aims")
     page.get_by_label("What are the aims of the proposal?").fill("Typed before the session ended")
     _age_sessions(demo, "author@example.org", last_seen_at=timedelta(minutes=45))  # the lunch break
     page.get_by_role("button", name="Save and continue", exact=True).click()

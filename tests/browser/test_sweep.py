@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import VIEWPORT, assert_accessible, axe_violations, beside_playwright, save_screenshot
 from tests.browser.test_journeys import (AIMS, OUTCOME, RESPONSIBILITY, REVIEW, SUBJECT, board_decides, complete, sign_in, sign_out,
-                                        with_the_board)
+                                        start_new_assessment, with_the_board)
 from tests.conftest import PASSWORD
 from tests.journeys import low_impact_analysis
 
@@ -120,8 +120,7 @@ def test_every_reachable_page_passes_axe_for_every_role(sample_data, browser, li
 
 def test_error_states_pass_axe(sample_data, page: Page):
     sign_in(page, "author@example.org")
-    page.get_by_role("button", name="Start a new assessment", exact=True).click()
-    assessment_url = page.url.removesuffix("/tasks")
+    assessment_url = start_new_assessment(page)
     page.goto(f"{assessment_url}/pages/aims")
     page.get_by_role("button", name="Save and continue", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()

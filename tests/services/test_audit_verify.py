@@ -35,11 +35,6 @@ def chain(demo):
     return demo, middle
 
 
-def _is_sqlite(app) -> bool:
-    with app.app_context():
-        return db.engine.dialect.name == "sqlite"
-
-
 def _tamper(app, statement: str, seq: int) -> list[str]:
     with app.app_context():
         db.session.execute(text(statement), {"seq": seq})
