@@ -225,7 +225,7 @@ def audit_verify(checkpoint_file) -> None:
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     with _pyhanko_quiet():
-        report = integrity.verify_audit_chain(checkpoint, workers=os.cpu_count() or 1)
+        report = integrity.verify_audit_chain(checkpoint, workers=integrity.EVERY_CPU)
     _print_report(report, "Audit events")
 
 

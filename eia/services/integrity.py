@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ CHECKPOINT_FORMAT = "due-regard-audit-checkpoint/1"
 _BATCH = 5000
 # Below this many events per process, starting another costs more than it saves.
 _MIN_EVENTS_PER_WORKER = 100_000
+# The workers `eia audit verify` asks for: one per CPU.
+EVERY_CPU = os.cpu_count() or 1
 
 
 @dataclass
