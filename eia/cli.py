@@ -159,10 +159,10 @@ def reminders_group() -> None:
 def send_reminders(days, on_day) -> None:
     """Email owners and authors about actions and reviews due soon or overdue; at most once a day each."""
     from eia.services import reminders
-    from eia.services.assessments import today
+    from eia.clock import uk_today
     from eia.services.notifications import send_pending
 
-    day = on_day.date() if on_day else today()
+    day = on_day.date() if on_day else uk_today()
     due = reminders.due_reminders(day, days)
     queued = 0
     # A bar when run by hand; nothing but the summary line from cron.

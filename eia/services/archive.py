@@ -39,7 +39,8 @@ from eia.extensions import db
 from eia.models import ROLES, ArchivedRecord, Assessment, User
 from eia.models.types import utcnow
 from eia.services import audit, legal
-from eia.services.assessments import answer_options, answer_summary, current_path, definitions_for
+from eia.services.assessments import answer_options, answer_summary, current_path
+from eia.services.definitions import definitions_of
 from eia.services.database import unit_of_work
 from eia.services.storage import fsync_directory, storage_for
 
@@ -133,8 +134,8 @@ def storage():
 def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapshot:
     path = current_path(assessment)
     options = answer_options(assessment, path)
-    workflow = definitions_for(assessment).workflow
-    questionnaire = definitions_for(assessment).questionnaire
+    workflow = definitions_of(assessment).workflow
+    questionnaire = definitions_of(assessment).questionnaire
     summary = answer_summary(assessment, path, options)
     sections: list[SnapshotSection] = []
     characteristics: list[CharacteristicSnapshot] = []

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from eia.domain import questionnaire as q
 from eia.extensions import db
-from eia.models import Assessment, DefinitionVersion, Transition, User
+from eia.models import Assessment, Transition, User
 from eia.services import audit
 from eia.services.database import Conflict, NotAllowed, unit_of_work
-from eia.services.definitions import Definitions, build_definitions
+from eia.clock import uk_today
+from eia.services.definitions import current_definitions, definitions_of, pin_definitions
 
-UK = ZoneInfo("Europe/London")
 UNTITLED = "Untitled assessment"
 
 
@@ -27,37 +24,8 @@ class PageNotAvailable(Exception):
     """The page does not exist, or is hidden given the answers (e.g. a screened-out characteristic)."""
 
 
-def definitions() -> Definitions:
-    """The definitions loaded from workflows/ at start-up: what a new assessment starts with."""
-    return current_app.extensions["eia.definitions"]
-
-
-def definitions_for(assessment: Assessment) -> Definitions:
-    """The definitions this assessment pinned when it started (built once per process per version)."""
-    loaded = definitions()
-    sha256 = assessment.definitions_sha256
-    if sha256 is None or sha256 == loaded.sha256:
-        return loaded
-    pinned = current_app.extensions.setdefault("eia.pinned_definitions", {})
-    if sha256 not in pinned:
-        pinned[sha256] = build_definitions(db.session.get(DefinitionVersion, sha256).documents)
-    return pinned[sha256]
-
-
-def pin_definitions(defs: Definitions) -> None:
-    """Store the documents under their hash, unless an earlier assessment already did."""
-    if db.session.get(DefinitionVersion, defs.sha256) is None:
-        db.session.add(DefinitionVersion(sha256=defs.sha256, documents=dict(defs.documents)))
-        db.session.flush()
-
-
-def today() -> date:
-    """Dates in answers are UK calendar dates."""
-    return datetime.now(UK).date()
-
-
 def current_path(assessment: Assessment) -> q.Path:
-    return q.path(definitions_for(assessment).questionnaire, assessment.answers or {}, assessment.characteristic_ids)
+    return q.path(definitions_of(assessment).questionnaire, assessment.answers or {}, assessment.characteristic_ids)
 
 
 def answer_options(assessment: Assessment, path: q.Path | None = None) -> dict[str, list[q.Choice]]:
@@ -74,7 +42,7 @@ def answer_options(assessment: Assessment, path: q.Path | None = None) -> dict[s
 
 
 def author_can_edit(assessment: Assessment) -> bool:
-    return definitions_for(assessment).workflow.state(assessment.status).author_can_edit
+    return definitions_of(assessment).workflow.state(assessment.status).author_can_edit
 
 
 def _check_editable(assessment: Assessment, user: User, expected_version: int | None) -> None:
@@ -89,8 +57,8 @@ def _check_editable(assessment: Assessment, user: User, expected_version: int | 
 def start(author: User) -> Assessment:
     if author.role != "author":
         raise NotAllowed("Only policy authors start assessments")
-    defs = definitions()
-    year = today().year
+    defs = current_definitions()
+    year = uk_today().year
     for _attempt in range(3):  # two authors starting at once may pick the same number: retry
         try:
             with unit_of_work():
@@ -161,7 +129,7 @@ def save_page(
     path, page = page_for(assessment, page_id)
     if page.is_list:
         raise PageNotAvailable(page_id)
-    result = q.validate_page(path, page, submitted, answer_options(assessment, path), today(), partial=partial)
+    result = q.validate_page(path, page, submitted, answer_options(assessment, path), uk_today(), partial=partial)
     if not result.ok:
         return result
     with unit_of_work():
@@ -211,7 +179,7 @@ def add_list_item(
     if not page.is_list:
         raise PageNotAvailable(page_id)
     items = q.list_items(path, page)
-    result = q.validate_page(path, page, submitted, answer_options(assessment, path), today())
+    result = q.validate_page(path, page, submitted, answer_options(assessment, path), uk_today())
     if result.ok and len(items) >= page.definition.max_items:
         result.errors["_items"] = f"You can add up to {page.definition.max_items} {page.definition.item_name}s"
     if not result.ok:

@@ -12,7 +12,9 @@ from eia.domain import compliance as c
 from eia.extensions import db
 from eia.models import Assessment, TrackedAction, User
 from eia.services import access, lifecycle
-from eia.services.assessments import UK, current_path, definitions, today
+from eia.clock import UK, uk_today
+from eia.services.assessments import current_path
+from eia.services.definitions import current_definitions
 
 ADVERSE_RESIDUAL = ("low", "medium", "high")
 
@@ -22,7 +24,7 @@ def _uk_midnight(day: date) -> datetime:
 
 
 def _choice_labels(page_id: str, question_id: str) -> dict[str, str]:
-    for section in definitions().questionnaire.sections:
+    for section in current_definitions().questionnaire.sections:
         for task in section.tasks:
             for page in task.pages:
                 if page.id == page_id:
@@ -51,8 +53,8 @@ def signed_off_in(user: User, start: date, end: date) -> list[Assessment]:
 
 def report(user: User, start: date, end: date) -> c.ComplianceFigures:
     population = signed_off_in(user, start, end)
-    as_at = today()  # actions and reviews are counted as they stand now
-    questionnaire = definitions().questionnaire
+    as_at = uk_today()  # actions and reviews are counted as they stand now
+    questionnaire = current_definitions().questionnaire
     subject_types = _choice_labels("subject", "subject_type")
     outcome_labels = _choice_labels("outcome", "outcome")
     answers = {a.id: current_path(a).answers for a in population}

@@ -34,6 +34,8 @@ from eia.services.archive import sealer, storage
 from eia.services.audit import _AUDIT_APPEND_LOCK
 from eia.services.database import is_postgresql, unit_of_work
 from eia.services.users import create_user
+from eia.services.definitions import current_definitions
+from eia.clock import uk_today
 
 BATCH = 1000
 # The decisions a sample assessment goes through, after the author has completed it.
@@ -83,7 +85,7 @@ def ensure_cast(organisation: Organisation, password: str) -> Cast:
 
 
 def _characteristics(assessment_ids: list[str]) -> list[tuple[str, tuple[str, ...]]]:
-    questionnaire = assessments.definitions().questionnaire
+    questionnaire = current_definitions().questionnaire
     return [(c.id, tuple(c.aims)) for c in questionnaire.applicable_characteristics(assessment_ids)]
 
 
@@ -91,7 +93,7 @@ def _sample_answers(rng: random.Random, cast: Cast, department_id: int, characte
                     profile: sample_data.Profile, title_and_type=None) -> dict[str, Any]:
     return sample_data.answers(
         rng, profile=profile, characteristics=_characteristics(characteristic_ids), department_id=department_id,
-        objective_codes=[o.code for o in cast.organisation.objectives], today=assessments.today(),
+        objective_codes=[o.code for o in cast.organisation.objectives], today=uk_today(),
         title_and_type=title_and_type)
 
 
@@ -176,7 +178,7 @@ def bulk_generate(cast: Cast, count: int, rng: random.Random, *, progress: Calla
     real organisation, so queues hold dozens, not thousands. Returns the number inserted.
     """
     organisation = cast.organisation
-    defs = assessments.definitions()
+    defs = current_definitions()
     pool = _pdf_pool(organisation)
     if not pool:
         raise ValueError("bulk generation reuses signed PDFs: run at least one signed-off sample assessment first")
@@ -353,7 +355,7 @@ def _steps(scenario: str, workflow_def, answers: dict, organisation: Organisatio
             actions.append((scenario, "board", "The adverse impact is not justified.", {}))
         elif scenario == "board_approve":
             actions.append((scenario, "board", "The mitigation is proportionate.", {}))
-    path = q.path(assessments.definitions().questionnaire, answers, characteristic_ids)
+    path = q.path(current_definitions().questionnaire, answers, characteristic_ids)
     resolver = q.AnswerResolver(path.answers, path.characteristic_ids, extra={
         "assessment": {"subject_type": answers["subject"]["subject_type"], "version_number": 1,
                        "department_id": int(answers["subject"]["department"])},

@@ -1,8 +1,11 @@
-"""The definitions in workflows/: read and checked once at start-up, identified by their SHA-256.
+"""The definitions in workflows/: read and checked once at start-up, identified by their SHA-256,
+and the one place that says which definitions an assessment uses.
 
-An assessment pins the exact documents it started with (see ``eia.services.assessments``): the
-three documents are kept together, content-addressed by the SHA-256 of their canonical JSON, so a
-later change to the files never moves an assessment that is already under way.
+An assessment pins the exact documents it started with (``pin_definitions``): the three documents are kept
+together, content-addressed by the SHA-256 of their canonical JSON, so a later change to the files
+never moves an assessment that is already under way. Every reader of an assessment (web, API, CLI,
+search, compliance, PDF) asks ``definitions_of(assessment)``; the definitions loaded now (``current_definitions()``) serve
+only to start an assessment and to offer filter options.
 
 This module must stay light: ``eia definitions check`` imports it, and it must run (and fail with
 messages, not tracebacks) without the PDF and signing libraries.
@@ -15,7 +18,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eia.domain.definitions import (
     CHARACTERISTICS_FILE,
@@ -27,6 +30,9 @@ from eia.domain.definitions import (
 )
 from eia.domain.questionnaire import Questionnaire
 from eia.domain.workflow import Workflow, build_workflow, rule_identifier_problems, validate_workflow_data
+
+if TYPE_CHECKING:
+    from eia.models import Assessment
 
 WORKFLOW_FILE = "eia-standard.json"
 
@@ -83,3 +89,40 @@ def load_definitions(directory: Path) -> Definitions:
     if problems:
         raise DefinitionError(problems)
     return build_definitions(documents)
+
+
+# --- which definitions: the loaded ones, or an assessment's pinned ones ---------------------------
+
+
+def current_definitions() -> Definitions:
+    """The definitions loaded from workflows/ at start-up: what a new assessment starts with."""
+    from flask import current_app
+
+    return current_app.extensions["eia.definitions"]
+
+
+def definitions_of(assessment: Assessment) -> Definitions:
+    """The definitions this assessment pinned when it started (built once per process per version)."""
+    from flask import current_app
+
+    from eia.extensions import db
+    from eia.models import DefinitionVersion
+
+    loaded = current_definitions()
+    sha256 = assessment.definitions_sha256
+    if sha256 is None or sha256 == loaded.sha256:
+        return loaded
+    pinned = current_app.extensions.setdefault("eia.pinned_definitions", {})
+    if sha256 not in pinned:
+        pinned[sha256] = build_definitions(db.session.get(DefinitionVersion, sha256).documents)
+    return pinned[sha256]
+
+
+def pin_definitions(defs: Definitions) -> None:
+    """Store the documents under their hash, unless an earlier assessment already did."""
+    from eia.extensions import db
+    from eia.models import DefinitionVersion
+
+    if db.session.get(DefinitionVersion, defs.sha256) is None:
+        db.session.add(DefinitionVersion(sha256=defs.sha256, documents=dict(defs.documents)))
+        db.session.flush()

@@ -6,17 +6,19 @@ from datetime import date
 
 from eia.domain import legal_checks
 from eia.models import Assessment
-from eia.services.assessments import current_path, definitions_for, today
+from eia.clock import uk_today
+from eia.services.assessments import current_path
+from eia.services.definitions import definitions_of
 
 
 def evaluate(assessment: Assessment, signed_off_on: date | None = None) -> list[legal_checks.CheckResult]:
     """Every check's result now; with ``signed_off_on``, as at sign-off (the decision-date check included)."""
     path = current_path(assessment)
-    covered = definitions_for(assessment).questionnaire.applicable_characteristics(assessment.characteristic_ids)
+    covered = definitions_of(assessment).questionnaire.applicable_characteristics(assessment.characteristic_ids)
     relevant = [task.characteristic for task in path.tasks
                 if task.definition.id == "analysis" and task.characteristic is not None]
     context = legal_checks.CheckContext(answers=path.answers, covered=tuple(covered), relevant=tuple(relevant),
-                                        today=today(), signed_off_on=signed_off_on)
+                                        today=uk_today(), signed_off_on=signed_off_on)
     return legal_checks.evaluate(context)
 
 

@@ -14,7 +14,8 @@ from eia.domain import questionnaire as q
 from eia.extensions import db
 from eia.models import ACTION_STATUSES, ActionNote, Assessment, TrackedAction, User
 from eia.services import access, audit
-from eia.services.assessments import current_path, definitions
+from eia.services.assessments import current_path
+from eia.services.definitions import current_definitions
 from eia.services.database import Conflict, NotAllowed, unit_of_work
 
 DEFAULT_WINDOW_DAYS = 14
@@ -107,7 +108,7 @@ def _bucket(action: TrackedAction, today: date, window_days: int) -> str:
 def characteristic_label(characteristic_id: str) -> str:
     if characteristic_id == "all":
         return "All characteristics"
-    found = definitions().questionnaire.characteristics.get(characteristic_id)
+    found = current_definitions().questionnaire.characteristics.get(characteristic_id)
     return found.name if found else characteristic_id
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, User
 from eia.services import access, audit
-from eia.services.assessments import definitions, pin_definitions
+from eia.services.definitions import current_definitions, pin_definitions
 from eia.services.database import NotAllowed, unit_of_work
 from eia.services.search import index_assessment
 
@@ -75,7 +75,7 @@ def start_revision(previous: Assessment, author: User, *, reason: str = "revisio
     latest = latest_version(previous)
     if latest.id != previous.id:
         raise RevisionExists(latest)
-    defs = definitions()
+    defs = current_definitions()
     current = defs.questionnaire.default_characteristic_ids(author.organisation.extra_characteristics or ())
     try:
         with unit_of_work():

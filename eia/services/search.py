@@ -35,7 +35,8 @@ from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AssessmentSearch, AssessmentSearchText, Department, User
 from eia.models.search import FTS_TABLE
 from eia.services.access import ORGANISATION_WIDE_ROLES
-from eia.services.assessments import UK, definitions as _definitions, today
+from eia.clock import UK, uk_today
+from eia.services.definitions import current_definitions
 from eia.services.database import NotAllowed, is_postgresql, unit_of_work
 from eia.services.definitions import Definitions
 
@@ -48,7 +49,7 @@ SIGNED_OFF = "approved"
 
 def index_assessment(assessment: Assessment) -> AssessmentSearch:
     """Write this assessment version's search row (insert or update), inside the caller's transaction."""
-    values, text_values = _index_values(assessment, _definitions())
+    values, text_values = _index_values(assessment, current_definitions())
     row = _upsert(AssessmentSearch, assessment.id, values)
     _upsert(AssessmentSearchText, assessment.id, text_values)
     db.session.flush()
@@ -98,7 +99,7 @@ def rebuild(batch_size: int = 500) -> int:
     """Re-index every assessment (after an upgrade, or to repair the index), in one transaction.
     Returns how many. The rows are inserted in batches, not upserted one by one: about three times
     faster, which matters for `eia dev generate` at 500k."""
-    definitions = _definitions()
+    definitions = current_definitions()
     count = 0
     with unit_of_work():
         db.session.execute(delete(AssessmentSearch))
@@ -196,7 +197,7 @@ def _conditions(user: User, filters: SearchFilters) -> list:
         conditions.append(table.went_to_board.is_(filters.went_to_board))
     if filters.review_overdue:
         newer = select(Assessment.id).where(Assessment.previous_version_id == table.assessment_id).exists()
-        conditions += [table.status == SIGNED_OFF, table.review_date < today(), ~newer]
+        conditions += [table.status == SIGNED_OFF, table.review_date < uk_today(), ~newer]
     return conditions
 
 
@@ -340,7 +341,7 @@ REGISTER_COLUMNS = (
 def register_rows(user: User, filters: SearchFilters) -> Iterator[tuple]:
     """Every assessment matching the search, as register rows (labels, not codes), in the search's order."""
     check_may_search(user)
-    definitions = _definitions()
+    definitions = current_definitions()
     labels = choice_labels(definitions)
     departments = dict(db.session.execute(
         select(Department.id, Department.name).where(Department.organisation_id == user.organisation_id)).all())

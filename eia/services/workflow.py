@@ -22,7 +22,9 @@ from eia.models import Assessment, Transition, User
 from eia.models.types import utcnow
 from eia.services import access, audit, legal, lifecycle, notifications
 from eia.services.archive import archive_signed_off
-from eia.services.assessments import answer_options, current_path, definitions_for, today
+from eia.clock import uk_today
+from eia.services.assessments import answer_options, current_path
+from eia.services.definitions import definitions_of
 from eia.services.database import Conflict, NotAllowed, unit_of_work
 from eia.services.search import index_assessment
 from eia.services.storage import StorageError
@@ -76,7 +78,7 @@ def rule_resolver(assessment: Assessment, path: q.Path | None = None) -> q.Answe
 
 def escalation_preview(assessment: Assessment, rule_set: str = "escalation") -> tuple:
     """The escalation rules that would fire now ("this will go to the Board because ...")."""
-    return evaluate_rule_set(definitions_for(assessment).workflow, rule_set, rule_resolver(assessment))
+    return evaluate_rule_set(definitions_of(assessment).workflow, rule_set, rule_resolver(assessment))
 
 
 # --- preconditions named in the workflow's "requires" -------------------------------------------
@@ -84,7 +86,7 @@ def escalation_preview(assessment: Assessment, rule_set: str = "escalation") -> 
 
 def _questionnaire_complete(assessment: Assessment, actor: User) -> str | None:
     path = current_path(assessment)
-    problems = q.submission_problems(path, answer_options(assessment, path), today())
+    problems = q.submission_problems(path, answer_options(assessment, path), uk_today())
     if problems:
         return f"The assessment is not finished: {len(problems)} thing(s) need finishing. Check your answers to see what."
     return None
@@ -119,7 +121,7 @@ Effect = Callable[[Assessment, User, Outcome, Decision], None]
 
 def _notifier(role: str) -> Effect:
     def notify(assessment: Assessment, actor: User, outcome: Outcome, decision: Decision) -> None:
-        state = definitions_for(assessment).workflow.state(outcome.to_state)
+        state = definitions_of(assessment).workflow.state(outcome.to_state)
         message = f"{outcome.transition.label}: now {state.label.lower()}"
         notifications.notify(
             [u for u in notifications.recipients(role, assessment) if u.id != actor.id], assessment, message
@@ -152,8 +154,8 @@ def _archive(assessment: Assessment, actor: User, outcome: Outcome, decision: De
 
 def _record_legal_checks(assessment: Assessment, actor: User, outcome: Outcome, decision: Decision) -> None:
     """Store the legal checks' results with this transition; a signing-off one also checks the decision date."""
-    signing_off = definitions_for(assessment).workflow.state(outcome.to_state).final
-    results = legal.evaluate(assessment, signed_off_on=today() if signing_off else None)
+    signing_off = definitions_of(assessment).workflow.state(outcome.to_state).final
+    results = legal.evaluate(assessment, signed_off_on=uk_today() if signing_off else None)
     transition = assessment.transitions[-1]
     transition.details = {**(transition.details or {}), "legal_checks": [r.record() for r in results]}
 
@@ -181,13 +183,13 @@ def available_actions(assessment: Assessment, user: User) -> list:
     """The transitions this user could take now (buttons to show); each is re-checked on POST."""
     if not access.can_view(user, assessment):
         return []
-    workflow = definitions_for(assessment).workflow
+    workflow = definitions_of(assessment).workflow
     return [t for t in workflow.allowed_actions(assessment.status, [user.role]) if _actor_fits(t.id, assessment, user)]
 
 
 def overtaken_action(assessment: Assessment, user: User, action: str):
     """The transition this user could take in another state: their form was overtaken by someone else's action."""
-    transition = definitions_for(assessment).workflow.transitions.get(action)
+    transition = definitions_of(assessment).workflow.transitions.get(action)
     if transition is None or user.role not in transition.roles or not access.can_view(user, assessment):
         return None
     return transition if _actor_fits(action, assessment, user) else None
@@ -209,7 +211,7 @@ def take_action(
         raise NotAllowed("No such assessment")
     if expected_version != assessment.lock_version:
         raise Conflict()
-    workflow = definitions_for(assessment).workflow
+    workflow = definitions_of(assessment).workflow
     try:
         outcome = decide(workflow, assessment.status, action, [actor.role], rule_resolver(assessment))
     except TransitionRefused as refused:

@@ -21,6 +21,8 @@ from eia.extensions import csrf, db
 from eia.models import ApiToken, ArchivedRecord, Assessment, User
 from eia.services import access, api_tokens, archive, assessments, integrity, workflow
 from eia.services.database import Conflict, NotAllowed
+from eia.services.definitions import current_definitions, definitions_of
+from eia.clock import uk_today
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens are never sent by a browser on its own, so cross-site request forgery cannot use them;
@@ -76,20 +78,20 @@ def _bearer_token() -> ApiToken:
     return token
 
 
-def requires(scope: str) -> Callable:
-    """A valid bearer token with ``scope``; the view acts as the token's user."""
+def requires(*scopes: str) -> Callable:
+    """A valid bearer token with one of ``scopes``; the view acts as the token's user."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
             token = _bearer_token()
-            if scope not in token.scopes:
-                raise Problem(403, f"This token does not have the {scope!r} scope")
+            if not set(scopes) & set(token.scopes):
+                raise Problem(403, f"This token does not have the {' or '.join(repr(s) for s in scopes)} scope")
             g.api_token = token
             g.audit_via = {"api_token": token.id}  # every audit event this request writes names the token
             return view(*args, **kwargs)
 
-        wrapped.api_scope = scope  # read by the tests
+        wrapped.api_scopes = scopes
         return wrapped
 
     return decorator
@@ -154,7 +156,7 @@ def _time(value) -> str | None:
 
 
 def assessment_summary(assessment: Assessment) -> dict[str, Any]:
-    state = assessments.definitions().workflow.state(assessment.status)
+    state = definitions_of(assessment).workflow.state(assessment.status)
     return {
         "id": assessment.id,
         "reference": assessment.reference,
@@ -178,7 +180,7 @@ def assessment_summary(assessment: Assessment) -> dict[str, Any]:
 def assessment_detail(assessment: Assessment, user: User) -> dict[str, Any]:
     path = assessments.current_path(assessment)
     options = assessments.answer_options(assessment, path)
-    today = assessments.today()
+    today = uk_today()
     record = archive.record_for(assessment)
     return {
         **assessment_summary(assessment),
@@ -243,7 +245,7 @@ def list_assessments():
     query = access.visible_assessments(_user())
     status = request.args.get("status")
     if status is not None:
-        if status not in {s.id for s in assessments.definitions().workflow.states.values()}:
+        if status not in {s.id for s in current_definitions().workflow.states.values()}:
             raise Problem(400, "status must be one of the workflow's states")
         query = query.where(Assessment.status == status)
     rows = db.session.scalars(query.order_by(Assessment.id.desc()).limit(limit).offset(offset)).all()
@@ -274,7 +276,7 @@ def _editable(assessment_id: int) -> Assessment:
         raise Problem(403, "Only the author can change this assessment")
     if not assessments.author_can_edit(assessment):
         raise Problem(409, "This assessment cannot be changed in its current state "
-                           f"({assessments.definitions().workflow.state(assessment.status).label.lower()})")
+                           f"({definitions_of(assessment).workflow.state(assessment.status).label.lower()})")
     return assessment
 
 
@@ -375,20 +377,19 @@ def _string_list(value: Any, name: str) -> list[str]:
 
 
 @bp.post("/assessments/<id:assessment_id>/actions/<action>")
+@requires("write", "decide")
 def take_action(assessment_id: int, action: str):
-    transition = assessments.definitions().workflow.transitions.get(action)
-    # Authors' own steps (submit, withdraw) need "write"; decisions on others' work need "decide".
-    scope = "write" if transition is not None and set(transition.roles) == {"author"} else "decide"
-    return requires(scope)(_take_action)(assessment_id, action)
-
-
-def _take_action(assessment_id: int, action: str):
-    body = _json_object({"comment", "conditions", "section_reasons", "version"})
     assessment = _visible(assessment_id)
-    definitions = assessments.definitions()
+    # The assessment's own (pinned) workflow says what the action is, who takes it and so which
+    # scope it needs: authors' own steps (submit, withdraw) "write"; decisions on others' work "decide".
+    definitions = definitions_of(assessment)
     transition = definitions.workflow.transitions.get(action)
     if transition is None:
         raise Problem(404, f"There is no action {action!r}")
+    scope = "write" if set(transition.roles) == {"author"} else "decide"
+    if scope not in g.api_token.scopes:
+        raise Problem(403, f"This token does not have the {scope!r} scope")
+    body = _json_object({"comment", "conditions", "section_reasons", "version"})
     user = _user()
     if user.role not in transition.roles or workflow.overtaken_action(assessment, user, action) is None:
         raise Problem(403, f"You cannot {transition.label.lower()} this assessment")

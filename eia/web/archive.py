@@ -14,11 +14,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from eia.domain.search import QueryError, neutralise_cell, parse_query
 from eia.models.types import utcnow
 from eia.services import auditor, search
-from eia.services.assessments import definitions
+from eia.services.definitions import current_definitions
 from eia.services.database import NotAllowed
 from eia.web.forms import VersionedForm
 from eia.web.permissions import role_required
-from eia.web.template_helpers import UK
+from eia.clock import UK, uk_today
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
@@ -31,7 +31,7 @@ SORT_LABELS = {"relevance": "Relevance", "newest": "Newest decision first", "tit
 
 
 def filter_options() -> dict[str, list[tuple[str, str]]]:
-    defs = definitions()
+    defs = current_definitions()
     labels = search.choice_labels(defs)
     organisation = current_user.organisation
     characteristics = defs.questionnaire.applicable_characteristics(
@@ -146,7 +146,7 @@ def search_page():
         labels={name: dict(values) for name, values in options.items()},
         pagination=pagination(result, request.args) if result else None,
         export_args=request.args.to_dict(),
-        today=date.today(),
+        today=uk_today(),
     ), (400 if errors else 200)
 
 

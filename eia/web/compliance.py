@@ -11,6 +11,7 @@ from eia.domain.compliance import last_complete_financial_year
 from eia.domain.compliance_pdf import render_compliance_pdf
 from eia.services import assessments, compliance
 from eia.web.permissions import role_required
+from eia.clock import uk_today
 
 bp = Blueprint("compliance", __name__)
 
@@ -19,7 +20,7 @@ ROLES = ("approver", "board", "auditor", "admin")  # approvers see their departm
 
 def _period() -> tuple[date, date, list[dict[str, str]]]:
     """The period asked for (default: the last complete financial year), and what is wrong with it."""
-    default_start, default_end = last_complete_financial_year(assessments.today())
+    default_start, default_end = last_complete_financial_year(uk_today())
     errors = []
     chosen = {}
     for name, default, example in (("from", default_start, "2025-04-01"), ("to", default_end, "2026-03-31")):

@@ -10,6 +10,7 @@ from eia.services.database import Conflict, NotAllowed
 from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
 from eia.web.forms import VersionedForm
 from eia.web.permissions import visible_or_404
+from eia.services.definitions import definitions_of
 
 bp = Blueprint("decisions", __name__, url_prefix="/assessments")
 
@@ -64,7 +65,7 @@ def act(assessment_id: int, action: str):
         transition = workflow.overtaken_action(assessment, current_user, action)
         if request.method != "POST" or transition is None or not form.validate_on_submit():
             abort(404)
-        state = assessments.definitions_for(assessment).workflow.state(assessment.status)
+        state = definitions_of(assessment).workflow.state(assessment.status)
         errors = [{"text": f"{CONFLICT_MESSAGE} It is now {state.label.lower()}, so this decision can no longer be taken.",
                    "href": "#decision"}]
         status = 409
@@ -89,7 +90,7 @@ def act(assessment_id: int, action: str):
             form.version.data = str(assessment.lock_version)
             status = 409
         else:
-            state = assessments.definitions_for(assessment).workflow.state(outcome.to_state)
+            state = definitions_of(assessment).workflow.state(outcome.to_state)
             message = f"{transition.label}: the assessment is now {state.label.lower()}."
             if outcome.fired_rules:
                 message += " It goes to the Equality and Inclusion Board because: " + "; ".join(r.label for r in outcome.fired_rules) + "."

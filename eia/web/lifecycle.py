@@ -9,6 +9,7 @@ from eia.models import ACTION_STATUSES
 from eia.services import access, assessments, lifecycle, revisions
 from eia.services.database import Conflict, NotAllowed
 from eia.web.forms import VersionedForm
+from eia.clock import uk_today
 
 bp = Blueprint("lifecycle", __name__)
 
@@ -19,7 +20,7 @@ CONFLICT_MESSAGE = ("Someone else updated this action since you opened this page
 @bp.get("/actions")
 @login_required
 def actions():
-    today = assessments.today()
+    today = uk_today()
     return render_template("lifecycle/actions.html", lists=lifecycle.action_lists(current_user, today),
                            window=lifecycle.DEFAULT_WINDOW_DAYS, today=today)
 
@@ -61,14 +62,14 @@ def action(action_id: int):
         status_items=[{"value": value, "text": label, "checked": value == chosen} for value, label in ACTION_STATUSES.items()],
         characteristic=lifecycle.characteristic_label(found.characteristic), action=found, form=form, can_update=can_update, errors=errors,
         field_errors=field_errors, statuses=ACTION_STATUSES, typed=request.form if request.method == "POST" else {},
-        overdue=lifecycle.is_overdue(found, assessments.today()),
+        overdue=lifecycle.is_overdue(found, uk_today()),
     ), status
 
 
 @bp.get("/reviews")
 @login_required
 def reviews():
-    today = assessments.today()
+    today = uk_today()
     due = lifecycle.reviews_due(current_user, today)
     can_review = {r.assessment.id for r in due if revisions.can_start_revision(r.assessment, current_user)}
     return render_template("lifecycle/reviews.html", overdue=[r for r in due if r.overdue],

@@ -21,6 +21,7 @@ from eia.models.types import utcnow
 from eia.web.downloads import content_disposition
 from eia.web.forms import VersionedForm
 from eia.web.permissions import role_required, visible_or_404
+from eia.services.definitions import definitions_of
 
 bp = Blueprint("main", __name__)
 
@@ -44,7 +45,7 @@ def dashboard():
 @login_required
 def assessment(assessment_id: int):
     found = visible_or_404(assessment_id)
-    definitions = assessments.definitions_for(found)
+    definitions = definitions_of(found)
     thread = db.session.scalars(select(Comment).where(Comment.assessment_id == found.id).order_by(Comment.id)).all()
     return render_template(
         "main/assessment.html",

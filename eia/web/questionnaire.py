@@ -12,6 +12,8 @@ from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
 from eia.web.form_builder import attach_errors, build_form, render_layout, submitted_values
 from eia.web.forms import VersionedForm
 from eia.web.permissions import role_required, visible_or_404
+from eia.services.definitions import definitions_of
+from eia.clock import uk_today
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/assessments")
 
@@ -34,7 +36,7 @@ def _editable_or_redirect(assessment):
 
 def _why_read_only(assessment) -> str:
     """Why the author cannot change it now, and what they can do, in the words of its workflow state."""
-    state = assessments.definitions_for(assessment).workflow.state(assessment.status)
+    state = definitions_of(assessment).workflow.state(assessment.status)
     if not state.final:
         return f"This assessment's status is {state.label}: you can change it only if it is returned to you."
     closed = f"This assessment was {state.label.lower()}: it can no longer be changed."
@@ -65,9 +67,9 @@ def task_list(assessment_id: int):
         return response
     path = assessments.current_path(assessment)
     options = assessments.answer_options(assessment, path)
-    today = assessments.today()
+    today = uk_today()
     sections = []
-    for section in assessments.definitions_for(assessment).questionnaire.sections:
+    for section in definitions_of(assessment).questionnaire.sections:
         tasks = [
             {"task": task, "status": q.task_status(path, task, options, today)}
             for task in path.tasks
@@ -271,7 +273,7 @@ def check_answers(assessment_id: int):
         return response
     path = assessments.current_path(assessment)
     options = assessments.answer_options(assessment, path)
-    problems = q.submission_problems(path, options, assessments.today())
+    problems = q.submission_problems(path, options, uk_today())
     checks = [] if problems else [result for result in legal.evaluate(assessment) if not result.passed]
     return render_template(
         "questionnaire/check_answers.html",

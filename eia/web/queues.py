@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from eia.services import queues
 from eia.web.permissions import role_required
-from eia.web.template_helpers import UK
+from eia.clock import UK
 
 bp = Blueprint("queues", __name__)
 

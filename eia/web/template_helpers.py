@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, render_template_string, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
-UK = ZoneInfo("Europe/London")
+from eia.clock import UK
+
 
 # GOV.UK tag colour per workflow state; the label comes from the workflow definition.
 STATE_TAG_CLASSES = {

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
-from eia.services.assessments import today
+from eia.clock import uk_today as today
 from tests.browser.conftest import assert_accessible, beside_playwright
 from tests.browser.test_journeys import sign_in, sign_out
 from tests.conftest import signed_in

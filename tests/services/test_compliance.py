@@ -13,7 +13,7 @@ from eia.domain import compliance as c
 from eia.extensions import db
 from eia.models import Assessment, TrackedAction, User
 from eia.services import compliance
-from eia.services.assessments import today
+from eia.clock import uk_today as today
 from tests.journeys import (
     AN_ACTION,
     act,

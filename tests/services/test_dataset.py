@@ -12,13 +12,14 @@ from eia.domain import legal_checks, sample_data
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AssessmentSearch, Organisation, Transition
 from eia.services import assessments, integrity
+from eia.services.definitions import current_definitions
 from eia.services.dataset import DEMO_ASSESSMENTS, SCENARIOS, generate, seed_demo_assessments
 from tests.conftest import PASSWORD
 
 
 def test_sample_answers_pass_the_questionnaires_validation_and_the_blocking_legal_checks(app):
     with app.app_context():
-        questionnaire = assessments.definitions().questionnaire
+        questionnaire = current_definitions().questionnaire
         ids = questionnaire.default_characteristic_ids(["socio_economic"])
         covered = [(c, tuple(c.aims)) for c in questionnaire.applicable_characteristics(ids)]
         characteristics = [(c.id, aims) for c, aims in covered]

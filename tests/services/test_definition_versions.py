@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import shutil
-from pathlib import Path
-
 from sqlalchemy import func, select
 
 from eia.extensions import db
 from eia.models import Assessment, DefinitionVersion, User
 from eia.services import assessments, workflow
 from eia.services.archive import build_snapshot
+from eia.services.definitions import current_definitions, definitions_of
 from eia.services.demo import seed
 from tests.conftest import PASSWORD
+from tests.workflow_copies import WORKFLOWS, changed_definitions
 
-WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
-
-
-def _changed_definitions(folder: Path) -> Path:
-    """A copy of workflows/ with a new required question, a renamed state and no withdrawing drafts."""
-    shutil.copytree(WORKFLOWS, folder)
-    questionnaire = json.loads((folder / "questionnaire-eia.json").read_text())
-    aims = next(page for section in questionnaire["sections"] for task in section["tasks"]
-                for page in task["pages"] if page["id"] == "aims")
-    aims["questions"].append({"id": "budget", "type": "text", "label": "Budget", "required": True})
-    questionnaire["version"] += 1
-    (folder / "questionnaire-eia.json").write_text(json.dumps(questionnaire))
-    flow = json.loads((folder / "eia-standard.json").read_text())
-    next(s for s in flow["states"] if s["id"] == "draft")["label"] = "Being written"
-    withdraw = next(t for t in flow["transitions"] if t["id"] == "withdraw")
-    withdraw["from"].remove("draft")
-    flow["version"] += 1
-    (folder / "eia-standard.json").write_text(json.dumps(flow))
-    return folder
 
 
 def _user(email: str) -> User:
@@ -51,19 +30,19 @@ def test_an_assessment_keeps_the_definitions_it_started_with(make_app, tmp_path)
         seed(PASSWORD)
         started_before = assessments.start(_user("author@example.org"))
         old_id, old_sha256 = started_before.id, started_before.definitions_sha256
-        assert old_sha256 == assessments.definitions().sha256
+        assert old_sha256 == current_definitions().sha256
 
-    after = make_app(WORKFLOWS_DIR=_changed_definitions(tmp_path / "changed"))
+    after = make_app(WORKFLOWS_DIR=changed_definitions(tmp_path / "changed"))
     with after.app_context():
         author, approver = _user("author@example.org"), _user("approver@example.org")
         old = db.session.get(Assessment, old_id)
         new = assessments.start(author)
-        assert new.definitions_sha256 == assessments.definitions().sha256 != old_sha256
+        assert new.definitions_sha256 == current_definitions().sha256 != old_sha256
 
         assert "budget" not in _questions(old, "aims") and "budget" in _questions(new, "aims")
         assert "withdraw" in [t.id for t in workflow.available_actions(old, author)]
         assert "withdraw" not in [t.id for t in workflow.available_actions(new, author)]
-        assert assessments.definitions_for(old) is assessments.definitions_for(old), "built once, then cached"
+        assert definitions_of(old) is definitions_of(old), "built once, then cached"
 
         workflow.take_action(old, author, "withdraw", workflow.Decision(), old.lock_version)
         assert old.status == "withdrawn", "the old workflow still allows it"

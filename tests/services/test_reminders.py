@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from eia.extensions import db
 from eia.models import SentReminder
-from eia.services.assessments import today
+from eia.clock import uk_today as today
 from tests.conftest import PASSWORD, signed_in
 from tests.journeys import AN_ACTION, act, complete_assessment, start_assessment, submit
 

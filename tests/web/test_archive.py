@@ -16,7 +16,7 @@ from sqlalchemy import select
 from eia.extensions import db
 from eia.models import Assessment, AssessmentSearch, AssessmentSearchText, AuditEvent
 from eia.services import search
-from eia.services.assessments import today
+from eia.clock import uk_today as today
 from tests.journeys import (
     AN_ACTION,
     act,

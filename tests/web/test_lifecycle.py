@@ -12,7 +12,7 @@ from sqlalchemy import select
 from eia.extensions import db
 from eia.models import ActionNote, ArchivedRecord, Assessment, AuditEvent, TrackedAction, Transition
 from eia.services import archive
-from eia.services.assessments import today
+from eia.clock import uk_today as today
 from tests.journeys import (
     AN_ACTION,
     act,
