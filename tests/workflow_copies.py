@@ -33,3 +33,49 @@ def changed_definitions(folder: Path) -> Path:
     _edit(folder, "questionnaire-eia.json", add_budget)
     _edit(folder, "eia-standard.json", rename_draft_and_stop_withdrawing_drafts)
     return folder
+
+
+def renamed_ids(folder: Path, prefix: str = "x_") -> Path:
+    """A copy of workflows/ in which every state and transition id of the workflow has a new name."""
+    shutil.copytree(WORKFLOWS, folder)
+
+    def rename(flow: dict) -> None:
+        new = {state["id"]: prefix + state["id"] for state in flow["states"]}
+        flow["initial"] = new[flow["initial"]]
+        for state in flow["states"]:
+            state["id"] = new[state["id"]]
+        for transition in flow["transitions"]:
+            transition["id"] = prefix + transition["id"]
+            transition["from"] = [new[state] for state in transition["from"]]
+            for route in transition.get("routes", []):
+                route["to"] = new[route["to"]]
+            if "to" in transition:
+                transition["to"] = new[transition["to"]]
+
+    _edit(folder, "eia-standard.json", rename)
+    return folder
+
+
+def with_review_stage(folder: Path) -> Path:
+    """A copy of workflows/ in which a submission waits for a quality check by a Board member, who
+    passes it on to the approver (or returns it), before the approver's usual review."""
+    shutil.copytree(WORKFLOWS, folder)
+
+    def add_stage(flow: dict) -> None:
+        states = {state["id"]: state for state in flow["states"]}
+        transitions = {transition["id"]: transition for transition in flow["transitions"]}
+        flow["states"].insert(1, {"id": "quality_check", "label": "Quality check", "tag": "pink", "queue": "board",
+                                  "description": "A Board member checks the quality of the analysis first"})
+        transitions["submit"]["to"] = "quality_check"
+        flow["transitions"].insert(1, {
+            "id": "pass_quality_check", "label": "Pass to the approver", "purpose": "forward",
+            "done_label": "Quality check passed", "from": ["quality_check"], "to": "submitted",
+            "roles": ["board"], "comment": "optional", "requires": ["not_author"], "effects": ["notify:approver"]})
+        flow["transitions"].insert(2, {
+            "id": "fail_quality_check", "label": "Return to the author", "purpose": "return",
+            "done_label": "Returned after the quality check", "from": ["quality_check"], "to": "returned",
+            "roles": ["board"], "comment": "required", "requires": ["not_author"], "effects": ["notify:author"]})
+        assert states["submitted"]["queue"] == "approver"
+
+    _edit(folder, "eia-standard.json", add_stage)
+    return folder

@@ -376,6 +376,10 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
                                    styles["body"]))
         if entry.comment:
             story.append(_paragraph(f"<b>Comment:</b> {markup(entry.comment)}", styles["body"]))
+        if entry.conditions:
+            story.append(_paragraph("<b>Conditions:</b> " + "; ".join(markup(c) for c in entry.conditions), styles["body"]))
+        for reason in entry.section_reasons:
+            story.append(_paragraph(f"<b>To change:</b> {markup(reason)}", styles["body"]))
 
     # The integrity statement and the seal panel stay together on the last page.
     integrity: list = [_Heading("Integrity", styles["h1"], level=0)]

@@ -54,6 +54,8 @@ class TrailEntry:
     to_state: str
     rules_fired: tuple[str, ...]
     comment: str
+    conditions: tuple[str, ...] = ()
+    section_reasons: tuple[str, ...] = ()  # "Section: task: why it is returned"
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,9 @@ class AssessmentSnapshot:
                     ActionRow(**{**a, "due_date": _date(a["due_date"])}) for a in data["actions"]
                 ),
                 "decision_trail": tuple(
-                    TrailEntry(**{**t, "at": datetime.fromisoformat(t["at"]), "rules_fired": tuple(t["rules_fired"])})
+                    TrailEntry(**{**t, "at": datetime.fromisoformat(t["at"]), "rules_fired": tuple(t["rules_fired"]),
+                                  "conditions": tuple(t.get("conditions", ())),
+                                  "section_reasons": tuple(t.get("section_reasons", ()))})
                     for t in data["decision_trail"]
                 ),
                 "audit_chain_head": tuple(data["audit_chain_head"]) if data["audit_chain_head"] else None,

@@ -13,11 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from eia.domain.definitions import answer_identifier_problems, read_json, schema_problems
+from eia.domain.legacy_definitions import upgrade_pinned_workflow
 from eia.domain.rules import NamedRule, check_rule, fired, is_source
 
 ROLES = ("author", "approver", "board", "auditor", "admin")
 RULE_SOURCES = ("answers", "assessment", "organisation")
 COMMENT_POLICIES = ("required", "optional", "none")
+# How a state ends an assessment's life, when it does.
+ENDINGS = ("signed_off", "rejected", "withdrawn")
+# What a transition does, as far as the service is concerned: a submission records when the
+# assessment was submitted and is taken from "Check your answers"; a return takes reasons per section.
+PURPOSES = ("submit", "start_review", "forward", "decide", "return", "withdraw")
+# GOV.UK Frontend tag colours.
+TAG_COLOURS = ("grey", "green", "turquoise", "blue", "light-blue", "purple", "pink", "red", "orange", "yellow")
 
 
 class WorkflowDefinitionError(Exception):
@@ -36,9 +44,19 @@ class TransitionRefused(Exception):
 class State:
     id: str
     label: str
-    final: bool = False
-    author_can_edit: bool = False
     description: str = ""
+    tag: str = "grey"
+    author_can_edit: bool = False
+    queue: str | None = None  # the role whose work queue holds assessments in this state
+    ends: str | None = None  # one of ENDINGS: the assessment's life ends here, this way
+
+    @property
+    def final(self) -> bool:
+        return self.ends is not None
+
+    @property
+    def signed_off(self) -> bool:
+        return self.ends == "signed_off"
 
 
 @dataclass(frozen=True)
@@ -60,10 +78,27 @@ class Transition:
     from_states: tuple[str, ...]
     roles: tuple[str, ...]
     routes: tuple[Route, ...]
+    purpose: str = "decide"
+    done_label: str = ""  # what happened, for the decision trail and notifications: "Returned to the author"
+    decision: str = ""  # how a sign-off by this transition reads in the signed record
+    warning: bool = False  # its button warns: the action cannot be undone
     comment: str = "optional"
     conditions: bool = False
     requires: tuple[str, ...] = ()
     effects: tuple[str, ...] = ()
+
+    @property
+    def is_submission(self) -> bool:
+        return self.purpose == "submit"
+
+    @property
+    def takes_section_reasons(self) -> bool:
+        return self.purpose == "return"
+
+    @property
+    def escalating_rule_sets(self) -> tuple[str, ...]:
+        """The rule sets whose firing sends this action elsewhere (what the person deciding is warned of)."""
+        return tuple(r.when_rule_set_fires for r in self.routes if r.when_rule_set_fires is not None)
 
 
 @dataclass(frozen=True)
@@ -81,6 +116,19 @@ class Workflow:
     def allowed_actions(self, state: str, roles: Iterable[str]) -> list[Transition]:
         roles = set(roles)
         return [t for t in self.transitions.values() if state in t.from_states and roles & set(t.roles)]
+
+    def states_where(self, predicate: Callable[[State], bool]) -> frozenset[str]:
+        return frozenset(state.id for state in self.states.values() if predicate(state))
+
+    def signed_off_states(self) -> frozenset[str]:
+        return self.states_where(lambda state: state.signed_off)
+
+    def queue_states(self, role: str) -> frozenset[str]:
+        """The states whose assessments wait in ``role``'s work queue."""
+        return self.states_where(lambda state: state.queue == role)
+
+    def can_sign_off(self, transition: Transition) -> bool:
+        return any(self.states[route.to].signed_off for route in transition.routes)
 
 
 @dataclass(frozen=True)
@@ -174,9 +222,11 @@ WORKFLOW_SCHEMA = {
                 "properties": {
                     "id": _STATE_ID,
                     "label": _TEXT,
-                    "final": {"type": "boolean"},
-                    "author_can_edit": {"type": "boolean"},
                     "description": {"type": "string"},
+                    "tag": {"enum": list(TAG_COLOURS)},
+                    "author_can_edit": {"type": "boolean"},
+                    "queue": {"enum": list(ROLES)},
+                    "ends": {"enum": list(ENDINGS)},
                 },
             },
         },
@@ -198,11 +248,15 @@ WORKFLOW_SCHEMA = {
             "minItems": 1,
             "items": {
                 "type": "object",
-                "required": ["id", "label", "from", "roles"],
+                "required": ["id", "label", "purpose", "done_label", "from", "roles"],
                 "additionalProperties": False,
                 "properties": {
                     "id": {**_NAME, "maxLength": 49},  # the audit action "assessment.<id>" holds 60
                     "label": _TEXT,
+                    "purpose": {"enum": list(PURPOSES)},
+                    "done_label": _TEXT,
+                    "decision": _TEXT,
+                    "warning": {"type": "boolean"},
                     "from": {"type": "array", "minItems": 1, "items": _STATE_ID},
                     "to": _STATE_ID,
                     "routes": {"type": "array", "minItems": 1, "items": _ROUTE},
@@ -297,6 +351,9 @@ def validate_workflow_data(data: Any, source: str) -> list[str]:
             problem(f"{where}.routes", "needs exactly one default route (no when), and it must be last")
     if problems:
         return problems
+    problems += _meaning_problems(data, source)
+    if problems:
+        return problems
     reachable, queue = {data["initial"]}, deque([data["initial"]])
     while queue:
         for target in edges[queue.popleft()]:
@@ -306,8 +363,59 @@ def validate_workflow_data(data: Any, source: str) -> list[str]:
     for index, state in enumerate(data["states"]):
         if state["id"] not in reachable:
             problem(f"$.states[{index}]", f"state {state['id']!r} cannot be reached from {data['initial']!r}")
-        if not state.get("final") and not edges[state["id"]]:
-            problem(f"$.states[{index}]", f"state {state['id']!r} is not final but no transition leaves it")
+        if "ends" not in state and not edges[state["id"]]:
+            problem(f"$.states[{index}]", f"state {state['id']!r} does not end the assessment (no \"ends\") "
+                                          "but no transition leaves it")
+    return problems
+
+
+# Effects the archive needs to have run first: the signed record shows their results.
+ARCHIVE_NEEDS = ("add_conditions_to_action_plan", "record_legal_checks", "track_actions")
+
+
+def _meaning_problems(data: dict, source: str) -> list[str]:
+    """What the service needs the states and transitions to say: the application names none of them."""
+    states = {state["id"]: state for state in data["states"]}
+    problems = []
+
+    def problem(path: str, message: str) -> None:
+        problems.append(f"{source}: {path}: {message}")
+
+    if not any(state.get("ends") == "signed_off" for state in states.values()):
+        problem("$.states", 'no state signs an assessment off: give one "ends": "signed_off"')
+    if not any(t["purpose"] == "submit" for t in data["transitions"]):
+        problem("$.transitions", 'no transition submits an assessment: give one "purpose": "submit"')
+    for index, transition in enumerate(data["transitions"]):
+        where = f"$.transitions[{index}]"
+        purpose = transition["purpose"]
+        if purpose == "submit":
+            for f, state in enumerate(transition["from"]):
+                if not states[state].get("author_can_edit"):
+                    problem(f"{where}.from[{f}]", f"an assessment is submitted from a state its author can edit, "
+                                                  f"and {state!r} is not (\"author_can_edit\": true)")
+        signs_off = False
+        for r, route in enumerate(_routes(transition)):
+            route_where = f"{where}.routes[{r}]" if "routes" in transition else f"{where}.to"
+            target = states[route["to"]]
+            if purpose == "return" and not target.get("author_can_edit"):
+                problem(route_where, f"a return goes back to the author, to a state they can edit, and "
+                                     f"{route['to']!r} is not (\"author_can_edit\": true)")
+            effects = transition.get("effects", []) + (route.get("effects", []) if "routes" in transition else [])
+            if target.get("ends") == "signed_off":
+                signs_off = True
+                if "archive" not in effects:
+                    problem(route_where, f"signs the assessment off ({route['to']!r}), so it must have the "
+                                         "effect 'archive' (the signed record)")
+                else:
+                    late = [name for name in ARCHIVE_NEEDS if name in effects[effects.index("archive"):]]
+                    if late:
+                        problem(route_where, f"effect 'archive' must come after {', '.join(repr(n) for n in late)}: "
+                                             "the signed record shows their results")
+            elif "archive" in effects:
+                problem(route_where, f"has the effect 'archive' but {route['to']!r} does not sign the assessment off "
+                                     '("ends": "signed_off")')
+        if signs_off and "decision" not in transition:
+            problem(where, 'can sign the assessment off, so give "decision": how the signed record names the decision')
     return problems
 
 
@@ -349,12 +457,14 @@ def rule_identifier_problems(workflow: dict, questionnaire: dict, source: str) -
 
 def build_workflow(data: dict) -> Workflow:
     """The domain objects for a document already validated (or pinned when it was valid)."""
+    data = upgrade_pinned_workflow(data)
     return Workflow(
         id=data["id"],
         version=data["version"],
         initial=data["initial"],
         states={
-            s["id"]: State(s["id"], s["label"], s.get("final", False), s.get("author_can_edit", False), s.get("description", ""))
+            s["id"]: State(s["id"], s["label"], s.get("description", ""), s.get("tag", "grey"),
+                           s.get("author_can_edit", False), s.get("queue"), s.get("ends"))
             for s in data["states"]
         },
         transitions={
@@ -367,6 +477,10 @@ def build_workflow(data: dict) -> Workflow:
                     Route(r["to"], r.get("when"), r.get("when_rule_set_fires"), tuple(r.get("effects", ())))
                     for r in _routes(t)
                 ),
+                purpose=t["purpose"],
+                done_label=t["done_label"],
+                decision=t.get("decision", ""),
+                warning=t.get("warning", False),
                 comment=t.get("comment", "optional"),
                 conditions=t.get("conditions", False),
                 requires=tuple(t.get("requires", ())),

@@ -71,7 +71,7 @@ class Assessment(db.Model):
 # of dozens of rows cheap (the answers are the largest column, the dates and JSON columns the slowest).
 LIST_COLUMNS = (Assessment.id, Assessment.organisation_id, Assessment.department_id, Assessment.author_id,
                 Assessment.reference, Assessment.version_number, Assessment.title, Assessment.status,
-                Assessment.lock_version, Assessment.updated_at, Assessment.submitted_at)
+                Assessment.lock_version, Assessment.updated_at, Assessment.submitted_at, Assessment.definitions_sha256)
 
 
 class Transition(db.Model):

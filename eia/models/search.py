@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eia.extensions import db
@@ -42,6 +42,8 @@ class AssessmentSearch(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     subject_type: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(30))
+    definitions_sha256: Mapped[str | None] = mapped_column(String(64))  # the assessment's pinned definitions
+    signed_off: Mapped[bool] = mapped_column(Boolean, server_default=false())  # as its own workflow says
     outcome: Mapped[str | None] = mapped_column(String(30))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_date: Mapped[date | None] = mapped_column(Date)

@@ -33,24 +33,19 @@ from eia.domain.snapshot import (
     CharacteristicSnapshot,
     ImpactRow,
     SnapshotSection,
-    TrailEntry,
 )
 from eia.extensions import db
-from eia.models import ROLES, ArchivedRecord, Assessment, User
+from eia.models import ArchivedRecord, Assessment, User
 from eia.models.types import utcnow
 from eia.services import audit, legal
 from eia.services.assessments import answer_options, answer_summary, current_path
 from eia.services.definitions import definitions_of
 from eia.services.database import unit_of_work
 from eia.services.storage import fsync_directory, storage_for
+from eia.services.trail import decision_trail
 
 _sealer_lock = threading.Lock()
 
-DECISIONS = {
-    "approve": "Signed off by the accountable officer",
-    "board_approve": "Approved by the Equality and Inclusion Board",
-    "board_approve_with_conditions": "Approved with conditions by the Equality and Inclusion Board",
-}
 
 
 # --- the organisation's signing identity --------------------------------------------------------
@@ -179,7 +174,7 @@ def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapsh
         author=assessment.author.name,
         owner=answers.get("responsibility", {}).get("owner", ""),
         status_label=workflow.state(assessment.status).label,
-        decision=DECISIONS.get(last.action, last.action),
+        decision=workflow.transitions[last.action].decision,
         decision_date=_iso_date(answers.get("responsibility", {}).get("decision_date")),
         signed_off_at=last.at,
         sections=tuple(sections),
@@ -188,19 +183,7 @@ def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapsh
                                       answers.get("outcome", {}).get("outcome"), options),
         actions=actions,
         review_date=_iso_date(answers.get("review", {}).get("review_date")),
-        decision_trail=tuple(
-            TrailEntry(
-                at=t.at,
-                actor=t.actor.name,
-                role=ROLES.get(t.actor_role, t.actor_role),
-                action_label=workflow.transitions[t.action].label if t.action in workflow.transitions else t.action,
-                from_state=workflow.state(t.from_state).label,
-                to_state=workflow.state(t.to_state).label,
-                rules_fired=tuple(f"{r['id']}: {r['label']}" for r in t.fired_rules),
-                comment=t.comment or "",
-            )
-            for t in assessment.transitions
-        ),
+        decision_trail=decision_trail(assessment),
         audit_chain_head=head,
         legal_checks=snapshot_rows(legal.recorded(assessment)),
     )

@@ -14,7 +14,7 @@ from eia.models import Assessment, TrackedAction, User
 from eia.services import access, lifecycle
 from eia.clock import UK, uk_today
 from eia.services.assessments import current_path
-from eia.services.definitions import current_definitions
+from eia.services.definitions import current_definitions, definitions_of, signed_off
 
 ADVERSE_RESIDUAL = ("low", "medium", "high")
 
@@ -43,7 +43,7 @@ def _counts(counter: Counter, order: list[str] | None = None) -> tuple[c.Count, 
 def signed_off_in(user: User, start: date, end: date) -> list[Assessment]:
     """Assessments this user can see that were signed off from ``start`` to ``end`` (UK days, both included)."""
     query = (access.visible_assessments(user)
-             .where(Assessment.status == lifecycle.SIGNED_OFF,
+             .where(signed_off(),
                     Assessment.decided_at >= _uk_midnight(start),
                     Assessment.decided_at < _uk_midnight(end + timedelta(days=1)))
              .order_by(Assessment.decided_at, Assessment.id)
@@ -62,10 +62,11 @@ def report(user: User, start: date, end: date) -> c.ComplianceFigures:
     board_reasons: Counter = Counter()
     sent_to_board = 0
     for assessment in population:
-        to_board = [t for t in assessment.transitions if t.to_state == "with_board"]
+        board_states = definitions_of(assessment).workflow.queue_states("board")
+        to_board = [t for t in assessment.transitions if t.to_state in board_states]
         if to_board:
             sent_to_board += 1
-            board_reasons.update({f"{r['id']}: {r['label']}" for t in to_board for r in t.fired_rules})
+            board_reasons.update({(r["id"], r["label"]) for t in to_board for r in t.fired_rules})
 
     covered = [ch for ch in questionnaire.characteristics.values()
                if any(ch.id in a.characteristic_ids for a in population)]
@@ -109,7 +110,9 @@ def report(user: User, start: date, end: date) -> c.ComplianceFigures:
         outcomes=_counts(Counter(outcome_labels.get((answers[a.id].get("outcome") or {}).get("outcome"), "Not given")
                                  for a in population), order=list(outcome_labels.values()) + ["Not given"]),
         sent_to_board=sent_to_board,
-        board_reasons=_counts(board_reasons, order=sorted(board_reasons, key=_rule_order)),
+        # In the rule sets' order (R2 before R10), each shown by its label only.
+        board_reasons=tuple(c.Count(label, board_reasons[rule_id, label])
+                            for rule_id, label in sorted(board_reasons, key=lambda rule: (len(rule[0]), rule[0]))),
         characteristics=tuple(characteristics),
         actions=(
             c.Count("Open", sum(1 for t in tracked if t.status == "open")),
@@ -124,7 +127,3 @@ def report(user: User, start: date, end: date) -> c.ComplianceFigures:
                                        if not (answers[a.id].get("objectives") or {}).get("objectives")),
     )
 
-
-def _rule_order(label: str) -> tuple:
-    rule_id = label.split(":", 1)[0]
-    return (len(rule_id), rule_id)

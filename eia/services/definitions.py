@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from eia.domain.definitions import (
     CHARACTERISTICS_FILE,
@@ -32,7 +32,15 @@ from eia.domain.questionnaire import Questionnaire
 from eia.domain.workflow import Workflow, build_workflow, rule_identifier_problems, validate_workflow_data
 
 if TYPE_CHECKING:
-    from eia.models import Assessment
+    from collections.abc import Callable
+
+    from eia.domain.workflow import State
+
+
+class HasDefinitions(Protocol):
+    """An assessment, or a row about one (its search row), with the hash of its pinned definitions."""
+
+    definitions_sha256: str | None
 
 WORKFLOW_FILE = "eia-standard.json"
 
@@ -101,21 +109,79 @@ def current_definitions() -> Definitions:
     return current_app.extensions["eia.definitions"]
 
 
-def definitions_of(assessment: Assessment) -> Definitions:
-    """The definitions this assessment pinned when it started (built once per process per version)."""
+def definitions_of(holder: HasDefinitions) -> Definitions:
+    """The definitions this assessment (or its search row) pinned when it started."""
+    sha256 = holder.definitions_sha256
+    return current_definitions() if sha256 is None else definitions_of_sha256(sha256)
+
+
+def _pinned(sha256: str) -> Definitions:
+    """A pinned version, built once per process."""
     from flask import current_app
 
     from eia.extensions import db
     from eia.models import DefinitionVersion
 
-    loaded = current_definitions()
-    sha256 = assessment.definitions_sha256
-    if sha256 is None or sha256 == loaded.sha256:
-        return loaded
     pinned = current_app.extensions.setdefault("eia.pinned_definitions", {})
     if sha256 not in pinned:
         pinned[sha256] = build_definitions(db.session.get(DefinitionVersion, sha256).documents)
     return pinned[sha256]
+
+
+def workflows_in_use() -> dict[str | None, Workflow]:
+    """Every workflow an assessment may follow, by the SHA-256 it is pinned under (None: assessments
+    started before pinning, which follow the loaded one)."""
+    from sqlalchemy import select
+
+    from eia.extensions import db
+    from eia.models import DefinitionVersion
+
+    in_use: dict[str | None, Workflow] = {None: current_definitions().workflow}
+    for sha256 in db.session.scalars(select(DefinitionVersion.sha256)):
+        in_use[sha256] = definitions_of_sha256(sha256).workflow
+    return in_use
+
+
+def definitions_of_sha256(sha256: str) -> Definitions:
+    loaded = current_definitions()
+    return loaded if sha256 == loaded.sha256 else _pinned(sha256)
+
+
+def state_condition(sha256_column: Any, state_column: Any, predicate: Callable[[State], bool]) -> Any:
+    """SQL: the state in ``state_column`` satisfies ``predicate`` in the workflow pinned under
+    ``sha256_column``: how queries find "in the Board's queue" or "signed off" without naming a state."""
+    from sqlalchemy import and_, false, or_
+
+    in_use = workflows_in_use()
+    matching = {sha256: workflow.states_where(predicate) for sha256, workflow in in_use.items()}
+    union = frozenset().union(*matching.values())
+    if not union:
+        return false()
+    # The usual case: no version gives one of these ids another meaning, so one IN list will do.
+    if all(union & set(workflow.states) <= matching[sha256] for sha256, workflow in in_use.items()):
+        return state_column.in_(sorted(union))
+    return or_(*(
+        and_(sha256_column.is_(None) if sha256 is None else sha256_column == sha256, state_column.in_(sorted(states)))
+        for sha256, states in matching.items() if states
+    ))
+
+
+def signed_off(state_column: Any = None) -> Any:
+    """SQL: the assessment (or, given ``state_column``, its transition's target) is signed off, as
+    the assessment's own workflow defines it. The query must include the assessment table."""
+    from eia.models import Assessment
+
+    return state_condition(Assessment.definitions_sha256, Assessment.status if state_column is None else state_column,
+                           lambda state: state.signed_off)
+
+
+def in_queue_of(role: str, state_column: Any = None) -> Any:
+    """SQL: the assessment (or, given ``state_column``, its transition's target) is in ``role``'s
+    work queue, as the assessment's own workflow defines it."""
+    from eia.models import Assessment
+
+    return state_condition(Assessment.definitions_sha256, Assessment.status if state_column is None else state_column,
+                           lambda state: state.queue == role)
 
 
 def pin_definitions(defs: Definitions) -> None:

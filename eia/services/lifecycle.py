@@ -15,12 +15,11 @@ from eia.extensions import db
 from eia.models import ACTION_STATUSES, ActionNote, Assessment, TrackedAction, User
 from eia.services import access, audit
 from eia.services.assessments import current_path
-from eia.services.definitions import current_definitions
+from eia.services.definitions import current_definitions, signed_off
 from eia.services.database import Conflict, NotAllowed, unit_of_work
 
 DEFAULT_WINDOW_DAYS = 14
 MAX_NOTE_LENGTH = 5000
-SIGNED_OFF = "approved"
 
 
 class UpdateRefused(Exception):
@@ -159,7 +158,7 @@ def current_signed_off() -> Select:
     # Uncorrelated: evaluated once, not per row (previous_version_id has no index).
     newer = aliased(Assessment)
     replaced = select(newer.previous_version_id).where(newer.previous_version_id.is_not(None))
-    return select(Assessment).where(Assessment.status == SIGNED_OFF, Assessment.id.not_in(replaced))
+    return select(Assessment).where(signed_off(), Assessment.id.not_in(replaced))
 
 
 def review_date(assessment: Assessment) -> date | None:

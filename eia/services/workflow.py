@@ -16,7 +16,8 @@ from flask import current_app
 from eia.domain import questionnaire as q
 from eia.domain.pdf import RenderError
 from eia.domain.signing import SigningKeyError
-from eia.domain.workflow import SOURCE_IDENTIFIERS, Outcome, TransitionRefused, decide, evaluate_rule_set
+from eia.domain.workflow import SOURCE_IDENTIFIERS, Outcome, State, TransitionRefused, decide, evaluate_rule_set
+from eia.domain.workflow import Transition as WorkflowTransition
 from eia.extensions import db
 from eia.models import Assessment, Transition, User
 from eia.models.types import utcnow
@@ -76,9 +77,25 @@ def rule_resolver(assessment: Assessment, path: q.Path | None = None) -> q.Answe
     )
 
 
-def escalation_preview(assessment: Assessment, rule_set: str = "escalation") -> tuple:
-    """The escalation rules that would fire now ("this will go to the Board because ...")."""
-    return evaluate_rule_set(definitions_of(assessment).workflow, rule_set, rule_resolver(assessment))
+@dataclass(frozen=True)
+class Escalation:
+    """Where an action would send the assessment instead of its usual destination, and why."""
+
+    to_state: State
+    rules: tuple
+
+
+def escalation_preview(assessment: Assessment, transition: WorkflowTransition) -> Escalation | None:
+    """What taking ``transition`` now would escalate to ("this will go to the Board because ..."),
+    or None when it would go the default way."""
+    workflow = definitions_of(assessment).workflow
+    resolve = rule_resolver(assessment)
+    for route in transition.routes:
+        if route.when_rule_set_fires is not None:
+            rules = evaluate_rule_set(workflow, route.when_rule_set_fires, resolve)
+            if rules:
+                return Escalation(workflow.state(route.to), rules)
+    return None
 
 
 # --- preconditions named in the workflow's "requires" -------------------------------------------
@@ -122,7 +139,7 @@ Effect = Callable[[Assessment, User, Outcome, Decision], None]
 def _notifier(role: str) -> Effect:
     def notify(assessment: Assessment, actor: User, outcome: Outcome, decision: Decision) -> None:
         state = definitions_of(assessment).workflow.state(outcome.to_state)
-        message = f"{outcome.transition.label}: now {state.label.lower()}"
+        message = f"{outcome.transition.done_label}. Status: {state.label}"
         notifications.notify(
             [u for u in notifications.recipients(role, assessment) if u.id != actor.id], assessment, message
         )
@@ -226,7 +243,7 @@ def take_action(
     with unit_of_work():
         now = utcnow()
         assessment.status = outcome.to_state
-        if action == "submit":
+        if outcome.transition.is_submission:
             assessment.submitted_at = now
         if workflow.state(outcome.to_state).final:
             assessment.decided_at = now

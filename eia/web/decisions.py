@@ -38,13 +38,10 @@ def _decision_from_form() -> workflow.Decision:
     return workflow.Decision(comment=request.form.get("comment", "").strip(), conditions=conditions, section_reasons=sections)
 
 
-RETURN_ACTIONS = ("return", "board_return")  # the decisions that take reasons per section
-
-
 def _anchor(transition, field: str) -> str:
     """The id of the form field a problem is about, if the form shows that field (else the form's)."""
     if field.startswith("section-"):
-        shown = transition.id in RETURN_ACTIONS
+        shown = transition.takes_section_reasons
     else:
         shown = {"comment": transition.comment != "none", "conditions": transition.conditions}.get(field, False)
     return field.replace(":", "-") if shown else workflow.WHOLE_FORM
@@ -91,12 +88,12 @@ def act(assessment_id: int, action: str):
             status = 409
         else:
             state = definitions_of(assessment).workflow.state(outcome.to_state)
-            message = f"{transition.label}: the assessment is now {state.label.lower()}."
+            message = f"{transition.done_label}. The assessment is now {state.label.lower()}."
             if outcome.fired_rules:
-                message += " It goes to the Equality and Inclusion Board because: " + "; ".join(r.label for r in outcome.fired_rules) + "."
+                message += " This is because: " + "; ".join(r.label for r in outcome.fired_rules) + "."
             flash(message, "success")
             return redirect(url_for("main.assessment", assessment_id=assessment.id))
-    preview = workflow.escalation_preview(assessment) if action == "approve" else ()
+    escalation = workflow.escalation_preview(assessment, transition) if transition.escalating_rule_sets else None
     path = assessments.current_path(assessment)
     return render_template(
         "decisions/act.html",
@@ -104,14 +101,14 @@ def act(assessment_id: int, action: str):
         transition=transition,
         form=form,
         errors=errors,
-        preview=preview,
+        escalation=escalation,
+        can_sign_off=definitions_of(assessment).workflow.can_sign_off(transition),
         tasks=[t for t in path.tasks],
         typed=request.form if request.method == "POST" else {},
         field_errors={e["field"]: e["text"] for e in reversed(errors) if "field" in e},
-        return_actions=RETURN_ACTIONS,
         still_possible=still_possible,
         # What the author was warned of at submission: the decision-maker sees it before deciding (Bracking).
-        legal_warnings=[] if action == "submit" else [r for r in legal.recorded(assessment) if not r["passed"]],
+        legal_warnings=[] if transition.is_submission else [r for r in legal.recorded(assessment) if not r["passed"]],
     ), status
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from eia.domain import questionnaire as q
-from eia.services import access, assessments, legal, revisions
+from eia.services import access, assessments, legal, revisions, workflow
 from eia.services.database import Conflict, NotAllowed
 from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
 from eia.web.form_builder import attach_errors, build_form, render_layout, submitted_values
@@ -91,9 +91,12 @@ def task_list(assessment_id: int):
 
 def _latest_return(assessment):
     """The decision that returned the assessment, if that is why it is editable again."""
-    if assessment.status != "returned" or not assessment.transitions:
+    if not assessment.transitions:
         return None
-    return next((t for t in reversed(assessment.transitions) if t.to_state == "returned"), None)
+    latest = assessment.transitions[-1]
+    transition = definitions_of(assessment).workflow.transitions.get(latest.action)
+    returned_here = latest.to_state == assessment.status and transition is not None and transition.takes_section_reasons
+    return latest if returned_here else None
 
 
 @bp.route("/<id:assessment_id>/pages/<page_id>", methods=["GET", "POST"])
@@ -280,6 +283,7 @@ def check_answers(assessment_id: int):
         assessment=assessment,
         summary=assessments.answer_summary(assessment, path, options),
         problems=problems,
+        submission=next((t for t in workflow.available_actions(assessment, current_user) if t.is_submission), None),
         blocking=[result for result in checks if result.blocks],
         warnings=[result for result in checks if not result.blocks],
         form=VersionedForm(data={"version": str(assessment.lock_version)}),

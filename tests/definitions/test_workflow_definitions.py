@@ -31,7 +31,7 @@ CASES = {
     "routes-as-object": ["$.transitions[1].routes: must be a list, not an object"],
     "transitions-null": ["$.transitions: must be a list, not null"],
     "from-as-text": ["$.transitions[0].from: must be a list, not text"],
-    "wrong-type-final": ["$.states[3].final: must be true or false, not text"],
+    "wrong-type-ends": ["$.states[3].ends: 'yes' is not one of ['signed_off', 'rejected', 'withdrawn']"],
     "state-id-too-long": ["$.states[4].id: must be 30 characters or fewer"],
     "no-roles": ["$.transitions[0].roles: [] should be non-empty"],
     "unknown-role": ["$.transitions[0].roles[1]: 'superuser' is not one of "
@@ -40,7 +40,7 @@ CASES = {
     "unknown-state": ["$.transitions[0].to: unknown state 'reviw'"],
     "unknown-initial": ["$.initial: unknown state 'start'"],
     "unreachable-state": ["$.states[4]: state 'limbo' cannot be reached from 'draft'"],
-    "dead-end-state": ["$.states[3]: state 'stuck' is not final but no transition leaves it"],
+    "dead-end-state": ["$.states[3]: state 'stuck' does not end the assessment (no \"ends\") but no transition leaves it"],
     "duplicate-state-id": ["$.states[4].id: duplicate state id 'review'"],
     "duplicate-transition-id": ["$.transitions[2].id: duplicate transition id 'submit'"],
     "self-loop": ["$.transitions[0].to: leads from 'review' back to 'review': a transition must change the state"],
@@ -51,6 +51,22 @@ CASES = {
     "unknown-effect": [f"$.transitions[0].effects[1]: unknown effect 'email:everyone' (known: {KNOWN_EFFECTS})"],
     "unknown-requirement": ["$.transitions[0].requires[0]: unknown requirement 'questionnaire_finished' "
                             "(known: questionnaire_complete, not_author, legal_checks_pass)"],
+    # what states and transitions mean: the application names none of them, so it must be able to rely on this
+    "unknown-queue": ["$.states[2].queue: 'boardroom' is not one of ['author', 'approver', 'board', 'auditor', 'admin']"],
+    "no-signed-off-state": ['$.states: no state signs an assessment off: give one "ends": "signed_off"'],
+    "no-submission": ['$.transitions: no transition submits an assessment: give one "purpose": "submit"'],
+    "submit-from-locked-state": ["$.transitions[0].from[0]: an assessment is submitted from a state its author can "
+                                 "edit, and 'draft' is not (\"author_can_edit\": true)"],
+    "return-to-locked-state": ["$.transitions[2].to: a return goes back to the author, to a state they can edit, "
+                               "and 'done' is not (\"author_can_edit\": true)"],
+    "sign-off-without-archive": ["$.transitions[2].to: signs the assessment off ('done'), so it must have the effect "
+                                 "'archive' (the signed record)"],
+    "archive-too-early": ["$.transitions[2].to: effect 'archive' must come after 'record_legal_checks': the signed "
+                          "record shows their results"],
+    "archive-without-sign-off": ["$.transitions[0].to: has the effect 'archive' but 'review' does not sign the "
+                                 'assessment off ("ends": "signed_off")'],
+    "no-decision-wording": ['$.transitions[2]: can sign the assessment off, so give "decision": how the signed record '
+                            "names the decision"],
     # rules
     "duplicate-rule-id": ["$.rule_sets.escalation[1].id: duplicate rule id 'R1'"],
     "unknown-operator": ["$.rule_sets.escalation[0].when: unknown operator 'is' (known: ==, !=, >, >=, <, <=, in, "

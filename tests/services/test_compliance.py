@@ -108,9 +108,9 @@ def test_every_figure_matches_the_hand_count(demo, built):
         outcomes=(c.Count("No major change", 2), c.Count("Continue despite adverse impact", 1)),
         sent_to_board=2,
         board_reasons=(
-            c.Count("R1: Residual adverse impact of medium or high for a characteristic", 1),
-            c.Count("R2: The proposal continues despite adverse impact", 1),
-            c.Count("R3: A relevant characteristic has no evidence or no engagement", 1),
+            c.Count("Residual adverse impact of medium or high for a characteristic", 1),
+            c.Count("The proposal continues despite adverse impact", 1),
+            c.Count("A relevant characteristic has no evidence or no engagement", 1),
         ),
         characteristics=tuple(by_name.get(name, c.CharacteristicFigures(name, relevance(none=3), 0, 0, 0))
                               for name in NAMES),
@@ -144,9 +144,9 @@ def test_the_report_page_and_pdf(client_for, demo, built):
     page = board.get(f"/compliance-report?{period}")
     assert page.find("table", id="summary").find("td").text == "3"
     rows = {tr.find("th").text: tr.find("td").text for tr in page.find("table", id="board-reasons").find_all("tr")[1:]}
-    assert rows == {"R1: Residual adverse impact of medium or high for a characteristic": "1",
-                    "R2: The proposal continues despite adverse impact": "1",
-                    "R3: A relevant characteristic has no evidence or no engagement": "1"}
+    assert rows == {"Residual adverse impact of medium or high for a characteristic": "1",
+                    "The proposal continues despite adverse impact": "1",
+                    "A relevant characteristic has no evidence or no engagement": "1"}
     race = next(tr for tr in page.find("table", id="characteristics").find_all("tr") if tr.find("th").text == "Race")
     assert [td.text for td in race.find_all("td")] == ["1", "0", "0", "0", "2", "1", "1", "0"]
     assert "Custody meals" in page.text_of(id="objectives")

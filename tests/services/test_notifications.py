@@ -31,7 +31,7 @@ def test_submission_and_decision_email_the_people_concerned(make_app, smtp_serve
 
     assert [m["To"] for m in received] == ["approver@example.org"]
     landed = received[0]
-    assert "Submit for approval" in landed["Subject"]
+    assert "Submitted for approval" in landed["Subject"]
     assert f"/assessments/{assessment_id}" in landed.get_payload()
     assert landed["From"] == app.config["MAIL_FROM"]
 
@@ -39,7 +39,7 @@ def test_submission_and_decision_email_the_people_concerned(make_app, smtp_serve
     act(approver, assessment_id, "start_review")
     act(approver, assessment_id, "return", {"comment": "Please add evidence"})
     assert [m["To"] for m in received] == ["approver@example.org", "author@example.org"]
-    assert "Return to the author" in received[1]["Subject"]
+    assert "Returned to the author" in received[1]["Subject"]
     with app.app_context():
         assert db.session.scalar(select(OutboundEmail).where(OutboundEmail.sent_at.is_(None))) is None
 

@@ -64,7 +64,7 @@ def test_low_impact_is_signed_off_by_the_approver_and_reaches_only_the_digest(cl
         assert record is not None and record.size > 0
         author_user = db.session.scalar(select(User).where(User.email == "author@example.org"))
         messages = [n.message for n in db.session.scalars(select(Notification).where(Notification.user_id == author_user.id))]
-        assert any("now signed off" in m for m in messages)
+        assert any("Status: Signed off" in m for m in messages)
     assert "Signed off" in author.get(f"/assessments/{assessment_id}").text
 
 
@@ -75,7 +75,7 @@ def test_high_impact_goes_to_the_board_which_returns_it_then_approves_with_condi
     approver = client_for("approver@example.org")
     act(approver, assessment_id, "start_review")
     warning = approver.get(f"/assessments/{assessment_id}/actions/approve")
-    assert "R1" in warning.text_of(id="rules-that-fire")
+    assert "Residual adverse impact" in warning.text_of(id="rules-that-fire")
     act(approver, assessment_id, "approve")
     assert _status(demo, assessment_id) == "with_board"
 
