@@ -49,7 +49,7 @@ def _demo_password() -> str:
 @with_appcontext
 def seed_demo() -> None:
     """Create the demo organisations, users and signed-off assessments (idempotent: run it as often as you like)."""
-    from eia.services.dataset import seed_demo_assessments
+    from eia.dataset import seed_demo_assessments
     from eia.services.demo import seed
     from eia.services.users import AccountError
 
@@ -334,7 +334,7 @@ def dev_generate(count, organisation_slug, seed) -> None:
     Users missing from a department (an author, an approver) and a Board member are created with the
     demo password.
     """
-    from eia.services.dataset import generate
+    from eia.dataset import generate
 
     organisation = db.session.scalar(select(Organisation).where(Organisation.slug == organisation_slug))
     if organisation is None:

@@ -208,11 +208,11 @@ def openapi_document() -> dict[str, Any]:
         },
         "/api/v1/assessments/{assessment_id}/actions/{action}": {
             "parameters": [ASSESSMENT_ID, {"name": "action", "in": "path", "required": True,
-                                           "schema": {"type": "string"}, "example": "submit",
-                                           "description": "A workflow transition: submit, withdraw (scope write), "
-                                                          "start_review, approve, return, board_approve, "
-                                                          "board_approve_with_conditions, board_return, board_reject "
-                                                          "(scope decide)"}],
+                                           "schema": {"type": "string"},
+                                           "description": "One of the assessment's available_actions: the "
+                                                          "transitions of the workflow it pinned. An author's own "
+                                                          "steps (submitting, withdrawing) need the scope write; "
+                                                          "decisions on others' work the scope decide."}],
             "post": _operation("Submit, or take a decision", "write or decide",
                                {"200": _json(_ref("ActionResult"), "Done"),
                                 **_problems(400, 403, 409, 415, 422, 428, 503)},

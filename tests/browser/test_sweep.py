@@ -44,7 +44,7 @@ def sample_data(demo):
 
     from eia.extensions import db
     from eia.models import Organisation
-    from eia.services.dataset import SCENARIOS, ensure_cast, run_scenario
+    from eia.dataset import SCENARIOS, ensure_cast, run_scenario
 
     def run() -> None:
         with demo.app_context():

@@ -13,7 +13,7 @@ from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AssessmentSearch, Organisation, Transition
 from eia.services import assessments, integrity
 from eia.services.definitions import current_definitions
-from eia.services.dataset import DEMO_ASSESSMENTS, SCENARIOS, generate, seed_demo_assessments
+from eia.dataset import DEMO_ASSESSMENTS, SCENARIOS, generate, seed_demo_assessments
 from tests.conftest import PASSWORD
 
 
