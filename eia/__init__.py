@@ -116,9 +116,9 @@ def _setup_extensions(app: Flask) -> None:
 
 def _load_definitions(app: Flask) -> None:
     """Definitions are data: load and validate them once, at start-up; a bad file stops the app."""
-    from eia.services.definitions import load_definitions
+    from eia.services.definitions import load_library
 
-    app.extensions["eia.definitions"] = load_definitions(app.config["WORKFLOWS_DIR"])
+    app.extensions["eia.definitions"] = load_library(app.config["WORKFLOWS_DIR"])
 
 
 class IdConverter(IntegerConverter):

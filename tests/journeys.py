@@ -10,8 +10,8 @@ STATUTORY = ["age", "disability", "gender_reassignment", "marriage_civil_partner
              "race", "religion_belief", "sex", "sexual_orientation"]
 
 
-def start_assessment(author: PageClient) -> int:
-    page = author.submit("/", action="/assessments/")
+def start_assessment(author: PageClient, subject_type: str = "sop") -> int:
+    page = author.submit("/assessments/new", {"subject_type": subject_type}, action="/assessments/")
     match = re.fullmatch(r"/assessments/(\d+)/tasks", author.location(page))
     assert match, author.location(page)
     return int(match.group(1))

@@ -29,7 +29,7 @@ from eia.domain.rules import check_rule
 
 # Rule sources a questionnaire may use. "characteristic" is the one a per-characteristic task is for.
 QUESTIONNAIRE_SOURCES = ("answers", "characteristic")
-CHOICES_FROM = ("departments", "objectives", "relevant_characteristics")
+CHOICES_FROM = ("departments", "objectives", "relevant_characteristics", "subject_types")
 TITLE_PLACEHOLDERS = ("{characteristic}", "{characteristic_lower}")
 # Question ids become form field names: they must not shadow the form's own attributes and fields.
 RESERVED_QUESTION_IDS = frozenset(
@@ -454,10 +454,15 @@ def read_questionnaire_documents(directory: Path, problems: list[str]) -> tuple[
 
 def check_questionnaire_documents(questionnaire: Any, characteristics: Any) -> list[str]:
     problems = check_characteristics(characteristics, CHARACTERISTICS_FILE)
-    problems += check_questionnaire(questionnaire, QUESTIONNAIRE_FILE)
+    return problems or questionnaire_document_problems(questionnaire, characteristics, QUESTIONNAIRE_FILE)
+
+
+def questionnaire_document_problems(questionnaire: Any, characteristics: dict, source: str) -> list[str]:
+    """Every problem in one questionnaire document (read from ``source``), given valid characteristics."""
+    problems = check_questionnaire(questionnaire, source)
     if problems:
         return problems
-    return _reveal_problems(build_questionnaire(questionnaire, characteristics))
+    return _reveal_problems(build_questionnaire(questionnaire, characteristics), source)
 
 
 def build_questionnaire(questionnaire: dict, characteristics: dict) -> Questionnaire:
@@ -474,7 +479,7 @@ def _load(directory: Path) -> tuple[Questionnaire | None, list[str]]:
     return (None, problems) if problems else (build_questionnaire(questionnaire, characteristics), [])
 
 
-def _reveal_problems(questionnaire: Questionnaire) -> list[str]:
+def _reveal_problems(questionnaire: Questionnaire, source: str) -> list[str]:
     problems = []
     for s, section in enumerate(questionnaire.sections):
         for t, task in enumerate(section.tasks):
@@ -484,5 +489,5 @@ def _reveal_problems(questionnaire: Questionnaire) -> list[str]:
                         reveal_of(page, question)
                     except ValueError as error:
                         where = f"$.sections[{s}].tasks[{t}].pages[{p}].questions[{n}].when"
-                        problems.append(f"{QUESTIONNAIRE_FILE}: {where}: {error}")
+                        problems.append(f"{source}: {where}: {error}")
     return problems

@@ -15,7 +15,7 @@ from eia.models import Assessment, Transition, User
 from eia.services import audit
 from eia.services.database import Conflict, NotAllowed, unit_of_work
 from eia.clock import uk_today
-from eia.services.definitions import current_definitions, definitions_of, pin_definitions
+from eia.services.definitions import definitions_of, library, pin_definitions
 
 UNTITLED = "Untitled assessment"
 
@@ -33,7 +33,12 @@ def answer_options(assessment: Assessment, path: q.Path | None = None) -> dict[s
     path = path or current_path(assessment)
     organisation = assessment.organisation
     relevant = [task.characteristic for task in path.tasks if task.definition.id == "analysis"]
+    pinned = definitions_of(assessment)
     return {
+        # Only the kinds that follow this assessment's questionnaire and workflow: its questions were chosen by its kind.
+        "subject_types": [q.Choice(t.value, t.label) for t in library().subject_types
+                          if (t.questionnaire_id, t.workflow_id) == (pinned.questionnaire.id, pinned.workflow.id)
+                          or t.value == assessment.subject_type],
         "departments": [q.Choice(str(d.id), d.name) for d in organisation.departments],
         "objectives": [q.Choice(o.code, f"{o.code}: {o.title}") for o in organisation.objectives],
         "relevant_characteristics": [q.Choice(c.id, c.name) for c in relevant if c is not None]
@@ -54,10 +59,20 @@ def _check_editable(assessment: Assessment, user: User, expected_version: int | 
         raise Conflict()
 
 
-def start(author: User) -> Assessment:
+class UnknownSubjectType(ValueError):
+    """The kind of proposal chosen is not one the definitions offer."""
+
+
+def start(author: User, subject_type: str | None = None) -> Assessment:
+    """A new draft. Its kind of proposal (subject type) chooses the questionnaire and workflow it pins;
+    without one it follows the first kind's."""
     if author.role != "author":
         raise NotAllowed("Only policy authors start assessments")
-    defs = current_definitions()
+    kinds = library()
+    kind = kinds.subject_type(subject_type) if subject_type is not None else None
+    if subject_type is not None and kind is None:
+        raise UnknownSubjectType(subject_type)
+    defs = kinds.definitions_for_subject(kind) if kind else kinds.default
     year = uk_today().year
     for _attempt in range(3):  # two authors starting at once may pick the same number: retry
         try:
@@ -74,6 +89,7 @@ def start(author: User) -> Assessment:
                     author=author,
                     reference=f"EIA-{year}-{count + 1:04d}",
                     title=UNTITLED,
+                    subject_type=kind.value if kind else None,
                     status=defs.workflow.initial,
                     workflow_id=defs.workflow.id,
                     workflow_version=defs.workflow.version,
@@ -82,7 +98,7 @@ def start(author: User) -> Assessment:
                     characteristic_ids=defs.questionnaire.default_characteristic_ids(
                         author.organisation.extra_characteristics or ()
                     ),
-                    answers=_initial_answers(author),
+                    answers=_initial_answers(author, kind),
                 )
                 db.session.add(assessment)
                 db.session.flush()
@@ -101,10 +117,13 @@ def start(author: User) -> Assessment:
     raise Conflict()
 
 
-def _initial_answers(author: User) -> dict[str, Any]:
-    if author.department_id is None:
-        return {}
-    return {"subject": {"department": str(author.department_id)}}
+def _initial_answers(author: User, kind) -> dict[str, Any]:
+    subject = {}
+    if author.department_id is not None:
+        subject["department"] = str(author.department_id)
+    if kind is not None:
+        subject["subject_type"] = kind.value
+    return {"subject": subject} if subject else {}
 
 
 def page_for(assessment: Assessment, page_id: str) -> tuple[q.Path, q.Page]:

@@ -14,7 +14,7 @@ from eia.models import Assessment, TrackedAction, User
 from eia.services import access, lifecycle
 from eia.clock import UK, uk_today
 from eia.services.assessments import current_path
-from eia.services.definitions import current_definitions, definitions_of, signed_off
+from eia.services.definitions import current_definitions, definitions_of, library, signed_off
 
 ADVERSE_RESIDUAL = ("low", "medium", "high")
 
@@ -55,7 +55,7 @@ def report(user: User, start: date, end: date) -> c.ComplianceFigures:
     population = signed_off_in(user, start, end)
     as_at = uk_today()  # actions and reviews are counted as they stand now
     questionnaire = current_definitions().questionnaire
-    subject_types = _choice_labels("subject", "subject_type")
+    subject_types = {subject_type.value: subject_type.label for subject_type in library().subject_types}
     outcome_labels = _choice_labels("outcome", "outcome")
     answers = {a.id: current_path(a).answers for a in population}
 

@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from eia.domain.definitions import (
     CHARACTERISTICS_FILE,
-    QUESTIONNAIRE_FILE,
     DefinitionError,
     build_questionnaire,
-    check_questionnaire_documents,
+    check_characteristics,
+    questionnaire_document_problems,
     read_json,
+    schema_problems,
 )
 from eia.domain.questionnaire import Questionnaire
 from eia.domain.workflow import Workflow, build_workflow, rule_identifier_problems, validate_workflow_data
@@ -42,7 +43,6 @@ class HasDefinitions(Protocol):
 
     definitions_sha256: str | None
 
-WORKFLOW_FILE = "eia-standard.json"
 
 
 @dataclass(frozen=True)
@@ -69,22 +69,161 @@ def build_definitions(documents: Mapping[str, Any]) -> Definitions:
     )
 
 
-def _read(directory: Path) -> tuple[dict[str, Any], list[str]]:
-    """The documents and every problem in them (each file that could be read is checked)."""
-    questionnaire_problems: list[str] = []
-    workflow_problems: list[str] = []
-    documents = {
-        "questionnaire": read_json(Path(directory) / QUESTIONNAIRE_FILE, questionnaire_problems),
-        "characteristics": read_json(Path(directory) / CHARACTERISTICS_FILE, questionnaire_problems),
-        "workflow": read_json(Path(directory) / WORKFLOW_FILE, workflow_problems),
-    }
-    if not questionnaire_problems:
-        questionnaire_problems = check_questionnaire_documents(documents["questionnaire"], documents["characteristics"])
-    if not workflow_problems:
-        workflow_problems = validate_workflow_data(documents["workflow"], WORKFLOW_FILE)
-    if not questionnaire_problems and not workflow_problems:
-        workflow_problems = rule_identifier_problems(documents["workflow"], documents["questionnaire"], WORKFLOW_FILE)
-    return documents, questionnaire_problems + workflow_problems
+SUBJECT_TYPES_FILE = "subject-types.json"
+# Files that are neither a questionnaire nor a workflow.
+SHARED_FILES = (CHARACTERISTICS_FILE, SUBJECT_TYPES_FILE)
+
+SUBJECT_TYPES_SCHEMA = {
+    "type": "object",
+    "required": ["version", "subject_types"],
+    "additionalProperties": False,
+    "properties": {
+        "version": {"type": "integer", "minimum": 1},
+        "subject_types": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["value", "label", "questionnaire", "workflow"],
+                "additionalProperties": False,
+                "properties": {
+                    # The assessment's subject_type column holds 40 characters.
+                    "value": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$", "maxLength": 40},
+                    "label": {"type": "string", "minLength": 1},
+                    "hint": {"type": "string"},
+                    "questionnaire": {"type": "string", "minLength": 1},
+                    "workflow": {"type": "string", "minLength": 1},
+                },
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class SubjectType:
+    """A kind of proposal, and the questionnaire and workflow an assessment of it follows by default."""
+
+    value: str
+    label: str
+    hint: str
+    questionnaire_id: str
+    workflow_id: str
+
+
+@dataclass(frozen=True)
+class Library:
+    """Everything in the definitions folder: any number of questionnaires and workflows, the
+    characteristics they share, and which subject type follows which questionnaire and workflow."""
+
+    questionnaires: Mapping[str, Any]  # id -> document
+    workflows: Mapping[str, Any]  # id -> document
+    characteristics: Mapping[str, Any]
+    subject_types: tuple[SubjectType, ...]
+    _built: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def subject_type(self, value: str) -> SubjectType | None:
+        return next((s for s in self.subject_types if s.value == value), None)
+
+    def definitions_for(self, questionnaire_id: str, workflow_id: str) -> Definitions:
+        """The questionnaire and workflow as one pinnable set of definitions (built once)."""
+        key = (questionnaire_id, workflow_id)
+        if key not in self._built:
+            self._built[key] = build_definitions({
+                "questionnaire": self.questionnaires[questionnaire_id],
+                "characteristics": self.characteristics,
+                "workflow": self.workflows[workflow_id],
+            })
+        return self._built[key]
+
+    def definitions_for_subject(self, subject_type: SubjectType) -> Definitions:
+        return self.definitions_for(subject_type.questionnaire_id, subject_type.workflow_id)
+
+    @property
+    def default(self) -> Definitions:
+        """The first subject type's definitions: for filter options, and assessments started without a kind."""
+        return self.definitions_for_subject(self.subject_types[0])
+
+
+def _read(directory: Path) -> tuple[Library | None, list[str]]:
+    """The folder's definitions and every problem in them (each file that could be read is checked).
+    A questionnaire is a file with "sections", a workflow one with "states"."""
+    directory = Path(directory)
+    problems: list[str] = []
+    characteristics = read_json(directory / CHARACTERISTICS_FILE, problems)
+    subject_types = read_json(directory / SUBJECT_TYPES_FILE, problems)
+    if characteristics is not None:
+        problems += check_characteristics(characteristics, CHARACTERISTICS_FILE)
+    characteristics_ok = characteristics is not None and not problems
+    questionnaires: dict[str, tuple[str, Any]] = {}
+    workflows: dict[str, tuple[str, Any]] = {}
+    for path in sorted(directory.glob("*.json")):
+        if path.name in SHARED_FILES:
+            continue
+        file_problems: list[str] = []
+        document = read_json(path, file_problems)
+        if file_problems:
+            problems += file_problems
+            continue
+        kind, found = ((questionnaires, "questionnaire") if isinstance(document, dict) and "sections" in document
+                       else (workflows, "workflow") if isinstance(document, dict) and "states" in document
+                       else (None, None))
+        if kind is None:
+            problems.append(f"{path.name}: $: neither a questionnaire (it has no \"sections\") nor a workflow "
+                            "(it has no \"states\")")
+            continue
+        if found == "questionnaire" and characteristics_ok:
+            file_problems = questionnaire_document_problems(document, characteristics, path.name)
+        elif found == "workflow":
+            file_problems = validate_workflow_data(document, path.name)
+        problems += file_problems
+        identifier = document.get("id")
+        if isinstance(identifier, str) and identifier in kind:
+            problems.append(f"{path.name}: $.id: the {found} id {identifier!r} is also used by {kind[identifier][0]}")
+        elif isinstance(identifier, str):
+            kind[identifier] = (path.name, document)
+    if not questionnaires:
+        problems.append(f"{directory.name}: no questionnaire found (a questionnaire is a .json file with \"sections\")")
+    if not workflows:
+        problems.append(f"{directory.name}: no workflow found (a workflow is a .json file with \"states\")")
+    types = _subject_types(subject_types, questionnaires, workflows, problems) if subject_types is not None else ()
+    if problems:
+        return None, problems
+    # A workflow's rules read answers: check them against every questionnaire it is paired with.
+    for questionnaire_id, workflow_id in dict.fromkeys((t.questionnaire_id, t.workflow_id) for t in types):
+        workflow_file, workflow = workflows[workflow_id]
+        questionnaire_file, questionnaire = questionnaires[questionnaire_id]
+        source = workflow_file if len(questionnaires) == 1 else f"{workflow_file} (with {questionnaire_file})"
+        problems += rule_identifier_problems(workflow, questionnaire, source)
+    if problems:
+        return None, problems
+    return Library(
+        questionnaires={key: document for key, (_name, document) in questionnaires.items()},
+        workflows={key: document for key, (_name, document) in workflows.items()},
+        characteristics=characteristics,
+        subject_types=types,
+    ), []
+
+
+def _subject_types(data: Any, questionnaires: Mapping, workflows: Mapping, problems: list[str]) -> tuple[SubjectType, ...]:
+    found = schema_problems(data, SUBJECT_TYPES_SCHEMA, SUBJECT_TYPES_FILE)
+    if found:
+        problems += found
+        return ()
+    seen: set[str] = set()
+    for index, entry in enumerate(data["subject_types"]):
+        where = f"{SUBJECT_TYPES_FILE}: $.subject_types[{index}]"
+        if entry["value"] in seen:
+            problems.append(f"{where}.value: duplicate subject type {entry['value']!r}")
+        seen.add(entry["value"])
+        if entry["questionnaire"] not in questionnaires:
+            problems.append(f"{where}.questionnaire: unknown questionnaire {entry['questionnaire']!r} "
+                            f"(known: {', '.join(sorted(questionnaires)) or 'none'})")
+        if entry["workflow"] not in workflows:
+            problems.append(f"{where}.workflow: unknown workflow {entry['workflow']!r} "
+                            f"(known: {', '.join(sorted(workflows)) or 'none'})")
+    return tuple(SubjectType(e["value"], e["label"], e.get("hint", ""), e["questionnaire"], e["workflow"])
+                 for e in data["subject_types"])
 
 
 def definition_problems(directory: Path) -> list[str]:
@@ -92,21 +231,27 @@ def definition_problems(directory: Path) -> list[str]:
     return _read(directory)[1]
 
 
-def load_definitions(directory: Path) -> Definitions:
-    documents, problems = _read(directory)
+def load_library(directory: Path) -> Library:
+    library, problems = _read(directory)
     if problems:
         raise DefinitionError(problems)
-    return build_definitions(documents)
+    return library
 
 
 # --- which definitions: the loaded ones, or an assessment's pinned ones ---------------------------
 
 
-def current_definitions() -> Definitions:
-    """The definitions loaded from workflows/ at start-up: what a new assessment starts with."""
+def library() -> Library:
+    """Everything loaded from workflows/ at start-up."""
     from flask import current_app
 
     return current_app.extensions["eia.definitions"]
+
+
+def current_definitions() -> Definitions:
+    """The default definitions loaded now: for filter options, and assessments started without a
+    subject type. Everything about an existing assessment asks ``definitions_of`` instead."""
+    return library().default
 
 
 def definitions_of(holder: HasDefinitions) -> Definitions:

@@ -36,7 +36,7 @@ from eia.models import ArchivedRecord, Assessment, AssessmentSearch, AssessmentS
 from eia.models.search import FTS_TABLE
 from eia.services.access import ORGANISATION_WIDE_ROLES
 from eia.clock import UK, uk_today
-from eia.services.definitions import Definitions, current_definitions, definitions_of
+from eia.services.definitions import Definitions, current_definitions, definitions_of, library
 from eia.services.database import NotAllowed, is_postgresql, unit_of_work
 
 SORTS = ("relevance", "newest", "title")
@@ -367,8 +367,8 @@ def register_rows(user: User, filters: SearchFilters) -> Iterator[tuple]:
 
 def choice_labels(definitions: Definitions) -> dict[str, dict[str, str]]:
     """Labels of the coded answers the archive shows: subject type and outcome."""
-    wanted = {("subject", "subject_type"): "subject_type", ("outcome", "outcome"): "outcome"}
-    found: dict[str, dict[str, str]] = {}
+    wanted = {("outcome", "outcome"): "outcome"}
+    found: dict[str, dict[str, str]] = {"subject_type": {t.value: t.label for t in library().subject_types}}
     for section in definitions.questionnaire.sections:
         for task in section.tasks:
             for page in task.pages:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from eia.extensions import db
 from eia.models import ROLES, User
 from eia.services import admin, users
-from eia.services.definitions import current_definitions
+from eia.services.definitions import current_definitions, library
 from eia.services.database import NotAllowed
 from eia.web.forms import VersionedForm
 from eia.web.permissions import role_required
@@ -20,9 +20,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _options():
     questionnaire = current_definitions().questionnaire
     extras = [c for c in questionnaire.characteristics.values() if not c.statutory]
-    subject = next(p for s in questionnaire.sections for t in s.tasks for p in t.pages if p.id == "subject")
-    subject_types = next(q for q in subject.questions if q.id == "subject_type").choices
-    return extras, subject_types
+    return extras, library().subject_types
 
 
 def _render(errors=None, typed=None, status=200):

@@ -37,7 +37,6 @@ def dashboard():
         "main/dashboard.html",
         mine=[a for a in rows if a.author_id == me],
         others=[a for a in rows if a.author_id != me],
-        start_form=VersionedForm(),
     )
 
 

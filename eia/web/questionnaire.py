@@ -12,7 +12,7 @@ from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
 from eia.web.form_builder import attach_errors, build_form, render_layout, submitted_values
 from eia.web.forms import VersionedForm
 from eia.web.permissions import role_required, visible_or_404
-from eia.services.definitions import definitions_of
+from eia.services.definitions import definitions_of, library
 from eia.clock import uk_today
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/assessments")
@@ -49,13 +49,30 @@ def _why_read_only(assessment) -> str:
     return closed
 
 
+NO_KIND_CHOSEN = "Select what you are assessing"
+
+
+@bp.get("/new")
+@role_required("author")
+def new():
+    return _start_page()
+
+
+def _start_page(errors=(), status=200):
+    return render_template("questionnaire/start.html", form=VersionedForm(), kinds=library().subject_types,
+                           chosen=request.form.get("subject_type"), errors=list(errors)), status
+
+
 @bp.post("/")
 @role_required("author")
 def start():
     form = VersionedForm()
     if not form.validate_on_submit():
         abort(400)
-    assessment = assessments.start(current_user)
+    try:
+        assessment = assessments.start(current_user, request.form.get("subject_type") or "")
+    except assessments.UnknownSubjectType:
+        return _start_page([{"text": NO_KIND_CHOSEN, "href": "#subject_type"}], status=400)
     return redirect(url_for(".task_list", assessment_id=assessment.id))
 
 

@@ -56,10 +56,13 @@ def answer(page: Page, assessment_url: str, page_id: str, answers: dict, *, chec
     expect(page.locator(".govuk-error-summary")).to_have_count(0)
 
 
-def start_new_assessment(page: Page) -> str:
-    """Start an assessment from the dashboard the page is on; returns its address (without /tasks),
-    once its task list has loaded."""
+def start_new_assessment(page: Page, kind: str = "Standard operating procedure") -> str:
+    """Start an assessment of ``kind`` from the dashboard the page is on; returns its address (without
+    /tasks), once its task list has loaded."""
     page.get_by_role("button", name="Start a new assessment", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/assessments/new$"))
+    page.get_by_label(kind, exact=True).check()
+    page.get_by_role("button", name="Continue", exact=True).click()
     expect(page).to_have_url(re.compile(r"/assessments/\d+/tasks$"))
     return page.url.removesuffix("/tasks")
 

@@ -195,7 +195,11 @@ def keyboard_answer(page: Page, assessment_url: str, page_id: str, answers: dict
 
 def test_author_completes_an_assessment_with_the_keyboard_only(demo, page: Page):
     sign_in(page, "author@example.org")
-    press_button(page, "Start a new assessment")
+    tab_to(page, "el.tagName === 'A' && el.textContent.trim() === 'Start a new assessment'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    keyboard_fill(page, {"subject_type": SUBJECT["subject_type"]})
+    press_button(page, "Continue")
     expect(page).to_have_url(re.compile(r"/assessments/\d+/tasks$"))
     assessment_url = page.url.removesuffix("/tasks")
     characteristics = [link.get_attribute("href").rsplit(":", 1)[1]

@@ -14,11 +14,11 @@ from eia.models import ROLES, Assessment, Transition, User
 from eia.services import assessments, workflow
 from eia.services.database import NotAllowed, unit_of_work
 from eia.services.demo import seed
-from eia.services.definitions import load_definitions
+from eia.services.definitions import load_library
 from config import Config
 from tests.conftest import PASSWORD, POSTGRES_URL, _make_app, _truncate_all
 
-DEFINITION = load_definitions(Config.WORKFLOWS_DIR).workflow
+DEFINITION = load_library(Config.WORKFLOWS_DIR).default.workflow
 USERS = {"author": "author@example.org", "approver": "approver@example.org", "board": "board@example.org",
          "auditor": "auditor@example.org", "admin": "admin@example.org"}
 CASES = [(role, action, state) for role in ROLES for action in DEFINITION.transitions for state in DEFINITION.states]

@@ -49,6 +49,7 @@ ROUTES = {
     "archive.verify_file": ROLE,
     "decisions.act": SIGNED_IN,
     "decisions.comment": SIGNED_IN,
+    "questionnaire.new": ROLE,
     "questionnaire.start": ROLE,
     "questionnaire.task_list": ROLE,
     "questionnaire.page": ROLE,
