@@ -206,10 +206,11 @@ _ROUTE = {
 }
 WORKFLOW_SCHEMA = {
     "type": "object",
-    "required": ["id", "version", "initial", "states", "transitions"],
+    "required": ["id", "title", "version", "initial", "states", "transitions"],
     "additionalProperties": False,
     "properties": {
         "id": {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$", "maxLength": 60},
+        "title": _TEXT,
         "version": {"type": "integer", "minimum": 1},
         "initial": _STATE_ID,
         "states": {

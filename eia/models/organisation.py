@@ -19,6 +19,9 @@ class Organisation(db.Model):
     extra_characteristics: Mapped[list] = mapped_column(JSONDocument, default=list)
     # Subject types this body always sends to the Board (escalation rule R5).
     board_subject_types: Mapped[list] = mapped_column(JSONDocument, default=list)
+    # Subject type -> {"questionnaire": id, "workflow": id}: where this body departs from
+    # workflows/subject-types.json (eia.services.definitions.route_for).
+    subject_type_routes: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     departments: Mapped[list[Department]] = relationship(

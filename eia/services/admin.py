@@ -11,6 +11,7 @@ from eia.extensions import db
 from eia.models import Department, EqualityObjective, Organisation, User
 from eia.services import audit, sessions
 from eia.services.database import NotAllowed, unit_of_work
+from eia.services.definitions import library
 
 
 class AdminRefused(ValueError):
@@ -75,6 +76,28 @@ def add_objective(actor: User, code: str, title: str) -> EqualityObjective:
         audit.record("objective.created", actor=actor, object_type="objective", object_id=objective.id,
                      details={"code": code, "title": title})
     return objective
+
+
+def update_subject_type_routes(actor: User, routes: dict[str, tuple[str, str]]) -> Organisation:
+    """The questionnaire and workflow each kind of proposal follows at the actor's organisation, from
+    new assessments on. ``routes`` maps a subject type to (questionnaire id, workflow id)."""
+    _require_admin(actor)
+    kinds = library()
+    if set(routes) != {kind.value for kind in kinds.subject_types} or any(
+            questionnaire not in kinds.questionnaires or workflow not in kinds.workflows
+            for questionnaire, workflow in routes.values()):
+        raise AdminRefused("Select a questionnaire and a route for each kind of proposal from the lists")
+    organisation = actor.organisation
+    # Only where the organisation departs from the definitions folder, so a later change there reaches it.
+    departures = {kind.value: {"questionnaire": routes[kind.value][0], "workflow": routes[kind.value][1]}
+                  for kind in kinds.subject_types
+                  if routes[kind.value] != (kind.questionnaire_id, kind.workflow_id)}
+    with unit_of_work():
+        before = organisation.subject_type_routes or {}
+        organisation.subject_type_routes = departures
+        audit.record("organisation.subject_type_routes_changed", actor=actor, object_type="organisation",
+                     object_id=organisation.id, details={"before": before, "after": departures})
+    return organisation
 
 
 def update_settings(actor: User, *, extra_characteristics: list[str], board_subject_types: list[str],

@@ -34,10 +34,12 @@ def answer_options(assessment: Assessment, path: q.Path | None = None) -> dict[s
     organisation = assessment.organisation
     relevant = [task.characteristic for task in path.tasks if task.definition.id == "analysis"]
     pinned = definitions_of(assessment)
+    kinds = library()
     return {
         # Only the kinds that follow this assessment's questionnaire and workflow: its questions were chosen by its kind.
-        "subject_types": [q.Choice(t.value, t.label) for t in library().subject_types
-                          if (t.questionnaire_id, t.workflow_id) == (pinned.questionnaire.id, pinned.workflow.id)
+        "subject_types": [q.Choice(t.value, t.label) for t in kinds.subject_types
+                          if kinds.route_for(t, organisation.subject_type_routes) == (pinned.questionnaire.id,
+                                                                                      pinned.workflow.id)
                           or t.value == assessment.subject_type],
         "departments": [q.Choice(str(d.id), d.name) for d in organisation.departments],
         "objectives": [q.Choice(o.code, f"{o.code}: {o.title}") for o in organisation.objectives],
@@ -72,7 +74,7 @@ def start(author: User, subject_type: str | None = None) -> Assessment:
     kind = kinds.subject_type(subject_type) if subject_type is not None else None
     if subject_type is not None and kind is None:
         raise UnknownSubjectType(subject_type)
-    defs = kinds.definitions_for_subject(kind) if kind else kinds.default
+    defs = kinds.definitions_for(*kinds.route_for(kind, author.organisation.subject_type_routes)) if kind else kinds.default
     year = uk_today().year
     for _attempt in range(3):  # two authors starting at once may pick the same number: retry
         try:

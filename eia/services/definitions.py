@@ -139,6 +139,15 @@ class Library:
     def definitions_for_subject(self, subject_type: SubjectType) -> Definitions:
         return self.definitions_for(subject_type.questionnaire_id, subject_type.workflow_id)
 
+    def route_for(self, subject_type: SubjectType, organisation_routes: Mapping[str, Any]) -> tuple[str, str]:
+        """(questionnaire id, workflow id) for this kind at an organisation: its own choice, when it made
+        one that still exists, else the folder's."""
+        chosen = (organisation_routes or {}).get(subject_type.value) or {}
+        questionnaire, workflow = chosen.get("questionnaire"), chosen.get("workflow")
+        if questionnaire in self.questionnaires and workflow in self.workflows:
+            return questionnaire, workflow
+        return subject_type.questionnaire_id, subject_type.workflow_id
+
     @property
     def default(self) -> Definitions:
         """The first subject type's definitions: for filter options, and assessments started without a kind."""

@@ -129,3 +129,34 @@ def settings():
         return _render([{"text": str(refused), "href": "#extra_characteristics"}], status=400)
     flash("Settings saved. New assessments use them; assessments already started keep theirs.", "success")
     return redirect(url_for(".index"))
+
+
+@bp.route("/subject-types", methods=["GET", "POST"])
+@role_required("admin")
+def subject_types():
+    kinds = library()
+    errors: list[dict[str, str]] = []
+    if request.method == "POST":
+        _checked_form()
+        chosen = {kind.value: (request.form.get(f"questionnaire-{kind.value}", ""),
+                               request.form.get(f"workflow-{kind.value}", "")) for kind in kinds.subject_types}
+        try:
+            admin.update_subject_type_routes(current_user, chosen)
+        except admin.AdminRefused as refused:
+            first = kinds.subject_types[0].value
+            errors = [{"text": str(refused), "href": f"#questionnaire-{first}"}]
+        else:
+            flash("Saved. Assessments started from now on follow these; those already started keep theirs.", "success")
+            return redirect(url_for(".index"))
+    routes = current_user.organisation.subject_type_routes
+    rows = []
+    for kind in kinds.subject_types:
+        questionnaire, workflow = kinds.route_for(kind, routes)
+        rows.append({
+            "kind": kind,
+            "questionnaires": [{"value": key, "text": document["title"], "selected": key == questionnaire}
+                               for key, document in kinds.questionnaires.items()],
+            "workflows": [{"value": key, "text": document.get("title", key), "selected": key == workflow}
+                          for key, document in kinds.workflows.items()],
+        })
+    return render_template("admin/subject_types.html", rows=rows, errors=errors), 400 if errors else 200

@@ -109,3 +109,33 @@ def test_the_kind_chosen_at_the_start_chooses_the_questionnaire_it_pins(make_app
         assert "operation" not in [c.value for c in assessments.answer_options(policy)["subject_types"]]
         with pytest.raises(assessments.UnknownSubjectType):
             assessments.start(author, "martian")
+
+
+def test_an_organisation_chooses_the_questionnaire_for_a_kind_of_proposal(make_app, two_questionnaires):
+    from eia.models import AuditEvent, Organisation
+    from tests.conftest import signed_in
+
+    app = make_app(WORKFLOWS_DIR=two_questionnaires)
+    with app.app_context():
+        seed(PASSWORD)
+    admin = signed_in(app, "admin@example.org")
+    page = admin.get("/admin/subject-types")
+    chosen = page.find("select", id="questionnaire-policy").find("option", selected="")
+    assert chosen.attrs["value"] == "eia"
+    fields = page.form_fields(page.form())
+    refused = admin.post("/admin/subject-types", {**fields, "questionnaire-policy": "eia_martian"}, status=400)
+    assert refused.error_messages == ["Select a questionnaire and a route for each kind of proposal from the lists"]
+    admin.post("/admin/subject-types", {**fields, "questionnaire-policy": "eia_operations"})
+
+    with app.app_context():
+        organisation = db.session.scalar(select(Organisation).where(Organisation.slug == "example-constabulary"))
+        assert organisation.subject_type_routes == {"policy": {"questionnaire": "eia_operations",
+                                                               "workflow": "eia-standard"}}
+        event = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "organisation.subject_type_routes_changed")).one()
+        assert event.details["after"] == organisation.subject_type_routes
+        author = db.session.scalar(select(User).where(User.email == "author@example.org"))
+        assert definitions_of(assessments.start(author, "policy")).questionnaire.id == "eia_operations"
+        neighbour = db.session.scalar(select(User).where(User.email == "author@neighbouring.example.org"))
+        assert definitions_of(assessments.start(neighbour, "policy")).questionnaire.id == "eia", \
+            "another organisation keeps the folder's mapping"
