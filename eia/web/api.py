@@ -255,10 +255,18 @@ def list_assessments():
 @bp.post("/assessments")
 @requires("write")
 def start_assessment():
+    subject_type = None
+    if request.content_length or request.mimetype:  # the body is optional: without one, the first kind's
+        subject_type = _json_object({"subject_type"}).get("subject_type")
+        if not isinstance(subject_type, str | None):
+            raise Problem(422, "subject_type must be a string", errors={"subject_type": "must be a string"})
     try:
-        assessment = assessments.start(_user())
+        assessment = assessments.start(_user(), subject_type)
     except NotAllowed as refused:
         raise Problem(403, str(refused)) from None
+    except assessments.UnknownSubjectType:
+        raise Problem(422, "subject_type is not a kind of proposal the definitions offer",
+                      errors={"subject_type": "unknown kind of proposal"}) from None
     response = _assessment_response(assessment, 201)
     response.headers["Location"] = url_for("api.get_assessment", assessment_id=assessment.id)
     return response

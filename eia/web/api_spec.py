@@ -130,6 +130,10 @@ SCHEMAS: dict[str, Any] = {
     "ListItem": _object({"item": {"type": "object", "additionalProperties": ANSWER}, "version": {"type": "integer"}},
                         required=["item"]),
     "Version": _object({"version": {"type": "integer"}}, required=[]),
+    "NewAssessment": _object({"subject_type": {
+        "type": "string", "description": "What is assessed (a value of workflows/subject-types.json): it chooses the "
+                                        "questionnaire and workflow the assessment follows. Without it, the first kind's."}},
+        required=[]),
     "Decision": _object({
         "comment": {"type": "string"},
         "conditions": {"type": "array", "items": {"type": "string"}, "description": "For an approval with conditions"},
@@ -181,7 +185,8 @@ def openapi_document() -> dict[str, Any]:
                                       "description": "Only those in this workflow state"}]),
             "post": _operation("Start a new draft (authors)", "write", {
                 "201": _json(_ref("Assessment"), "Started", {**ETAG, "Location": {"schema": {"type": "string"}}}),
-                **_problems(403)}),
+                **_problems(400, 403, 415, 422)},
+                requestBody={**_body("NewAssessment"), "required": False}),
         },
         "/api/v1/assessments/{assessment_id}": {
             "parameters": [ASSESSMENT_ID],

@@ -251,3 +251,14 @@ def test_the_board_approves_with_conditions_through_the_api(demo, api_for):
     details = approved["assessment"]["transitions"][-1]["details"]
     assert details["conditions"] == ["Publish the footage policy"]
     assert {check["id"] for check in details["legal_checks"]} >= {"L1"}, "the legal checks are recorded at sign-off"
+
+
+def test_a_new_draft_can_say_what_is_assessed(api_for):
+    author = api_for("author@example.org")
+    chosen = author.post("/api/v1/assessments", json={"subject_type": "workforce"}, status=201).json
+    assert chosen["subject_type"] == "workforce"
+    assert author.post("/api/v1/assessments", json={"subject_type": "martian"}, status=422).json["errors"] == {
+        "subject_type": "unknown kind of proposal"}
+    assert author.post("/api/v1/assessments", json={"subject_type": 7}, status=422).json["errors"] == {
+        "subject_type": "must be a string"}
+    assert author.post("/api/v1/assessments", json={"kind": "sop"}, status=422).json["errors"] == {"kind": "unknown field"}
