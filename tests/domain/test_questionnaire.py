@@ -16,6 +16,7 @@ OPTIONS = {
     "departments": [q.Choice("1", "Operational Policing")],
     "objectives": [q.Choice("EO1", "EO1: Trust")],
     "relevant_characteristics": [q.Choice("age", "Age"), q.Choice("all", "All characteristics")],
+    "subject_types": [q.Choice("policy", "Policy"), q.Choice("sop", "Standard operating procedure")],
 }
 STATUTORY = ["age", "disability", "gender_reassignment", "marriage_civil_partnership", "pregnancy_maternity",
              "race", "religion_belief", "sex", "sexual_orientation"]

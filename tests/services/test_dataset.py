@@ -12,7 +12,7 @@ from eia.domain import legal_checks, sample_data
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AssessmentSearch, Organisation, Transition
 from eia.services import assessments, integrity
-from eia.services.definitions import current_definitions
+from eia.services.definitions import current_definitions, library
 from eia.dataset import DEMO_ASSESSMENTS, SCENARIOS, generate, seed_demo_assessments
 from tests.conftest import PASSWORD
 
@@ -26,7 +26,8 @@ def test_sample_answers_pass_the_questionnaires_validation_and_the_blocking_lega
         rng = random.Random(5)
         today = date(2026, 1, 1)
         options = {"departments": [q.Choice("7", "Dept")], "objectives": [q.Choice("EO1", "One"), q.Choice("EO2", "Two")],
-                   "relevant_characteristics": []}
+                   "relevant_characteristics": [],
+                   "subject_types": [q.Choice(kind.value, kind.label) for kind in library().subject_types]}
         for profile in sample_data.PROFILES.values():
             for _ in range(5):
                 answers = sample_data.answers(rng, profile=profile, characteristics=characteristics, department_id=7,
