@@ -139,3 +139,17 @@ def test_an_organisation_chooses_the_questionnaire_for_a_kind_of_proposal(make_a
         neighbour = db.session.scalar(select(User).where(User.email == "author@neighbouring.example.org"))
         assert definitions_of(assessments.start(neighbour, "policy")).questionnaire.id == "eia", \
             "another organisation keeps the folder's mapping"
+
+
+def test_a_workflow_is_checked_against_every_questionnaire_it_is_paired_with(two_questionnaires):
+    short = json.loads((two_questionnaires / "questionnaire-operations.json").read_text())
+    for section in short["sections"]:
+        for task in section["tasks"]:
+            for page in task["pages"]:
+                page["questions"] = [q for q in page["questions"]
+                                     if q["id"] not in ("board_review_requested", "board_review_reason")]
+    _write(two_questionnaires / "questionnaire-operations.json", short)
+    problems = definition_problems(two_questionnaires)
+    assert problems == [
+        "eia-standard.json (with questionnaire-operations.json): $.rule_sets.escalation[3].when.==[0]: identifier "
+        "'outcome.board_review_requested' names unknown question 'board_review_requested'"]
