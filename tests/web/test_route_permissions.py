@@ -66,6 +66,7 @@ ROUTES = {
     "admin.add_department": ROLE,
     "admin.add_objective": ROLE,
     "admin.settings": ROLE,
+    "admin.subject_types": ROLE,
 }
 
 
