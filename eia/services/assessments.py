@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from eia.domain import questionnaire as q
+from eia.domain.bindings import Bindings
 from eia.extensions import db
 from eia.models import Assessment, Transition, User
 from eia.services import audit
@@ -32,11 +33,11 @@ def answer_options(assessment: Assessment, path: q.Path | None = None) -> dict[s
     """Choices that come from the organisation or from other answers."""
     path = path or current_path(assessment)
     organisation = assessment.organisation
-    relevant = [task.characteristic for task in path.tasks if task.definition.id == "analysis"]
+    relevant = definitions_of(assessment).questionnaire.relevant_characteristics(path)
     return {
         "departments": [q.Choice(str(d.id), d.name) for d in organisation.departments],
         "objectives": [q.Choice(o.code, f"{o.code}: {o.title}") for o in organisation.objectives],
-        "relevant_characteristics": [q.Choice(c.id, c.name) for c in relevant if c is not None]
+        "relevant_characteristics": [q.Choice(c.id, c.name) for c in relevant]
         + [q.Choice("all", "All characteristics")],
     }
 
@@ -82,7 +83,7 @@ def start(author: User) -> Assessment:
                     characteristic_ids=defs.questionnaire.default_characteristic_ids(
                         author.organisation.extra_characteristics or ()
                     ),
-                    answers=_initial_answers(author),
+                    answers=_initial_answers(author, defs.questionnaire.bindings),
                 )
                 db.session.add(assessment)
                 db.session.flush()
@@ -101,10 +102,11 @@ def start(author: User) -> Assessment:
     raise Conflict()
 
 
-def _initial_answers(author: User) -> dict[str, Any]:
+def _initial_answers(author: User, bindings: Bindings) -> dict[str, Any]:
+    """The author's department, already chosen."""
     if author.department_id is None:
         return {}
-    return {"subject": {"department": str(author.department_id)}}
+    return {bindings.department.page_for(): {bindings.department.question.id: str(author.department_id)}}
 
 
 def page_for(assessment: Assessment, page_id: str) -> tuple[q.Path, q.Page]:
@@ -154,10 +156,10 @@ def _store(assessment: Assessment, changes: Mapping[str, Any]) -> None:
     # Assign a new dict: JSON columns only notice reassignment, not in-place mutation.
     answers = {**(assessment.answers or {}), **changes}
     assessment.answers = answers
-    subject = answers.get("subject", {})
-    assessment.title = subject.get("title") or UNTITLED
-    assessment.subject_type = subject.get("subject_type")
-    department = subject.get("department")
+    bindings = definitions_of(assessment).questionnaire.bindings
+    assessment.title = bindings.title.value(answers) or UNTITLED
+    assessment.subject_type = bindings.subject_type.value(answers)
+    department = bindings.department.value(answers)
     if department and department.isdigit():
         assessment.department_id = int(department)
     db.session.flush()  # the version check (lock_version) happens here

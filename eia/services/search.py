@@ -59,7 +59,7 @@ def index_assessment(assessment: Assessment) -> AssessmentSearch:
 def _index_values(assessment: Assessment, definitions: Definitions) -> tuple[dict[str, Any], dict[str, Any]]:
     """The search row's and the text row's values for this assessment version."""
     path = q.path(definitions.questionnaire, assessment.answers or {}, assessment.characteristic_ids)
-    fields = index_fields(path, assessment.display_reference)
+    fields = index_fields(path, assessment.display_reference, definitions.questionnaire.bindings)
     rules: dict[str, str] = {}
     for transition in assessment.transitions:
         for rule in transition.fired_rules or []:
@@ -366,15 +366,9 @@ def register_rows(user: User, filters: SearchFilters) -> Iterator[tuple]:
 
 def choice_labels(definitions: Definitions) -> dict[str, dict[str, str]]:
     """Labels of the coded answers the archive shows: subject type and outcome."""
-    wanted = {("subject", "subject_type"): "subject_type", ("outcome", "outcome"): "outcome"}
-    found: dict[str, dict[str, str]] = {}
-    for section in definitions.questionnaire.sections:
-        for task in section.tasks:
-            for page in task.pages:
-                for question in page.questions:
-                    if (page.id, question.id) in wanted:
-                        found[wanted[page.id, question.id]] = {c.value: c.label for c in question.choices}
-    return found
+    bindings = definitions.questionnaire.bindings
+    return {name: {c.value: c.label for c in bound.question.choices}
+            for name, bound in (("subject_type", bindings.subject_type), ("outcome", bindings.outcome))}
 
 
 def statuses(definitions: Definitions) -> list[tuple[str, str]]:

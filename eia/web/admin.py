@@ -20,9 +20,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _options():
     questionnaire = current_definitions().questionnaire
     extras = [c for c in questionnaire.characteristics.values() if not c.statutory]
-    subject = next(p for s in questionnaire.sections for t in s.tasks for p in t.pages if p.id == "subject")
-    subject_types = next(q for q in subject.questions if q.id == "subject_type").choices
-    return extras, subject_types
+    return extras, questionnaire.bindings.subject_type.question.choices
 
 
 def _render(errors=None, typed=None, status=200):
