@@ -238,6 +238,7 @@ def binding_problems(data: Mapping[str, Any], sections, aim_ids: list[str], sour
     pages = _pages(sections)
     tasks = _tasks(sections)
     problems: list[str] = []
+    plan_found = False
     for name, spec in SPECS.items():
         where = f"{source}: $.bindings.{name}"
         value = data[name]
@@ -255,8 +256,12 @@ def binding_problems(data: Mapping[str, Any], sections, aim_ids: list[str], sour
                 problems.append(f"{where}: page {value!r} must be a list page")
             elif located.task.for_each:
                 problems.append(f"{where}: page {value!r} must not be per characteristic")
+            else:
+                plan_found = True
         elif spec.kind == ITEM:
             page_id = parse_question_identifier(value)[0]
+            if not plan_found:
+                continue  # the action plan's own problem says it all
             if page_id != data["action_plan"]:
                 problems.append(f"{where}: {value!r} must name a question of the action plan page "
                                 f"{data['action_plan']!r}")
@@ -300,7 +305,7 @@ def _question_problems(identifier: str, spec: BindingSpec, pages: Mapping[str, _
             return [f"{where}: identifier {identifier!r} names a question of a list page"]
     problems = []
     if question.type not in spec.types:
-        problems.append(f"{where}: question {question_id!r} is {question.type!r}: {spec.purpose} needs "
+        problems.append(f"{where}: question {question_id!r} is of type {question.type!r}; {spec.purpose} needs "
                         f"{' or '.join(map(repr, spec.types))}")
     if spec.choices_from and question.choices_from != spec.choices_from:
         problems.append(f"{where}: question {question_id!r} needs choices_from {spec.choices_from!r}")
