@@ -108,17 +108,6 @@ class Questionnaire:
     characteristics: dict[str, Characteristic]
     bindings: Bindings = field(repr=False, compare=False)  # the questions code reads (eia.domain.bindings)
 
-    def question(self, page_id: str, question_id: str) -> Question:
-        """A question of the definition by its page definition's id and its own (KeyError if none)."""
-        for section in self.sections:
-            for task in section.tasks:
-                for page in task.pages:
-                    if page.id == page_id:
-                        for question in page.questions:
-                            if question.id == question_id:
-                                return question
-        raise KeyError(f"{page_id}.{question_id}")
-
     def relevant_characteristics(self, current: Path) -> list[Characteristic]:
         """The characteristics screened in on this path: those whose analysis task is on it."""
         return [task.characteristic for task in current.tasks

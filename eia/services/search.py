@@ -36,7 +36,7 @@ from eia.models import ArchivedRecord, Assessment, AssessmentSearch, AssessmentS
 from eia.models.search import FTS_TABLE
 from eia.services.access import ORGANISATION_WIDE_ROLES
 from eia.clock import UK, uk_today
-from eia.services.definitions import current_definitions
+from eia.services.definitions import current_definitions, definitions_of
 from eia.services.database import NotAllowed, is_postgresql, unit_of_work
 from eia.services.definitions import Definitions
 
@@ -49,7 +49,7 @@ SIGNED_OFF = "approved"
 
 def index_assessment(assessment: Assessment) -> AssessmentSearch:
     """Write this assessment version's search row (insert or update), inside the caller's transaction."""
-    values, text_values = _index_values(assessment, current_definitions())
+    values, text_values = _index_values(assessment, definitions_of(assessment))
     row = _upsert(AssessmentSearch, assessment.id, values)
     _upsert(AssessmentSearchText, assessment.id, text_values)
     db.session.flush()
@@ -99,7 +99,6 @@ def rebuild(batch_size: int = 500) -> int:
     """Re-index every assessment (after an upgrade, or to repair the index), in one transaction.
     Returns how many. The rows are inserted in batches, not upserted one by one: about three times
     faster, which matters for `eia dev generate` at 500k."""
-    definitions = current_definitions()
     count = 0
     with unit_of_work():
         db.session.execute(delete(AssessmentSearch))
@@ -112,7 +111,7 @@ def rebuild(batch_size: int = 500) -> int:
                                        .options(selectinload(Assessment.transitions))).all()
             rows, text_rows = [], []
             for assessment in batch:
-                values, text_values = _index_values(assessment, definitions)
+                values, text_values = _index_values(assessment, definitions_of(assessment))
                 rows.append({"assessment_id": assessment.id, **values})
                 text_rows.append({"assessment_id": assessment.id, **text_values})
             db.session.execute(insert(AssessmentSearch), rows)

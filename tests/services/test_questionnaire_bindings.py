@@ -18,7 +18,7 @@ from eia.clock import uk_today
 from eia.domain import sample_data
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AssessmentSearch, DefinitionVersion, Organisation, TrackedAction, User
-from eia.services import archive, assessments, compliance, legal, lifecycle, workflow
+from eia.services import archive, assessments, compliance, legal, lifecycle, search, workflow
 from eia.services.dataset import ensure_cast, run_scenario
 from eia.services.definitions import current_definitions, definitions_of, documents_sha256
 from eia.services.demo import seed
@@ -121,6 +121,10 @@ def test_every_page_and_question_renamed_an_assessment_is_signed_off_with_no_cod
         old = db.session.get(Assessment, shipped_id)
         assert definitions_of(old) is not definitions_of(assessment)
         assert lifecycle.review_date(old) == date.fromisoformat(old.answers["review"]["review_date"])
+        assert search.rebuild() == 2, "re-indexed, each with its own questionnaire"
+        for signed_off in (old, assessment):
+            row = db.session.get(AssessmentSearch, signed_off.id)
+            assert row.outcome and row.review_date == lifecycle.review_date(signed_off)
         figures = compliance.report(_user("auditor@example.org"), date(2000, 1, 1), date(2100, 1, 1))
         assert figures.signed_off == 2
         assert figures.not_linked_to_an_objective == 0
