@@ -7,6 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
+from eia.domain.bindings import SPECS, TASK
+
 WORKFLOWS = Path(__file__).resolve().parents[1] / "workflows"
 
 
@@ -79,3 +81,67 @@ def with_review_stage(folder: Path) -> Path:
 
     _edit(folder, "eia-standard.json", add_stage)
     return folder
+
+
+def _renamed(identifier: str, pages: dict[str, str], questions: dict[str, str]) -> str:
+    """An answers identifier ("page.question", "page:*.question") or a bare page id, renamed."""
+    page_part, dot, question_id = identifier.partition(".")
+    page_id, colon, qualifier = page_part.partition(":")
+    return f"{pages[page_id]}{colon}{qualifier}{dot}{questions[question_id] if dot else ''}"
+
+
+def _rename_rules(node, pages: dict[str, str], questions: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        if node.get("source") == "answers":
+            node["identifier"] = _renamed(node["identifier"], pages, questions)
+            return
+        for value in node.values():
+            _rename_rules(value, pages, questions)
+    elif isinstance(node, list):
+        for value in node:
+            _rename_rules(value, pages, questions)
+
+
+class RenamedQuestionnaire:
+    """A copy of workflows/ in which every section, task, page and question has a new id, with the
+    questionnaire's bindings and every rule (the questionnaire's and the workflow's) following."""
+
+    def __init__(self, folder: Path) -> None:
+        shutil.copytree(WORKFLOWS, folder)
+        self.folder = folder
+        self.pages: dict[str, str] = {}
+        self.questions: dict[str, str] = {}
+        self.tasks: dict[str, str] = {}
+        _edit(folder, "questionnaire-eia.json", self._rename_questionnaire)
+        _edit(folder, "eia-standard.json", lambda flow: _rename_rules(flow, self.pages, self.questions))
+
+    def _rename_questionnaire(self, questionnaire: dict) -> None:
+        for section in questionnaire["sections"]:
+            section["id"] = f"part_{section['id']}"
+            for task in section["tasks"]:
+                task["id"] = self.tasks.setdefault(task["id"], f"job_{task['id']}")
+                for page in task["pages"]:
+                    page["id"] = self.pages.setdefault(page["id"], f"screen_{page['id']}")
+                    for question in page["questions"]:
+                        question["id"] = self.questions.setdefault(question["id"], f"ask_{question['id']}")
+        _rename_rules(questionnaire["sections"], self.pages, self.questions)
+        bindings = questionnaire["bindings"]
+        for name, value in bindings.items():
+            if isinstance(value, dict):
+                bindings[name] = {aim: _renamed(i, self.pages, self.questions) for aim, i in value.items()}
+            elif SPECS[name].kind == TASK:
+                bindings[name] = self.tasks[value]
+            else:
+                bindings[name] = _renamed(value, self.pages, self.questions)
+
+    def answers(self, answers: dict) -> dict:
+        """Answers to the shipped questionnaire, as the renamed one stores them."""
+        renamed = {}
+        for page_key, values in answers.items():
+            page_id, colon, qualifier = page_key.partition(":")
+            if "items" in values:
+                values = {**values, "items": [{self.questions[k]: v for k, v in item.items()} for item in values["items"]]}
+            else:
+                values = {self.questions[k]: v for k, v in values.items()}
+            renamed[f"{self.pages[page_id]}{colon}{qualifier}"] = values
+        return renamed

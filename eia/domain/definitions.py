@@ -13,6 +13,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from eia.domain.bindings import PER_AIM, SPECS, binding_problems, build_bindings
 from eia.domain.questionnaire import reveal_of
 from eia.domain.questionnaire import (
     QUESTION_TYPES,
@@ -48,6 +49,54 @@ class DefinitionError(Exception):
 _ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
 _TEXT = {"type": "string", "minLength": 1}
 _RULE = {"type": "object"}
+_IDENTIFIER = {"type": "string", "minLength": 1, "maxLength": 200}
+
+# The questions code reads, by name (eia.domain.bindings): every name is required, no other allowed.
+_BINDINGS = {
+    "type": "object",
+    "required": list(SPECS),
+    "additionalProperties": False,
+    "properties": {
+        name: {"type": "object", "minProperties": 1, "additionalProperties": _IDENTIFIER}
+        if spec.kind == PER_AIM else _IDENTIFIER
+        for name, spec in SPECS.items()
+    },
+}
+
+# Assessments started before questionnaires named their bindings pinned documents without them. Those
+# documents are kept exactly as stored (their SHA-256 identifies them); they are read with the bindings
+# of the questionnaire shipped then. The one place in the code that names its pages and questions.
+LEGACY_BINDINGS = {
+    "title": "subject.title",
+    "subject_type": "subject.subject_type",
+    "department": "subject.department",
+    "owner": "responsibility.owner",
+    "senior_responsible_officer": "responsibility.senior_responsible_officer",
+    "decision_date": "responsibility.decision_date",
+    "objectives": "objectives.objectives",
+    "analysis": "analysis",
+    "relevance": "screening:*.relevance",
+    "relevance_reason": "screening:*.reason",
+    "has_evidence": "evidence:*.has_evidence",
+    "evidence_gaps": "evidence:*.gaps",
+    "engaged": "engagement:*.engaged",
+    "impact_direction": {"eliminate": "impact:*.eliminate_direction", "advance": "impact:*.advance_direction",
+                         "foster": "impact:*.foster_direction"},
+    "impact_level": {"eliminate": "impact:*.eliminate_level", "advance": "impact:*.advance_level",
+                     "foster": "impact:*.foster_level"},
+    "mitigation": "residual:*.mitigation",
+    "residual_level": "residual:*.residual_level",
+    "residual_justification": "residual:*.justification",
+    "outcome": "outcome.outcome",
+    "outcome_justification": "outcome.outcome_justification",
+    "changes_made": "outcome.changes_made",
+    "action_plan": "action_plan",
+    "action": "action_plan.action",
+    "action_characteristic": "action_plan.characteristic",
+    "action_owner": "action_plan.owner",
+    "action_due_date": "action_plan.due_date",
+    "review_date": "review.review_date",
+}
 
 CHARACTERISTICS_SCHEMA = {
     "type": "object",
@@ -115,12 +164,13 @@ _QUESTION = {
 
 QUESTIONNAIRE_SCHEMA = {
     "type": "object",
-    "required": ["id", "version", "title", "sections"],
+    "required": ["id", "version", "title", "bindings", "sections"],
     "additionalProperties": False,
     "properties": {
         "id": _ID,
         "version": {"type": "integer", "minimum": 1},
         "title": _TEXT,
+        "bindings": _BINDINGS,
         "sections": {
             "type": "array",
             "minItems": 1,
@@ -371,7 +421,7 @@ def _answer_identifiers(node: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _answer_identifiers(value, f"{path}[{index}]")
 
 
-def _build(questionnaire: dict, characteristics: dict) -> Questionnaire:
+def _sections(questionnaire: dict) -> tuple[SectionDef, ...]:
     def question(data: dict) -> Question:
         return Question(
             id=data["id"],
@@ -388,7 +438,7 @@ def _build(questionnaire: dict, characteristics: dict) -> Questionnaire:
             date_constraint=data.get("date_constraint"),
         )
 
-    sections = tuple(
+    return tuple(
         SectionDef(
             id=section["id"],
             title=section["title"],
@@ -418,6 +468,10 @@ def _build(questionnaire: dict, characteristics: dict) -> Questionnaire:
         )
         for section in questionnaire["sections"]
     )
+
+
+def _build(questionnaire: dict, characteristics: dict) -> Questionnaire:
+    sections = _sections(questionnaire)
     return Questionnaire(
         id=questionnaire["id"],
         version=questionnaire["version"],
@@ -428,6 +482,7 @@ def _build(questionnaire: dict, characteristics: dict) -> Questionnaire:
             c["id"]: Characteristic(c["id"], c["name"], c["statutory"], tuple(c["aims"]), c.get("hint", ""))
             for c in characteristics["characteristics"]
         },
+        bindings=build_bindings(questionnaire.get("bindings", LEGACY_BINDINGS), sections),
     )
 
 
@@ -462,11 +517,15 @@ def questionnaire_document_problems(questionnaire: Any, characteristics: dict, s
     problems = check_questionnaire(questionnaire, source)
     if problems:
         return problems
-    return _reveal_problems(build_questionnaire(questionnaire, characteristics), source)
+    sections = _sections(questionnaire)
+    aim_ids = [aim["id"] for aim in characteristics["aims"]]
+    return _reveal_problems(sections, source) + binding_problems(questionnaire["bindings"], sections, aim_ids, source)
 
 
 def build_questionnaire(questionnaire: dict, characteristics: dict) -> Questionnaire:
-    """The domain objects for documents already checked (or pinned when they were valid)."""
+    """The domain objects for documents already checked (or pinned when they were valid). A pinned
+    questionnaire from before bindings existed is read with the bindings shipped then; the document
+    itself is not changed."""
     return _build(questionnaire, characteristics)
 
 
@@ -479,9 +538,9 @@ def _load(directory: Path) -> tuple[Questionnaire | None, list[str]]:
     return (None, problems) if problems else (build_questionnaire(questionnaire, characteristics), [])
 
 
-def _reveal_problems(questionnaire: Questionnaire, source: str) -> list[str]:
+def _reveal_problems(sections: tuple[SectionDef, ...], source: str) -> list[str]:
     problems = []
-    for s, section in enumerate(questionnaire.sections):
+    for s, section in enumerate(sections):
         for t, task in enumerate(section.tasks):
             for p, page in enumerate(task.pages):
                 for n, question in enumerate(page.questions):

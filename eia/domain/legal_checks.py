@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from eia.domain.bindings import ActionItem, Bindings, BoundQuestion
 from eia.domain.questionnaire import Characteristic
 
 BLOCKING = "blocking"
@@ -26,28 +27,34 @@ NOTHING_CHANGED = ("nothing", "none", "no change", "n/a", "na")
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What the checks read: the effective answers, the characteristics covered and screened in."""
+    """What the checks read: the effective answers, the characteristics covered and screened in, and
+    the questionnaire's bindings (which questions hold what the checks read)."""
 
     answers: Mapping[str, Any]
     covered: tuple[Characteristic, ...]
     relevant: tuple[Characteristic, ...]
     today: date
+    bindings: Bindings
     signed_off_on: date | None = None  # set when evaluated at sign-off
 
-    def page(self, page_id: str) -> Mapping[str, Any]:
-        return self.answers.get(page_id) or {}
+    def answer(self, bound: BoundQuestion, characteristic: Characteristic | None = None) -> Any:
+        return bound.value(self.answers, characteristic)
 
-    def date_answer(self, page_id: str, question_id: str) -> date | None:
-        value = self.page(page_id).get(question_id)
+    def date_answer(self, bound: BoundQuestion) -> date | None:
+        value = self.answer(bound)
         try:
             return date.fromisoformat(value) if value else None
         except ValueError:
             return None
 
-    def actions_for(self, characteristic: Characteristic) -> list[Mapping[str, Any]]:
+    def actions_for(self, characteristic: Characteristic) -> list[ActionItem]:
         """Action plan items addressing this characteristic, or all of them."""
-        return [item for item in self.page("action_plan").get("items", [])
-                if item.get("characteristic") in (characteristic.id, "all")]
+        return [item for item in self.bindings.action_plan.items(self.answers)
+                if item.characteristic in (characteristic.id, "all")]
+
+    @property
+    def action_plan_page(self) -> str:
+        return self.bindings.action_plan.page_id
 
 
 @dataclass(frozen=True)
@@ -110,162 +117,181 @@ def _blank(value: Any) -> bool:
 
 
 def _decision_maker_named(context: CheckContext) -> list[Finding]:
-    if _blank(context.page("responsibility").get("senior_responsible_officer")):
-        return [Finding("Name the senior responsible officer: the duty rests on them personally.", "responsibility")]
+    officer = context.bindings.senior_responsible_officer
+    if _blank(context.answer(officer)):
+        return [Finding("Name the senior responsible officer: the duty rests on them personally.", officer.page_for())]
     return []
 
 
 def _signed_off_before_decision(context: CheckContext) -> list[Finding]:
-    decision = context.date_answer("responsibility", "decision_date")
+    bound = context.bindings.decision_date
+    decision = context.date_answer(bound)
     if decision is None:
-        return [Finding("Give the date of the decision: due regard must be had before it.", "responsibility")]
+        return [Finding("Give the date of the decision: due regard must be had before it.", bound.page_for())]
     if context.signed_off_on is not None and context.signed_off_on > decision:
         return [Finding(f"Signed off on {_day(context.signed_off_on)}, after the decision date of {_day(decision)}.",
-                        "responsibility")]
+                        bound.page_for())]
     return []
 
 
 def _not_retrospective(context: CheckContext) -> list[Finding]:
-    decision = context.date_answer("responsibility", "decision_date")
+    bound = context.bindings.decision_date
+    decision = context.date_answer(bound)
     if decision is not None and context.signed_off_on is None and decision < context.today:
         return [Finding(f"The decision date, {_day(decision)}, has passed: the assessment is retrospective. "
-                        "If the decision has not been taken yet, correct the date.", "responsibility")]
+                        "If the decision has not been taken yet, correct the date.", bound.page_for())]
     return []
 
 
 def _screening_reasons(context: CheckContext) -> list[Finding]:
+    reason = context.bindings.relevance_reason
     return [Finding(f"{c.name}: give the reason for the relevance you chose, including when it is not relevant.",
-                    f"screening:{c.id}")
-            for c in context.covered if _blank(context.page(f"screening:{c.id}").get("reason"))]
+                    reason.page_for(c))
+            for c in context.covered if _blank(context.answer(reason, c))]
 
 
 def _no_copied_reasons(context: CheckContext) -> list[Finding]:
+    bound = context.bindings.relevance_reason
     by_text: dict[str, list[Characteristic]] = {}
     for c in context.covered:
-        reason = " ".join((context.page(f"screening:{c.id}").get("reason") or "").lower().split())
+        reason = " ".join((context.answer(bound, c) or "").lower().split())
         if reason:
             by_text.setdefault(reason, []).append(c)
     return [Finding(f"The same screening reason is given for {', '.join(c.name.lower() for c in group)}: "
-                    "say why for each characteristic.", f"screening:{group[0].id}")
+                    "say why for each characteristic.", bound.page_for(group[0]))
             for group in by_text.values() if len(group) > 1]
 
 
 def _levels(context: CheckContext, characteristic: Characteristic) -> list[str]:
-    impact = context.page(f"impact:{characteristic.id}")
-    return [impact.get(f"{aim}_level") for aim in characteristic.aims
-            if impact.get(f"{aim}_direction") == "negative"]
+    """The severity given for each aim with a negative impact (None where not given)."""
+    bindings = context.bindings
+    return [context.answer(bindings.impact_level[aim], characteristic) for aim in characteristic.aims
+            if context.answer(bindings.impact_direction[aim], characteristic) == "negative"]
 
 
 def _something_changed(context: CheckContext) -> list[Finding]:
-    changes = " ".join((context.page("outcome").get("changes_made") or "").lower().split()).strip(" .")
+    bound = context.bindings.changes_made
+    changes = " ".join((context.answer(bound) or "").lower().split()).strip(" .")
     serious = [c for c in context.relevant if set(_levels(context, c)) & set(IMPACT_LEVELS_NEEDING_CHANGE)]
     if serious and any(changes.startswith(word) for word in NOTHING_CHANGED):
         names = ", ".join(c.name.lower() for c in serious)
         return [Finding(f"Nothing changed in the proposal, yet the impact on {names} is medium or high before "
-                        "mitigation: explain why it could not be changed.", "outcome")]
+                        "mitigation: explain why it could not be changed.", bound.page_for())]
     return []
 
 
 def _review_date(context: CheckContext) -> list[Finding]:
-    if context.date_answer("review", "review_date") is None:
-        return [Finding("Give a review date: the duty continues after the decision.", "review")]
+    bound = context.bindings.review_date
+    if context.date_answer(bound) is None:
+        return [Finding("Give a review date: the duty continues after the decision.", bound.page_for())]
     return []
 
 
 def _review_within_a_year(context: CheckContext) -> list[Finding]:
-    review = context.date_answer("review", "review_date")
-    decision = context.date_answer("responsibility", "decision_date")
+    bound = context.bindings.review_date
+    review = context.date_answer(bound)
+    decision = context.date_answer(context.bindings.decision_date)
     if review is not None and decision is not None and review > decision + REVIEW_WITHIN:
         return [Finding(f"The review date, {_day(review)}, is more than 12 months after the decision "
-                        f"({_day(decision)}).", "review")]
+                        f"({_day(decision)}).", bound.page_for())]
     return []
 
 
 def _each_aim_answered(context: CheckContext) -> list[Finding]:
+    directions = context.bindings.impact_direction
     findings = []
     for c in context.relevant:
-        impact = context.page(f"impact:{c.id}")
-        missing = [aim for aim in c.aims if _blank(impact.get(f"{aim}_direction"))]
+        missing = [aim for aim in c.aims if _blank(context.answer(directions[aim], c))]
         if missing:
             findings.append(Finding(f"{c.name}: give the likely impact on each aim of the duty "
-                                    f"({len(missing)} not answered).", f"impact:{c.id}"))
+                                    f"({len(missing)} not answered).", directions[missing[0]].page_for(c)))
     return findings
 
 
+def _no_evidence(context: CheckContext, characteristic: Characteristic) -> bool:
+    return context.answer(context.bindings.has_evidence, characteristic) == "no"
+
+
 def _evidence_gap_explained(context: CheckContext) -> list[Finding]:
+    gaps = context.bindings.evidence_gaps
     return [Finding(f"{c.name}: there is no evidence; say what the gaps are and how and when you will fill them.",
-                    f"evidence:{c.id}")
+                    gaps.page_for(c))
             for c in context.relevant
-            if context.page(f"evidence:{c.id}").get("has_evidence") == "no"
-            and _blank(context.page(f"evidence:{c.id}").get("gaps"))]
+            if _no_evidence(context, c) and _blank(context.answer(gaps, c))]
 
 
 def _with_evidence_gaps(context: CheckContext) -> list[Characteristic]:
     return [c for c in context.relevant
-            if context.page(f"evidence:{c.id}").get("has_evidence") == "no"
-            or not _blank(context.page(f"evidence:{c.id}").get("gaps"))]
+            if _no_evidence(context, c) or not _blank(context.answer(context.bindings.evidence_gaps, c))]
 
 
 def _evidence_gap_planned(context: CheckContext) -> list[Finding]:
-    return [Finding(f"{c.name}: add an action to fill the evidence gap to the action plan.", "action_plan")
+    return [Finding(f"{c.name}: add an action to fill the evidence gap to the action plan.", context.action_plan_page)
             for c in _with_evidence_gaps(context) if not context.actions_for(c)]
 
 
 def _evidence_gap_filled_in_time(context: CheckContext) -> list[Finding]:
-    decision = context.date_answer("responsibility", "decision_date")
+    decision = context.date_answer(context.bindings.decision_date)
     if decision is None:
         return []
     return [Finding(f"{c.name}: no action on the plan is due by the decision date ({_day(decision)}) to fill the "
-                    "evidence gap: say in the gaps why the decision cannot wait.", "action_plan")
+                    "evidence gap: say in the gaps why the decision cannot wait.", context.action_plan_page)
             for c in _with_evidence_gaps(context)
             if (actions := context.actions_for(c))
-            and not any(a.get("due_date") and date.fromisoformat(a["due_date"]) <= decision for a in actions)]
+            and not any(a.due_date and date.fromisoformat(a.due_date) <= decision for a in actions)]
 
 
 def _adverse_impact_assessed(context: CheckContext) -> list[Finding]:
+    bindings = context.bindings
     findings = []
     for c in context.relevant:
-        if any(_blank(level) for level in _levels(context, c)):
-            findings.append(Finding(f"{c.name}: say how severe each negative impact is.", f"impact:{c.id}"))
-        residual = context.page(f"residual:{c.id}")
-        if _levels(context, c) and _blank(residual.get("mitigation")):
+        unrated = [aim for aim in c.aims if context.answer(bindings.impact_direction[aim], c) == "negative"
+                   and _blank(context.answer(bindings.impact_level[aim], c))]
+        if unrated:
+            findings.append(Finding(f"{c.name}: say how severe each negative impact is.",
+                                    bindings.impact_level[unrated[0]].page_for(c)))
+        if _levels(context, c) and _blank(context.answer(bindings.mitigation, c)):
             findings.append(Finding(f"{c.name}: say how you will remove or reduce the negative impact.",
-                                    f"residual:{c.id}"))
-        if _blank(residual.get("residual_level")):
+                                    bindings.mitigation.page_for(c)))
+        if _blank(context.answer(bindings.residual_level, c)):
             findings.append(Finding(f"{c.name}: say what adverse impact remains after mitigation.",
-                                    f"residual:{c.id}"))
+                                    bindings.residual_level.page_for(c)))
     return findings
 
 
 def _mitigation_planned(context: CheckContext) -> list[Finding]:
-    return [Finding(f"{c.name}: a negative impact was found but no action on the plan addresses it.", "action_plan")
+    return [Finding(f"{c.name}: a negative impact was found but no action on the plan addresses it.",
+                    context.action_plan_page)
             for c in context.relevant if _levels(context, c) and not context.actions_for(c)]
 
 
 def _remaining_impact_justified(context: CheckContext) -> list[Finding]:
+    bindings = context.bindings
     findings = [Finding(f"{c.name}: adverse impact remains, so state the legitimate aim, why the means are "
-                        "proportionate and the alternatives you rejected.", f"residual:{c.id}")
+                        "proportionate and the alternatives you rejected.", bindings.residual_justification.page_for(c))
                 for c in context.relevant
-                if context.page(f"residual:{c.id}").get("residual_level") in ADVERSE_RESIDUAL_LEVELS
-                and _blank(context.page(f"residual:{c.id}").get("justification"))]
-    outcome = context.page("outcome")
-    if outcome.get("outcome") == "continue" and _blank(outcome.get("outcome_justification")):
-        findings.append(Finding("Say why continuing despite the adverse impact is justified.", "outcome"))
+                if context.answer(bindings.residual_level, c) in ADVERSE_RESIDUAL_LEVELS
+                and _blank(context.answer(bindings.residual_justification, c))]
+    if context.answer(bindings.outcome) == "continue" and _blank(context.answer(bindings.outcome_justification)):
+        findings.append(Finding("Say why continuing despite the adverse impact is justified.",
+                                bindings.outcome_justification.page_for()))
     return findings
 
 
 def _engagement_when_relevant(context: CheckContext) -> list[Finding]:
+    bindings = context.bindings
     return [Finding(f"{c.name}: relevance is {relevance}, but nobody affected was engaged or consulted.",
-                    f"engagement:{c.id}")
+                    bindings.engaged.page_for(c))
             for c in context.relevant
-            if (relevance := context.page(f"screening:{c.id}").get("relevance")) in ("high", "medium")
-            and context.page(f"engagement:{c.id}").get("engaged") == "no"]
+            if (relevance := context.answer(bindings.relevance, c)) in ("high", "medium")
+            and context.answer(bindings.engaged, c) == "no"]
 
 
 def _linked_to_objective(context: CheckContext) -> list[Finding]:
-    if not context.page("objectives").get("objectives"):
+    objectives = context.bindings.objectives
+    if not context.answer(objectives):
         return [Finding("Link the assessment to an equality objective, so the annual compliance report counts it.",
-                        "objectives")]
+                        objectives.page_for())]
     return []
 
 

@@ -20,9 +20,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eia.domain.rules import evaluate
+
+if TYPE_CHECKING:
+    from eia.domain.bindings import Bindings
 
 QUESTION_TYPES = ("text", "textarea", "radios", "checkboxes", "select", "date")
 
@@ -103,6 +106,12 @@ class Questionnaire:
     sections: tuple[SectionDef, ...]
     aims: dict[str, Aim]
     characteristics: dict[str, Characteristic]
+    bindings: Bindings = field(repr=False, compare=False)  # the questions code reads (eia.domain.bindings)
+
+    def relevant_characteristics(self, current: Path) -> list[Characteristic]:
+        """The characteristics screened in on this path: those whose analysis task is on it."""
+        return [task.characteristic for task in current.tasks
+                if task.definition.id == self.bindings.analysis_task and task.characteristic is not None]
 
     def applicable_characteristics(self, ids: Iterable[str]) -> list[Characteristic]:
         """The characteristics an assessment covers, in definition order."""

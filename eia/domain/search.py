@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from eia.domain import questionnaire as q
+from eia.domain.bindings import Bindings
 
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_TERMS = 20
@@ -36,7 +37,7 @@ class IndexFields:
     body: str
 
 
-def index_fields(path: q.Path, reference: str) -> IndexFields:
+def index_fields(path: q.Path, reference: str, bindings: Bindings) -> IndexFields:
     answers = path.answers
     texts = [reference]
     for page in path.pages:
@@ -46,22 +47,21 @@ def index_fields(path: q.Path, reference: str) -> IndexFields:
         for entry in entries:
             texts += [entry[question.id] for question in questions if isinstance(entry.get(question.id), str)]
     return IndexFields(
-        outcome=(answers.get("outcome") or {}).get("outcome"),
-        decision_date=_date((answers.get("responsibility") or {}).get("decision_date")),
-        review_date=_date((answers.get("review") or {}).get("review_date")),
-        adverse_characteristics=adverse_characteristics(path),
+        outcome=bindings.outcome.value(answers),
+        decision_date=_date(bindings.decision_date.value(answers)),
+        review_date=_date(bindings.review_date.value(answers)),
+        adverse_characteristics=adverse_characteristics(path, bindings),
         body="\n".join(text for text in texts if text),
     )
 
 
-def adverse_characteristics(path: q.Path) -> tuple[str, ...]:
+def adverse_characteristics(path: q.Path, bindings: Bindings) -> tuple[str, ...]:
     """Characteristics with a negative likely impact on any aim, or a medium or high residual impact."""
     found = []
     for characteristic_id in path.characteristic_ids:
-        impact = path.answers.get(f"impact:{characteristic_id}") or {}
-        residual = path.answers.get(f"residual:{characteristic_id}") or {}
-        negative = any(key.endswith("_direction") and value == "negative" for key, value in impact.items())
-        if negative or residual.get("residual_level") in ADVERSE_RESIDUAL_LEVELS:
+        negative = any(direction.value(path.answers, characteristic_id) == "negative"
+                       for direction in bindings.impact_direction.values())
+        if negative or bindings.residual_level.value(path.answers, characteristic_id) in ADVERSE_RESIDUAL_LEVELS:
             found.append(characteristic_id)
     return tuple(found)
 

@@ -131,13 +131,14 @@ def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapsh
     options = answer_options(assessment, path)
     workflow = definitions_of(assessment).workflow
     questionnaire = definitions_of(assessment).questionnaire
+    bindings = questionnaire.bindings
     summary = answer_summary(assessment, path, options)
     sections: list[SnapshotSection] = []
     characteristics: list[CharacteristicSnapshot] = []
     for entry in summary:
         rows: list[tuple[str, str]] = []
         for task in entry["tasks"]:
-            if task["task"].characteristic is not None and entry["section"].id == "analysis":
+            if task["task"].characteristic is not None and task["task"].definition.id == bindings.analysis_task:
                 characteristics.append(_characteristic_snapshot(path, task, questionnaire))
                 continue
             for page in task["pages"]:
@@ -147,17 +148,17 @@ def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapsh
                 rows += [(prefix + row.label, row.value or "Not answered") for row in page["rows"]]
         if rows:
             sections.append(SnapshotSection(title=entry["section"].title, rows=tuple(rows)))
-    plan = path.page("action_plan")
+    plan = bindings.action_plan
     relevant_names = {c.value: c.label for c in options["relevant_characteristics"]}
     actions = tuple(
         ActionRow(
-            action=item.get("action", ""),
-            characteristic=relevant_names.get(item.get("characteristic", ""), item.get("characteristic", "")),
-            owner=item.get("owner", ""),
-            due_date=date.fromisoformat(item["due_date"]) if item.get("due_date") else None,
+            action=item.action,
+            characteristic=relevant_names.get(item.characteristic or "", item.characteristic or ""),
+            owner=item.owner,
+            due_date=date.fromisoformat(item.due_date) if item.due_date else None,
             status="Open",
         )
-        for item in (q.list_items(path, plan) if plan else [])
+        for item in (plan.items(path.answers) if path.page(plan.page_id) else [])
     )
     answers = path.answers
     # Holding the append lock, so the decision's and the archive's own events come straight after it.
@@ -169,30 +170,21 @@ def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapsh
         title=assessment.title,
         organisation=assessment.organisation.name,
         department=assessment.department.name if assessment.department else "",
-        subject_type=q.display_value(_question(questionnaire, "subject", "subject_type"),
-                                     answers.get("subject", {}).get("subject_type"), options),
+        subject_type=q.display_value(bindings.subject_type.question, bindings.subject_type.value(answers), options),
         author=assessment.author.name,
-        owner=answers.get("responsibility", {}).get("owner", ""),
+        owner=bindings.owner.value(answers) or "",
         status_label=workflow.state(assessment.status).label,
         decision=workflow.transitions[last.action].decision,
-        decision_date=_iso_date(answers.get("responsibility", {}).get("decision_date")),
+        decision_date=_iso_date(bindings.decision_date.value(answers)),
         signed_off_at=last.at,
         sections=tuple(sections),
         characteristics=tuple(characteristics),
-        outcome_label=q.display_value(_question(questionnaire, "outcome", "outcome"),
-                                      answers.get("outcome", {}).get("outcome"), options),
+        outcome_label=q.display_value(bindings.outcome.question, bindings.outcome.value(answers), options),
         actions=actions,
-        review_date=_iso_date(answers.get("review", {}).get("review_date")),
+        review_date=_iso_date(bindings.review_date.value(answers)),
         decision_trail=decision_trail(assessment),
         audit_chain_head=head,
         legal_checks=snapshot_rows(legal.recorded(assessment)),
-    )
-
-
-def _question(questionnaire, page_id: str, question_id: str):
-    return next(
-        question for section in questionnaire.sections for t in section.tasks for p in t.pages
-        for question in p.questions if p.id == page_id and question.id == question_id
     )
 
 
@@ -203,26 +195,24 @@ def _iso_date(value: str | None) -> date | None:
 def _characteristic_snapshot(path: q.Path, task: dict, questionnaire) -> CharacteristicSnapshot:
     characteristic = task["task"].characteristic
     answers = path.answers
-    screening = answers.get(f"screening:{characteristic.id}", {})
-    impact = answers.get(f"impact:{characteristic.id}", {})
-    residual = answers.get(f"residual:{characteristic.id}", {})
+    bindings = questionnaire.bindings
     rows = tuple((row.label, row.value or "Not answered") for page in task["pages"] for row in page["rows"])
     impacts = tuple(
         ImpactRow(
             aim_label=questionnaire.aims[aim].short_label,
-            direction=(impact.get(f"{aim}_direction") or "not answered").capitalize(),
-            level=(impact.get(f"{aim}_level") or "").capitalize(),
+            direction=(bindings.impact_direction[aim].value(answers, characteristic) or "not answered").capitalize(),
+            level=(bindings.impact_level[aim].value(answers, characteristic) or "").capitalize(),
         )
         for aim in characteristic.aims
     )
     return CharacteristicSnapshot(
         name=characteristic.name,
-        relevance=(screening.get("relevance") or "").capitalize(),
-        reason=screening.get("reason", ""),
+        relevance=(bindings.relevance.value(answers, characteristic) or "").capitalize(),
+        reason=bindings.relevance_reason.value(answers, characteristic) or "",
         rows=rows,
         impacts=impacts,
-        residual_level=(residual.get("residual_level") or "").capitalize(),
-        justification=residual.get("justification", ""),
+        residual_level=(bindings.residual_level.value(answers, characteristic) or "").capitalize(),
+        justification=bindings.residual_justification.value(answers, characteristic) or "",
     )
 
 

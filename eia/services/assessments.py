@@ -10,12 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from eia.domain import questionnaire as q
+from eia.domain.bindings import Bindings
 from eia.extensions import db
 from eia.models import Assessment, Transition, User
 from eia.services import audit
 from eia.services.database import Conflict, NotAllowed, unit_of_work
 from eia.clock import uk_today
-from eia.services.definitions import definitions_of, library, pin_definitions
+from eia.services.definitions import SubjectType, definitions_of, library, pin_definitions
 
 UNTITLED = "Untitled assessment"
 
@@ -32,8 +33,8 @@ def answer_options(assessment: Assessment, path: q.Path | None = None) -> dict[s
     """Choices that come from the organisation or from other answers."""
     path = path or current_path(assessment)
     organisation = assessment.organisation
-    relevant = [task.characteristic for task in path.tasks if task.definition.id == "analysis"]
     pinned = definitions_of(assessment)
+    relevant = pinned.questionnaire.relevant_characteristics(path)
     kinds = library()
     return {
         # Only the kinds that follow this assessment's questionnaire and workflow: its questions were chosen by its kind.
@@ -43,7 +44,7 @@ def answer_options(assessment: Assessment, path: q.Path | None = None) -> dict[s
                           or t.value == assessment.subject_type],
         "departments": [q.Choice(str(d.id), d.name) for d in organisation.departments],
         "objectives": [q.Choice(o.code, f"{o.code}: {o.title}") for o in organisation.objectives],
-        "relevant_characteristics": [q.Choice(c.id, c.name) for c in relevant if c is not None]
+        "relevant_characteristics": [q.Choice(c.id, c.name) for c in relevant]
         + [q.Choice("all", "All characteristics")],
     }
 
@@ -100,7 +101,7 @@ def start(author: User, subject_type: str | None = None) -> Assessment:
                     characteristic_ids=defs.questionnaire.default_characteristic_ids(
                         author.organisation.extra_characteristics or ()
                     ),
-                    answers=_initial_answers(author, kind),
+                    answers=_initial_answers(author, kind, defs.questionnaire.bindings),
                 )
                 db.session.add(assessment)
                 db.session.flush()
@@ -119,13 +120,14 @@ def start(author: User, subject_type: str | None = None) -> Assessment:
     raise Conflict()
 
 
-def _initial_answers(author: User, kind) -> dict[str, Any]:
-    subject = {}
+def _initial_answers(author: User, kind: SubjectType | None, bindings: Bindings) -> dict[str, Any]:
+    """What is already known: the author's department, and the kind of proposal they chose."""
+    answers: dict[str, dict[str, Any]] = {}
     if author.department_id is not None:
-        subject["department"] = str(author.department_id)
+        answers.setdefault(bindings.department.page_for(), {})[bindings.department.question.id] = str(author.department_id)
     if kind is not None:
-        subject["subject_type"] = kind.value
-    return {"subject": subject} if subject else {}
+        answers.setdefault(bindings.subject_type.page_for(), {})[bindings.subject_type.question.id] = kind.value
+    return answers
 
 
 def page_for(assessment: Assessment, page_id: str) -> tuple[q.Path, q.Page]:
@@ -175,10 +177,10 @@ def _store(assessment: Assessment, changes: Mapping[str, Any]) -> None:
     # Assign a new dict: JSON columns only notice reassignment, not in-place mutation.
     answers = {**(assessment.answers or {}), **changes}
     assessment.answers = answers
-    subject = answers.get("subject", {})
-    assessment.title = subject.get("title") or UNTITLED
-    assessment.subject_type = subject.get("subject_type")
-    department = subject.get("department")
+    bindings = definitions_of(assessment).questionnaire.bindings
+    assessment.title = bindings.title.value(answers) or UNTITLED
+    assessment.subject_type = bindings.subject_type.value(answers)
+    department = bindings.department.value(answers)
     if department and department.isdigit():
         assessment.department_id = int(department)
     db.session.flush()  # the version check (lock_version) happens here

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from eia.domain import compliance as c
+from eia.domain.bindings import BoundQuestion
 from eia.extensions import db
 from eia.models import Assessment, TrackedAction, User
 from eia.services import access, lifecycle
@@ -23,14 +24,8 @@ def _uk_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UK).astimezone(UTC)
 
 
-def _choice_labels(page_id: str, question_id: str) -> dict[str, str]:
-    for section in current_definitions().questionnaire.sections:
-        for task in section.tasks:
-            for page in task.pages:
-                if page.id == page_id:
-                    question = next(question for question in page.questions if question.id == question_id)
-                    return {choice.value: choice.label for choice in question.choices}
-    raise KeyError(page_id)
+def _choice_labels(bound: BoundQuestion) -> dict[str, str]:
+    return {choice.value: choice.label for choice in bound.question.choices}
 
 
 def _counts(counter: Counter, order: list[str] | None = None) -> tuple[c.Count, ...]:
@@ -55,9 +50,12 @@ def report(user: User, start: date, end: date) -> c.ComplianceFigures:
     population = signed_off_in(user, start, end)
     as_at = uk_today()  # actions and reviews are counted as they stand now
     questionnaire = current_definitions().questionnaire
+    bindings = questionnaire.bindings
     subject_types = {subject_type.value: subject_type.label for subject_type in library().subject_types}
-    outcome_labels = _choice_labels("outcome", "outcome")
+    outcome_labels = _choice_labels(bindings.outcome)
     answers = {a.id: current_path(a).answers for a in population}
+    # Each assessment's answers are read with the bindings of the questionnaire it started with.
+    bound = {a.id: definitions_of(a).questionnaire.bindings for a in population}
 
     board_reasons: Counter = Counter()
     sent_to_board = 0
@@ -72,17 +70,19 @@ def report(user: User, start: date, end: date) -> c.ComplianceFigures:
                if any(ch.id in a.characteristic_ids for a in population)]
     characteristics = []
     for ch in covered:
-        relevance = Counter((answers[a.id].get(f"screening:{ch.id}") or {}).get("relevance") for a in population
+        relevance = Counter(bound[a.id].relevance.value(answers[a.id], ch) for a in population
                             if ch.id in a.characteristic_ids)
-        impacts = [answers[a.id].get(f"impact:{ch.id}") or {} for a in population]
-        evidence = [answers[a.id].get(f"evidence:{ch.id}") or {} for a in population]
         characteristics.append(c.CharacteristicFigures(
             name=ch.name,
             relevance=tuple(c.Count(label, relevance[value]) for value, label in c.RELEVANCE_LABELS),
-            adverse_impact=sum(1 for i in impacts if any(i.get(f"{aim}_direction") == "negative" for aim in ch.aims)),
+            adverse_impact=sum(1 for a in population if any(
+                direction.value(answers[a.id], ch) == "negative"
+                for aim, direction in bound[a.id].impact_direction.items() if aim in ch.aims)),
             residual_adverse=sum(1 for a in population
-                                 if (answers[a.id].get(f"residual:{ch.id}") or {}).get("residual_level") in ADVERSE_RESIDUAL),
-            evidence_gaps=sum(1 for e in evidence if e.get("has_evidence") == "no" or (e.get("gaps") or "").strip()),
+                                 if bound[a.id].residual_level.value(answers[a.id], ch) in ADVERSE_RESIDUAL),
+            evidence_gaps=sum(1 for a in population
+                              if bound[a.id].has_evidence.value(answers[a.id], ch) == "no"
+                              or (bound[a.id].evidence_gaps.value(answers[a.id], ch) or "").strip()),
         ))
 
     ids = [a.id for a in population]
@@ -93,7 +93,7 @@ def report(user: User, start: date, end: date) -> c.ComplianceFigures:
     organisation = population[0].organisation if population else user.organisation
     objectives = tuple(
         c.ObjectiveFigures(o.code, o.title, tuple((a.display_reference, a.title) for a in population
-                                                  if o.code in ((answers[a.id].get("objectives") or {}).get("objectives") or [])))
+                                                  if o.code in (bound[a.id].objectives.value(answers[a.id]) or [])))
         for o in user.organisation.objectives
     )
     return c.ComplianceFigures(
@@ -107,7 +107,7 @@ def report(user: User, start: date, end: date) -> c.ComplianceFigures:
         by_department=_counts(Counter(a.department.name if a.department else "No department" for a in population)),
         by_subject_type=_counts(Counter(subject_types.get(a.subject_type, a.subject_type or "Not given") for a in population),
                                 order=list(subject_types.values()) + ["Not given"]),
-        outcomes=_counts(Counter(outcome_labels.get((answers[a.id].get("outcome") or {}).get("outcome"), "Not given")
+        outcomes=_counts(Counter(outcome_labels.get(bound[a.id].outcome.value(answers[a.id]), "Not given")
                                  for a in population), order=list(outcome_labels.values()) + ["Not given"]),
         sent_to_board=sent_to_board,
         # In the rule sets' order (R2 before R10), each shown by its label only.
@@ -124,6 +124,6 @@ def report(user: User, start: date, end: date) -> c.ComplianceFigures:
                             and (day := lifecycle.review_date(a)) is not None and day < as_at),
         objectives=objectives,
         not_linked_to_an_objective=sum(1 for a in population
-                                       if not (answers[a.id].get("objectives") or {}).get("objectives")),
+                                       if not bound[a.id].objectives.value(answers[a.id])),
     )
 

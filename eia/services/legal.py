@@ -14,11 +14,11 @@ from eia.services.definitions import definitions_of
 def evaluate(assessment: Assessment, signed_off_on: date | None = None) -> list[legal_checks.CheckResult]:
     """Every check's result now; with ``signed_off_on``, as at sign-off (the decision-date check included)."""
     path = current_path(assessment)
-    covered = definitions_of(assessment).questionnaire.applicable_characteristics(assessment.characteristic_ids)
-    relevant = [task.characteristic for task in path.tasks
-                if task.definition.id == "analysis" and task.characteristic is not None]
+    questionnaire = definitions_of(assessment).questionnaire
+    covered = questionnaire.applicable_characteristics(assessment.characteristic_ids)
+    relevant = questionnaire.relevant_characteristics(path)
     context = legal_checks.CheckContext(answers=path.answers, covered=tuple(covered), relevant=tuple(relevant),
-                                        today=uk_today(), signed_off_on=signed_off_on)
+                                        today=uk_today(), bindings=questionnaire.bindings, signed_off_on=signed_off_on)
     return legal_checks.evaluate(context)
 
 

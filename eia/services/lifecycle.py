@@ -10,12 +10,11 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
-from eia.domain import questionnaire as q
 from eia.extensions import db
 from eia.models import ACTION_STATUSES, ActionNote, Assessment, TrackedAction, User
 from eia.services import access, audit
 from eia.services.assessments import current_path
-from eia.services.definitions import current_definitions, signed_off
+from eia.services.definitions import current_definitions, definitions_of, signed_off
 from eia.services.database import Conflict, NotAllowed, unit_of_work
 
 DEFAULT_WINDOW_DAYS = 14
@@ -36,22 +35,22 @@ class UpdateRefused(Exception):
 def track_actions(assessment: Assessment, actor: User) -> list[TrackedAction]:
     """Turn the signed-off plan (Board conditions included) into tracked actions, in the sign-off transaction."""
     path = current_path(assessment)
-    plan = path.page("action_plan")
-    items = q.list_items(path, plan) if plan else []
+    plan = definitions_of(assessment).questionnaire.bindings.action_plan
+    items = plan.items(path.answers) if path.page(plan.page_id) else []
     tracked = []
     for position, item in enumerate(items, start=1):
-        owner_text = (item.get("owner") or "").strip()
+        owner_text = item.owner.strip()
         action = TrackedAction(
             organisation_id=assessment.organisation_id,
             assessment=assessment,
             position=position,
-            text=item.get("action", ""),
-            characteristic=item.get("characteristic") or "all",
+            text=item.action,
+            characteristic=item.characteristic or "all",
             owner_text=owner_text,
             owner=_matching_user(assessment.organisation_id, owner_text),
-            due_date=date.fromisoformat(item["due_date"]) if item.get("due_date") else None,
+            due_date=date.fromisoformat(item.due_date) if item.due_date else None,
             status="open",
-            source=item.get("source", "plan"),
+            source=item.source or "plan",
         )
         db.session.add(action)
         tracked.append(action)
@@ -162,7 +161,7 @@ def current_signed_off() -> Select:
 
 
 def review_date(assessment: Assessment) -> date | None:
-    value = ((assessment.answers or {}).get("review") or {}).get("review_date")
+    value = definitions_of(assessment).questionnaire.bindings.review_date.value(assessment.answers or {})
     return date.fromisoformat(value) if value else None
 
 

@@ -59,7 +59,7 @@ def _index_values(assessment: Assessment, definitions: Definitions) -> tuple[dic
     path = q.path(definitions.questionnaire, assessment.answers or {}, assessment.characteristic_ids)
     workflow = definitions.workflow
     board_states = workflow.queue_states("board")
-    fields = index_fields(path, assessment.display_reference)
+    fields = index_fields(path, assessment.display_reference, definitions.questionnaire.bindings)
     rules: dict[str, str] = {}
     for transition in assessment.transitions:
         for rule in transition.fired_rules or []:
@@ -367,15 +367,9 @@ def register_rows(user: User, filters: SearchFilters) -> Iterator[tuple]:
 
 def choice_labels(definitions: Definitions) -> dict[str, dict[str, str]]:
     """Labels of the coded answers the archive shows: subject type and outcome."""
-    wanted = {("outcome", "outcome"): "outcome"}
-    found: dict[str, dict[str, str]] = {"subject_type": {t.value: t.label for t in library().subject_types}}
-    for section in definitions.questionnaire.sections:
-        for task in section.tasks:
-            for page in task.pages:
-                for question in page.questions:
-                    if (page.id, question.id) in wanted:
-                        found[wanted[page.id, question.id]] = {c.value: c.label for c in question.choices}
-    return found
+    bindings = definitions.questionnaire.bindings
+    return {"subject_type": {kind.value: kind.label for kind in library().subject_types},
+            "outcome": {c.value: c.label for c in bindings.outcome.question.choices}}
 
 
 def statuses(definitions: Definitions) -> list[tuple[str, str]]:

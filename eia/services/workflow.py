@@ -148,17 +148,17 @@ def _notifier(role: str) -> Effect:
 
 
 def _add_conditions_to_action_plan(assessment: Assessment, actor: User, outcome: Outcome, decision: Decision) -> None:
-    plan = dict((assessment.answers or {}).get("action_plan", {"items": [], "done": True}))
+    bindings = definitions_of(assessment).questionnaire.bindings
+    answers = assessment.answers or {}
+    plan = dict(answers.get(bindings.action_plan.page_id, {"items": [], "done": True}))
     items = list(plan.get("items", []))
+    officer = bindings.senior_responsible_officer
+    owner = (answers.get(officer.page_for(), {}) or {}).get(officer.question.id, actor.name)
     for condition in decision.conditions:
-        items.append({
-            "action": f"Board condition: {condition}",
-            "characteristic": "all",
-            "owner": assessment.answers.get("responsibility", {}).get("senior_responsible_officer", actor.name),
-            "due_date": (assessment.answers.get("review", {}) or {}).get("review_date"),
-            "source": "board_condition",
-        })
-    assessment.answers = {**assessment.answers, "action_plan": {**plan, "items": items}}
+        items.append(bindings.action_plan.new_item(
+            action=f"Board condition: {condition}", characteristic="all", owner=owner,
+            due_date=bindings.review_date.value(answers), source="board_condition"))
+    assessment.answers = {**answers, bindings.action_plan.page_id: {**plan, "items": items}}
 
 
 def _archive(assessment: Assessment, actor: User, outcome: Outcome, decision: Decision) -> None:

@@ -18,10 +18,68 @@ MINIMAL_CHARACTERISTICS = {
     "aims": [{"id": "eliminate", "label": "Eliminate discrimination", "short_label": "Aim 1"}],
     "characteristics": [{"id": "age", "name": "Age", "statutory": True, "aims": ["eliminate"]}],
 }
+def CHOICES(*values: str) -> list[dict]:  # noqa: N802 (reads as the data it makes)
+    return [{"value": v, "label": v.capitalize()} for v in values]
+
+
+# The questions the application reads (eia.domain.bindings), each of the shape it needs.
+BOUND_SECTION = {"id": "bound", "title": "What the application reads", "tasks": [
+    {"id": "facts", "title": "Facts", "pages": [
+        {"id": "facts", "title": "Facts", "questions": [
+            {"id": "title", "type": "text", "label": "Title"},
+            {"id": "subject_type", "type": "radios", "label": "Kind", "choices_from": "subject_types"},
+            {"id": "department", "type": "select", "label": "Department", "choices_from": "departments"},
+            {"id": "owner", "type": "text", "label": "Owner"},
+            {"id": "officer", "type": "text", "label": "Senior responsible officer"},
+            {"id": "decided", "type": "date", "label": "Decision date"},
+            {"id": "objectives", "type": "checkboxes", "label": "Objectives", "choices_from": "objectives"},
+            {"id": "outcome", "type": "radios", "label": "Outcome", "choices": CHOICES("adjust", "continue")},
+            {"id": "why_continue", "type": "textarea", "label": "Why continue"},
+            {"id": "changes", "type": "textarea", "label": "Changes made"},
+            {"id": "review_date", "type": "date", "label": "Review date"},
+        ]},
+    ]},
+    {"id": "analysis", "title": "{characteristic}", "for_each": "characteristic", "pages": [
+        {"id": "findings", "title": "{characteristic}: findings", "questions": [
+            {"id": "relevance", "type": "radios", "label": "Relevance", "choices": CHOICES("high", "medium", "none")},
+            {"id": "reason", "type": "textarea", "label": "Why"},
+            {"id": "has_evidence", "type": "radios", "label": "Evidence?", "choices": CHOICES("yes", "no")},
+            {"id": "gaps", "type": "textarea", "label": "Gaps"},
+            {"id": "engaged", "type": "radios", "label": "Engaged?", "choices": CHOICES("yes", "no")},
+            {"id": "direction", "type": "radios", "label": "Impact", "choices": CHOICES("positive", "negative")},
+            {"id": "level", "type": "radios", "label": "Severity", "choices": CHOICES("low", "medium", "high")},
+            {"id": "mitigation", "type": "textarea", "label": "Mitigation"},
+            {"id": "residual", "type": "radios", "label": "Residual", "choices": CHOICES("none", "low", "medium", "high")},
+            {"id": "justification", "type": "textarea", "label": "Justification"},
+        ]},
+    ]},
+    {"id": "plan", "title": "Plan", "pages": [
+        {"id": "plan", "title": "Action plan", "type": "list", "item_name": "action", "questions": [
+            {"id": "action", "type": "textarea", "label": "Action"},
+            {"id": "characteristic", "type": "select", "label": "For", "choices_from": "relevant_characteristics"},
+            {"id": "owner", "type": "text", "label": "Owner"},
+            {"id": "due", "type": "date", "label": "Due"},
+        ]},
+    ]},
+]}
+BINDINGS = {
+    "title": "facts.title", "subject_type": "facts.subject_type", "department": "facts.department",
+    "owner": "facts.owner", "senior_responsible_officer": "facts.officer", "decision_date": "facts.decided",
+    "objectives": "facts.objectives", "analysis": "analysis", "relevance": "findings:*.relevance",
+    "relevance_reason": "findings:*.reason", "has_evidence": "findings:*.has_evidence",
+    "evidence_gaps": "findings:*.gaps", "engaged": "findings:*.engaged",
+    "impact_direction": {"eliminate": "findings:*.direction"}, "impact_level": {"eliminate": "findings:*.level"},
+    "mitigation": "findings:*.mitigation", "residual_level": "findings:*.residual",
+    "residual_justification": "findings:*.justification", "outcome": "facts.outcome",
+    "outcome_justification": "facts.why_continue", "changes_made": "facts.changes", "action_plan": "plan",
+    "action": "plan.action", "action_characteristic": "plan.characteristic", "action_owner": "plan.owner",
+    "action_due_date": "plan.due", "review_date": "facts.review_date",
+}
 MINIMAL_QUESTIONNAIRE = {
     "id": "mini",
     "version": 1,
     "title": "Mini",
+    "bindings": BINDINGS,
     "sections": [
         {"id": "about", "title": "About", "tasks": [
             {"id": "subject", "title": "Subject", "pages": [
@@ -41,6 +99,7 @@ MINIMAL_QUESTIONNAIRE = {
                 ]},
             ]},
         ]},
+        BOUND_SECTION,
     ],
 }
 

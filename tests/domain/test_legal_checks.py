@@ -49,6 +49,7 @@ def fired(questionnaire, answers: dict, relevant=("race",), signed_off_on: date 
         covered=tuple(questionnaire.applicable_characteristics(STATUTORY)),
         relevant=tuple(c for c in questionnaire.applicable_characteristics(STATUTORY) if c.id in relevant),
         today=TODAY,
+        bindings=questionnaire.bindings,
         signed_off_on=signed_off_on,
     )
     return {r.check.id: [f.message for f in r.findings] for r in lc.evaluate(context) if not r.passed}

@@ -37,7 +37,8 @@ def test_sample_answers_pass_the_questionnaires_validation_and_the_blocking_lega
                 options["relevant_characteristics"] = [q.Choice(c.id, c.name) for c in relevant] + [q.Choice("all", "All")]
                 assert q.submission_problems(path, options, today) == []
                 context = legal_checks.CheckContext(answers=path.answers, covered=tuple(c for c, _ in covered),
-                                                    relevant=tuple(relevant), today=today)
+                                                    relevant=tuple(relevant), today=today,
+                                                    bindings=questionnaire.bindings)
                 blocking = [result for result in legal_checks.evaluate(context)
                             if result.check.severity == legal_checks.BLOCKING and not result.passed]
                 assert blocking == [], profile
