@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from eia.domain import questionnaire as q
+from eia.domain.capabilities import WRITE_ASSESSMENTS
 from eia.extensions import db
 from eia.models import Assessment, Transition, User
 from eia.services import audit
@@ -46,7 +47,7 @@ def author_can_edit(assessment: Assessment) -> bool:
 
 
 def _check_editable(assessment: Assessment, user: User, expected_version: int | None) -> None:
-    if user.role != "author" or assessment.author_id != user.id or user.organisation_id != assessment.organisation_id:
+    if not user.can(WRITE_ASSESSMENTS) or assessment.author_id != user.id or user.organisation_id != assessment.organisation_id:
         raise NotAllowed("Only the author can change this assessment")
     if not author_can_edit(assessment):
         raise NotAllowed("This assessment cannot be changed in its current state")
@@ -55,7 +56,7 @@ def _check_editable(assessment: Assessment, user: User, expected_version: int | 
 
 
 def start(author: User) -> Assessment:
-    if author.role != "author":
+    if not author.can(WRITE_ASSESSMENTS):
         raise NotAllowed("Only policy authors start assessments")
     defs = current_definitions()
     year = uk_today().year
