@@ -72,10 +72,6 @@ class User(UserMixin, db.Model):
         """Whether this person holds any of ``roles``."""
         return not self.roles.isdisjoint(roles)
 
-    def first_role_of(self, roles: Iterable[str]) -> str | None:
-        """The first of ``roles`` this person holds (the role they act in when several would do)."""
-        return next((role for role in roles if role in self.roles), None)
-
     def can(self, capability: str) -> bool:
         """Whether any of this person's roles carries ``capability`` (eia.domain.capabilities)."""
         return capability in capabilities_of(self.roles)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import aliased, defer, joinedload, load_only
 
+from eia.domain.capabilities import DECIDE_REFERRALS, OVERSEE_DELEGATED_APPROVALS, REVIEW_DEPARTMENT_SUBMISSIONS
 from eia.extensions import db
 from eia.models import Assessment, Transition, User
 from eia.models.assessment import LIST_COLUMNS
@@ -18,7 +19,7 @@ BOARD_STATES = ("with_board",)
 
 def approver_queue(user: User) -> list[Assessment]:
     query = (
-        access.visible_assessments(user)
+        access.visible_assessments(user, through=REVIEW_DEPARTMENT_SUBMISSIONS)
         .where(Assessment.status.in_(APPROVER_STATES))
         .order_by(Assessment.submitted_at)
         .options(load_only(*LIST_COLUMNS), joinedload(Assessment.department), joinedload(Assessment.author))
@@ -28,7 +29,7 @@ def approver_queue(user: User) -> list[Assessment]:
 
 def board_queue(user: User) -> list[tuple[Assessment, Transition | None]]:
     """Each item with the transition that sent it to the Board (its fired rules say why)."""
-    query = (access.visible_assessments(user).where(Assessment.status.in_(BOARD_STATES)).order_by(Assessment.updated_at)
+    query = (access.visible_assessments(user, through=DECIDE_REFERRALS).where(Assessment.status.in_(BOARD_STATES)).order_by(Assessment.updated_at)
              .options(load_only(*LIST_COLUMNS), joinedload(Assessment.department), joinedload(Assessment.author)))
     items = list(db.session.scalars(query))
     # Only the transitions that sent each item to the Board, without their details (the legal checks
@@ -48,7 +49,7 @@ def delegated_approvals(user: User, start: datetime, end: datetime) -> list[tupl
         .correlate(Assessment)
     )
     query = (
-        access.visible_assessments(user)
+        access.visible_assessments(user, through=OVERSEE_DELEGATED_APPROVALS)
         .join(Transition, Transition.assessment_id == Assessment.id)
         .where(
             Transition.to_state == "approved",

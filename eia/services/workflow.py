@@ -14,7 +14,6 @@ from typing import Any
 from flask import current_app
 
 from eia.domain import questionnaire as q
-from eia.domain.capabilities import WRITE_ASSESSMENTS, role_can
 from eia.domain.pdf import RenderError
 from eia.domain.signing import SigningKeyError
 from eia.domain.workflow import SOURCE_IDENTIFIERS, Outcome, TransitionRefused, decide, evaluate_rule_set
@@ -197,10 +196,9 @@ def overtaken_action(assessment: Assessment, user: User, action: str):
 
 
 def _actor_fits(action: str, assessment: Assessment, user: User) -> bool:
-    # Whoever acts in a role that writes assessments acts only on their own; everyone else on those they can see.
+    # Authors act only on their own assessments; everyone else on those their acting role shows (access.acting_role).
     transition = definitions_of(assessment).workflow.transitions.get(action)
-    acting_role = transition and user.first_role_of(transition.roles)
-    return assessment.author_id == user.id or not role_can(acting_role, WRITE_ASSESSMENTS)
+    return transition is None or access.acting_role(user, transition.roles, assessment) is not None
 
 
 def take_action(
@@ -245,7 +243,7 @@ def take_action(
             from_state=outcome.from_state,
             to_state=outcome.to_state,
             actor=actor,
-            actor_role=actor.first_role_of(outcome.transition.roles),  # the role they acted in
+            actor_role=access.acting_role(actor, outcome.transition.roles, assessment),
             at=now,
             comment=decision.comment or None,
             fired_rules=fired,
