@@ -91,13 +91,13 @@ def create_user(
     created_by: User | None = None,
 ) -> User:
     email = normalise_email(email)
-    roles = checked_roles(roles)
     if not name.strip():
         raise AccountError("Enter the person's full name", field="name")
     if len(name.strip()) > MAX_NAME_LENGTH:
         raise AccountError(f"The name must be {MAX_NAME_LENGTH} characters or fewer", field="name")
     if "@" not in email or len(email) > 254:
         raise AccountError("Enter an email address in the correct format, like name@example.org", field="email")
+    roles = checked_roles(roles)  # checked in the order the form asks
     problem = password_problem(password)
     if problem:
         raise AccountError(problem, field="password")
