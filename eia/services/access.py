@@ -40,10 +40,7 @@ def sees_whole_organisation(user: User) -> bool:
 
 def visible_assessments(user: User, *, through: str | None = None) -> Select:
     """The assessments this person sees; ``through`` a capability: those the roles carrying it show (a queue)."""
-    return _visible_with(user, _held(user, through))
-
-
-def _visible_with(user: User, held: frozenset[str]) -> Select:
+    held = _held(user, through)
     query = select(Assessment).where(Assessment.organisation_id == user.organisation_id)
     if VIEW_ORGANISATION_ASSESSMENTS in held:
         return query
