@@ -60,7 +60,7 @@ def seed_demo() -> None:
         raise click.ClickException(f"EIA_DEMO_PASSWORD cannot be used: {error}. Nothing was created.") from None
     created += seed_demo_assessments(password)
     click.echo(f"Demo data ready ({created} new records). Sign in as author@example.org, approver@example.org, "
-               "board@example.org, auditor@example.org or admin@example.org.")
+               "board@example.org, auditor@example.org, admin@example.org or approver-board@example.org (two roles).")
 
 
 @click.group("users")
@@ -71,12 +71,13 @@ def users_group() -> None:
 @users_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", required=True, type=click.Choice(list(ROLES)))
+@click.option("--role", "roles", required=True, multiple=True, type=click.Choice(list(ROLES)),
+              help="Repeat for a person with several roles: --role approver --role board")
 @click.option("--organisation", "organisation_slug", required=True, help="Organisation slug, e.g. example-constabulary")
 @click.option("--department", "department_name", help="Department name within the organisation")
 @click.password_option("--password", help="Prompted for if not given")
 @with_appcontext
-def create_user_command(email, name, role, organisation_slug, department_name, password) -> None:
+def create_user_command(email, name, roles, organisation_slug, department_name, password) -> None:
     """Create a user account."""
     from eia.services.users import AccountError, create_user
 
@@ -91,10 +92,10 @@ def create_user_command(email, name, role, organisation_slug, department_name, p
         if department is None:
             raise click.ClickException(f"No department {department_name!r} in {organisation.name}")
     try:
-        user = create_user(email=email, name=name, role=role, organisation=organisation, department=department, password=password)
+        user = create_user(email=email, name=name, roles=roles, organisation=organisation, department=department, password=password)
     except AccountError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Created {user.email} ({ROLES[user.role]}) in {organisation.name}")
+    click.echo(f"Created {user.email} ({user.role_label}) in {organisation.name}")
 
 
 @click.group("definitions")

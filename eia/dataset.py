@@ -71,16 +71,16 @@ def ensure_cast(organisation: Organisation, password: str) -> Cast:
     approvers: dict[int, User] = {}
     for department in organisation.departments:
         for role, name in (("author", "Policy Author"), ("approver", "Accountable Officer")):
-            existing = [u for u in users if u.role == role and u.department_id == department.id]
+            existing = [u for u in users if u.has_role(role) and u.department_id == department.id]
             if not existing:
                 existing = [create_user(email=f"{role}.{_slug(department.name)}@{domain}", name=f"{name}, {department.name}",
-                                        role=role, organisation=organisation, department=department, password=password)]
+                                        roles=[role], organisation=organisation, department=department, password=password)]
             if role == "author":
                 authors[department.id] = existing
             else:
                 approvers[department.id] = existing[0]
-    board = next((u for u in users if u.role == "board"), None) or create_user(
-        email=f"board@{domain}", name="Board Member", role="board", organisation=organisation, password=password)
+    board = next((u for u in users if u.has_role("board")), None) or create_user(
+        email=f"board@{domain}", name="Board Member", roles=["board"], organisation=organisation, password=password)
     return Cast(organisation, authors, approvers, board)
 
 
@@ -314,7 +314,7 @@ def _insert_batch(cast, rng, defs, pool, backend, certificate, characteristics, 
             event.details = {"assessment_id": assessment_id, "sha256": source.sha256}
         body = {
             "seq": seq, "at": event.at.isoformat(timespec="microseconds"),
-            "actor": {"id": event.actor.id, "email": event.actor.email, "role": event.actor.role},
+            "actor": {"id": event.actor.id, "email": event.actor.email, "roles": sorted(event.actor.roles)},
             "action": event.action, "object": {"type": object_type, "id": object_id}, "details": event.details,
         }
         canonical = canonical_bytes(body)

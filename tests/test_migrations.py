@@ -43,3 +43,21 @@ def test_downgrade_to_nothing_and_back(app):
         assert set(db.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         assert {"assessment", "audit_event", "user"} <= set(db.inspect(db.engine).get_table_names())
+
+
+def test_each_persons_role_becomes_their_one_role_and_back(demo):
+    # 0016: "user.role" became user_role rows. Down, a person keeps one role (the first by name: the
+    # demo approver who sits on the Board is an approver again); up again, each role is their one role.
+    from sqlalchemy import text
+
+    with demo.app_context():
+        downgrade(revision="0013")
+        with db.engine.connect() as connection:
+            roles = dict(connection.execute(text('SELECT email, role FROM "user"')).all())
+        assert roles["approver-board@example.org"] == "approver"
+        assert roles["board@example.org"] == "board" and roles["author@example.org"] == "author"
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(text(
+                'SELECT u.email, r.role FROM user_role r JOIN "user" u ON u.id = r.user_id')).all()
+        assert sorted(rows) == sorted(roles.items())

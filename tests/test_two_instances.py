@@ -110,7 +110,7 @@ def instances(demo, tmp_path):
     with demo.app_context():
         approver = db.session.scalar(select(User).where(User.email == "approver@example.org"))
         department = db.session.get(Department, approver.department_id)
-        create_user(email="approver2@example.org", name="Second Approver", role="approver",
+        create_user(email="approver2@example.org", name="Second Approver", roles=["approver"],
                     organisation=approver.organisation, department=department, password=PASSWORD)
     env = {
         **os.environ,

@@ -55,9 +55,9 @@ def _auditor():
     from sqlalchemy import select
 
     from eia.extensions import db
-    from eia.models import User
+    from eia.models import User, UserRole
 
-    return db.session.scalar(select(User).where(User.role == "auditor").order_by(User.id))
+    return db.session.scalar(select(User).join(UserRole).where(UserRole.role == "auditor").order_by(User.id))
 
 
 def run(dataset, rounds: int, log=print) -> Result:

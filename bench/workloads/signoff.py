@@ -21,7 +21,7 @@ def run(dataset, rounds: int, log=print) -> Result:
     from eia.domain.pdf import render_assessment_pdf
     from eia.domain.signing import sha256_hex
     from eia.extensions import db
-    from eia.models import ArchivedRecord, Assessment, User
+    from eia.models import ArchivedRecord, Assessment, User, UserRole
     from eia.services import archive
 
     result = Result("signoff", f"Sign-off pipeline vs bare reportlab render of the same document ({rounds} rounds)")
@@ -30,7 +30,7 @@ def run(dataset, rounds: int, log=print) -> Result:
         archived = select(ArchivedRecord.assessment_id)
         assessment_id = db.session.scalar(select(Assessment.id).where(Assessment.status == "with_board",
                                                                     Assessment.id.not_in(archived)).order_by(Assessment.id))
-        board = db.session.scalar(select(User).where(User.role == "board").order_by(User.id))
+        board = db.session.scalar(select(User).join(UserRole).where(UserRole.role == "board").order_by(User.id))
         signer = "Example Constabulary (decision by the Board)"
 
         # Wall-clock and CPU time of the same call: on a shared machine the process also waits for a

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eia.domain.capabilities import ROLES
 from eia.domain.definitions import answer_identifier_problems, read_json, schema_problems
 from eia.domain.legacy_definitions import upgrade_pinned_workflow
 from eia.domain.rules import NamedRule, check_rule, fired, is_source
 
-ROLES = ("author", "approver", "board", "auditor", "admin")
 RULE_SOURCES = ("answers", "assessment", "organisation")
 COMMENT_POLICIES = ("required", "optional", "none")
 # How a state ends an assessment's life, when it does.

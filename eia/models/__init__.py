@@ -11,7 +11,7 @@ from eia.models.notification import Notification, OutboundEmail
 from eia.models.organisation import Department, EqualityObjective, Organisation
 from eia.models.session import SignInAttempt, UserSession
 from eia.models.search import AssessmentSearch, AssessmentSearchText
-from eia.models.user import ROLES, User
+from eia.models.user import ROLES, User, UserRole
 
 __all__ = [
     "ACTION_STATUSES",
@@ -35,5 +35,6 @@ __all__ = [
     "SignInAttempt",
     "Transition",
     "User",
+    "UserRole",
     "UserSession",
 ]

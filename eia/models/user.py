@@ -1,22 +1,27 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eia.domain.capabilities import ROLES, capabilities_of, roles_label
 from eia.extensions import db
 from eia.models.organisation import Department, Organisation
 from eia.models.types import UTCDateTime, utcnow
 
-ROLES = {
-    "author": "Policy author",
-    "approver": "Approver (accountable senior officer)",
-    "board": "Equality and Inclusion Board member",
-    "auditor": "Auditor",
-    "admin": "Administrator",
-}
+__all__ = ["ROLES", "User", "UserRole"]
+
+
+class UserRole(db.Model):
+    """One role a person holds; a person holds one or more."""
+
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
 
 
 class User(UserMixin, db.Model):
@@ -24,7 +29,6 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -39,6 +43,9 @@ class User(UserMixin, db.Model):
 
     organisation: Mapped[Organisation] = relationship()
     department: Mapped[Department | None] = relationship()
+    # Loaded with the user (one query for all the users loaded together): every request asks what they can do.
+    role_rows: Mapped[list[UserRole]] = relationship(lazy="selectin", cascade="all, delete-orphan",
+                                                     order_by=UserRole.role)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -52,5 +59,23 @@ class User(UserMixin, db.Model):
         return self.session_token
 
     @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(row.role for row in self.role_rows)
+
+    def set_roles(self, roles: Iterable[str]) -> None:
+        """Hold exactly ``roles`` (checked by the caller: eia.services.users.checked_roles)."""
+        wanted = set(roles)
+        self.role_rows = [row for row in self.role_rows if row.role in wanted] + [
+            UserRole(role=role) for role in sorted(wanted - self.roles)]
+
+    def has_role(self, *roles: str) -> bool:
+        """Whether this person holds any of ``roles``."""
+        return not self.roles.isdisjoint(roles)
+
+    def can(self, capability: str) -> bool:
+        """Whether any of this person's roles carries ``capability`` (eia.domain.capabilities)."""
+        return capability in capabilities_of(self.roles)
+
+    @property
     def role_label(self) -> str:
-        return ROLES[self.role]
+        return roles_label(self.roles)

@@ -1,52 +1,92 @@
 """Who may see and do what: object-level authorisation, in one place.
 
-Organisations share nothing. Within one: authors see their own assessments and their department's;
-approvers their department's; the Board, auditors and admins the whole organisation's.
+Organisations share nothing. Within one, what a person may see follows from their capabilities
+(eia.domain.capabilities) and facts about the assessment: those who write assessments see the ones
+they wrote; those who may see their department's assessments see those of their department; those
+who may see the organisation's see all of them. A person with several roles sees what any of them would.
+
+Where a person acts in one role (a queue of work, a workflow transition), only what that role shows
+counts: an approver who also sits on the Board reviews their own department's submissions, not every
+department's because the Board sees them all.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from collections.abc import Iterable
 
+from sqlalchemy import Select, false, or_, select
+
+from eia.domain.capabilities import (
+    REVIEW_DEPARTMENT_SUBMISSIONS,
+    VIEW_DEPARTMENT_ASSESSMENTS,
+    VIEW_ORGANISATION_ASSESSMENTS,
+    WRITE_ASSESSMENTS,
+    capabilities_of,
+    role_can,
+)
 from eia.models import Assessment, TrackedAction, User
 from eia.services import assessments
 
-ORGANISATION_WIDE_ROLES = frozenset({"board", "auditor", "admin"})
+
+def _held(user: User, through: str | None) -> frozenset[str]:
+    """The person's capabilities; with ``through``, only those of their roles that carry that capability."""
+    roles: Iterable[str] = user.roles if through is None else (r for r in user.roles if role_can(r, through))
+    return capabilities_of(roles)
 
 
-def visible_assessments(user: User) -> Select:
+def sees_whole_organisation(user: User) -> bool:
+    return user.can(VIEW_ORGANISATION_ASSESSMENTS)
+
+
+def visible_assessments(user: User, *, through: str | None = None) -> Select:
+    """The assessments this person sees; ``through`` a capability: those the roles carrying it show (a queue)."""
+    held = _held(user, through)
     query = select(Assessment).where(Assessment.organisation_id == user.organisation_id)
-    if user.role in ORGANISATION_WIDE_ROLES:
+    if VIEW_ORGANISATION_ASSESSMENTS in held:
         return query
-    if user.role == "author":
-        conditions = [Assessment.author_id == user.id]
-        if user.department_id is not None:
-            conditions.append(Assessment.department_id == user.department_id)
-        return query.where(or_(*conditions))
-    if user.role == "approver":
-        if user.department_id is None:
-            return query.where(False)
-        return query.where(Assessment.department_id == user.department_id)
-    return query.where(False)
+    conditions = [false()]
+    if WRITE_ASSESSMENTS in held:
+        conditions.append(Assessment.author_id == user.id)
+    if VIEW_DEPARTMENT_ASSESSMENTS in held and user.department_id is not None:
+        conditions.append(Assessment.department_id == user.department_id)
+    return query.where(or_(*conditions))
 
 
-def can_view(user: User, assessment: Assessment) -> bool:
+def can_view(user: User, assessment: Assessment, *, through: str | None = None) -> bool:
+    return _sees(user, assessment, _held(user, through))
+
+
+def _sees(user: User, assessment: Assessment, held: frozenset[str]) -> bool:
     if assessment.organisation_id != user.organisation_id:
         return False
-    if user.role in ORGANISATION_WIDE_ROLES:
-        return True
-    if user.role == "author":
-        return assessment.author_id == user.id or (
-            user.department_id is not None and assessment.department_id == user.department_id
-        )
-    if user.role == "approver":
-        return user.department_id is not None and assessment.department_id == user.department_id
-    return False
+    return (VIEW_ORGANISATION_ASSESSMENTS in held
+            or (WRITE_ASSESSMENTS in held and assessment.author_id == user.id)
+            or (VIEW_DEPARTMENT_ASSESSMENTS in held and _in_department(user, assessment)))
+
+
+def _in_department(user: User, assessment: Assessment) -> bool:
+    return user.department_id is not None and assessment.department_id == user.department_id
+
+
+def acting_role(user: User, roles: Iterable[str], assessment: Assessment) -> str | None:
+    """The role ``user`` takes a workflow transition in: the first of its ``roles`` they hold that lets them
+    act on this assessment. A role that writes assessments acts on the person's own; any other on what
+    that role alone shows. None: they may not take it here."""
+    for role in roles:
+        if not user.has_role(role):
+            continue
+        held = capabilities_of([role])
+        if WRITE_ASSESSMENTS in held:
+            if assessment.author_id == user.id and assessment.organisation_id == user.organisation_id:
+                return role
+        elif _sees(user, assessment, held):
+            return role
+    return None
 
 
 def can_edit_answers(user: User, assessment: Assessment) -> bool:
-    """Only the author edits, and only while the workflow state allows it (draft, returned)."""
-    return user.role == "author" and assessment.author_id == user.id and assessments.author_can_edit(assessment)
+    """Only its author edits, and only while the workflow state allows it (draft, returned)."""
+    return user.can(WRITE_ASSESSMENTS) and assessment.author_id == user.id and assessments.author_can_edit(assessment)
 
 
 def visible_actions(user: User) -> Select:
@@ -65,8 +105,5 @@ def can_update_action(user: User, action: TrackedAction) -> bool:
     if action.owner_id == user.id:
         return True
     assessment = action.assessment
-    if user.role == "author":
-        return assessment.author_id == user.id
-    if user.role == "approver":
-        return user.department_id is not None and assessment.department_id == user.department_id
-    return False
+    return ((user.can(WRITE_ASSESSMENTS) and assessment.author_id == user.id)
+            or (user.can(REVIEW_DEPARTMENT_SUBMISSIONS) and _in_department(user, assessment)))

@@ -5,11 +5,15 @@ Every change is audited in the same transaction. Admins act only within their ow
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 
+from eia.domain.capabilities import ADMINISTER, capabilities_of
 from eia.extensions import db
 from eia.models import Department, EqualityObjective, Organisation, User
 from eia.services import audit, sessions
+from eia.services.users import checked_roles
 from eia.services.database import NotAllowed, unit_of_work
 from eia.services.definitions import library
 
@@ -19,7 +23,7 @@ class AdminRefused(ValueError):
 
 
 def _require_admin(actor: User) -> None:
-    if actor.role != "admin":
+    if not actor.can(ADMINISTER):
         raise NotAllowed("Only administrators can do this")
 
 
@@ -36,6 +40,27 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
             sessions.revoke_all(user, "deactivated")
         audit.record("user.activated" if active else "user.deactivated", actor=actor, object_type="user",
                      object_id=user.id, details={"email": user.email})
+    return user
+
+
+def set_user_roles(actor: User, user_id: int, roles: Iterable[str]) -> User:
+    """Give a person exactly ``roles`` (one or more). AccountError (field "roles") for none or unknown ones.
+
+    Administrators cannot take away their own administration: someone must be left to give it back."""
+    _require_admin(actor)
+    user = db.session.get(User, user_id)
+    if user is None or user.organisation_id != actor.organisation_id:
+        raise NotAllowed("No such user")
+    roles = checked_roles(roles)
+    if user.id == actor.id and ADMINISTER not in capabilities_of(roles):
+        raise AdminRefused("You cannot remove your own administrator role: ask another administrator")
+    if roles == user.roles:
+        return user  # nothing changed, nothing to record
+    before = sorted(user.roles)
+    with unit_of_work():
+        user.set_roles(roles)
+        audit.record("user.roles_changed", actor=actor, object_type="user", object_id=user.id,
+                     details={"email": user.email, "before": before, "after": sorted(roles)})
     return user
 
 

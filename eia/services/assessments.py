@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from eia.domain import questionnaire as q
 from eia.domain.bindings import Bindings
+from eia.domain.capabilities import WRITE_ASSESSMENTS
 from eia.extensions import db
 from eia.models import Assessment, Transition, User
 from eia.services import audit
@@ -54,7 +55,7 @@ def author_can_edit(assessment: Assessment) -> bool:
 
 
 def _check_editable(assessment: Assessment, user: User, expected_version: int | None) -> None:
-    if user.role != "author" or assessment.author_id != user.id or user.organisation_id != assessment.organisation_id:
+    if not user.can(WRITE_ASSESSMENTS) or assessment.author_id != user.id or user.organisation_id != assessment.organisation_id:
         raise NotAllowed("Only the author can change this assessment")
     if not author_can_edit(assessment):
         raise NotAllowed("This assessment cannot be changed in its current state")
@@ -69,7 +70,7 @@ class UnknownSubjectType(ValueError):
 def start(author: User, subject_type: str | None = None) -> Assessment:
     """A new draft. Its kind of proposal (subject type) chooses the questionnaire and workflow it pins;
     without one it follows the first kind's."""
-    if author.role != "author":
+    if not author.can(WRITE_ASSESSMENTS):
         raise NotAllowed("Only policy authors start assessments")
     kinds = library()
     kind = kinds.subject_type(subject_type) if subject_type is not None else None

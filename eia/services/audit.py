@@ -47,7 +47,7 @@ def record(
     body = {
         "seq": seq,
         "at": occurred_at.isoformat(timespec="microseconds"),
-        "actor": None if actor is None else {"id": actor.id, "email": actor.email, "role": actor.role},
+        "actor": None if actor is None else {"id": actor.id, "email": actor.email, "roles": sorted(actor.roles)},
         "action": action,
         "object": None if object_type is None else {"type": object_type, "id": str(object_id)},
         "details": details or {},

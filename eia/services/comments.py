@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from eia.domain.capabilities import COMMENT
 from eia.extensions import db
 from eia.models import Assessment, Comment, User
 from eia.services import access, audit, notifications
 from eia.services.database import NotAllowed, unit_of_work
 
 MAX_COMMENT_LENGTH = 5000
-COMMENTING_ROLES = frozenset({"author", "approver", "board"})
 
 
 class CommentRefused(ValueError):
@@ -16,7 +16,7 @@ class CommentRefused(ValueError):
 
 
 def add_comment(assessment: Assessment, user: User, text: str) -> Comment:
-    if user.role not in COMMENTING_ROLES or not access.can_view(user, assessment):
+    if not user.can(COMMENT) or not access.can_view(user, assessment):
         raise NotAllowed("You cannot comment on this assessment")
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:

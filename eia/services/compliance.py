@@ -98,7 +98,7 @@ def report(user: User, start: date, end: date) -> c.ComplianceFigures:
     )
     return c.ComplianceFigures(
         organisation=organisation.name,
-        scope="the whole organisation" if user.role in access.ORGANISATION_WIDE_ROLES else (
+        scope="the whole organisation" if access.sees_whole_organisation(user) else (
             user.department.name if user.department else "no department"),
         start=start,
         end=end,

@@ -1,4 +1,5 @@
-"""Demo data for `make run`: two organisations that share nothing, and a user for every role."""
+"""Demo data for `make run`: two organisations that share nothing, a user for every role, and one person
+with two roles (an approver who also sits on the Board)."""
 
 from __future__ import annotations
 
@@ -27,12 +28,13 @@ ORGANISATIONS = [
             ("EO4", "Embed equality impact assessment in every policy and change programme"),
         ],
         "users": [
-            ("author@example.org", "Alex Author", "author", "Operational Policing"),
-            ("approver@example.org", "Sam Approver", "approver", "Operational Policing"),
-            ("board@example.org", "Bea Board", "board", None),
-            ("auditor@example.org", "Ari Auditor", "auditor", None),
-            ("admin@example.org", "Ade Admin", "admin", None),
-            ("author2@example.org", "Jo Colleague", "author", "Crime and Public Protection"),
+            ("author@example.org", "Alex Author", ["author"], "Operational Policing"),
+            ("approver@example.org", "Sam Approver", ["approver"], "Operational Policing"),
+            ("board@example.org", "Bea Board", ["board"], None),
+            ("auditor@example.org", "Ari Auditor", ["auditor"], None),
+            ("admin@example.org", "Ade Admin", ["admin"], None),
+            ("author2@example.org", "Jo Colleague", ["author"], "Crime and Public Protection"),
+            ("approver-board@example.org", "Rowan Approver-Board", ["approver", "board"], "Crime and Public Protection"),
         ],
     },
     {
@@ -42,7 +44,7 @@ ORGANISATIONS = [
         "board_subject_types": ["procurement"],
         "departments": ["Operational Policing"],
         "objectives": [("NO1", "Improve accessibility of police services")],
-        "users": [("author@neighbouring.example.org", "Nat Neighbour", "author", "Operational Policing")],
+        "users": [("author@neighbouring.example.org", "Nat Neighbour", ["author"], "Operational Policing")],
     },
 ]
 
@@ -76,10 +78,10 @@ def seed(password: str) -> int:
                 db.session.add(EqualityObjective(organisation=organisation, code=code, title=title))
                 created += 1
         db.session.commit()
-        for email, name, role, department_name in spec["users"]:
+        for email, name, roles, department_name in spec["users"]:
             if db.session.scalar(select(User.id).where(User.email == email)) is not None:
                 continue
             department = next((d for d in organisation.departments if d.name == department_name), None)
-            create_user(email=email, name=name, role=role, organisation=organisation, department=department, password=password)
+            create_user(email=email, name=name, roles=roles, organisation=organisation, department=department, password=password)
             created += 1
     return created

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
+from eia.domain.capabilities import REVIEW_DEPARTMENT_SUBMISSIONS
 from eia.extensions import db
 from eia.models import ACTION_STATUSES, ActionNote, Assessment, TrackedAction, User
 from eia.services import access, audit
@@ -176,7 +177,7 @@ def reviews_due(user: User, today: date, window_days: int = DEFAULT_WINDOW_DAYS)
     """Reviews due within the window or overdue: an author's own, an approver's department's, else the organisation's."""
     query = current_signed_off().where(
         Assessment.id.in_(access.visible_assessments(user).with_only_columns(Assessment.id)))
-    if user.role == "author":
+    if not (user.can(REVIEW_DEPARTMENT_SUBMISSIONS) or access.sees_whole_organisation(user)):
         query = query.where(Assessment.author_id == user.id)
     return due_reviews_in(db.session.scalars(query), today, window_days)
 

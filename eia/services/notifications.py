@@ -10,8 +10,9 @@ from email.message import EmailMessage
 from flask import after_this_request, current_app, has_request_context
 from sqlalchemy import func, or_, select, update
 
+from eia.domain.capabilities import VIEW_ORGANISATION_ASSESSMENTS, WRITE_ASSESSMENTS, role_can
 from eia.extensions import db
-from eia.models import Assessment, Notification, OutboundEmail, User
+from eia.models import Assessment, Notification, OutboundEmail, User, UserRole
 from eia.models.types import utcnow
 
 MAX_ATTEMPTS = 10
@@ -20,13 +21,14 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
 def recipients(role: str, assessment: Assessment) -> list[User]:
-    """Who a "notify:<role>" effect reaches: the author, the department's approvers, or the Board."""
-    if role == "author":
+    """Who a "notify:<role>" effect reaches: for a role that writes assessments, the assessment's author;
+    otherwise the active holders of the role who can see it (the department's approvers, the Board)."""
+    if role_can(role, WRITE_ASSESSMENTS):
         return [assessment.author] if assessment.author.active else []
-    query = select(User).where(
-        User.organisation_id == assessment.organisation_id, User.role == role, User.active.is_(True)
+    query = select(User).join(UserRole).where(
+        User.organisation_id == assessment.organisation_id, UserRole.role == role, User.active.is_(True)
     )
-    if role == "approver":
+    if not role_can(role, VIEW_ORGANISATION_ASSESSMENTS):
         query = query.where(User.department_id == assessment.department_id)
     return list(db.session.scalars(query.order_by(User.id)))
 

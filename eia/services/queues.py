@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import aliased, defer, joinedload, load_only
 
+from eia.domain.capabilities import DECIDE_REFERRALS, OVERSEE_DELEGATED_APPROVALS, REVIEW_DEPARTMENT_SUBMISSIONS
 from eia.extensions import db
 from eia.models import Assessment, Transition, User
 from eia.models.assessment import LIST_COLUMNS
@@ -16,7 +17,7 @@ from eia.services.definitions import in_queue_of, signed_off
 
 def approver_queue(user: User) -> list[Assessment]:
     query = (
-        access.visible_assessments(user)
+        access.visible_assessments(user, through=REVIEW_DEPARTMENT_SUBMISSIONS)
         .where(in_queue_of("approver"))
         .order_by(Assessment.submitted_at)
         .options(load_only(*LIST_COLUMNS), joinedload(Assessment.department), joinedload(Assessment.author))
@@ -26,7 +27,7 @@ def approver_queue(user: User) -> list[Assessment]:
 
 def board_queue(user: User) -> list[tuple[Assessment, Transition | None]]:
     """Each item with the transition that sent it to the Board (its fired rules say why)."""
-    query = (access.visible_assessments(user).where(in_queue_of("board")).order_by(Assessment.updated_at)
+    query = (access.visible_assessments(user, through=DECIDE_REFERRALS).where(in_queue_of("board")).order_by(Assessment.updated_at)
              .options(load_only(*LIST_COLUMNS), joinedload(Assessment.department), joinedload(Assessment.author)))
     items = list(db.session.scalars(query))
     # Only the transitions that sent each item to the Board, without their details (the legal checks
@@ -46,7 +47,7 @@ def delegated_approvals(user: User, start: datetime, end: datetime) -> list[tupl
         .correlate(Assessment)
     )
     query = (
-        access.visible_assessments(user)
+        access.visible_assessments(user, through=OVERSEE_DELEGATED_APPROVALS)
         .join(Transition, Transition.assessment_id == Assessment.id)
         .where(
             signed_off(Transition.to_state),

@@ -13,6 +13,7 @@ import copy
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from eia.domain.capabilities import WRITE_ASSESSMENTS
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, User
 from eia.services import access, audit
@@ -59,7 +60,7 @@ def _signed_off(assessment: Assessment) -> bool:
 def can_start_revision(assessment: Assessment, user: User) -> bool:
     """Authors who can see a signed-off assessment may revise its latest version."""
     return (
-        user.role == "author"
+        user.can(WRITE_ASSESSMENTS)
         and access.can_view(user, assessment)
         and _signed_off(assessment)
         and latest_version(assessment).id == assessment.id
@@ -70,7 +71,7 @@ def start_revision(previous: Assessment, author: User, *, reason: str = "revisio
     """A new draft version of ``previous``, pre-filled from it. RevisionExists if one was started."""
     if reason not in REASONS:
         raise ValueError(f"unknown revision reason {reason!r}")
-    if author.role != "author" or not access.can_view(author, previous) or not _signed_off(previous):
+    if not author.can(WRITE_ASSESSMENTS) or not access.can_view(author, previous) or not _signed_off(previous):
         raise NotAllowed("Only a signed-off assessment can be revised, by an author who can see it")
     latest = latest_version(previous)
     if latest.id != previous.id:

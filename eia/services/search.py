@@ -30,11 +30,11 @@ from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import selectinload
 
 from eia.domain import questionnaire as q
+from eia.domain.capabilities import READ_ARCHIVE
 from eia.domain.search import ParsedQuery, index_fields
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AssessmentSearch, AssessmentSearchText, Department, User
 from eia.models.search import FTS_TABLE
-from eia.services.access import ORGANISATION_WIDE_ROLES
 from eia.clock import UK, uk_today
 from eia.services.definitions import Definitions, current_definitions, definitions_of, library
 from eia.services.database import NotAllowed, is_postgresql, unit_of_work
@@ -168,7 +168,7 @@ class SearchResult:
 
 
 def check_may_search(user: User) -> None:
-    if user.role not in ORGANISATION_WIDE_ROLES:
+    if not user.can(READ_ARCHIVE):
         raise NotAllowed("Only auditors, the Board and administrators search the archive")
 
 

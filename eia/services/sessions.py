@@ -76,9 +76,11 @@ def load(token: str) -> User | None:
     """Flask-Login's user loader: the user of a live session, or None (signed out)."""
     if not token or len(token) > 100:
         return None
-    # One query for the session, its user and the organisation every page header names.
+    # One query for the session, its user, their roles (what they may do) and the organisation every
+    # page header names.
+    user = joinedload(UserSession.user)
     row = db.session.get(UserSession, _hash(token),
-                         options=[joinedload(UserSession.user).joinedload(User.organisation)])
+                         options=[user.joinedload(User.organisation), user.joinedload(User.role_rows)])
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     now = utcnow()

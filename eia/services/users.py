@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,6 +62,20 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+NO_ROLE = "Select at least one role"
+UNKNOWN_ROLE = "Select roles from the list"
+
+
+def checked_roles(roles: Iterable[str]) -> frozenset[str]:
+    """The roles asked for, if they are one or more known roles; AccountError (field "roles") otherwise."""
+    roles = frozenset(roles)
+    if not roles:
+        raise AccountError(NO_ROLE, field="roles")
+    if not roles <= set(ROLES):
+        raise AccountError(UNKNOWN_ROLE, field="roles")
+    return roles
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -69,21 +84,20 @@ def create_user(
     *,
     email: str,
     name: str,
-    role: str,
+    roles: Iterable[str],
     organisation: Organisation,
     password: str,
     department: Department | None = None,
     created_by: User | None = None,
 ) -> User:
     email = normalise_email(email)
-    if role not in ROLES:
-        raise AccountError(f"Role must be one of: {', '.join(ROLES)}", field="role")
     if not name.strip():
         raise AccountError("Enter the person's full name", field="name")
     if len(name.strip()) > MAX_NAME_LENGTH:
         raise AccountError(f"The name must be {MAX_NAME_LENGTH} characters or fewer", field="name")
     if "@" not in email or len(email) > 254:
         raise AccountError("Enter an email address in the correct format, like name@example.org", field="email")
+    roles = checked_roles(roles)  # checked in the order the form asks
     problem = password_problem(password)
     if problem:
         raise AccountError(problem, field="password")
@@ -95,11 +109,11 @@ def create_user(
         user = User(
             email=email,
             name=name.strip(),
-            role=role,
             organisation=organisation,
             department=department,
             password_hash=_hasher().hash(password),
         )
+        user.set_roles(roles)
         db.session.add(user)
         db.session.flush()
         audit.record(
@@ -107,7 +121,7 @@ def create_user(
             actor=created_by,
             object_type="user",
             object_id=user.id,
-            details={"email": email, "role": role, "organisation": organisation.slug},
+            details={"email": email, "roles": sorted(roles), "organisation": organisation.slug},
         )
     return user
 

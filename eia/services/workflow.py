@@ -201,20 +201,21 @@ def available_actions(assessment: Assessment, user: User) -> list:
     if not access.can_view(user, assessment):
         return []
     workflow = definitions_of(assessment).workflow
-    return [t for t in workflow.allowed_actions(assessment.status, [user.role]) if _actor_fits(t.id, assessment, user)]
+    return [t for t in workflow.allowed_actions(assessment.status, user.roles) if _actor_fits(t.id, assessment, user)]
 
 
 def overtaken_action(assessment: Assessment, user: User, action: str):
     """The transition this user could take in another state: their form was overtaken by someone else's action."""
     transition = definitions_of(assessment).workflow.transitions.get(action)
-    if transition is None or user.role not in transition.roles or not access.can_view(user, assessment):
+    if transition is None or not user.has_role(*transition.roles) or not access.can_view(user, assessment):
         return None
     return transition if _actor_fits(action, assessment, user) else None
 
 
 def _actor_fits(action: str, assessment: Assessment, user: User) -> bool:
-    # Authors act only on their own assessments; everyone else on those they can see.
-    return assessment.author_id == user.id if user.role == "author" else True
+    # Authors act only on their own assessments; everyone else on those their acting role shows (access.acting_role).
+    transition = definitions_of(assessment).workflow.transitions.get(action)
+    return transition is None or access.acting_role(user, transition.roles, assessment) is not None
 
 
 def take_action(
@@ -230,7 +231,7 @@ def take_action(
         raise Conflict()
     workflow = definitions_of(assessment).workflow
     try:
-        outcome = decide(workflow, assessment.status, action, [actor.role], rule_resolver(assessment))
+        outcome = decide(workflow, assessment.status, action, actor.roles, rule_resolver(assessment))
     except TransitionRefused as refused:
         raise ActionRefused([refused.reason]) from None
     problems = [(WHOLE_FORM, reason) for name in outcome.transition.requires
@@ -259,7 +260,7 @@ def take_action(
             from_state=outcome.from_state,
             to_state=outcome.to_state,
             actor=actor,
-            actor_role=actor.role,
+            actor_role=access.acting_role(actor, outcome.transition.roles, assessment),
             at=now,
             comment=decision.comment or None,
             fired_rules=fired,

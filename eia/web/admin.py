@@ -6,13 +6,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
+from eia.domain.capabilities import ADMINISTER, CAPABILITIES, ROLE_CAPABILITIES
 from eia.extensions import db
 from eia.models import ROLES, User
 from eia.services import admin, users
 from eia.services.definitions import current_definitions, library
 from eia.services.database import NotAllowed
 from eia.web.forms import VersionedForm
-from eia.web.permissions import role_required
+from eia.web.permissions import capability_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -44,9 +45,14 @@ def _render(errors=None, typed=None, status=200):
 
 
 @bp.get("/")
-@role_required("admin")
+@capability_required(ADMINISTER)
 def index():
     return _render()
+
+
+def _typed() -> dict:
+    """What was sent, to show again: the roles ticked as a list, the rest as typed."""
+    return {**request.form.to_dict(), "roles": request.form.getlist("roles")}
 
 
 def _checked_form():
@@ -55,27 +61,27 @@ def _checked_form():
 
 
 @bp.post("/users")
-@role_required("admin")
+@capability_required(ADMINISTER)
 def create_user():
     _checked_form()
     department_id = request.form.get("department", "")
     department = next((d for d in current_user.organisation.departments if str(d.id) == department_id), None)
     if department_id and department is None:
-        return _render([{"text": "Select a department from the list", "href": "#department"}], request.form, 400)
+        return _render([{"text": "Select a department from the list", "href": "#department"}], _typed(), 400)
     try:
         user = users.create_user(
-            email=request.form.get("email", ""), name=request.form.get("name", ""), role=request.form.get("role", ""),
+            email=request.form.get("email", ""), name=request.form.get("name", ""), roles=request.form.getlist("roles"),
             organisation=current_user.organisation, department=department, password=request.form.get("password", ""),
             created_by=current_user,
         )
     except users.AccountError as refused:
-        return _render([{"text": str(refused), "href": f"#{refused.field}"}], request.form, 400)
+        return _render([{"text": str(refused), "href": f"#{refused.field}"}], _typed(), 400)
     flash(f"Account created for {user.email}", "success")
     return redirect(url_for(".index"))
 
 
 @bp.post("/users/<id:user_id>/<any(activate, deactivate):change>")
-@role_required("admin")
+@capability_required(ADMINISTER)
 def set_active(user_id: int, change: str):
     _checked_form()
     try:
@@ -88,8 +94,40 @@ def set_active(user_id: int, change: str):
     return redirect(url_for(".index"))
 
 
+def _person(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.organisation_id != current_user.organisation_id:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<id:user_id>/roles", methods=["GET", "POST"])
+@capability_required(ADMINISTER)
+def roles(user_id: int):
+    """Change the roles a person holds: one or more."""
+    person = _person(user_id)
+    if request.method == "GET":
+        return _roles_page(person, sorted(person.roles))
+    _checked_form()
+    chosen = request.form.getlist("roles")
+    try:
+        admin.set_user_roles(current_user, person.id, chosen)
+    except NotAllowed:
+        abort(404)
+    except (users.AccountError, admin.AdminRefused) as refused:
+        return _roles_page(person, chosen, [{"text": str(refused), "href": "#roles"}])
+    flash(f"{person.name} is now: {person.role_label.lower()}", "success")
+    return redirect(url_for(".index"))
+
+
+def _roles_page(person: User, chosen: list[str], errors: list[dict] | None = None):
+    return render_template("admin/roles.html", person=person, roles=ROLES, chosen=chosen,
+                           capabilities={role: sorted(CAPABILITIES[c] for c in ROLE_CAPABILITIES[role]) for role in ROLES},
+                           errors=errors or [], form=VersionedForm()), (400 if errors else 200)
+
+
 @bp.post("/departments")
-@role_required("admin")
+@capability_required(ADMINISTER)
 def add_department():
     _checked_form()
     try:
@@ -101,7 +139,7 @@ def add_department():
 
 
 @bp.post("/objectives")
-@role_required("admin")
+@capability_required(ADMINISTER)
 def add_objective():
     _checked_form()
     try:
@@ -113,7 +151,7 @@ def add_objective():
 
 
 @bp.post("/settings")
-@role_required("admin")
+@capability_required(ADMINISTER)
 def settings():
     _checked_form()
     extras, subject_types = _options()
@@ -132,7 +170,7 @@ def settings():
 
 
 @bp.route("/subject-types", methods=["GET", "POST"])
-@role_required("admin")
+@capability_required(ADMINISTER)
 def subject_types():
     kinds = library()
     errors: list[dict[str, str]] = []

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from eia.domain import questionnaire as q
+from eia.domain.capabilities import WRITE_ASSESSMENTS, role_can
 from eia.extensions import csrf, db
 from eia.models import ApiToken, ArchivedRecord, Assessment, User
 from eia.services import access, api_tokens, archive, assessments, integrity, workflow
@@ -280,7 +281,7 @@ def get_assessment(assessment_id: int):
 
 def _editable(assessment_id: int) -> Assessment:
     assessment = _visible(assessment_id)
-    if assessment.author_id != _user().id or _user().role != "author":
+    if assessment.author_id != _user().id or not _user().can(WRITE_ASSESSMENTS):
         raise Problem(403, "Only the author can change this assessment")
     if not assessments.author_can_edit(assessment):
         raise Problem(409, "This assessment cannot be changed in its current state "
@@ -394,12 +395,12 @@ def take_action(assessment_id: int, action: str):
     transition = definitions.workflow.transitions.get(action)
     if transition is None:
         raise Problem(404, f"There is no action {action!r}")
-    scope = "write" if set(transition.roles) == {"author"} else "decide"
+    scope = "write" if all(role_can(role, WRITE_ASSESSMENTS) for role in transition.roles) else "decide"
     if scope not in g.api_token.scopes:
         raise Problem(403, f"This token does not have the {scope!r} scope")
     body = _json_object({"comment", "conditions", "section_reasons", "version"})
     user = _user()
-    if user.role not in transition.roles or workflow.overtaken_action(assessment, user, action) is None:
+    if not user.has_role(*transition.roles) or workflow.overtaken_action(assessment, user, action) is None:
         raise Problem(403, f"You cannot {transition.label.lower()} this assessment")
     version = _expected_version(body)
     comment = body.get("comment", "")

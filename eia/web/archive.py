@@ -17,12 +17,12 @@ from eia.services import auditor, search
 from eia.services.definitions import current_definitions
 from eia.services.database import NotAllowed
 from eia.web.forms import VersionedForm
-from eia.web.permissions import role_required
+from eia.domain.capabilities import EXPORT_REGISTER, READ_ARCHIVE, VERIFY_RECORDS
+from eia.web.permissions import capability_required
 from eia.clock import UK, uk_today
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
-READERS = ("auditor", "board", "admin")
 MAX_PAGE = 100_000
 SORT_LABELS = {"relevance": "Relevance", "newest": "Newest decision first", "title": "Title (A to Z)"}
 
@@ -132,7 +132,7 @@ def _select_items(options: dict, args) -> dict[str, list[dict]]:
 
 
 @bp.get("/")
-@role_required(*READERS)
+@capability_required(READ_ARCHIVE)
 def search_page():
     filters, page, errors = parse_filters(request.args)
     result = None if errors else search.search(current_user, filters, page, current_app.config.get("ARCHIVE_PAGE_SIZE", 20))
@@ -172,7 +172,7 @@ def _attachment(content: bytes, mimetype: str, name: str) -> Response:
 
 
 @bp.get("/register.csv")
-@role_required(*READERS)
+@capability_required(EXPORT_REGISTER)
 def export_csv():
     rows = _export_rows()
     buffer = io.StringIO()
@@ -185,7 +185,7 @@ def export_csv():
 
 
 @bp.get("/register.xlsx")
-@role_required(*READERS)
+@capability_required(EXPORT_REGISTER)
 def export_xlsx():
     from openpyxl import Workbook
 
@@ -206,7 +206,7 @@ def export_xlsx():
 
 
 @bp.get("/<id:assessment_id>")
-@role_required(*READERS)
+@capability_required(READ_ARCHIVE)
 def record(assessment_id: int):
     try:
         history = auditor.record_history(current_user, assessment_id)
@@ -245,7 +245,7 @@ def _verify_page(verdict=None, errors=None, status: int = 200):
 
 
 @bp.get("/verify")
-@role_required(*READERS)
+@capability_required(VERIFY_RECORDS)
 def verify_form():
     return _verify_page()
 
@@ -259,7 +259,7 @@ def too_large(_error):
 
 
 @bp.post("/verify")
-@role_required(*READERS)
+@capability_required(VERIFY_RECORDS)
 def verify_file():
     form = VersionedForm()
     if not form.validate_on_submit():

@@ -7,15 +7,15 @@ from datetime import date
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
+from eia.domain.capabilities import VIEW_COMPLIANCE
 from eia.domain.compliance import last_complete_financial_year
 from eia.domain.compliance_pdf import render_compliance_pdf
 from eia.services import assessments, compliance
-from eia.web.permissions import role_required
+from eia.web.permissions import capability_required
 from eia.clock import uk_today
 
 bp = Blueprint("compliance", __name__)
 
-ROLES = ("approver", "board", "auditor", "admin")  # approvers see their department's figures
 
 
 def _period() -> tuple[date, date, list[dict[str, str]]]:
@@ -40,7 +40,7 @@ def _period() -> tuple[date, date, list[dict[str, str]]]:
 
 
 @bp.get("/compliance-report")
-@role_required(*ROLES)
+@capability_required(VIEW_COMPLIANCE)
 def report():
     start, end, errors = _period()
     figures = None if errors else compliance.report(current_user, start, end)
@@ -49,7 +49,7 @@ def report():
 
 
 @bp.get("/compliance-report.pdf")
-@role_required(*ROLES)
+@capability_required(VIEW_COMPLIANCE)
 def report_pdf():
     start, end, errors = _period()
     if errors:

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, load_only
 
+from eia.domain.capabilities import COMMENT, WRITE_ASSESSMENTS
 from eia.domain.workflow_diagram import render_svg
 from eia.extensions import db
 from eia.models import Assessment, Comment, Notification
@@ -20,7 +21,7 @@ from eia.services.database import NotAllowed, unit_of_work
 from eia.models.types import utcnow
 from eia.web.downloads import content_disposition
 from eia.web.forms import VersionedForm
-from eia.web.permissions import role_required, visible_or_404
+from eia.web.permissions import capability_required, visible_or_404
 from eia.services.definitions import definitions_of
 
 bp = Blueprint("main", __name__)
@@ -55,7 +56,7 @@ def assessment(assessment_id: int):
         comments=thread,
         form=VersionedForm(data={"version": str(found.lock_version)}),
         can_edit=access.can_edit_answers(current_user, found),
-        can_comment=current_user.role in ("author", "approver", "board"),
+        can_comment=current_user.can(COMMENT),
         archived=archive.record_for(found),
         versions=revisions.versions(found),
         can_revise=revisions.can_start_revision(found, current_user),
@@ -95,7 +96,7 @@ def _diagram(definitions, state: str) -> Markup:
 
 
 @bp.post("/assessments/<id:assessment_id>/revisions")
-@role_required("author")
+@capability_required(WRITE_ASSESSMENTS)
 def start_revision(assessment_id: int):
     form = VersionedForm()
     if not form.validate_on_submit():

@@ -1,4 +1,5 @@
-"""Authorisation for views: roles per route here; object-level rules live in eia.services.access."""
+"""Authorisation for views: the capability each route needs here (what each role may do is the table in
+eia.domain.capabilities); object-level rules live in eia.services.access."""
 
 from __future__ import annotations
 
@@ -8,23 +9,29 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
+from eia.domain.capabilities import CAPABILITIES
 from eia.models import Assessment
 from eia.services import assessments
 from eia.services.database import NotAllowed
 
 
-def role_required(*roles: str) -> Callable:
-    """Signed in, with one of ``roles``; anyone else gets 403 (anonymous users go to sign in)."""
+def capability_required(*capabilities: str) -> Callable:
+    """Signed in, with any of ``capabilities`` through any of their roles; anyone else gets 403
+    (anonymous users go to sign in)."""
+    unknown = set(capabilities) - set(CAPABILITIES)
+    if not capabilities or unknown:
+        raise ValueError(f"capability_required needs known capabilities, not {sorted(unknown)}")
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
+            if not any(current_user.can(capability) for capability in capabilities):
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.allowed_roles = frozenset(roles)  # read by the route-permission tests
+        # Read by the navigation (a page is listed to those who may open it) and the route-permission tests.
+        wrapped.required_capabilities = frozenset(capabilities)
         return wrapped
 
     return decorator

@@ -6,12 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from eia.domain import questionnaire as q
+from eia.domain.capabilities import WRITE_ASSESSMENTS
 from eia.services import access, assessments, legal, revisions, workflow
 from eia.services.database import Conflict, NotAllowed
 from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
 from eia.web.form_builder import attach_errors, build_form, render_layout, submitted_values
 from eia.web.forms import VersionedForm
-from eia.web.permissions import role_required, visible_or_404
+from eia.web.permissions import capability_required, visible_or_404
 from eia.services.definitions import definitions_of, library
 from eia.clock import uk_today
 
@@ -53,7 +54,7 @@ NO_KIND_CHOSEN = "Select what you are assessing"
 
 
 @bp.get("/new")
-@role_required("author")
+@capability_required(WRITE_ASSESSMENTS)
 def new():
     return _start_page()
 
@@ -64,7 +65,7 @@ def _start_page(errors=(), status=200):
 
 
 @bp.post("/")
-@role_required("author")
+@capability_required(WRITE_ASSESSMENTS)
 def start():
     form = VersionedForm()
     if not form.validate_on_submit():
@@ -77,7 +78,7 @@ def start():
 
 
 @bp.get("/<id:assessment_id>/tasks")
-@role_required("author")
+@capability_required(WRITE_ASSESSMENTS)
 def task_list(assessment_id: int):
     assessment = visible_or_404(assessment_id)
     if (response := _editable_or_redirect(assessment)) is not None:
@@ -118,7 +119,7 @@ def _latest_return(assessment):
 
 @bp.route("/<id:assessment_id>/pages/<page_id>", methods=["GET", "POST"])
 @redisplays_on_csrf_failure
-@role_required("author")
+@capability_required(WRITE_ASSESSMENTS)
 def page(assessment_id: int, page_id: str):
     assessment = visible_or_404(assessment_id)
     if (response := _editable_or_redirect(assessment)) is not None:
@@ -214,7 +215,7 @@ def _list_page(assessment, path, current_page, *, form=None, errors=None, status
 
 
 @bp.post("/<id:assessment_id>/pages/<page_id>/items")
-@role_required("author")
+@capability_required(WRITE_ASSESSMENTS)
 def add_item(assessment_id: int, page_id: str):
     assessment = visible_or_404(assessment_id)
     if (response := _editable_or_redirect(assessment)) is not None:
@@ -244,7 +245,7 @@ def add_item(assessment_id: int, page_id: str):
 
 
 @bp.post("/<id:assessment_id>/pages/<page_id>/items/<int(min=1, max=200):position>/remove")
-@role_required("author")
+@capability_required(WRITE_ASSESSMENTS)
 def remove_item(assessment_id: int, page_id: str, position: int):
     assessment = visible_or_404(assessment_id)
     if (response := _editable_or_redirect(assessment)) is not None:
@@ -264,7 +265,7 @@ def remove_item(assessment_id: int, page_id: str, position: int):
 
 
 @bp.post("/<id:assessment_id>/pages/<page_id>/finish")
-@role_required("author")
+@capability_required(WRITE_ASSESSMENTS)
 def finish_list(assessment_id: int, page_id: str):
     assessment = visible_or_404(assessment_id)
     if (response := _editable_or_redirect(assessment)) is not None:
@@ -286,7 +287,7 @@ def finish_list(assessment_id: int, page_id: str):
 
 
 @bp.get("/<id:assessment_id>/check-answers")
-@role_required("author")
+@capability_required(WRITE_ASSESSMENTS)
 def check_answers(assessment_id: int):
     assessment = visible_or_404(assessment_id)
     if (response := _editable_or_redirect(assessment)) is not None:

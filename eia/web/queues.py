@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
+from eia.domain.capabilities import DECIDE_REFERRALS, OVERSEE_DELEGATED_APPROVALS, REVIEW_DEPARTMENT_SUBMISSIONS
 from eia.services import queues
-from eia.web.permissions import role_required
+from eia.web.permissions import capability_required
 from eia.clock import UK
 
 bp = Blueprint("queues", __name__)
@@ -17,13 +18,13 @@ DIGEST_DEFAULT_DAYS = 30
 
 
 @bp.get("/review")
-@role_required("approver")
+@capability_required(REVIEW_DEPARTMENT_SUBMISSIONS)
 def review_queue():
     return render_template("queues/review.html", items=queues.approver_queue(current_user))
 
 
 @bp.get("/board")
-@role_required("board")
+@capability_required(DECIDE_REFERRALS)
 def board_queue():
     return render_template("queues/board.html", items=queues.board_queue(current_user))
 
@@ -37,7 +38,7 @@ def _parse_day(value: str | None) -> datetime | None:
 
 
 @bp.get("/board/digest")
-@role_required("board")
+@capability_required(OVERSEE_DELEGATED_APPROVALS)
 def digest():
     """Sign-offs without the Board in a period (default: the last 30 days), so it can comment by exception."""
     today = datetime.now(UK).replace(hour=0, minute=0, second=0, microsecond=0)

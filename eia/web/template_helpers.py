@@ -8,6 +8,7 @@ from flask import Flask, current_app, g, render_template_string, request, url_fo
 from flask_login import current_user
 from markupsafe import Markup
 
+from eia.domain.capabilities import capabilities_of
 from eia.clock import UK
 from eia.services.definitions import HasDefinitions, definitions_of
 from eia.services.trail import decision_trail
@@ -48,39 +49,51 @@ def status_tag_html(item: HasDefinitions) -> Markup:
 
 
 NAVIGATION = (
-    # (endpoint, label, roles that see it)
-    ("main.dashboard", "Assessments", None),
-    ("queues.review_queue", "Review queue", {"approver"}),
-    ("queues.board_queue", "Board", {"board"}),
-    ("queues.digest", "Delegated approvals", {"board"}),
-    ("archive.search_page", "Archive", {"auditor", "board", "admin"}),
-    ("lifecycle.actions", "Actions", None),
-    ("lifecycle.reviews", "Reviews", None),
-    ("compliance.report", "Compliance report", {"approver", "board", "auditor", "admin"}),
-    ("main.notifications_page", "Notifications", None),
-    ("tokens.index", "API tokens", None),
-    ("admin.index", "Administration", {"admin"}),
+    # (endpoint, label): each is listed to those who may open it, by the capability its view requires
+    # (capability_required; eia.domain.capabilities), so a person with several roles sees every page
+    # any of their roles opens.
+    ("main.dashboard", "Assessments"),
+    ("queues.review_queue", "Review queue"),
+    ("queues.board_queue", "Board"),
+    ("queues.digest", "Delegated approvals"),
+    ("archive.search_page", "Archive"),
+    ("lifecycle.actions", "Actions"),
+    ("lifecycle.reviews", "Reviews"),
+    ("compliance.report", "Compliance report"),
+    ("main.notifications_page", "Notifications"),
+    ("tokens.index", "API tokens"),
+    ("admin.index", "Administration"),
 )
 
 
 def navigation() -> list[dict]:
-    """The service navigation for the signed-in user's role, the current section marked."""
+    """The service navigation for the signed-in user's roles, one item marked current: the one whose
+    address is the longest start of this page's (the digest at /board/digest is not also "Board")."""
     if not current_user.is_authenticated:
         return []
+    items = _navigation_for(current_user.roles)
     path = request.path
-    return [{"href": href, "text": label, "active": path == href or (href != "/" and path.startswith(href))}
-            for href, label in _navigation_for(current_user.role)]
+    matching = [href for href, _ in items if path == href or (href != "/" and path.startswith(href))]
+    current = max(matching, key=len, default=None)
+    return [{"href": href, "text": label, "active": href == current} for href, label in items]
 
 
-def _navigation_for(role: str) -> tuple[tuple[str, str], ...]:
-    """(href, label) of each item a role sees, built once per app and role: a URL for each item cost more
-    than the rest of the header, on every page."""
+def _navigation_for(roles: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """(href, label) of each item someone with these roles sees, built once per app and set of roles: a URL
+    for each item cost more than the rest of the header, on every page."""
     cache = current_app.extensions.setdefault("eia.navigation", {})
-    key = (role, request.script_root)
+    key = (roles, request.script_root)
     if key not in cache:
-        cache[key] = tuple((url_for(endpoint), label) for endpoint, label, roles in NAVIGATION
-                           if (roles is None or role in roles) and endpoint in current_app.view_functions)
+        held = capabilities_of(roles)
+        cache[key] = tuple((url_for(endpoint), label) for endpoint, label in NAVIGATION
+                           if endpoint in current_app.view_functions
+                           and _opens(current_app.view_functions[endpoint], held))
     return cache[key]
+
+
+def _opens(view, held: frozenset[str]) -> bool:
+    required = getattr(view, "required_capabilities", None)
+    return required is None or not required.isdisjoint(held)
 
 
 def init_app(app: Flask) -> None:

@@ -24,12 +24,26 @@ def test_admin_adds_a_person_a_department_an_objective_changes_settings_and_deac
     assert_accessible(page, "admin-person-error")
     page.get_by_label("Full name").fill("Robin Reviewer")
     page.get_by_label("Email address").fill("robin@example.org")
-    page.get_by_label("Role", exact=True).select_option("approver")
+    page.get_by_role("checkbox", name="Approver (accountable senior officer)").check()
     page.get_by_label("Department", exact=True).select_option(label="Operational Policing")
     page.get_by_label("Temporary password").fill("copper kettle orchard ribbon")
     page.get_by_role("button", name="Add person", exact=True).click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Account created for robin@example.org")
     expect(page.get_by_role("row", name=re.compile("Robin Reviewer"))).to_contain_text("Active")
+
+    # Robin also sits on the Board: a second role; none at all is refused at the checkboxes.
+    page.get_by_role("link", name="Change the roles of Robin Reviewer").click()
+    assert_accessible(page, "admin-roles")
+    page.get_by_role("checkbox", name="Approver (accountable senior officer)").uncheck()
+    page.get_by_role("button", name="Save roles", exact=True).click()
+    expect(error_summary(page)).to_contain_text("Select at least one role")
+    assert_accessible(page, "admin-roles-error")
+    page.get_by_role("checkbox", name="Approver (accountable senior officer)").check()
+    page.get_by_role("checkbox", name="Equality and Inclusion Board member").check()
+    page.get_by_role("button", name="Save roles", exact=True).click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Robin Reviewer is now")
+    expect(page.get_by_role("row", name=re.compile("Robin Reviewer"))).to_contain_text(
+        "Approver (accountable senior officer) and Equality and Inclusion Board member")
 
     page.get_by_role("button", name="Add department", exact=True).click()
     expect(error_summary(page)).to_contain_text("Enter the department name")

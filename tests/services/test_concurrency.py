@@ -28,7 +28,7 @@ def _submitted_assessment(app) -> int:
 def test_simultaneous_decisions_have_exactly_one_winner(demo):
     with demo.app_context():
         approver = db.session.scalar(select(User).where(User.email == "approver@example.org"))
-        create_user(email="approver2@example.org", name="Second Approver", role="approver",
+        create_user(email="approver2@example.org", name="Second Approver", roles=["approver"],
                     organisation=approver.organisation,
                     department=db.session.get(Department, approver.department_id), password=PASSWORD)
     assessment_id = _submitted_assessment(demo)

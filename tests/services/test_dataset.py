@@ -73,9 +73,10 @@ def test_generate_makes_a_verifiable_archive_and_audit_chain(demo):
 
 
 def organisation_author(organisation):
-    from eia.models import User
+    from eia.models import User, UserRole
 
-    return db.session.scalar(select(User).where(User.organisation_id == organisation.id, User.role == "author"))
+    return db.session.scalar(select(User).join(UserRole).where(User.organisation_id == organisation.id,
+                                                                 UserRole.role == "author"))
 
 
 def test_demo_assessments_are_seeded_once(demo):

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from eia.extensions import db
-from eia.models import TrackedAction
+from eia.models import TrackedAction, User
 from tests.journeys import AN_ACTION, act, complete_assessment, start_assessment, submit
 
 VIEWERS = {
@@ -25,38 +25,43 @@ VIEWERS = {
     "auditor": "auditor@example.org",
     "admin": "admin@example.org",
     "neighbour": "author@neighbouring.example.org",  # another organisation, wrote "other_organisation"
+    "approver and board": "approver-board@example.org",  # two roles, approver in Crime and Public Protection
 }
 
 # url, object -> expected status for each viewer, in the order of VIEWERS:
-#                                                          author colleague approver board auditor admin neighbour
+# (the approver who also sits on the Board sees what the Board sees, but reviews only their own
+# department's submissions: start_review on Operational Policing's is not theirs)
+#                                                          author colleague approver board auditor admin neighbour both
 EXPECTED = {
-    ("/assessments/{id}", "draft"):                        (200, 404, 200, 200, 200, 200, 404),
-    ("/assessments/{id}", "submitted"):                    (200, 404, 200, 200, 200, 200, 404),
-    ("/assessments/{id}", "approved"):                     (200, 404, 200, 200, 200, 200, 404),
-    ("/assessments/{id}", "other_department"):             (404, 200, 404, 200, 200, 200, 404),
-    ("/assessments/{id}", "other_organisation"):           (404, 404, 404, 404, 404, 404, 200),
-    ("/assessments/{id}/tasks", "draft"):                  (200, 404, 403, 403, 403, 403, 404),
-    ("/assessments/{id}/tasks", "submitted"):              (302, 404, 403, 403, 403, 403, 404),
-    ("/assessments/{id}/tasks", "approved"):               (302, 404, 403, 403, 403, 403, 404),
-    ("/assessments/{id}/tasks", "other_department"):       (404, 200, 403, 403, 403, 403, 404),
-    ("/assessments/{id}/tasks", "other_organisation"):     (404, 404, 403, 403, 403, 403, 200),
-    ("/assessments/{id}/pages/subject", "draft"):          (200, 404, 403, 403, 403, 403, 404),
-    ("/assessments/{id}/pages/subject", "approved"):       (302, 404, 403, 403, 403, 403, 404),
-    ("/assessments/{id}/pages/subject", "other_department"): (404, 200, 403, 403, 403, 403, 404),
-    ("/assessments/{id}/pages/subject", "other_organisation"): (404, 404, 403, 403, 403, 403, 200),
-    ("/assessments/{id}/check-answers", "draft"):          (200, 404, 403, 403, 403, 403, 404),
-    ("/assessments/{id}/check-answers", "approved"):       (302, 404, 403, 403, 403, 403, 404),
-    ("/assessments/{id}/check-answers", "other_organisation"): (404, 404, 403, 403, 403, 403, 200),
-    ("/assessments/{id}/signed-record.pdf", "approved"):   (200, 404, 200, 200, 200, 200, 404),
-    ("/assessments/{id}/signed-record.pdf", "draft"):      (404, 404, 404, 404, 404, 404, 404),
-    ("/assessments/{id}/actions/submit", "draft"):         (200, 404, 404, 404, 404, 404, 404),
-    ("/assessments/{id}/actions/submit", "other_organisation"): (404, 404, 404, 404, 404, 404, 200),
-    ("/assessments/{id}/actions/start_review", "submitted"): (404, 404, 200, 404, 404, 404, 404),
-    ("/assessments/{id}/actions/approve", "approved"):     (404, 404, 404, 404, 404, 404, 404),
-    ("/actions/{id}", "approved_action"):                  (200, 404, 200, 200, 200, 200, 404),
-    ("/archive/{id}", "approved"):                         (403, 403, 403, 200, 200, 200, 403),
-    ("/archive/{id}", "other_department"):                 (403, 403, 403, 200, 200, 200, 403),
-    ("/archive/{id}", "other_organisation"):               (403, 403, 403, 404, 404, 404, 403),
+    ("/assessments/{id}", "draft"):                        (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/assessments/{id}", "submitted"):                    (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/assessments/{id}", "approved"):                     (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/assessments/{id}", "other_department"):             (404, 200, 404, 200, 200, 200, 404, 200),
+    ("/assessments/{id}", "other_organisation"):           (404, 404, 404, 404, 404, 404, 200, 404),
+    ("/assessments/{id}/tasks", "draft"):                  (200, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/tasks", "submitted"):              (302, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/tasks", "approved"):               (302, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/tasks", "other_department"):       (404, 200, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/tasks", "other_organisation"):     (404, 404, 403, 403, 403, 403, 200, 403),
+    ("/assessments/{id}/pages/subject", "draft"):          (200, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/pages/subject", "approved"):       (302, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/pages/subject", "other_department"): (404, 200, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/pages/subject", "other_organisation"): (404, 404, 403, 403, 403, 403, 200, 403),
+    ("/assessments/{id}/check-answers", "draft"):          (200, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/check-answers", "approved"):       (302, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/check-answers", "other_organisation"): (404, 404, 403, 403, 403, 403, 200, 403),
+    ("/assessments/{id}/signed-record.pdf", "approved"):   (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/assessments/{id}/signed-record.pdf", "draft"):      (404, 404, 404, 404, 404, 404, 404, 404),
+    ("/assessments/{id}/actions/submit", "draft"):         (200, 404, 404, 404, 404, 404, 404, 404),
+    ("/assessments/{id}/actions/submit", "other_organisation"): (404, 404, 404, 404, 404, 404, 200, 404),
+    ("/assessments/{id}/actions/start_review", "submitted"): (404, 404, 200, 404, 404, 404, 404, 404),
+    ("/assessments/{id}/actions/approve", "approved"):     (404, 404, 404, 404, 404, 404, 404, 404),
+    ("/actions/{id}", "approved_action"):                  (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/archive/{id}", "approved"):                         (403, 403, 403, 200, 200, 200, 403, 200),
+    ("/archive/{id}", "other_department"):                 (403, 403, 403, 200, 200, 200, 403, 200),
+    ("/archive/{id}", "other_organisation"):               (403, 403, 403, 404, 404, 404, 403, 404),
+    ("/admin/users/{id}/roles", "person"):                 (403, 403, 403, 403, 403, 200, 403, 403),
+    ("/admin/users/{id}/roles", "other_organisation_person"): (403, 403, 403, 403, 403, 404, 403, 403),
 }
 
 
@@ -79,6 +84,9 @@ def world(client_for, demo):
             select(TrackedAction.id).where(TrackedAction.assessment_id == ids["approved"]))
     ids["other_department"] = start_assessment(clients["colleague"])
     ids["other_organisation"] = start_assessment(clients["neighbour"])
+    with demo.app_context():
+        ids["person"] = db.session.scalar(select(User.id).where(User.email == VIEWERS["author"]))
+        ids["other_organisation_person"] = db.session.scalar(select(User.id).where(User.email == VIEWERS["neighbour"]))
     return clients, ids
 
 
@@ -88,7 +96,8 @@ def test_every_get_url_with_an_object_id_is_in_the_table(demo):
         if rule.endpoint.startswith("api."):
             continue  # bearer tokens, not sessions: tests/api checks the API applies the same access rules
         if "GET" in rule.methods and any(arg.endswith("_id") for arg in rule.arguments):
-            shape = rule.rule.replace("<id:assessment_id>", "{id}").replace("<id:action_id>", "{id}")
+            shape = (rule.rule.replace("<id:assessment_id>", "{id}").replace("<id:action_id>", "{id}")
+                     .replace("<id:user_id>", "{id}"))
             assert any(_matches(shape, url) for url in in_table), f"{rule.rule} has no row in EXPECTED"
 
 
