@@ -48,6 +48,8 @@ class DefinitionError(Exception):
 _ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
 _TEXT = {"type": "string", "minLength": 1}
 _RULE = {"type": "object"}
+# A questionnaire's own id may contain hyphens ("eia-screening"), like a workflow's.
+_DOCUMENT_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$", "maxLength": 60}
 
 CHARACTERISTICS_SCHEMA = {
     "type": "object",
@@ -118,7 +120,7 @@ QUESTIONNAIRE_SCHEMA = {
     "required": ["id", "version", "title", "sections"],
     "additionalProperties": False,
     "properties": {
-        "id": _ID,
+        "id": _DOCUMENT_ID,
         "version": {"type": "integer", "minimum": 1},
         "title": _TEXT,
         "sections": {
