@@ -57,7 +57,7 @@ def complete_assessment(author: PageClient, assessment_id: int, *, title: str = 
     """Answer every page through the forms. ``relevant`` maps characteristic -> analysis answers."""
     relevant = relevant if relevant is not None else {**low_impact_analysis("age"), **low_impact_analysis("disability")}
     relevant_ids = {key.split(":")[1] for key in relevant}
-    save(author, assessment_id, "subject", {"title": title, "subject_type": "sop"})
+    save(author, assessment_id, "subject", {"title": title})  # its kind was chosen at the start
     save(author, assessment_id, "responsibility", {
         "owner": "Inspector Ada Lovelace", "senior_responsible_officer": "ACC Grace Hopper",
         "decision_date": ["10", "1", "2027"]})

@@ -98,6 +98,9 @@ LEGACY_BINDINGS = {
     "review_date": "review.review_date",
 }
 
+# A questionnaire's own id may contain hyphens ("eia-screening"), like a workflow's.
+_DOCUMENT_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$", "maxLength": 60}
+
 CHARACTERISTICS_SCHEMA = {
     "type": "object",
     "required": ["version", "aims", "characteristics"],
@@ -167,7 +170,7 @@ QUESTIONNAIRE_SCHEMA = {
     "required": ["id", "version", "title", "bindings", "sections"],
     "additionalProperties": False,
     "properties": {
-        "id": _ID,
+        "id": _DOCUMENT_ID,
         "version": {"type": "integer", "minimum": 1},
         "title": _TEXT,
         "bindings": _BINDINGS,

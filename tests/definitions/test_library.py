@@ -51,9 +51,10 @@ def test_mapping_problems_are_each_reported(tmp_path):
     kinds["subject_types"][2]["value"] = kinds["subject_types"][3]["value"]
     _write(folder / "subject-types.json", kinds)
     assert definition_problems(folder) == [
-        "subject-types.json: $.subject_types[0].questionnaire: unknown questionnaire 'eia_full' (known: eia)",
+        "subject-types.json: $.subject_types[0].questionnaire: unknown questionnaire 'eia_full' (known: eia, eia-human-rights, "
+        "eia-screening)",
         "subject-types.json: $.subject_types[1].workflow: unknown workflow 'fast-track' (known: eia-standard)",
-        "subject-types.json: $.subject_types[3].value: duplicate subject type 'procurement'",
+        "subject-types.json: $.subject_types[3].value: duplicate subject type 'change_programme'",
     ]
 
 

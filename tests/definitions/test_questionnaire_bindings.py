@@ -116,7 +116,7 @@ def _real_documents() -> dict:
 def test_a_pinned_questionnaire_without_bindings_is_read_with_the_shipped_ones_and_left_as_stored():
     # The questionnaire as shipped before bindings existed, as assessments started then pinned it.
     pinned = json.loads((FIXTURES.parent / "pinned" / "questionnaire-eia-v1.json").read_text())
-    characteristics = _real_documents()["characteristics"]
+    characteristics = json.loads((FIXTURES.parent / "pinned" / "characteristics-v1.json").read_text())
     assert "bindings" not in pinned
     stored = copy.deepcopy(pinned)
     sha256 = documents_sha256({"questionnaire": pinned, "characteristics": characteristics})

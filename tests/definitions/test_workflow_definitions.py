@@ -126,8 +126,9 @@ def test_a_misspelt_answers_identifier_in_the_real_workflow_is_an_error(tmp_path
         flow["rule_sets"]["escalation"][0]["when"]["any-in"][1]["identifier"] = "residual:*.residual_levl"
 
     assert definition_problems(_copy_with(tmp_path, misspell)) == [
-        "eia-standard.json: $.rule_sets.escalation[0].when.any-in[1]: "
+        f"eia-standard.json (with {questionnaire}): $.rule_sets.escalation[0].when.any-in[1]: "
         "identifier 'residual:*.residual_levl' names unknown question 'residual_levl'"
+        for questionnaire in ("questionnaire-eia.json", "questionnaire-eqhria.json", "questionnaire-screening.json")
     ]
 
 

@@ -16,7 +16,9 @@ from eia.models import ArchivedRecord, Assessment, AuditEvent, Transition
 from eia.services import archive, integrity
 from eia.services.storage import FilesystemStorage
 from tests.conftest import PASSWORD, signed_in
-from tests.journeys import AN_ACTION, act, complete_assessment, high_impact_analysis, start_assessment, submit
+from tests.journeys import (
+    AN_ACTION, act, complete_assessment, high_impact_analysis, low_impact_analysis, start_assessment, submit,
+)
 from tests.pages import PageClient
 
 BACKENDS = ["database", "filesystem"]
@@ -203,3 +205,29 @@ def test_a_board_sign_off_is_archived_with_the_rules_that_sent_it_there(archive_
     assert "Residual adverse impact of medium or high" in words and "R1" not in words
     assert "Board condition: Publish the figures quarterly" in words
     assert "Bea Board" in words
+
+
+def test_extras_are_signed_off_against_their_own_duty_not_the_three_aims(archive_app):
+    """Socio-economic disadvantage is judged by the socio-economic duty and the armed forces community
+    by the Armed Forces Covenant duty: the signed record's impact tables say so."""
+    relevant = {
+        **low_impact_analysis("age"),
+        "evidence:socio_economic": {"has_evidence": "yes", "evidence": "Index of Multiple Deprivation by custody area"},
+        "engagement:socio_economic": {"engaged": "yes", "engagement": "Citizens Advice, June 2026"},
+        "impact:socio_economic": {"reduce_inequality_direction": "negative", "reduce_inequality_level": "medium",
+                                  "description": "Fewer duty solicitors at night in the poorest areas"},
+        "residual:socio_economic": {"mitigation": "Remote duty solicitor by video", "residual_level": "low",
+                                    "justification": "Shorter detention for everyone; the remote service closes most of the gap"},
+        "evidence:armed_forces": {"has_evidence": "yes", "evidence": "Veterans' custody screening data 2025"},
+        "engagement:armed_forces": {"engaged": "yes", "engagement": "Veterans' champion, May 2026"},
+        "impact:armed_forces": {"covenant_direction": "positive", "description": "Veterans are asked about service"},
+        "residual:armed_forces": {"residual_level": "none"},
+    }
+    assessment_id = _signed_off(archive_app, relevant=relevant, actions=[AN_ACTION])
+    with archive_app.app_context():
+        assert db.session.get(Assessment, assessment_id).status == "approved"
+    auditor = signed_in(archive_app, "auditor@example.org")
+    words = _pdf_words(auditor.client.get(f"/assessments/{assessment_id}/signed-record.pdf").get_data())
+    assert "Socio-economic duty: reduce inequalities of outcome Negative Medium" in words
+    assert "Armed Forces Covenant duty: no disadvantage from service Positive" in words
+    assert words.count("Aim 1: eliminate discrimination") == 1  # age's table only
