@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from eia.extensions import db
 from eia.models import Department, EqualityObjective, Organisation, User
-from eia.services import audit, sessions
+from eia.services import audit, sessions, users
 from eia.services.database import NotAllowed, unit_of_work
 
 
@@ -35,6 +35,24 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
             sessions.revoke_all(user, "deactivated")
         audit.record("user.activated" if active else "user.deactivated", actor=actor, object_type="user",
                      object_id=user.id, details={"email": user.email})
+    return user
+
+
+def person(actor: User, user_id: int) -> User:
+    """A person in the administrator's own organisation (NotAllowed for anyone else's)."""
+    _require_admin(actor)
+    user = db.session.get(User, user_id)
+    if user is None or user.organisation_id != actor.organisation_id:
+        raise NotAllowed("No such user")
+    return user
+
+
+def unlink_identity(actor: User, user_id: int) -> User:
+    """Remove the person's single sign-on identity (and end their sessions): their next single sign-on links
+    the account again by the provider's verified email."""
+    user = person(actor, user_id)
+    if users.unlink_identity(user, actor=actor) is None:
+        raise AdminRefused(f"{user.name} is not linked to a single sign-on identity")
     return user
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -88,6 +88,35 @@ def set_active(user_id: int, change: str):
         return _render([{"text": str(refused), "href": "#people"}], status=400)
     flash(f"{user.email} is now {'active' if user.active else 'deactivated; their sessions have ended'}", "success")
     return redirect(url_for(".index"))
+
+
+def _person_page(person: User, errors=None, status=200):
+    return render_template("admin/person.html", person=person, form=VersionedForm(), errors=errors or [],
+                           sso_configured="sso" in current_app.blueprints), status
+
+
+@bp.get("/users/<id:user_id>")
+@role_required("admin")
+def person(user_id: int):
+    try:
+        return _person_page(admin.person(current_user, user_id))
+    except NotAllowed:
+        abort(404)
+
+
+@bp.post("/users/<id:user_id>/unlink-identity")
+@role_required("admin")
+def unlink_identity(user_id: int):
+    _checked_form()
+    try:
+        user = admin.unlink_identity(current_user, user_id)
+    except NotAllowed:
+        abort(404)
+    except admin.AdminRefused as refused:
+        return _person_page(admin.person(current_user, user_id), [{"text": str(refused), "href": "#single-sign-on"}], 400)
+    flash(f"{user.email} is no longer linked to a single sign-on identity and has been signed out. The next single "
+          "sign-on with this verified email links the account again.", "success")
+    return redirect(url_for(".person", user_id=user.id))
 
 
 @bp.post("/departments")

@@ -62,6 +62,8 @@ ROUTES = {
     "admin.index": ROLE,
     "admin.create_user": ROLE,
     "admin.set_active": ROLE,
+    "admin.person": ROLE,
+    "admin.unlink_identity": ROLE,
     "admin.add_department": ROLE,
     "admin.add_objective": ROLE,
     "admin.settings": ROLE,
