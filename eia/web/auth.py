@@ -75,12 +75,12 @@ def sign_in_as(user):
 @bp.post("/sign-out")
 @login_required
 def sign_out():
-    id_token = session.get(SSO_ID_TOKEN)
+    id_token = session.get(SSO_ID_TOKEN)  # None: not signed in through the provider; "" signed in, token too big
     users.sign_out(current_user)
     logout_user()
     session.clear()
     flash("You have signed out", "success")
-    if id_token and "sso" in current_app.blueprints:
+    if id_token is not None and "sso" in current_app.blueprints:
         from eia.web.sso import end_provider_session  # sso builds on this module
 
         return end_provider_session(id_token)

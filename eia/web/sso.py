@@ -25,6 +25,7 @@ from eia.web.forms import SignInForm
 bp = Blueprint("sso", __name__, url_prefix="/sign-in/sso")
 
 NEXT = "sso_next"
+MAX_KEPT_ID_TOKEN = 2000  # characters
 # /sign-in/sso?again=mfa: after a refusal for no second factor, make the provider ask again (OIDC Core 3.1.2.1).
 AGAIN_WITH_MFA = "mfa"
 
@@ -72,8 +73,9 @@ def _client():
 
 
 def _words(template: str, email: str | None = None) -> str:
-    return template.format(provider=current_app.config["OIDC_PROVIDER_NAME"], service=current_app.config["SERVICE_NAME"],
+    text = template.format(provider=current_app.config["OIDC_PROVIDER_NAME"], service=current_app.config["SERVICE_NAME"],
                            email=email or "")
+    return text[:1].upper() + text[1:]  # the default provider name, "your organisation account", may start it
 
 
 def _failure_reason(failure: RequestException, call: str) -> str:
@@ -110,6 +112,8 @@ def start():
             current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(".callback"), **params)
     except RequestException as failure:  # the discovery document could not be had
         return _refuse(_failure_reason(failure, "discovery"), _words(UNAVAILABLE), 503)
+    except RuntimeError:  # Authlib: the discovery document lacks the authorization endpoint
+        return _refuse("identity provider's discovery document is incomplete", _words(UNAVAILABLE), 503)
     session[NEXT] = safe_next(request.args.get("next"))
     return response
 
@@ -152,14 +156,14 @@ def callback():
         claims = dict(token.get("userinfo") or {})
         if not claims.get("sub"):
             raise CallbackRefused("no ID token")
-        if "email" not in claims:
+        if "email" not in claims or "email_verified" not in claims:
             # OIDC Core 5.4: with the code flow a conformant provider gives the email scope's claims at
             # userinfo, not in the ID token.
             call = "userinfo"
             claims = {**_userinfo(client, token, claims["sub"]), **claims}
     except RequestException as failure:
         return _refuse(_failure_reason(failure, call), _words(UNAVAILABLE), 503)
-    except (CallbackRefused, OAuthError, JoseError, ValueError, KeyError) as refused:
+    except (CallbackRefused, OAuthError, JoseError, ValueError, KeyError, RuntimeError) as refused:
         return _refuse(f"callback refused: {str(refused)[:200]}", _words(NOT_COMPLETED), 400)
     amr, acr = claims.get("amr") or [], claims.get("acr")
     try:
@@ -173,7 +177,12 @@ def callback():
                        again_with_mfa=refused.reason == users.NO_MULTI_FACTOR)
     next_page = session.get(NEXT)
     sign_in_as(user)
-    session[SSO_ID_TOKEN] = token.get("id_token")
+    # For the provider's sign-out (Okta requires it). The session lives in a cookie: an ID token swollen by
+    # group claims is left out, and the provider's sign-out is then asked with our client id alone.
+    if len(token.get("id_token") or "") <= MAX_KEPT_ID_TOKEN:
+        session[SSO_ID_TOKEN] = token["id_token"]
+    else:
+        session[SSO_ID_TOKEN] = ""
     return redirect(next_page or url_for("main.dashboard"))
 
 
@@ -189,6 +198,6 @@ def end_provider_session(id_token: str):
     if not end_session:
         flash(_words("You are still signed in to {provider}: close the browser to end that too"), "warning")
         return redirect(url_for("auth.sign_in"))
-    query = urlencode({"id_token_hint": id_token, "post_logout_redirect_uri": sign_in_page_url,
-                       "client_id": _client().client_id})
+    query = urlencode({**({"id_token_hint": id_token} if id_token else {}),
+                       "post_logout_redirect_uri": sign_in_page_url, "client_id": _client().client_id})
     return redirect(f"{end_session}{'&' if '?' in end_session else '?'}{query}")

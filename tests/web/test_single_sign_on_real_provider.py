@@ -313,3 +313,18 @@ def test_password_sign_in_is_for_break_glass_accounts_only(sso_app, provider):
     break_glass.sign_in("admin@example.org", PASSWORD)
     assert "Signed in as Ade Admin" in break_glass.get("/").html
     assert _live_sessions(sso_app) == 1
+
+
+def test_a_provider_that_puts_the_claims_in_the_id_token_and_an_id_token_too_big_to_keep(make_app):
+    """Some providers put the email in the ID token (conformIdTokenClaims off here); some make ID tokens too big
+    for the session cookie (group claims). Sign-out then asks the provider with our client id alone."""
+    accounts = {"alex": {"email": "author@example.org", "email_verified": True, "name": "Alex " + "A" * 2500}}
+    with RealProvider(clients=[client(BASE_URL)], accounts=accounts, conform_id_token_claims=False) as provider:
+        app = _sso_app(make_app, provider.issuer)
+        person = Person(app, provider)
+        person.sign_in("alex")
+        assert "Signed in as Alex Author" in person.due_regard.get("/").html
+        end_session = person.due_regard.location(person.due_regard.submit("/", action="/sign-out", status=302))
+        query = dict(parse_qsl(urlsplit(end_session).query))
+        assert "id_token_hint" not in query and query["client_id"] == CLIENT_ID
+        assert provider.sign_out(person.at_provider, end_session).startswith(f"{BASE_URL}/sign-in")
