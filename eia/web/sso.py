@@ -9,7 +9,7 @@ is told why, in words that say what to do.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
@@ -194,6 +194,10 @@ def end_provider_session(id_token: str):
         end_session = _client().load_server_metadata().get("end_session_endpoint")
     except RequestException as failure:
         current_app.logger.warning("provider sign-out skipped: %s", _failure_reason(failure, "discovery"))
+        end_session = None
+    if end_session and urlsplit(end_session)[:2] != urlsplit(current_app.config["OIDC_ISSUER"])[:2]:
+        # The Content-Security-Policy lets the sign-out form lead to the issuer's origin only (eia.security).
+        current_app.logger.warning("provider sign-out skipped: its end_session_endpoint is on another origin")
         end_session = None
     if not end_session:
         flash(_words("You are still signed in to {provider}: close the browser to end that too"), "warning")

@@ -270,6 +270,9 @@ def test_a_provider_that_never_answers_frees_the_worker_within_the_timeout(sso_a
 def test_signing_out_also_ends_the_provider_session(sso_app, provider):
     person = Person(sso_app, provider)
     person.sign_in("alex")
+    # The sign-out form's answer leads to the provider: the Content-Security-Policy must let it.
+    csp = person.due_regard.client.get("/").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {provider.issuer};" in csp
     signed_out = person.due_regard.submit("/", action="/sign-out", status=302)
     end_session = person.due_regard.location(signed_out)
     assert end_session.startswith(f"{provider.issuer}/session/end?")
