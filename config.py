@@ -92,6 +92,11 @@ class Config:
     # Providers that show MFA in "acr" rather than "amr" (Keycloak's levels, Okta's policies): these values
     # (space-separated) are asked for in every sign-in (acr_values) and an ID token with one of them counts as MFA.
     OIDC_MFA_ACR_VALUES = os.environ.get("EIA_OIDC_MFA_ACR_VALUES", "").split()
+    # Providers that never send "email_verified" (Entra ID, by default): emails in these domains (comma-separated),
+    # which the organisation's own directory controls, count as verified when the provider does not say.
+    # An explicit "email_verified": false is refused whatever the domain.
+    OIDC_TRUSTED_EMAIL_DOMAINS = frozenset(
+        domain.strip().lower() for domain in os.environ.get("EIA_OIDC_TRUSTED_EMAIL_DOMAINS", "").split(",") if domain.strip())
     # Seconds to wait for the provider (connect, and each read) on every call: discovery, token, userinfo, keys.
     OIDC_TIMEOUT_SECONDS = float(os.environ.get("EIA_OIDC_TIMEOUT_SECONDS", "5"))
     # With single sign-on on, only these accounts (emails, comma-separated) may sign in with a password:

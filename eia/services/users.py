@@ -214,7 +214,7 @@ LINKED_TO_ANOTHER_IDENTITY = "account is linked to another identity"
 ACCOUNT_DISABLED = "account disabled"
 
 
-def sign_in_with_identity(*, issuer: str, subject: str, email: str | None, email_verified: bool,
+def sign_in_with_identity(*, issuer: str, subject: str, email: str | None, email_verified: bool | None,
                           multi_factor: bool, client_address: str = "unknown", user_agent: str | None = None) -> User:
     """The user linked to this single sign-on identity, signed in to a new session; IdentityRefused if none may be.
 
@@ -223,9 +223,12 @@ def sign_in_with_identity(*, issuer: str, subject: str, email: str | None, email
     identity is linked by the provider's *verified* email; after that the email plays no part, so another
     identity claiming the same email cannot take the account over. Without multi-factor authentication
     at the provider (unless OIDC_REQUIRE_MFA is off) nobody signs in. Nothing is linked on a refusal.
+    ``email_verified`` None means the provider did not say: an email in OIDC_TRUSTED_EMAIL_DOMAINS then counts.
     """
     identity = {"issuer": issuer, "subject": subject, "client_address": client_address[:45]}
     email = normalise_email(email) if isinstance(email, str) and email.strip() else None
+    if email_verified is None and email is not None:
+        email_verified = email.rpartition("@")[2] in current_app.config["OIDC_TRUSTED_EMAIL_DOMAINS"]
     with unit_of_work():
         user = db.session.scalar(select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject))
         candidate = user if user is not None else (

@@ -169,7 +169,8 @@ def callback():
     try:
         user = users.sign_in_with_identity(
             issuer=claims["iss"], subject=claims["sub"], email=claims.get("email"),
-            email_verified=claims.get("email_verified") is True,
+            # True or False as the provider said; None if it did not say (see OIDC_TRUSTED_EMAIL_DOMAINS)
+            email_verified=claims["email_verified"] is True if "email_verified" in claims else None,
             multi_factor="mfa" in amr or (acr is not None and acr in current_app.config["OIDC_MFA_ACR_VALUES"]),
             client_address=request.remote_addr or "unknown", user_agent=request.user_agent.string)
     except users.IdentityRefused as refused:  # audited by the service

@@ -28,6 +28,7 @@ ACCOUNTS = {
     "bea": {"email": "board@example.org", "email_verified": True},
     "silent": {},  # shares no email
     "ade": {"email": "admin@example.org", "email_verified": True},
+    "unsaid": {"email": "approver@example.org"},  # no email_verified at all, as Entra ID by default
 }
 TIMEOUT = 0.5  # seconds: the app's timeout for each call to the provider, short to keep the tests quick
 
@@ -178,6 +179,17 @@ def test_each_refusal_says_why_and_links_nothing(sso_app, provider, account, mes
     person.due_regard.get("/", status=302)
     failed = _audited(sso_app, "sign_in.failed")[-1]
     assert (failed["reason"], failed["subject"], failed["method"]) == (reason, account, "single sign-on")
+
+
+def test_an_email_the_provider_does_not_call_verified_counts_only_in_a_trusted_domain(make_app, provider):
+    unsure = "Example Constabulary account has not confirmed that approver@example.org is your email address"
+    app = _sso_app(make_app, provider.issuer)
+    assert Person(app, provider).sign_in("unsaid", status=400).error_messages[0].startswith(unsure)
+    trusting = _sso_app(make_app, provider.issuer, OIDC_TRUSTED_EMAIL_DOMAINS=frozenset({"example.org"}))
+    # ... but never one the provider says is not verified.
+    assert Person(trusting, provider).sign_in("unverified", status=400).error_messages[0].startswith(unsure)
+    Person(trusting, provider).sign_in("unsaid")
+    assert _linked(trusting) == {"approver@example.org": "unsaid"}
 
 
 def test_a_deactivated_account_that_was_linked_is_refused(sso_app, provider):
