@@ -86,6 +86,8 @@ class Config:
     OIDC_CLIENT_ID = os.environ.get("EIA_OIDC_CLIENT_ID")
     OIDC_CLIENT_SECRET = os.environ.get("EIA_OIDC_CLIENT_SECRET")
     OIDC_PROVIDER_NAME = os.environ.get("EIA_OIDC_PROVIDER_NAME", "your organisation account")
+    # What to ask for; ADFS, for one, puts the email in the ID token only with its "allatclaims" scope.
+    OIDC_SCOPES = os.environ.get("EIA_OIDC_SCOPES", "openid email profile")
     # ASVS 6.3.3: refuse ID tokens whose "amr" does not show multi-factor authentication ("mfa",
     # as Microsoft Entra ID and RFC 8176 write it). Turn off only if the provider enforces MFA itself.
     OIDC_REQUIRE_MFA = os.environ.get("EIA_OIDC_REQUIRE_MFA", "1") == "1"

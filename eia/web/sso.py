@@ -57,7 +57,7 @@ def init_app(app: Flask) -> None:
         server_metadata_url=app.config["OIDC_ISSUER"].rstrip("/") + "/.well-known/openid-configuration",
         # PKCE on top of the client secret; Authlib adds and checks state and nonce itself. Every request
         # Authlib makes to the provider gets the timeout (requests has none by default).
-        client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256",
+        client_kwargs={"scope": app.config["OIDC_SCOPES"], "code_challenge_method": "S256",
                        "default_timeout": app.config["OIDC_TIMEOUT_SECONDS"]},
     )
     app.extensions["eia.oidc"] = oauth.oidc

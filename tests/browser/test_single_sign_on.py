@@ -67,7 +67,7 @@ def test_the_single_sign_on_journey(browser, sso_site):
         summary = page.locator(".govuk-error-summary")
         expect(summary).to_contain_text(f"{PROVIDER} did not confirm a second factor: sign in again with "
                                         "multi-factor authentication")
-        assert_accessible(page, "sso-refused-no-second-factor")
+        assert_accessible(page, "guide-admin-sso-refused")
         page.get_by_role("link", name=re.compile("did not confirm a second factor")).click()  # the summary's link
         expect(page.get_by_role("button", name="Sign in again with multi-factor authentication")).to_be_focused()
 
