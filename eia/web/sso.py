@@ -165,7 +165,8 @@ def callback():
         return _refuse(_failure_reason(failure, call), _words(UNAVAILABLE), 503)
     except (CallbackRefused, OAuthError, JoseError, ValueError, KeyError, RuntimeError) as refused:
         return _refuse(f"callback refused: {str(refused)[:200]}", _words(NOT_COMPLETED), 400)
-    amr, acr = claims.get("amr") or [], claims.get("acr")
+    amr, acr = claims.get("amr"), claims.get("acr")
+    amr = amr if isinstance(amr, list) else []  # a list of methods (RFC 8176); a string is no proof of anything
     try:
         user = users.sign_in_with_identity(
             issuer=claims["iss"], subject=claims["sub"], email=claims.get("email"),
