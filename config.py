@@ -86,9 +86,25 @@ class Config:
     OIDC_CLIENT_ID = os.environ.get("EIA_OIDC_CLIENT_ID")
     OIDC_CLIENT_SECRET = os.environ.get("EIA_OIDC_CLIENT_SECRET")
     OIDC_PROVIDER_NAME = os.environ.get("EIA_OIDC_PROVIDER_NAME", "your organisation account")
+    # What to ask for; ADFS, for one, puts the email in the ID token only with its "allatclaims" scope.
+    OIDC_SCOPES = os.environ.get("EIA_OIDC_SCOPES", "openid email profile")
     # ASVS 6.3.3: refuse ID tokens whose "amr" does not show multi-factor authentication ("mfa",
     # as Microsoft Entra ID and RFC 8176 write it). Turn off only if the provider enforces MFA itself.
     OIDC_REQUIRE_MFA = os.environ.get("EIA_OIDC_REQUIRE_MFA", "1") == "1"
+    # Providers that show MFA in "acr" rather than "amr" (Keycloak's levels, Okta's policies): these values
+    # (space-separated) are asked for in every sign-in (acr_values) and an ID token with one of them counts as MFA.
+    OIDC_MFA_ACR_VALUES = os.environ.get("EIA_OIDC_MFA_ACR_VALUES", "").split()
+    # Providers that never send "email_verified" (Entra ID, by default): emails in these domains (comma-separated),
+    # which the organisation's own directory controls, count as verified when the provider does not say.
+    # An explicit "email_verified": false is refused whatever the domain.
+    OIDC_TRUSTED_EMAIL_DOMAINS = frozenset(
+        domain.strip().lower() for domain in os.environ.get("EIA_OIDC_TRUSTED_EMAIL_DOMAINS", "").split(",") if domain.strip())
+    # Seconds to wait for the provider (connect, and each read) on every call: discovery, token, userinfo, keys.
+    OIDC_TIMEOUT_SECONDS = float(os.environ.get("EIA_OIDC_TIMEOUT_SECONDS", "5"))
+    # With single sign-on on, only these accounts (emails, comma-separated) may sign in with a password:
+    # the break-glass accounts for when the provider is down. Everyone else signs in through the provider.
+    BREAK_GLASS_ACCOUNTS = frozenset(
+        email.strip().lower() for email in os.environ.get("EIA_BREAK_GLASS_ACCOUNTS", "").split(",") if email.strip())
     # Reverse proxies in front of the app: their X-Forwarded-For/-Proto are trusted (ProxyFix).
     PROXY_HOPS = _env_int("EIA_PROXY_HOPS", 0)
     MAX_CONTENT_LENGTH = _env_int("EIA_MAX_CONTENT_LENGTH", 2 * 1024 * 1024)

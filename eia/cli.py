@@ -13,7 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from eia.extensions import db
-from eia.models import ROLES, Department, Organisation
+from eia.models import ROLES, Department, Organisation, User
 
 
 def _create_app(*_args) -> Flask:
@@ -96,6 +96,43 @@ def create_user_command(email, name, roles, organisation_slug, department_name, 
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.email} ({user.role_label}) in {organisation.name}")
+
+
+def _user_by_email(email: str) -> User:
+    from eia.services.users import normalise_email
+
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"No account uses the email {email}")
+    return user
+
+
+@users_group.command("identity")
+@click.argument("email")
+@with_appcontext
+def show_identity_command(email) -> None:
+    """Show the single sign-on identity linked to an account."""
+    user = _user_by_email(email)
+    if user.oidc_subject is None:
+        click.echo(f"{user.email} is not linked to a single sign-on identity: its next single sign-on links it by "
+                   "verified email")
+    else:
+        click.echo(f"{user.email} is linked to the identity {user.oidc_subject!r} at {user.oidc_issuer}")
+
+
+@users_group.command("unlink-identity")
+@click.argument("email")
+@with_appcontext
+def unlink_identity_command(email) -> None:
+    """Unlink an account's single sign-on identity and end its sessions (audited)."""
+    from eia.services.users import unlink_identity
+
+    user = _user_by_email(email)
+    unlinked = unlink_identity(user, actor=None)
+    if unlinked is None:
+        raise click.ClickException(f"{user.email} is not linked to a single sign-on identity")
+    click.echo(f"Unlinked {user.email} from the identity {unlinked['subject']!r} at {unlinked['issuer']}; its sessions "
+               "have ended. Its next single sign-on links it again by verified email.")
 
 
 @click.group("definitions")

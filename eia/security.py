@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, g, request
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def init_app(app: Flask) -> None:
+    # Signing out after single sign-on is a form whose answer redirects to the provider's sign-out page
+    # (RP-initiated logout), and form-action governs that redirect too: the provider's origin is allowed.
+    form_action = " ".join(["'self'", *([_origin(app.config["OIDC_ISSUER"])] if app.config.get("OIDC_ISSUER") else [])])
+
     @app.after_request
     def _headers(response: Response) -> Response:
         nonce = g.get("csp_nonce", "")
@@ -14,7 +25,7 @@ def init_app(app: Flask) -> None:
             "default-src 'self'; "
             f"script-src 'self' 'nonce-{nonce}'; "
             "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
-            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+            f"object-src 'none'; base-uri 'none'; form-action {form_action}; frame-ancestors 'none'"
         )
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from eia.domain.capabilities import ADMINISTER, capabilities_of
 from eia.extensions import db
 from eia.models import Department, EqualityObjective, Organisation, User
-from eia.services import audit, sessions
+from eia.services import audit, sessions, users
 from eia.services.users import checked_roles
 from eia.services.database import NotAllowed, unit_of_work
 from eia.services.definitions import library
@@ -43,14 +43,20 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
     return user
 
 
-def set_user_roles(actor: User, user_id: int, roles: Iterable[str]) -> User:
-    """Give a person exactly ``roles`` (one or more). AccountError (field "roles") for none or unknown ones.
-
-    Administrators cannot take away their own administration: someone must be left to give it back."""
+def person(actor: User, user_id: int) -> User:
+    """A person in the administrator's own organisation (NotAllowed for anyone else's)."""
     _require_admin(actor)
     user = db.session.get(User, user_id)
     if user is None or user.organisation_id != actor.organisation_id:
         raise NotAllowed("No such user")
+    return user
+
+
+def set_user_roles(actor: User, user_id: int, roles: Iterable[str]) -> User:
+    """Give a person exactly ``roles`` (one or more). AccountError (field "roles") for none or unknown ones.
+
+    Administrators cannot take away their own administration: someone must be left to give it back."""
+    user = person(actor, user_id)
     roles = checked_roles(roles)
     if user.id == actor.id and ADMINISTER not in capabilities_of(roles):
         raise AdminRefused("You cannot remove your own administrator role: ask another administrator")
@@ -61,6 +67,15 @@ def set_user_roles(actor: User, user_id: int, roles: Iterable[str]) -> User:
         user.set_roles(roles)
         audit.record("user.roles_changed", actor=actor, object_type="user", object_id=user.id,
                      details={"email": user.email, "before": before, "after": sorted(roles)})
+    return user
+
+
+def unlink_identity(actor: User, user_id: int) -> User:
+    """Remove the person's single sign-on identity (and end their sessions): their next single sign-on links
+    the account again by the provider's verified email."""
+    user = person(actor, user_id)
+    if users.unlink_identity(user, actor=actor) is None:
+        raise AdminRefused(f"{user.name} is not linked to a single sign-on identity")
     return user
 
 

@@ -41,6 +41,19 @@ class TooManyAttempts(Exception):
     """Sign-in is throttled for this account or client address; nothing was checked."""
 
 
+class PasswordSignInClosed(Exception):
+    """Single sign-on is on and this account is not a break-glass account: the password was not checked."""
+
+
+PASSWORD_SIGN_IN_CLOSED = "password sign-in is for break-glass accounts only"
+
+
+def password_sign_in_allowed(email: str) -> bool:
+    """With single sign-on configured, only the named break-glass accounts may use a password."""
+    config = current_app.config
+    return not config.get("OIDC_ISSUER") or normalise_email(email) in config["BREAK_GLASS_ACCOUNTS"]
+
+
 def _hasher() -> PasswordHasher:
     return PasswordHasher(**current_app.config.get("PASSWORD_HASH_PARAMS", {}))
 
@@ -151,7 +164,8 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
 
     Every attempt is audited with its reason. Failures are counted in the database per account and
     per client address, so the limit holds however many server processes share it: past the limit
-    the password is not even checked and TooManyAttempts is raised.
+    the password is not even checked and TooManyAttempts is raised. With single sign-on configured, an
+    account that is not a break-glass account raises PasswordSignInClosed, its password unchecked.
     """
     email = normalise_email(email)[:254]
     client_address = (client_address or "unknown")[:45]
@@ -165,7 +179,9 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
     hasher = _hasher()
     with unit_of_work():
         reason = None
-        if user is None:
+        if not password_sign_in_allowed(email):
+            reason = PASSWORD_SIGN_IN_CLOSED  # the email alone decides: nothing says whether the account exists
+        elif user is None:
             # Spend the same time as a real check, so response times do not reveal which emails exist.
             hasher.hash(password or "-")
             reason = "unknown account"
@@ -178,7 +194,11 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
             subject = {} if user is None else {"object_type": "user", "object_id": user.id}
             audit.record("sign_in.failed", actor=user, **subject,
                          details={"email": email, "reason": reason, "client_address": client_address})
-            return None
+    if reason == PASSWORD_SIGN_IN_CLOSED:
+        raise PasswordSignInClosed()
+    if reason is not None:
+        return None
+    with unit_of_work():
         if hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hasher.hash(password)
         user.last_signed_in_at = utcnow()
@@ -189,46 +209,96 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
     return user
 
 
-def sign_in_with_identity(*, issuer: str, subject: str, email: str | None, email_verified: bool,
-                          multi_factor: bool, client_address: str = "unknown", user_agent: str | None = None) -> User | None:
-    """The user linked to this single sign-on identity, signed in to a new session, or None.
+class IdentityRefused(Exception):
+    """The identity provider proved who this is, but they may not sign in here. ``reason`` is one of the
+    REFUSAL reasons below (as audited); ``email`` is what the provider said."""
+
+    def __init__(self, reason: str, email: str | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.email = email
+
+
+# Why single sign-on refused someone (audited as written; the sign-in page explains each in its own words).
+NO_MULTI_FACTOR = "no multi-factor authentication"
+NO_EMAIL = "no email from the identity provider"
+UNKNOWN_EMAIL = "no account with this email"
+EMAIL_NOT_VERIFIED = "email not verified by the identity provider"
+LINKED_TO_ANOTHER_IDENTITY = "account is linked to another identity"
+ACCOUNT_DISABLED = "account disabled"
+
+
+def sign_in_with_identity(*, issuer: str, subject: str, email: str | None, email_verified: bool | None,
+                          multi_factor: bool, client_address: str = "unknown", user_agent: str | None = None) -> User:
+    """The user linked to this single sign-on identity, signed in to a new session; IdentityRefused if none may be.
 
     The identity provider has already proved who this is (the caller validated the ID token). An
-    account is found by (issuer, subject). The first time, an account not yet linked to any identity is
-    linked by the provider's *verified* email; after that the email plays no part, so another identity
-    claiming the same email cannot take the account over. Without multi-factor authentication at the
-    provider (unless OIDC_REQUIRE_MFA is off) nobody signs in.
+    account is found by (issuer, subject). The first time, an active account not yet linked to any
+    identity is linked by the provider's *verified* email; after that the email plays no part, so another
+    identity claiming the same email cannot take the account over. Without multi-factor authentication
+    at the provider (unless OIDC_REQUIRE_MFA is off) nobody signs in. Nothing is linked on a refusal.
+    ``email_verified`` None means the provider did not say: an email in OIDC_TRUSTED_EMAIL_DOMAINS then counts.
     """
     identity = {"issuer": issuer, "subject": subject, "client_address": client_address[:45]}
+    email = normalise_email(email) if isinstance(email, str) and email.strip() else None
+    if email_verified is None and email is not None:
+        email_verified = email.rpartition("@")[2] in current_app.config["OIDC_TRUSTED_EMAIL_DOMAINS"]
     with unit_of_work():
         user = db.session.scalar(select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject))
+        candidate = user if user is not None else (
+            db.session.scalar(select(User).where(User.email == email)) if email else None)
         reason = None
         if current_app.config["OIDC_REQUIRE_MFA"] and not multi_factor:
-            reason = "no multi-factor authentication"  # checked first: nothing is linked on such a sign-in
-        elif user is None:
-            candidate = db.session.scalar(select(User).where(User.email == normalise_email(email or "")))
-            if candidate is None or not email:
-                reason = "unknown identity"
-            elif not email_verified:
-                reason = "email not verified by the identity provider"
-            elif candidate.oidc_subject is not None:
-                reason = "account is linked to another identity"
-            else:
-                user = candidate
-                user.oidc_issuer, user.oidc_subject = issuer, subject
-                audit.record("user.identity_linked", actor=user, object_type="user", object_id=user.id, details=identity)
-        if reason is None and not user.active:
-            reason = "account disabled"
-        if reason is not None:
-            subject_of = {} if user is None else {"object_type": "user", "object_id": user.id}
+            reason = NO_MULTI_FACTOR
+        elif user is None and email is None:
+            reason = NO_EMAIL
+        elif candidate is None:
+            reason = UNKNOWN_EMAIL
+        elif user is None and not email_verified:
+            reason = EMAIL_NOT_VERIFIED
+        elif user is None and candidate.oidc_subject is not None:
+            reason = LINKED_TO_ANOTHER_IDENTITY
+        elif not candidate.active:
+            reason = ACCOUNT_DISABLED
+        if reason is not None:  # nothing is linked
+            subject_of = {} if candidate is None else {"object_type": "user", "object_id": candidate.id}
             audit.record("sign_in.failed", actor=user, **subject_of,
                          details={**identity, "email": email, "reason": reason, "method": "single sign-on"})
-            return None
-        user.last_signed_in_at = utcnow()
-        sessions.start(user, user_agent)
-        audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id,
-                     details={**identity, "method": "single sign-on"})
+        else:
+            if user is None:
+                user = candidate
+                user.oidc_issuer, user.oidc_subject = issuer, subject
+                audit.record("user.identity_linked", actor=user, object_type="user", object_id=user.id,
+                             details=identity)
+            user.last_signed_in_at = utcnow()
+            sessions.start(user, user_agent)
+            audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id,
+                         details={**identity, "method": "single sign-on"})
+    if reason is not None:
+        raise IdentityRefused(reason, email)
     return user
+
+
+def record_single_sign_on_failure(reason: str, *, client_address: str = "unknown") -> None:
+    """Audit a single sign-on that failed before anyone was identified (the provider unreachable, slow or
+    misbehaving; a callback that is forged, replayed or from another sign-in)."""
+    with unit_of_work():
+        audit.record("sign_in.failed", details={"method": "single sign-on", "reason": reason,
+                                                "client_address": (client_address or "unknown")[:45]})
+
+
+def unlink_identity(user: User, *, actor: User | None) -> dict[str, str] | None:
+    """Remove ``user``'s single sign-on identity and end their sessions (but the actor's own); returns the
+    identity that was linked, or None if there was none. The next single sign-on links by verified email again."""
+    if user.oidc_subject is None:
+        return None
+    unlinked = {"issuer": user.oidc_issuer, "subject": user.oidc_subject}
+    with unit_of_work():
+        user.oidc_issuer = user.oidc_subject = None
+        ended = sessions.revoke_all(user, "identity unlinked", keep=actor.session_token if actor else None)
+        audit.record("user.identity_unlinked", actor=actor, object_type="user", object_id=user.id,
+                     details={**unlinked, "email": user.email, "sessions_ended": ended})
+    return unlinked
 
 
 def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -94,18 +94,43 @@ def set_active(user_id: int, change: str):
     return redirect(url_for(".index"))
 
 
-def _person(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or user.organisation_id != current_user.organisation_id:
+def _person_page(person: User, errors=None, status=200):
+    return render_template("admin/person.html", person=person, form=VersionedForm(), errors=errors or [],
+                           sso_configured="sso" in current_app.blueprints), status
+
+
+@bp.get("/users/<id:user_id>")
+@capability_required(ADMINISTER)
+def person(user_id: int):
+    try:
+        return _person_page(admin.person(current_user, user_id))
+    except NotAllowed:
         abort(404)
-    return user
+
+
+@bp.post("/users/<id:user_id>/unlink-identity")
+@capability_required(ADMINISTER)
+def unlink_identity(user_id: int):
+    _checked_form()
+    try:
+        user = admin.unlink_identity(current_user, user_id)
+    except NotAllowed:
+        abort(404)
+    except admin.AdminRefused as refused:
+        return _person_page(admin.person(current_user, user_id), [{"text": str(refused), "href": "#single-sign-on"}], 400)
+    flash(f"{user.email} is no longer linked to a single sign-on identity and has been signed out. The next single "
+          "sign-on with this verified email links the account again.", "success")
+    return redirect(url_for(".person", user_id=user.id))
 
 
 @bp.route("/users/<id:user_id>/roles", methods=["GET", "POST"])
 @capability_required(ADMINISTER)
 def roles(user_id: int):
     """Change the roles a person holds: one or more."""
-    person = _person(user_id)
+    try:
+        person = admin.person(current_user, user_id)
+    except NotAllowed:
+        abort(404)
     if request.method == "GET":
         return _roles_page(person, sorted(person.roles))
     _checked_form()

@@ -14,9 +14,13 @@ bp = Blueprint("auth", __name__)
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
 TOO_MANY_ATTEMPTS = "There have been too many attempts to sign in. Wait 15 minutes and try again"
+# The ID token of a single sign-on, kept in the session for the provider's sign-out (its id_token_hint).
+SSO_ID_TOKEN = "sso_id_token"
+PASSWORD_CLOSED = ("Sign in with {provider}: only emergency (break-glass) accounts named by your administrator "
+                   "can sign in with a password")
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only a path on this site: never an open redirect."""
     if not target:
         return None
@@ -41,18 +45,26 @@ def sign_in():
                                       user_agent=request.user_agent.string)
         except users.TooManyAttempts:
             message, status = TOO_MANY_ATTEMPTS, 429
+        except users.PasswordSignInClosed:
+            message = PASSWORD_CLOSED.format(provider=current_app.config["OIDC_PROVIDER_NAME"])
         else:
             if user is not None:
                 sign_in_as(user)
-                return redirect(_safe_next(request.args.get("next")) or url_for("main.dashboard"))
+                return redirect(safe_next(request.args.get("next")) or url_for("main.dashboard"))
     # One generic message: it must not reveal whether the account exists.
     form.email.errors = [message]
     return sign_in_page(form, [{"text": message, "href": "#email"}]), status
 
 
-def sign_in_page(form, errors=()):
+def sign_in_page(form, errors=(), *, sso_again_with_mfa=False, next_page=None):
+    """The sign-in page; shown by single sign-on too, at its own address, when it refuses someone."""
     sso_name = current_app.config["OIDC_PROVIDER_NAME"] if "sso" in current_app.blueprints else None
-    return render_template("auth/sign_in.html", form=form, errors=list(errors), sso_name=sso_name)
+    # The page the person was going to goes through single sign-on and the password form alike.
+    next_args = {"next": next_page} if (next_page := next_page or safe_next(request.args.get("next"))) else {}
+    sso_args = {**next_args, **({"again": "mfa"} if sso_again_with_mfa else {})}
+    return render_template("auth/sign_in.html", form=form, errors=list(errors), sso_name=sso_name, sso_args=sso_args,
+                           sso_again_with_mfa=sso_again_with_mfa,
+                           form_action=None if request.endpoint == "auth.sign_in" else url_for("auth.sign_in", **next_args))
 
 
 def sign_in_as(user):
@@ -63,10 +75,15 @@ def sign_in_as(user):
 @bp.post("/sign-out")
 @login_required
 def sign_out():
+    id_token = session.get(SSO_ID_TOKEN)  # None: not signed in through the provider; "" signed in, token too big
     users.sign_out(current_user)
     logout_user()
     session.clear()
     flash("You have signed out", "success")
+    if id_token is not None and "sso" in current_app.blueprints:
+        from eia.web.sso import end_provider_session  # sso builds on this module
+
+        return end_provider_session(id_token)
     return redirect(url_for("auth.sign_in"))
 
 

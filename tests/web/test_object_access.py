@@ -62,6 +62,8 @@ EXPECTED = {
     ("/archive/{id}", "other_organisation"):               (403, 403, 403, 404, 404, 404, 403, 404),
     ("/admin/users/{id}/roles", "person"):                 (403, 403, 403, 403, 403, 200, 403, 403),
     ("/admin/users/{id}/roles", "other_organisation_person"): (403, 403, 403, 403, 403, 404, 403, 403),
+    ("/admin/users/{id}", "person"):                       (403, 403, 403, 403, 403, 200, 403, 403),
+    ("/admin/users/{id}", "other_organisation_person"):    (403, 403, 403, 403, 403, 404, 403, 403),
 }
 
 

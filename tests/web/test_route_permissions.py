@@ -66,6 +66,8 @@ ROUTES = {
     "admin.index": CAPABILITY,
     "admin.create_user": CAPABILITY,
     "admin.set_active": CAPABILITY,
+    "admin.person": CAPABILITY,
+    "admin.unlink_identity": CAPABILITY,
     "admin.add_department": CAPABILITY,
     "admin.add_objective": CAPABILITY,
     "admin.settings": CAPABILITY,
@@ -80,7 +82,8 @@ ARCHIVE = {"archive.search_page", "archive.export_csv", "archive.export_xlsx", "
            "archive.verify_file"}
 COMPLIANCE = {"compliance.report", "compliance.report_pdf"}
 ADMINISTRATION = {"admin.index", "admin.create_user", "admin.set_active", "admin.add_department", "admin.add_objective",
-                  "admin.settings", "admin.roles", "admin.subject_types"}
+                  "admin.settings", "admin.roles", "admin.subject_types", "admin.person",
+                  "admin.unlink_identity"}
 OPENS = {
     "author": AUTHOR,
     "approver": {"queues.review_queue"} | COMPLIANCE,

@@ -1,8 +1,9 @@
-"""A small OpenID Connect provider for tests, served on loopback: discovery, authorization code with
-PKCE (S256 required), client_secret_basic at the token endpoint, RS256 ID tokens and a JWKS.
+"""A hand-built OpenID Connect provider for fast tests, served on loopback: discovery, authorization code
+with PKCE (S256 required), client_secret_basic at the token endpoint, RS256 ID tokens, userinfo and a JWKS.
 
-It signs in whoever ``provider.person`` says, without a login page, and can be told to misbehave
-(another audience, another signing key, a wrong nonce) to prove the app refuses such tokens.
+It signs in whoever ``provider.person`` says, without a login page, and can be told to misbehave in ways
+a real provider never would (another audience, another signing key, a wrong nonce, userinfo about someone
+else) to prove the app refuses such answers. The real provider (tests/real_oidc_provider.py) decides the rest.
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ class Provider:
     def __init__(self) -> None:
         self.key = RSAKey.generate_key(2048, parameters={"kid": "provider-key"})
         self.person = {"sub": "user-1", "email": "author@example.org", "email_verified": True, "amr": ["pwd", "mfa"]}
-        self.misbehave: dict = {}  # issuer / audience / azp / expired / wrong_key / nonce, for the next tokens
+        # issuer / audience / azp / expired / wrong_key / nonce for the next tokens; userinfo_subject;
+        # claims_at_userinfo (the email claims only there, as a conformant provider gives them)
+        self.misbehave: dict = {}
         self.codes: dict[str, dict] = {}
+        self.access_tokens: dict[str, dict] = {}
         self.app = self._build()
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.issuer = f"http://127.0.0.1:{self.server.server_port}"
@@ -48,6 +52,8 @@ class Provider:
         claims = {"iss": self.misbehave.get("issuer", self.issuer), "aud": self.misbehave.get("audience", CLIENT_ID),
                   "iat": now - 900 if self.misbehave.get("expired") else now, "exp": expires,
                   "auth_time": now, "nonce": self.misbehave.get("nonce", grant["nonce"]), **grant["person"]}
+        if self.misbehave.get("claims_at_userinfo"):
+            claims = {k: v for k, v in claims.items() if k not in ("email", "email_verified")}
         if "azp" in self.misbehave:
             claims["azp"] = self.misbehave["azp"]
         key = RSAKey.generate_key(2048, parameters={"kid": "provider-key"}) if self.misbehave.get("wrong_key") else self.key
@@ -63,6 +69,7 @@ class Provider:
                 "authorization_endpoint": f"{self.issuer}/authorize",
                 "token_endpoint": f"{self.issuer}/token",
                 "jwks_uri": f"{self.issuer}/jwks",
+                "userinfo_endpoint": f"{self.issuer}/userinfo",
                 "response_types_supported": ["code"],
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
@@ -100,7 +107,16 @@ class Provider:
             challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
             if challenge != grant["challenge"]:
                 return jsonify({"error": "invalid_grant", "error_description": "PKCE check failed"}), 400
-            return jsonify({"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "expires_in": 300,
+            access_token = secrets.token_urlsafe(16)
+            self.access_tokens[access_token] = grant["person"]
+            return jsonify({"access_token": access_token, "token_type": "Bearer", "expires_in": 300,
                             "id_token": self._id_token(grant)})
+
+        @app.get("/userinfo")
+        def userinfo():
+            person = self.access_tokens.get(request.headers.get("Authorization", "").removeprefix("Bearer "))
+            if person is None:
+                return jsonify({"error": "invalid_token"}), 401
+            return jsonify({**person, "sub": self.misbehave.get("userinfo_subject", person["sub"])})
 
         return app
