@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System packages the test suite needs: Debian's chromium (driven by Playwright; never a downloaded
-# browser) and poppler-utils (pdffonts and pdftoppm check archived PDFs). The PDF fonts are vendored in eia/fonts.
+# browser) and poppler-utils (pdffonts and pdftoppm check archived PDFs; pdfsig is the independent validator of seals). The PDF fonts are vendored in eia/fonts.
 # With the argument "bench": also wrk, the load generator of `make bench`.
 set -euo pipefail
 missing=()

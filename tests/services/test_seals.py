@@ -183,3 +183,50 @@ def test_a_configured_seal_is_recorded_on_first_use_and_rotated_by_replacing_the
                                                                SealCertificate.organisation_id != periods[0].organisation_id)) is None
     result = _cli(app, "archive", "verify")
     assert result.exit_code == 0, result.output
+
+
+def test_upgrading_keeps_records_sealed_by_the_former_instance_wide_certificate_verifiable(make_app):
+    """Before revision 0014 one certificate (instance/signing/organisation-certificate.pem) sealed every
+    organisation's records; the upgrade records it in the history of the organisations it sealed for."""
+    from flask_migrate import downgrade, upgrade
+
+    app = _seeded(make_app)
+    assessment_id = _sign_off(app)
+    with app.app_context():
+        downgrade(revision="0013")
+        former = seals.instance_signer()  # the same files the former instance-wide seal used
+        record = _record(assessment_id)
+        _swap_content(record, _resealed(record, former))
+        db.session.execute(text("UPDATE archived_record SET signer_certificate_sha256 = :f"),
+                           {"f": former.certificate_fingerprint})
+        db.session.commit()
+        upgrade()
+        (period,) = seals.history(record.organisation_id)
+        assert period.certificate_sha256 == former.certificate_fingerprint and period.in_use_until is not None
+    result = _cli(app, "archive", "verify")
+    assert result.exit_code == 0, result.output
+    _sign_off(app, "After the upgrade")  # starts the organisation's own seal
+    with app.app_context():
+        assert len(seals.history(record.organisation_id)) == 2
+    assert _cli(app, "archive", "verify").exit_code == 0
+
+
+def test_an_independent_validator_names_the_organisation_and_finds_the_whole_document_signed(make_app, tmp_path):
+    """A second opinion beside pyHanko: poppler's pdfsig (NSS), installed by scripts/ensure-test-tools.sh."""
+    import subprocess
+
+    app = _seeded(make_app)
+    assessment_id = _sign_off(app)
+    with app.app_context():
+        content = archive.archived_pdf(_record(assessment_id))
+    (tmp_path / "record.pdf").write_bytes(content)
+    report = subprocess.run(["pdfsig", str(tmp_path / "record.pdf")], capture_output=True, text=True, check=True).stdout
+    assert "Signer full Distinguished Name: O=Example Constabulary,CN=Example Constabulary archive seal" in report
+    assert "Total document signed" in report
+    assert "Signature Validation: Signature is Valid." in report
+
+    altered = bytearray(content)
+    altered[len(altered) // 3] ^= 0x01
+    (tmp_path / "altered.pdf").write_bytes(bytes(altered))
+    report = subprocess.run(["pdfsig", str(tmp_path / "altered.pdf")], capture_output=True, text=True).stdout
+    assert "Signature Validation: Signature is Valid." not in report
