@@ -106,13 +106,16 @@ class PdfSealer:
 
     def __init__(self, private_key, certificate: x509.Certificate, chain: list[x509.Certificate] | None = None,
                  timestamp_url: str | None = None) -> None:
-        if not isinstance(private_key, ec.EllipticCurvePrivateKey | _rsa_private_key_type()):
+        if not (isinstance(private_key, ec.EllipticCurvePrivateKey | _rsa_private_key_type())
+                or hasattr(private_key, "sign_sha256")):
             raise SigningKeyError("the signing key must be an ECDSA or RSA private key")
         _check_valid_now(certificate)
-        if certificate.public_key().public_numbers() != private_key.public_key().public_numbers():
-            raise SigningKeyError("the signing key does not belong to the signing certificate")
         self._key = private_key
         self._certificate = certificate
+        # A probe signature, so a key held in a token is checked against the certificate too.
+        probe = secrets.token_bytes(32)
+        if not self.verify_bytes(probe, _sign_sha256(private_key, probe)):
+            raise SigningKeyError("the signing key does not belong to the signing certificate")
         self.certificate_pem = certificate.public_bytes(serialization.Encoding.PEM)
         self.certificate_fingerprint = certificate.fingerprint(hashes.SHA256()).hex()
         self.subject = certificate.subject.rfc4514_string()
@@ -180,6 +183,11 @@ class PdfSealer:
             raise SigningKeyError(f"the document could not be sealed: {error}") from error
         return output.getvalue()
 
+    def close(self) -> None:
+        """Release a key held in a token (its session); a key in memory needs nothing."""
+        if hasattr(self._key, "close"):
+            self._key.close()
+
     def sign_bytes(self, body: bytes) -> bytes:
         """A detached signature over arbitrary bytes (audit checkpoints)."""
         return _sign_sha256(self._key, body)
@@ -197,10 +205,15 @@ class PdfSealer:
 
 
 def _sign_sha256(private_key, body: bytes) -> bytes:
-    """ECDSA or RSA PKCS#1 v1.5 over SHA-256: the mechanisms pyHanko names in the CMS for these keys."""
+    """ECDSA or RSA PKCS#1 v1.5 over SHA-256: the mechanisms pyHanko names in the CMS for these keys.
+
+    A key held in a token (eia.services.hsm) signs itself: it has ``sign_sha256``.
+    """
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
         return private_key.sign(body, ec.ECDSA(hashes.SHA256()))
-    return private_key.sign(body, padding.PKCS1v15(), hashes.SHA256())
+    if isinstance(private_key, _rsa_private_key_type()):
+        return private_key.sign(body, padding.PKCS1v15(), hashes.SHA256())
+    return private_key.sign_sha256(body)
 
 
 class _SealSigner(signers.Signer):

@@ -3,7 +3,8 @@
 An organisation seals its records with its own key and a certificate that names it. The key is
 generated on first use (a file under instance/signing/seals/, named by its certificate's SHA-256),
 or configured: a PKCS#12 file (EIA_SIGNING_PKCS12; "{organisation}" in the path stands for the
-organisation's slug). The database keeps every certificate an organisation ever sealed with (the
+organisation's slug), or a key on a PKCS#11 token (EIA_SIGNING_PKCS11_*: eia.services.hsm). The
+database keeps every certificate an organisation ever sealed with (the
 public part only) and when it was in use: a record is genuine when it was sealed by the
 organisation's seal in use at the time it states. So rotation, an expired certificate, a lost key
 or a restore on another machine leave every older record verifiable.
@@ -69,6 +70,23 @@ def _configured_pkcs12(organisation: Organisation) -> str | None:
     return path.replace("{organisation}", organisation.slug) if path else None
 
 
+def _configured_pkcs11_key(organisation: Organisation) -> str | None:
+    """The label of the organisation's key (and certificate) on the configured PKCS#11 token, if one is."""
+    if not current_app.config.get("SIGNING_PKCS11_MODULE"):
+        return None
+    return current_app.config["SIGNING_PKCS11_KEY"].replace("{organisation}", organisation.slug)
+
+
+def _configured(organisation: Organisation) -> tuple[PdfSealer, str] | None:
+    """The configured seal (a PKCS#11 token, or a PKCS#12 file) and where its key is, or None (generated)."""
+    if label := _configured_pkcs11_key(organisation):
+        config = current_app.config
+        return _pkcs11_sealer(label), f"PKCS#11 token {config['SIGNING_PKCS11_TOKEN']}, key {label}"
+    if path := _configured_pkcs12(organisation):
+        return _pkcs12_sealer(path), f"PKCS#12 file {path}"
+    return None
+
+
 def _publish_once(path: Path, content: bytes, mode: int) -> None:
     """Write ``path`` complete and durable, unless another process already has (then keep theirs)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -106,11 +124,10 @@ def current_seal(organisation: Organisation, actor: User | None = None) -> tuple
     """
     audit.head(lock=True)
     period = in_use(organisation.id)
-    pkcs12_path = _configured_pkcs12(organisation)
-    if pkcs12_path:
-        sealer = _pkcs12_sealer(pkcs12_path)
+    if configured := _configured(organisation):
+        sealer, key_source = configured
         if period is None or period.certificate_sha256 != sealer.certificate_fingerprint:
-            period = _start(organisation, sealer.certificate_pem, f"PKCS#12 file {pkcs12_path}", period, actor)
+            period = _start(organisation, sealer.certificate_pem, key_source, period, actor)
         return sealer, period
     if period is None:
         period = _start_generated(organisation, None, actor)
@@ -181,6 +198,20 @@ def _pkcs12_sealer(path: str) -> PdfSealer:
                                                  timestamp_url=current_app.config.get("TIMESTAMP_URL")))
 
 
+def _pkcs11_sealer(label: str) -> PdfSealer:
+    from eia.services.hsm import TokenKey
+
+    config = current_app.config
+
+    def build() -> PdfSealer:
+        key = TokenKey(config["SIGNING_PKCS11_MODULE"], config["SIGNING_PKCS11_TOKEN"], config["SIGNING_PKCS11_PIN"],
+                       label)
+        return PdfSealer(key, key.certificate, timestamp_url=config.get("TIMESTAMP_URL"))
+
+    return _cached(("pkcs11", config["SIGNING_PKCS11_MODULE"], config["SIGNING_PKCS11_TOKEN"],
+                    config["SIGNING_PKCS11_PIN"], label), build)
+
+
 def _generated_sealer(period: SealCertificate) -> PdfSealer:
     path = generated_key_path(_instance_dir(), period.certificate_sha256)
 
@@ -223,6 +254,10 @@ def rotate(organisation: Organisation, actor: User | None = None) -> SealCertifi
     """
     with unit_of_work():
         audit.head(lock=True)
+        if _configured_pkcs11_key(organisation):
+            raise SealError("this organisation's seal is on a PKCS#11 token: to rotate it, put a new key and "
+                            "certificate on the token under a new label and set EIA_SIGNING_PKCS11_KEY to it; the "
+                            "next sign-off records it and keeps the old certificate")
         if _configured_pkcs12(organisation):
             raise SealError("this organisation's seal is configured (EIA_SIGNING_PKCS12): to rotate it, put the new "
                             "PKCS#12 file in place; the next sign-off records it and keeps the old certificate")
