@@ -2,12 +2,12 @@
 
 An organisation seals its records with its own key and a certificate that names it. The key is
 generated on first use (a file under instance/signing/seals/, named by its certificate's SHA-256),
-or configured: a PKCS#12 file (EIA_SIGNING_PKCS12; "{organisation}" in the path stands for the
-organisation's slug), or a key on a PKCS#11 token (EIA_SIGNING_PKCS11_*: eia.services.hsm). The
-database keeps every certificate an organisation ever sealed with (the
-public part only) and when it was in use: a record is genuine when it was sealed by the
-organisation's seal in use at the time it states. So rotation, an expired certificate, a lost key
-or a restore on another machine leave every older record verifiable.
+or configured: a key on a PKCS#11 token (EIA_SIGNING_PKCS11_*, eia.services.hsm) or a PKCS#12 file
+(EIA_SIGNING_PKCS12); "{organisation}" in a key label or path stands for the organisation's slug.
+The database keeps every certificate an organisation ever sealed with (the public part only) and
+when it was in use: a record is genuine when it was sealed by the organisation's seal in use at the
+time it states. So rotation, an expired certificate, a lost key or a restore on another machine
+leave every older record verifiable.
 
 Starting a seal, rotating it and listing the history are audited. Starting and rotating hold the
 audit append lock, so a sign-off and a rotation never interleave: a record is sealed by the seal

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from eia.domain.signing import verify_pdf
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AuditEvent, Transition
-from eia.services import archive, integrity, seals
+from eia.services import archive, seals
 from eia.services.storage import FilesystemStorage
 from tests.conftest import PASSWORD, signed_in
 from tests.journeys import AN_ACTION, act, complete_assessment, high_impact_analysis, start_assessment, submit

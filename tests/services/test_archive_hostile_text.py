@@ -17,7 +17,7 @@ from sqlalchemy import select
 from eia.domain.signing import verify_pdf
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment
-from eia.services import archive, integrity, seals
+from eia.services import archive, seals
 from tests.conftest import PASSWORD, signed_in
 from tests.journeys import act, complete_assessment, low_impact_analysis, save, start_assessment, submit
 
