@@ -130,7 +130,13 @@ class Config:
     ARCHIVE_DIR = Path(os.environ.get("EIA_ARCHIVE_DIR", INSTANCE_DIR / "archive"))
     SIGNING_PKCS12 = os.environ.get("EIA_SIGNING_PKCS12")
     SIGNING_PKCS12_PASSPHRASE = os.environ.get("EIA_SIGNING_PKCS12_PASSPHRASE")
-    # CA certificates (PEM files, separated by ":") a signature may chain to, besides the organisation's own.
+    # A PKCS#11 token holding each organisation's seal key and certificate (labelled EIA_SIGNING_PKCS11_KEY,
+    # where "{organisation}" stands for the slug): the key never leaves the token. See docs/seals.md.
+    SIGNING_PKCS11_MODULE = os.environ.get("EIA_SIGNING_PKCS11_MODULE")
+    SIGNING_PKCS11_TOKEN = os.environ.get("EIA_SIGNING_PKCS11_TOKEN")
+    SIGNING_PKCS11_PIN = os.environ.get("EIA_SIGNING_PKCS11_PIN")
+    SIGNING_PKCS11_KEY = os.environ.get("EIA_SIGNING_PKCS11_KEY", "{organisation}")
+    # CA certificates (PEM files, separated by ":") every seal must then chain to, besides being the organisation's.
     SIGNING_TRUST_ROOTS = [path for path in os.environ.get("EIA_SIGNING_TRUST_ROOTS", "").split(os.pathsep) if path]
     TIMESTAMP_URL = os.environ.get("EIA_TIMESTAMP_URL")
     # Archive search ranks by relevance up to this many matches; beyond it, newest first (ranking scores every match).

@@ -300,6 +300,68 @@ def archive_verify() -> None:
     _print_report(report, "Archived records")
 
 
+@click.group("seal")
+def seal_group() -> None:
+    """Each organisation's seal: the key and certificate its archived records are sealed with."""
+
+
+def _organisation(slug: str | None) -> Organisation:
+    if slug is None:
+        organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.slug)))
+        if len(organisations) == 1:
+            return organisations[0]
+        raise click.ClickException("Name the organisation with --organisation: one of "
+                                   + ", ".join(o.slug for o in organisations))
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if organisation is None:
+        raise click.ClickException(f"No organisation with slug {slug!r}")
+    return organisation
+
+
+_ORGANISATION_OPTION = click.option("--organisation", "organisation_slug",
+                                    help="Organisation slug, e.g. example-constabulary (needed when there are several)")
+
+
+@seal_group.command("show")
+@_ORGANISATION_OPTION
+@with_appcontext
+def seal_show(organisation_slug) -> None:
+    """List every certificate the organisation has sealed with, and when each was in use (audited)."""
+    from eia.services import seals
+
+    organisation = _organisation(organisation_slug)
+    periods = seals.show(organisation)
+    if not periods:
+        click.echo(f"{organisation.name} has no seal yet: its first sign-off makes one (or run `eia seal rotate`).")
+        return
+    click.echo(f"Seals of {organisation.name}, oldest first:")
+    for period in periods:
+        until = period.in_use_until.strftime("%d %B %Y %H:%M UTC") if period.in_use_until else "now (in use)"
+        click.echo(f"- {period.subject}\n  SHA-256 {period.certificate_sha256}\n"
+                   f"  valid {period.not_before:%d %B %Y} to {period.not_after:%d %B %Y}; "
+                   f"in use {period.in_use_from:%d %B %Y %H:%M UTC} to {until}\n  private key: {period.key_source}")
+    if seals.key_missing(organisation.id):
+        click.echo("The key of the seal in use is not on this server: restore it from the key backup, or run "
+                   "`eia seal rotate`.", err=True)
+
+
+@seal_group.command("rotate")
+@_ORGANISATION_OPTION
+@with_appcontext
+def seal_rotate(organisation_slug) -> None:
+    """Start a new key and certificate for new records; the old certificate keeps older records verifiable."""
+    from eia.domain.signing import SigningKeyError
+    from eia.services import seals
+
+    organisation = _organisation(organisation_slug)
+    try:
+        period = seals.rotate(organisation)
+    except (seals.SealError, SigningKeyError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{organisation.name} now seals with {period.subject} (SHA-256 {period.certificate_sha256}); "
+               f"the private key is the {period.key_source}: back it up. Older records still verify.")
+
+
 @click.group("search")
 def search_group() -> None:
     """The archive search index."""
@@ -384,6 +446,6 @@ def dev_generate(count, organisation_slug, seed) -> None:
 
 
 COMMANDS = (seed_demo, dev_group, users_group, definitions_group, mail_group, reminders_group, audit_group,
-            archive_group, search_group, export_command, import_command)
+            archive_group, seal_group, search_group, export_command, import_command)
 # Checking definitions must work even when they are too broken for the app to start.
 main.add_command(definitions_group)

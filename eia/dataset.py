@@ -30,7 +30,7 @@ from eia.domain.workflow import decide
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AuditEvent, Organisation, Transition, User
 from eia.services import assessments, search, workflow
-from eia.services.archive import sealer, storage
+from eia.services.archive import storage
 from eia.services.audit import _AUDIT_APPEND_LOCK
 from eia.services.database import is_postgresql, unit_of_work
 from eia.services.users import create_user
@@ -183,7 +183,6 @@ def bulk_generate(cast: Cast, count: int, rng: random.Random, *, progress: Calla
     if not pool:
         raise ValueError("bulk generation reuses signed PDFs: run at least one signed-off sample assessment first")
     backend = storage()
-    certificate = sealer().certificate_fingerprint
     existing = db.session.scalar(select(func.count()).select_from(Assessment).where(
         Assessment.organisation_id == organisation.id, Assessment.version_number == 1)) or 0
     characteristic_ids = defs.questionnaire.default_characteristic_ids(organisation.extra_characteristics or ())
@@ -196,7 +195,7 @@ def bulk_generate(cast: Cast, count: int, rng: random.Random, *, progress: Calla
     done = 0
     for offset in range(0, count, BATCH):
         with unit_of_work():
-            _insert_batch(cast, rng, defs, pool, backend, certificate, characteristics, characteristic_ids, objectives,
+            _insert_batch(cast, rng, defs, pool, backend, characteristics, characteristic_ids, objectives,
                           created[offset:offset + BATCH], first_number=existing + offset + 1,
                           in_progress_from=count - in_progress - offset)
         done += len(created[offset:offset + BATCH])
@@ -215,7 +214,7 @@ def _final_scenario(rng: random.Random, profile: sample_data.Profile, active: bo
                        weights=[55, 25, 12, 8])[0]
 
 
-def _insert_batch(cast, rng, defs, pool, backend, certificate, characteristics, characteristic_ids, objectives,
+def _insert_batch(cast, rng, defs, pool, backend, characteristics, characteristic_ids, objectives,
                   created: list[datetime], first_number: int, in_progress_from: int) -> None:
     workflow_def = defs.workflow
     organisation = cast.organisation
@@ -290,7 +289,7 @@ def _insert_batch(cast, rng, defs, pool, backend, certificate, characteristics, 
         archive_rows.append({
             "assessment_id": assessment_id, "organisation_id": organisation.id, "reference": rows[index]["reference"],
             "version_number": 1, "sha256": source.sha256, "size": source.size, "storage_backend": backend.name,
-            "storage_key": source.storage_key, "signer_certificate_sha256": certificate, "signed_at": signed_at,
+            "storage_key": source.storage_key, "signer_certificate_sha256": source.signer_certificate_sha256, "signed_at": signed_at,
             "snapshot": source.snapshot, "audit_seq": archived_event_seq[index],
             **({"content": source.content} if backend.name == "database" else {}),
         })
@@ -307,7 +306,7 @@ def _insert_batch(cast, rng, defs, pool, backend, certificate, characteristics, 
         if event.action == "assessment.archived":
             source = sources[event.assessment_index]
             event.details = {"archive_id": archive_ids[assessment_id], "sha256": source.sha256, "size": source.size,
-                             "signer_certificate_sha256": certificate, "storage": backend.name}
+                             "signer_certificate_sha256": source.signer_certificate_sha256, "storage": backend.name}
         elif event.action == "archive.downloaded":
             source = sources[event.assessment_index]
             object_type, object_id = "archive", str(archive_ids[assessment_id])

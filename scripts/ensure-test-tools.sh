@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # System packages the test suite needs: Debian's chromium (driven by Playwright; never a downloaded
-# browser) and poppler-utils (pdffonts and pdftoppm check archived PDFs). The PDF fonts are vendored in eia/fonts.
+# browser) and poppler-utils (pdffonts and pdftoppm check archived PDFs; pdfsig is the independent validator of seals)
+# and SoftHSM2 (a PKCS#11 token for sealing with a key that never leaves it: scripts/softhsm-token.sh).
+# The PDF fonts are vendored in eia/fonts.
 # With the argument "bench": also wrk, the load generator of `make bench`.
 # Then the real OpenID provider of the single sign-on tests: oidc-provider from the npm registry, pinned by
 # tests/oidc/package-lock.json, installed with the machine's node and npm (`npm ci`) when missing or changed.
@@ -10,6 +12,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
 if [ "${1:-}" = "bench" ]; then command -v wrk >/dev/null 2>&1 || missing+=(wrk); fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -106,13 +106,16 @@ class PdfSealer:
 
     def __init__(self, private_key, certificate: x509.Certificate, chain: list[x509.Certificate] | None = None,
                  timestamp_url: str | None = None) -> None:
-        if not isinstance(private_key, ec.EllipticCurvePrivateKey | _rsa_private_key_type()):
+        if not (isinstance(private_key, ec.EllipticCurvePrivateKey | _rsa_private_key_type())
+                or hasattr(private_key, "sign_sha256")):
             raise SigningKeyError("the signing key must be an ECDSA or RSA private key")
         _check_valid_now(certificate)
-        if certificate.public_key().public_numbers() != private_key.public_key().public_numbers():
-            raise SigningKeyError("the signing key does not belong to the signing certificate")
         self._key = private_key
         self._certificate = certificate
+        # A probe signature, so a key held in a token is checked against the certificate too.
+        probe = secrets.token_bytes(32)
+        if not self.verify_bytes(probe, _sign_sha256(private_key, probe)):
+            raise SigningKeyError("the signing key does not belong to the signing certificate")
         self.certificate_pem = certificate.public_bytes(serialization.Encoding.PEM)
         self.certificate_fingerprint = certificate.fingerprint(hashes.SHA256()).hex()
         self.subject = certificate.subject.rfc4514_string()
@@ -180,6 +183,11 @@ class PdfSealer:
             raise SigningKeyError(f"the document could not be sealed: {error}") from error
         return output.getvalue()
 
+    def close(self) -> None:
+        """Release a key held in a token (its session); a key in memory needs nothing."""
+        if hasattr(self._key, "close"):
+            self._key.close()
+
     def sign_bytes(self, body: bytes) -> bytes:
         """A detached signature over arbitrary bytes (audit checkpoints)."""
         return _sign_sha256(self._key, body)
@@ -197,10 +205,15 @@ class PdfSealer:
 
 
 def _sign_sha256(private_key, body: bytes) -> bytes:
-    """ECDSA or RSA PKCS#1 v1.5 over SHA-256: the mechanisms pyHanko names in the CMS for these keys."""
+    """ECDSA or RSA PKCS#1 v1.5 over SHA-256: the mechanisms pyHanko names in the CMS for these keys.
+
+    A key held in a token (eia.services.hsm) signs itself: it has ``sign_sha256``.
+    """
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
         return private_key.sign(body, ec.ECDSA(hashes.SHA256()))
-    return private_key.sign(body, padding.PKCS1v15(), hashes.SHA256())
+    if isinstance(private_key, _rsa_private_key_type()):
+        return private_key.sign(body, padding.PKCS1v15(), hashes.SHA256())
+    return private_key.sign_sha256(body)
 
 
 class _SealSigner(signers.Signer):
@@ -308,16 +321,82 @@ def _rsa_private_key_type():
 # --- verification ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SealPeriod:
+    """One certificate an organisation sealed with, and when it was in use (``until`` None: still in use)."""
+
+    certificate_sha256: str
+    certificate_pem: bytes
+    in_use_from: datetime
+    in_use_until: datetime | None = None
+
+    def covers(self, moment: datetime) -> bool:
+        """Whether a seal dated ``moment`` was made in this period (a PDF states the time to the second)."""
+        return (self.in_use_from.replace(microsecond=0) <= moment
+                and (self.in_use_until is None or moment <= self.in_use_until))
+
+
+@dataclass(frozen=True)
+class SealTrust:
+    """Whose seal makes a record genuine: the organisation's seal history, and the CA certificates (PEM)
+    its seals must chain to where the organisation configured any (then its own certificates are not
+    enough on their own)."""
+
+    organisation: str
+    periods: tuple[SealPeriod, ...]
+    ca_roots: tuple[bytes, ...] = ()
+
+    @classmethod
+    def single(cls, organisation: str, certificate_pem: bytes) -> SealTrust:
+        """One certificate, in use at any time (tests, and files checked outside any instance)."""
+        return cls(organisation, (SealPeriod(certificate_details(certificate_pem).sha256, certificate_pem,
+                                             datetime.min.replace(tzinfo=timezone.utc)),))
+
+    def roots(self) -> list[asn1_x509.Certificate]:
+        pems = self.ca_roots or tuple(period.certificate_pem for period in self.periods)
+        return [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+                for pem in pems for c in x509.load_pem_x509_certificates(pem)]
+
+
+@dataclass(frozen=True)
+class CertificateDetails:
+    sha256: str
+    subject: str  # RFC 4514, for operators
+    organisation: str  # the subject's O (or CN), for people
+    not_before: datetime
+    not_after: datetime
+
+
+def certificate_details(pem: bytes) -> CertificateDetails:
+    certificate = x509.load_pem_x509_certificate(pem)
+    return CertificateDetails(
+        sha256=certificate.fingerprint(hashes.SHA256()).hex(),
+        subject=certificate.subject.rfc4514_string(),
+        organisation=_subject_organisation(certificate.subject),
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
+    )
+
+
+def _subject_organisation(name: x509.Name) -> str:
+    for oid in (NameOID.ORGANIZATION_NAME, NameOID.COMMON_NAME):
+        attributes = name.get_attributes_for_oid(oid)
+        if attributes:
+            return str(attributes[0].value)
+    return "an unnamed signer"
+
+
 @dataclass
 class SignatureReport:
     field_name: str
-    signer: str
+    signer: str  # the organisation the certificate names
     signed_at: datetime | None
     certificate_sha256: str
     intact: bool
     valid: bool
-    trusted: bool
+    trusted: bool  # the organisation's seal in use at the time (and chained to its CA roots, if any)
     coverage: str
+    seal_period: SealPeriod | None = None  # the organisation's seal that made it, if it is one
 
 
 @dataclass
@@ -330,42 +409,72 @@ class PdfVerification:
         return bool(self.signatures) and not self.problems
 
 
-def verify_pdf(content: bytes, trust_roots: list[bytes]) -> PdfVerification:
-    """Check every signature in a PDF: intact, valid, trusted by ``trust_roots`` (PEM), whole file covered."""
+def verify_pdf(content: bytes, trust: SealTrust) -> PdfVerification:
+    """Check every signature in a PDF: intact, valid, made by ``trust``'s organisation with the seal it used
+    at the time the signature states (validated at that time, so an expired or replaced certificate still
+    vouches for what it sealed while in use), and the last one covering the whole file."""
     report = PdfVerification()
     try:
-        roots = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
-                 for pem in trust_roots for c in x509.load_pem_x509_certificates(pem)]
+        roots = trust.roots()
         reader = PdfFileReader(io.BytesIO(content), strict=False)
         embedded = list(reader.embedded_regular_signatures)
         if not embedded:
             report.problems.append("the file has no digital signature")
             return report
-        context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
         for index, signature in enumerate(embedded):
+            signed_at = signature.self_reported_timestamp
+            context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail",
+                                        moment=signed_at)
             status = validate_pdf_signature(signature, context, key_usage_settings=_KEY_USAGE)
             certificate = status.signing_cert
+            sha256 = hashlib.sha256(certificate.dump()).hexdigest() if certificate else ""
+            period = next((p for p in trust.periods if p.certificate_sha256 == sha256
+                           and signed_at is not None and p.covers(signed_at)), None)
             entry = SignatureReport(
                 field_name=signature.field_name,
-                signer=certificate.subject.human_friendly if certificate else "unknown",
-                signed_at=status.signer_reported_dt,
-                certificate_sha256=hashlib.sha256(certificate.dump()).hexdigest() if certificate else "",
+                signer=_signer_name(certificate),
+                signed_at=signed_at,
+                certificate_sha256=sha256,
                 intact=status.intact,
                 valid=status.valid,
-                trusted=status.trusted,
+                trusted=status.trusted and period is not None,
                 coverage=status.coverage.name if status.coverage else "NONE",
+                seal_period=period,
             )
             report.signatures.append(entry)
-            name = f"signature {signature.field_name!r}"
+            name = "the seal" if signature.field_name == SEAL_FIELD else f"the signature {signature.field_name!r}"
             if not status.intact:
                 report.problems.append(f"{name}: the signed content was altered after signing")
             elif not status.valid:
                 report.problems.append(f"{name}: the cryptographic signature is not valid")
-            if not status.trusted:
-                report.problems.append(f"{name}: the signing certificate is not trusted (not the organisation's, "
-                                       "or not fit for signing documents)")
+            else:
+                report.problems += _trust_problems(name, entry, status.trusted, trust)
             if index == len(embedded) - 1 and entry.coverage != "ENTIRE_FILE":
                 report.problems.append(f"{name}: does not cover the whole file (content was added after signing)")
-    except Exception as error:  # noqa: BLE001  fail closed: a file we cannot parse is not verified
-        report.problems.append(f"the file cannot be verified: {type(error).__name__}: {error}".rstrip(": "))
+    except Exception:  # noqa: BLE001  fail closed: a file we cannot parse is not verified
+        report.problems.append("the file cannot be read as a signed PDF: it may be damaged, cut short or not a PDF")
     return report
+
+
+def _signer_name(certificate: asn1_x509.Certificate | None) -> str:
+    if certificate is None:
+        return "unknown"
+    return _subject_organisation(x509.load_der_x509_certificate(certificate.dump()).subject)
+
+
+def _trust_problems(name: str, entry: SignatureReport, chain_trusted: bool, trust: SealTrust) -> list[str]:
+    known = [p for p in trust.periods if p.certificate_sha256 == entry.certificate_sha256]
+    if not known:
+        return [f"{name}: made by {entry.signer}, not with {trust.organisation}'s seal: "
+                f"this is not {trust.organisation}'s record"]
+    if entry.seal_period is None:
+        when = f"{entry.signed_at:%d %B %Y %H:%M} UTC" if entry.signed_at else "an unstated time"
+        return [f"{name}: made with one of {trust.organisation}'s seals, but dated {when}, when that seal "
+                "was not in use"]
+    if not chain_trusted:
+        if trust.ca_roots:
+            return [f"{name}: {trust.organisation}'s seal does not chain to the configured trust roots, "
+                    "or its certificate is not fit for signing documents"]
+        return [f"{name}: {trust.organisation}'s seal certificate was not valid then, "
+                "or is not fit for signing documents"]
+    return []

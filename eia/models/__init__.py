@@ -9,6 +9,7 @@ from eia.models.definition_version import DefinitionVersion
 from eia.models.lifecycle import ACTION_STATUSES, ActionNote, SentReminder, TrackedAction
 from eia.models.notification import Notification, OutboundEmail
 from eia.models.organisation import Department, EqualityObjective, Organisation
+from eia.models.seal import SealCertificate
 from eia.models.session import SignInAttempt, UserSession
 from eia.models.search import AssessmentSearch, AssessmentSearchText
 from eia.models.user import ROLES, User, UserRole
@@ -32,6 +33,7 @@ __all__ = [
     "OutboundEmail",
     "Organisation",
     "ROLES",
+    "SealCertificate",
     "SignInAttempt",
     "Transition",
     "User",

@@ -7,26 +7,15 @@ back too and the sign-off can simply be retried: nothing is ever half-archived.
 
 from __future__ import annotations
 
-import os
-import tempfile
-import threading
 from datetime import date
-from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from flask import current_app
 from sqlalchemy import select
 
 from eia.domain import questionnaire as q
 from eia.domain.legal_checks import snapshot_rows
 from eia.domain.pdf import render_assessment_pdf
-from eia.domain.signing import (
-    PdfSealer,
-    SigningKeyError,
-    new_signing_key,
-    self_signed_certificate,
-    sha256_hex,
-)
+from eia.domain.signing import sha256_hex
 from eia.domain.snapshot import (
     ActionRow,
     AssessmentSnapshot,
@@ -37,86 +26,13 @@ from eia.domain.snapshot import (
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, User
 from eia.models.types import utcnow
-from eia.services import audit, legal
+from eia.services import audit, legal, seals
 from eia.services.assessments import answer_options, answer_summary, current_path
 from eia.services.definitions import definitions_of
 from eia.services.database import unit_of_work
-from eia.services.storage import fsync_directory, storage_for
+from eia.services.storage import storage_for
 from eia.services.trail import decision_trail
 
-_sealer_lock = threading.Lock()
-
-
-
-# --- the organisation's signing identity --------------------------------------------------------
-
-
-def signing_paths(instance_dir: Path) -> tuple[Path, Path]:
-    folder = Path(instance_dir) / "signing"
-    return folder / "organisation-key.pem", folder / "organisation-certificate.pem"
-
-
-def ensure_signing_identity(instance_dir: Path, organisation_name: str = "Due Regard") -> tuple[Path, Path]:
-    """The embedded default: a key and self-signed certificate generated on first use.
-
-    Crash-safe and race-free without a lock file: each file is written and fsynced under a private
-    temporary name, then hard-linked into place, which fails if the name exists, so the first
-    writer wins and everyone else reads the winner's complete file. The key is published first and
-    the certificate is made from whichever key won; a crash between the two leaves a key without a
-    certificate, and the next call certifies that key.
-    """
-    key_path, cert_path = signing_paths(instance_dir)
-    if key_path.exists() and cert_path.exists():
-        return key_path, cert_path
-    key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not key_path.exists():
-        _publish_once(key_path, new_signing_key(), 0o600)
-    if not cert_path.exists():
-        try:
-            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-        except (OSError, ValueError, TypeError) as error:
-            raise SigningKeyError(f"cannot read the signing key {key_path}: {error}") from error
-        certificate = self_signed_certificate(key, f"{organisation_name} archive seal", organisation_name)
-        _publish_once(cert_path, certificate, 0o644)
-    return key_path, cert_path
-
-
-def _publish_once(path: Path, content: bytes, mode: int) -> None:
-    """Write ``path`` complete and durable, unless another process already has (then keep theirs)."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            return
-        fsync_directory(path.parent)
-    finally:
-        os.unlink(temporary)
-
-
-def sealer() -> PdfSealer:
-    """One sealer per process: the key is loaded once, not per document."""
-    app = current_app._get_current_object()
-    existing = app.extensions.get("eia.sealer")
-    if existing is not None:
-        return existing
-    with _sealer_lock:
-        if "eia.sealer" not in app.extensions:
-            config = app.config
-            if config.get("SIGNING_PKCS12"):
-                passphrase = config.get("SIGNING_PKCS12_PASSPHRASE")
-                built = PdfSealer.from_pkcs12(config["SIGNING_PKCS12"], passphrase.encode() if passphrase else None,
-                                              timestamp_url=config.get("TIMESTAMP_URL"))
-            else:
-                key_path, cert_path = ensure_signing_identity(config["INSTANCE_DIR"])
-                built = PdfSealer.from_pem_files(key_path, cert_path, timestamp_url=config.get("TIMESTAMP_URL"))
-            app.extensions["eia.sealer"] = built
-        return app.extensions["eia.sealer"]
 
 
 def storage():
@@ -221,11 +137,12 @@ def _characteristic_snapshot(path: q.Path, task: dict, questionnaire) -> Charact
 
 def archive_signed_off(assessment: Assessment, decided_by: User) -> ArchivedRecord:
     """Render, seal, hash and store the record, inside the caller's (sign-off) transaction."""
+    # First: starting the organisation's first seal is audited, before the events the snapshot precedes.
+    sealer, seal = seals.current_seal(assessment.organisation, decided_by)
     snapshot = build_snapshot(assessment, decided_by)
     signer_name = f"{assessment.organisation.name} (decision by {decided_by.name})"
-    rendered = render_assessment_pdf(snapshot, sealed_by=signer_name,
-                                     certificate_sha256=sealer().certificate_fingerprint)
-    sealed = sealer().seal(rendered.content, signer_name=signer_name, reason=snapshot.decision,
+    rendered = render_assessment_pdf(snapshot, sealed_by=signer_name, certificate_sha256=seal.certificate_sha256)
+    sealed = sealer.seal(rendered.content, signer_name=signer_name, reason=snapshot.decision,
                            location=assessment.organisation.name, seal_box=rendered.seal_box)
     digest = sha256_hex(sealed)
     backend = storage()
@@ -238,7 +155,7 @@ def archive_signed_off(assessment: Assessment, decided_by: User) -> ArchivedReco
         size=len(sealed),
         storage_backend=backend.name,
         storage_key="",
-        signer_certificate_sha256=sealer().certificate_fingerprint,
+        signer_certificate_sha256=seal.certificate_sha256,
         signed_at=utcnow(),
         snapshot=snapshot.to_dict(),
     )

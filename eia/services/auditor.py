@@ -18,10 +18,10 @@ from eia.domain.signing import PdfVerification, SignatureReport, sha256_hex, ver
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AuditEvent, User
 from eia.models.types import utcnow
-from eia.services import audit
-from eia.services.archive import archived_pdf, sealer
+from eia.services import audit, seals
+from eia.services.archive import archived_pdf
 from eia.services.database import NotAllowed, unit_of_work
-from eia.services.integrity import IntegrityReport, trust_roots, verify_archived_record, verify_audit_chain
+from eia.services.integrity import IntegrityReport, verify_archived_record, verify_audit_chain
 from eia.services.search import check_may_search
 from eia.services.storage import StorageError
 
@@ -85,14 +85,14 @@ class RecordCheck:
 
 def check_record(record: ArchivedRecord) -> RecordCheck:
     """The stored file against its record (size, SHA-256) and its signatures. Reads only."""
-    roots = trust_roots()
-    problems = verify_archived_record(record, roots)
+    trust = seals.trust_for(record.organisation_id)
+    problems = verify_archived_record(record, trust)
     try:
         content = archived_pdf(record)
     except StorageError:
         return RecordCheck(record, False, False, [], problems)
     return RecordCheck(record, sha256_hex(content) == record.sha256, len(content) == record.size,
-                       verify_pdf(content, roots).signatures, problems)
+                       verify_pdf(content, trust).signatures, problems)
 
 
 @dataclass
@@ -149,7 +149,7 @@ def verify_upload(user: User, filename: str, content: bytes) -> UploadVerdict:
     if b"%PDF-" not in content[:1024]:
         verdict = UploadVerdict(UNVERIFIABLE, digest, len(content), problems=["the file is not a PDF"])
     else:
-        verdict = _classify(digest, content, record, verify_pdf(content, trust_roots()))
+        verdict = _classify(digest, content, record, verify_pdf(content, seals.trust_for(user.organisation_id)))
     with unit_of_work():
         audit.record("archive.file_verified", actor=user, object_type="archive" if verdict.record else None,
                      object_id=verdict.record.id if verdict.record else None,
@@ -166,7 +166,7 @@ def _classify(digest: str, content: bytes, record: ArchivedRecord | None, verifi
     elif not verification.signatures:
         parsed = verification.problems == ["the file has no digital signature"]
         verdict.kind = UNSIGNED if parsed else UNVERIFIABLE
-    elif any(s.certificate_sha256 == sealer().certificate_fingerprint for s in verification.signatures):
+    elif any(s.seal_period is not None for s in verification.signatures):
         verdict.kind = OURS_NOT_ARCHIVED
     else:
         verdict.kind = FOREIGN

@@ -5,6 +5,8 @@ The bundle is a zip file:
     manifest.json          format, schema revision, row counts, and the SHA-256 and size of every other member
     tables/<table>.jsonl   every row of every table, one JSON object per line (dates ISO 8601 UTC, bytes base64)
     archive/<sha256>.pdf   every archived signed PDF, whichever storage backend holds it
+    (the seal_certificate table carries every organisation's seal certificates, so every record verifies
+    on the restored instance; private keys are never in the bundle: they are backed up separately)
     audit-head.json        the audit chain's head (sequence and hash) when the bundle was made
 
 It is database-neutral: a bundle from SQLite restores into PostgreSQL and back. Restoring checks
@@ -27,9 +29,9 @@ from flask import current_app
 from sqlalchemy import Date, DateTime, LargeBinary, Table, func, select, text
 
 from eia.extensions import db
-from eia.models import ArchivedRecord, AuditEvent
+from eia.models import ArchivedRecord, AuditEvent, Organisation
 from eia.models.types import utcnow
-from eia.services import audit, integrity
+from eia.services import audit, integrity, seals
 from eia.services.archive import archived_pdf
 from eia.services.database import is_postgresql, unit_of_work
 from eia.services.storage import FilesystemStorage
@@ -224,10 +226,11 @@ def import_bundle(path: Path) -> RestoreReport:
                 "counts": manifest["counts"], "audit_head": manifest["audit_head"]})
     report = RestoreReport(counts=manifest["counts"], audit=integrity.verify_audit_chain(),
                            archive=integrity.verify_archive())
-    signers = {r.signer_certificate_sha256 for r in db.session.scalars(select(ArchivedRecord))}
-    if signers - {integrity.sealer().certificate_fingerprint}:
-        report.notes.append("archived records were signed with a certificate this instance does not use: restore the "
-                            "organisation's signing key (instance/signing/ or EIA_SIGNING_PKCS12) so they verify")
+    for organisation in db.session.scalars(select(Organisation).order_by(Organisation.id)):
+        if seals.key_missing(organisation.id):
+            report.notes.append(f"{organisation.name}'s seal key is not on this server, so its sign-offs will fail until "
+                                "you restore instance/signing/seals/ from the key backup, or start a new seal with "
+                                f"`eia seal rotate --organisation {organisation.slug}` (its records verify either way)")
     return report
 
 

@@ -19,13 +19,13 @@ from sqlalchemy import LargeBinary, cast, create_engine, func, select, text
 from sqlalchemy.pool import NullPool
 
 from eia.domain.audit import GENESIS_HASH, verify_chain
-from eia.domain.signing import sha256_hex, verify_pdf
+from eia.domain.signing import SealTrust, sha256_hex, verify_pdf
 from eia.extensions import db
 from eia.models import ArchivedRecord, AuditEvent, User
 from eia.models.audit import DERIVED_COLUMNS
 from eia.models.types import utcnow
-from eia.services import audit
-from eia.services.archive import archived_pdf, sealer
+from eia.services import audit, seals
+from eia.services.archive import archived_pdf
 from eia.services.database import unit_of_work
 from eia.services.storage import FilesystemStorage, StorageError
 
@@ -198,14 +198,14 @@ def create_checkpoint(actor: User | None = None) -> dict:
         created_at = utcnow().isoformat(timespec="seconds")
         # The export is itself an event, and the checkpoint covers it: deleting it shows too.
         head = audit.record("audit.checkpoint", actor=actor, details={"created_at": created_at})
-        signature = sealer().sign_bytes(_checkpoint_body(head.seq, head.entry_hash, created_at))
+        signature = seals.instance_signer().sign_bytes(_checkpoint_body(head.seq, head.entry_hash, created_at))
     return {
         "format": CHECKPOINT_FORMAT,
         "seq": head.seq,
         "entry_hash": head.entry_hash,
         "created_at": created_at,
         "signature": signature.hex(),
-        "certificate_sha256": sealer().certificate_fingerprint,
+        "certificate_sha256": seals.instance_signer().certificate_fingerprint,
     }
 
 
@@ -230,24 +230,16 @@ def load_checkpoint(text: str) -> dict:
 
 def checkpoint_signature_problems(checkpoint: dict) -> list[str]:
     body = _checkpoint_body(checkpoint["seq"], checkpoint["entry_hash"], checkpoint["created_at"])
-    if not sealer().verify_bytes(body, bytes.fromhex(checkpoint["signature"])):
-        return ["the checkpoint's signature is not valid for this organisation's key: it was altered or made elsewhere"]
+    if not seals.instance_signer().verify_bytes(body, bytes.fromhex(checkpoint["signature"])):
+        return ["the checkpoint's signature is not valid for this instance's key: it was altered or made elsewhere"]
     return []
 
 
 # --- archive --------------------------------------------------------------------------------------
 
 
-def trust_roots() -> list[bytes]:
-    """Certificates an archived signature may chain to: the organisation's own, plus configured extras."""
-    roots = [sealer().certificate_pem]
-    for path in current_app.config.get("SIGNING_TRUST_ROOTS") or []:
-        with open(path, "rb") as handle:
-            roots.append(handle.read())
-    return roots
-
-
-def verify_archived_record(record: ArchivedRecord, roots: list[bytes] | None = None) -> list[str]:
+def verify_archived_record(record: ArchivedRecord, trust: SealTrust | None = None) -> list[str]:
+    """The stored file against its record (size, SHA-256) and its seal against its organisation's seal history."""
     label = f"{record.reference} version {record.version_number} (archive {record.id})"
     try:
         content = archived_pdf(record)
@@ -258,19 +250,21 @@ def verify_archived_record(record: ArchivedRecord, roots: list[bytes] | None = N
         problems.append(f"{label}: the stored file is {len(content)} bytes, the record says {record.size}")
     if sha256_hex(content) != record.sha256:
         problems.append(f"{label}: the stored file's SHA-256 does not match the record (the file was altered)")
-    verification = verify_pdf(content, roots if roots is not None else trust_roots())
+    verification = verify_pdf(content, trust or seals.trust_for(record.organisation_id))
     problems += [f"{label}: {problem}" for problem in verification.problems]
     return problems
 
 
 def verify_archive() -> IntegrityReport:
     report = IntegrityReport()
-    roots = trust_roots()
+    trust: dict[int, SealTrust] = {}
     referenced = set()
     for record in db.session.scalars(select(ArchivedRecord).order_by(ArchivedRecord.id)):
         report.checked += 1
         referenced.add(record.storage_key)
-        report.problems.extend(verify_archived_record(record, roots))
+        if record.organisation_id not in trust:
+            trust[record.organisation_id] = seals.trust_for(record.organisation_id)
+        report.problems.extend(verify_archived_record(record, trust[record.organisation_id]))
     files = FilesystemStorage(current_app.config["ARCHIVE_DIR"])
     for key in sorted(files.keys() - referenced):
         report.notes.append(f"{files.path_for(key)} is not referenced by any record (left by a sign-off that rolled back)")
@@ -296,7 +290,7 @@ def verify_upload(user: User, content: bytes) -> UploadVerification:
     from eia.services.access import can_view
 
     digest = sha256_hex(content)
-    verification = verify_pdf(content, trust_roots())
+    verification = verify_pdf(content, seals.trust_for(user.organisation_id))
     candidates = db.session.scalars(select(ArchivedRecord).where(ArchivedRecord.sha256 == digest))
     record = next((r for r in candidates if can_view(user, r.assessment)), None)
     problems = list(verification.problems)

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from reportlab.platypus import Paragraph
 
 from eia.domain import pdf
-from eia.domain.signing import PdfSealer, generate_organisation_identity, verify_pdf
+from eia.domain.signing import PdfSealer, SealTrust, generate_organisation_identity, verify_pdf
 from eia.domain.snapshot import (
     ActionRow,
     AssessmentSnapshot,
@@ -164,7 +164,7 @@ def test_the_sealed_record_has_metadata_bookmarks_page_numbers_and_a_seal_coveri
     assert x2 - x1 > 400 and y2 - y1 > 50, "the field covers the visible seal panel"
     assert not any(reader.pages[i].get("/Annots") for i in range(len(reader.pages) - 1))
 
-    report = verify_pdf(content, [sealer.certificate_pem])
+    report = verify_pdf(content, SealTrust.single("Example Constabulary", sealer.certificate_pem))
     assert report.ok, report.problems
     assert [s.coverage for s in report.signatures] == ["ENTIRE_FILE"]
 

@@ -26,7 +26,13 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from eia.domain import pdf
-from eia.domain.signing import PdfSealer, generate_organisation_identity, self_signed_certificate, verify_pdf
+from eia.domain.signing import (
+    PdfSealer,
+    SealTrust,
+    generate_organisation_identity,
+    self_signed_certificate,
+    verify_pdf,
+)
 from tests.domain.test_pdf import snapshot
 
 
@@ -48,6 +54,10 @@ def _sealer(key, cert_pem: bytes, timestamp_url: str | None = None) -> PdfSealer
 def _seal(sealer: PdfSealer, document: pdf.RenderedPdf) -> bytes:
     return sealer.seal(document.content, signer_name="Example Constabulary", reason="Signed off",
                        location="Example Constabulary", seal_box=document.seal_box)
+
+
+def _trust(cert_pem: bytes) -> SealTrust:
+    return SealTrust.single("Example Constabulary", cert_pem)
 
 
 def _embedded(sealed: bytes):
@@ -103,7 +113,7 @@ def test_the_signature_covers_the_signed_attributes_and_they_the_signed_bytes(id
     with pytest.raises(InvalidSignature):
         certificate.public_key().verify(signature, signer_info["signed_attrs"].untag().dump() + b"\0",
                                         ec.ECDSA(hashes.SHA256()))
-    assert verify_pdf(sealed, [cert_pem]).ok
+    assert verify_pdf(sealed, _trust(cert_pem)).ok
 
 
 def test_altered_content_or_signature_is_detected(identity, document):
@@ -111,21 +121,21 @@ def test_altered_content_or_signature_is_detected(identity, document):
     sealed = _seal(_sealer(key, cert_pem), document)
     content = bytearray(sealed)
     content[len(content) // 3] ^= 0x01
-    assert "altered after signing" in " ".join(verify_pdf(bytes(content), [cert_pem]).problems)
+    assert "altered after signing" in " ".join(verify_pdf(bytes(content), _trust(cert_pem)).problems)
 
     # One bit of the ECDSA value r, inside the hex /Contents (outside the signed byte range).
     signature = _embedded(sealed).signed_data["signer_infos"][0]["signature"].native
     at = sealed.index(signature.hex().upper().encode()) + 2 * 10
     forged = sealed[:at] + b"%X" % (int(sealed[at:at + 1], 16) ^ 1) + sealed[at + 1:]
-    problems = verify_pdf(forged, [cert_pem]).problems
-    assert problems[0] == "signature 'OrganisationSeal': the cryptographic signature is not valid", problems
+    problems = verify_pdf(forged, _trust(cert_pem)).problems
+    assert problems[0] == "the seal: the cryptographic signature is not valid", problems
 
 
 def test_an_rsa_key_seals_too(document):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     cert_pem = self_signed_certificate(key, "RSA archive seal", "Example Constabulary")
     sealed = _seal(_sealer(key, cert_pem), document)
-    report = verify_pdf(sealed, [cert_pem])
+    report = verify_pdf(sealed, _trust(cert_pem))
     assert report.ok, report.problems
     algorithm = _embedded(sealed).signed_data["signer_infos"][0]["signature_algorithm"]["algorithm"].native
     assert algorithm in {"sha256_rsa", "rsassa_pkcs1v15"}
@@ -172,7 +182,7 @@ def test_with_a_timestamp_server_the_seal_carries_its_token_over_the_signature(i
         server.shutdown()
         server.server_close()
 
-    report = verify_pdf(sealed, [cert_pem])
+    report = verify_pdf(sealed, _trust(cert_pem))
     assert report.ok, report.problems
     embedded = _embedded(sealed)
     signer_info = embedded.signed_data["signer_infos"][0]

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from eia.domain.signing import verify_pdf
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AuditEvent, Transition
-from eia.services import archive, integrity
+from eia.services import archive, seals
 from eia.services.storage import FilesystemStorage
 from tests.conftest import PASSWORD, signed_in
 from tests.journeys import (
@@ -71,7 +71,7 @@ def test_the_signed_pdf_shows_every_answer_and_its_signature_validates(archive_a
     assert page.text_of(id="record-sha256") == hashlib.sha256(pdf).hexdigest()
 
     with archive_app.app_context():
-        report = verify_pdf(pdf, integrity.trust_roots())
+        report = verify_pdf(pdf, seals.trust_for(db.session.get(Assessment, assessment_id).organisation_id))
         assert report.ok, report.problems
         record = db.session.scalar(select(ArchivedRecord).where(ArchivedRecord.assessment_id == assessment_id))
         assert record.storage_backend == archive_app.config["ARCHIVE_BACKEND"]

@@ -26,9 +26,9 @@ from eia.domain.signing import (
 )
 from eia.domain.snapshot import AssessmentSnapshot
 from eia.extensions import db
-from eia.models import ArchivedRecord, Assessment, AuditEvent, Transition
-from eia.services import archive
-from eia.services.archive import ensure_signing_identity, signing_paths
+from eia.models import ArchivedRecord, Assessment, AuditEvent, Organisation, Transition
+from eia.services import archive, seals
+from eia.services.seals import ensure_signing_identity, signing_paths
 from tests.conftest import PASSWORD, signed_in
 from tests.journeys import act, complete_assessment, start_assessment, submit
 from tests.pages import PageClient
@@ -119,14 +119,25 @@ def _expired_certificate(app, tmp_path):
 
 
 def _unreadable_generated_key(app, tmp_path):
-    key_path, cert_path = signing_paths(app.config["INSTANCE_DIR"])
-    key_path.parent.mkdir(parents=True)
+    with app.app_context():
+        organisation = db.session.scalar(select(Organisation).where(Organisation.slug == "example-constabulary"))
+        period = seals.ensure_seal(organisation)
+        key_path = seals.generated_key_path(app.config["INSTANCE_DIR"], period.certificate_sha256)
+    key = key_path.read_bytes()
     key_path.write_text("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
-    cert_path.write_bytes(generate_organisation_identity("x", "y")[1])
+    return lambda: key_path.write_bytes(key)
+
+
+def _lost_generated_key(app, tmp_path):
+    """The key is gone (a restore elsewhere without the key backup): rotating starts a new seal."""
+    with app.app_context():
+        organisation = db.session.scalar(select(Organisation).where(Organisation.slug == "example-constabulary"))
+        period = seals.ensure_seal(organisation)
+        seals.generated_key_path(app.config["INSTANCE_DIR"], period.certificate_sha256).unlink()
 
     def fix():
-        key_path.unlink()
-        cert_path.unlink()
+        result = app.test_cli_runner().invoke(args=["seal", "rotate", "--organisation", "example-constabulary"])
+        assert result.exit_code == 0, result.output
 
     return fix
 
@@ -138,7 +149,7 @@ def _unreadable_pkcs12(app, tmp_path):
 
 
 @pytest.mark.parametrize("break_key", [_missing_pkcs12, _wrong_passphrase, _expired_certificate,
-                                       _unreadable_generated_key, _unreadable_pkcs12])
+                                       _unreadable_generated_key, _lost_generated_key, _unreadable_pkcs12])
 def test_a_signing_key_problem_rolls_the_sign_off_back_and_it_can_be_retried_once_fixed(make_app, tmp_path,
                                                                                          break_key):
     app = make_app()
@@ -229,7 +240,9 @@ def test_the_record_names_the_audit_event_just_before_the_sign_off(make_app):
     with app.app_context():
         record = db.session.scalar(select(ArchivedRecord))
         seq, entry_hash = record.snapshot["audit_chain_head"]
-        assert seq == last_before
+        # The organisation's first sign-off starts its seal first: that event is before the snapshot too.
+        started = db.session.scalars(select(AuditEvent.action).where(AuditEvent.seq > last_before, AuditEvent.seq <= seq))
+        assert list(started) == ["seal.started"]
         assert entry_hash == db.session.scalar(select(AuditEvent.entry_hash).where(AuditEvent.seq == seq))
         following = db.session.scalars(select(AuditEvent.action).where(AuditEvent.seq > seq).order_by(AuditEvent.seq))
         assert list(following)[:2] == ["assessment.archived", "assessment.approve"]
@@ -258,7 +271,8 @@ def test_verify_reports_a_record_sealed_by_another_key_in_its_own_words(make_app
     caplog.set_level(logging.DEBUG)
     result = app.test_cli_runner().invoke(args=["archive", "verify"])
     assert result.exit_code == 1
-    assert "the signing certificate is not trusted" in result.output
+    assert "made by Impostor, not with Example Constabulary's seal: this is not Example Constabulary's record" \
+        in result.output
     assert "Traceback" not in result.output
     assert [r for r in caplog.records if r.name.startswith("pyhanko")] == []
     assert logging.getLogger("pyhanko").level == logging.NOTSET, "the CLI restores pyHanko's logging afterwards"

@@ -12,10 +12,10 @@ import json
 import zipfile
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from eia.extensions import db
-from eia.models import AuditEvent
+from eia.models import ArchivedRecord, AuditEvent
 from eia.services import backup
 from eia.services.backup import BundleError
 from tests.conftest import _make_app, _migrate, PASSWORD, POSTGRES_URL, signed_in
@@ -64,9 +64,8 @@ def _sqlite_target(tmp_path, name: str, source):
     instance.mkdir()
     uri = f"sqlite:///{instance / 'eia.db'}"
     _migrate(_make_app(uri, instance))
-    # The organisation's signing key is restored from its own (secure) backup, not from the bundle.
-    return _make_app(uri, instance, INSTANCE_DIR=source.config["INSTANCE_DIR"], ARCHIVE_DIR=instance / "archive",
-                     ARCHIVE_BACKEND=source.config["ARCHIVE_BACKEND"])
+    # A fresh machine: no signing keys at all. The bundle's seal history is what makes records verify.
+    return _make_app(uri, instance, ARCHIVE_DIR=instance / "archive", ARCHIVE_BACKEND=source.config["ARCHIVE_BACKEND"])
 
 
 @pytest.fixture
@@ -83,8 +82,7 @@ def postgres_schema_target(tmp_path):
         instance = tmp_path / "postgres-target"
         instance.mkdir()
         _migrate(_make_app(uri, instance))
-        app = _make_app(uri, instance, INSTANCE_DIR=source.config["INSTANCE_DIR"], ARCHIVE_DIR=instance / "archive",
-                        ARCHIVE_BACKEND=source.config["ARCHIVE_BACKEND"])
+        app = _make_app(uri, instance, ARCHIVE_DIR=instance / "archive", ARCHIVE_BACKEND=source.config["ARCHIVE_BACKEND"])
         apps.append(app)
         return app
 
@@ -118,9 +116,13 @@ def test_round_trip_keeps_every_row_and_everything_still_verifies(make_app, tmp_
 
     first = tmp_path / "first.zip"
     assert "1 archived PDF(s)" in _export(source, first)
+    with zipfile.ZipFile(first) as bundle:
+        assert not [name for name in bundle.namelist() if b"PRIVATE KEY" in bundle.read(name)], "never a private key"
+        assert b"BEGIN CERTIFICATE" in bundle.read("tables/seal_certificate.jsonl")
     copy = _sqlite_target(tmp_path, "sqlite-copy", source)
     output = _import(copy, first)
     assert "Audit events: 0 problem(s)" in output and "Archived records: 0 problem(s) in 1 checked" in output
+    assert "note: Example Constabulary's seal key is not on this server" in output
     assert _without_restore_events(_rows(copy)) == expected
 
     second = tmp_path / "second.zip"
@@ -162,3 +164,39 @@ def test_import_refuses_a_non_empty_instance_and_a_damaged_bundle(make_app, tmp_
     with zipfile.ZipFile(bundle) as original:
         manifest = json.loads(original.read("manifest.json"))
     assert manifest["counts"]["assessment"] == 2 and manifest["audit_head"]["seq"] == len(_rows(source)["audit_event"])
+
+
+def test_a_restored_instance_without_the_key_verifies_everything_and_a_new_seal_carries_on(make_app, tmp_path,
+                                                                                           request):
+    """Disaster recovery with the key lost: old records verify, sign-off is refused cleanly until
+    `eia seal rotate`, then new records get the new seal and everything verifies."""
+    source = make_app()
+    _populate(source)
+    bundle = tmp_path / "bundle.zip"
+    _export(source, bundle)
+    target = (request.getfixturevalue("postgres_schema_target")(source) if POSTGRES_URL
+              else _sqlite_target(tmp_path, "fresh", source))
+    _import(target, bundle)
+    assert target.config["INSTANCE_DIR"] != source.config["INSTANCE_DIR"]
+
+    author = signed_in(target, "author@example.org")
+    assessment_id = start_assessment(author)
+    complete_assessment(author, assessment_id)
+    submit(author, assessment_id)
+    approver = signed_in(target, "approver@example.org")
+    act(approver, assessment_id, "start_review")
+    refused = act(approver, assessment_id, "approve", {"comment": "Kept"}, status=503)
+    assert "Kept" in refused.text_of(id="comment")
+    with target.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ArchivedRecord)) == 1, "nothing half-archived"
+
+    rotated = target.test_cli_runner().invoke(args=["seal", "rotate", "--organisation", "example-constabulary"])
+    assert rotated.exit_code == 0, rotated.output
+    act(approver, assessment_id, "approve", {"comment": "Kept"})
+    verified = target.test_cli_runner().invoke(args=["archive", "verify"])
+    assert verified.exit_code == 0 and "all 2 intact" in verified.output, verified.output
+    auditor = signed_in(target, "auditor@example.org")
+    with target.app_context():
+        assessment_ids = list(db.session.scalars(select(ArchivedRecord.assessment_id)))
+    for archived in assessment_ids:
+        assert auditor.get(f"/archive/{archived}?check=integrity").text_of(id="record-verdict-1") == "Intact"

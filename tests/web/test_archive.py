@@ -307,7 +307,7 @@ def test_verifying_an_untouched_an_altered_and_a_foreign_file(client_for, scenar
     position = signed.index(b"Body-worn video in custody") if b"Body-worn video in custody" in signed else len(signed) // 2
     altered[position] ^= 0x01
     page = _upload(auditor, bytes(altered))
-    assert "Signed with your organisation's seal, but it does not match any record" in page.text_of(id="verdict")
+    assert "Sealed with Example Constabulary's seal, but it does not match any record" in page.text_of(id="verdict")
     assert "altered after signing" in page.text_of(id="verdict-problems")
 
     appended = signed + b"\n% an incremental update\n"
