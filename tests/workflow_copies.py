@@ -103,8 +103,8 @@ def _rename_rules(node, pages: dict[str, str], questions: dict[str, str]) -> Non
 
 
 class RenamedQuestionnaire:
-    """A copy of workflows/ in which every section, task, page and question has a new id, with the
-    questionnaire's bindings and every rule (the questionnaire's and the workflow's) following."""
+    """A copy of workflows/ in which every section, task, page and question of every questionnaire has a
+    new id, with the questionnaires' bindings and every rule (theirs and the workflow's) following."""
 
     def __init__(self, folder: Path) -> None:
         shutil.copytree(WORKFLOWS, folder)
@@ -112,7 +112,9 @@ class RenamedQuestionnaire:
         self.pages: dict[str, str] = {}
         self.questions: dict[str, str] = {}
         self.tasks: dict[str, str] = {}
-        _edit(folder, "questionnaire-eia.json", self._rename_questionnaire)
+        for path in sorted(folder.glob("*.json")):
+            if "sections" in json.loads(path.read_text()):
+                _edit(folder, path.name, self._rename_questionnaire)
         _edit(folder, "eia-standard.json", lambda flow: _rename_rules(flow, self.pages, self.questions))
 
     def _rename_questionnaire(self, questionnaire: dict) -> None:

@@ -23,6 +23,7 @@ def run(dataset, rounds: int, log=print) -> Result:
     from eia.extensions import db
     from eia.models import ArchivedRecord, Assessment, User, UserRole
     from eia.services import archive, seals
+    from eia.services.snapshot import build_snapshot
 
     result = Result("signoff", f"Sign-off pipeline vs bare reportlab render of the same document ({rounds} rounds)")
     app = create_app(ARCHIVE_BACKEND="database")
@@ -41,7 +42,7 @@ def run(dataset, rounds: int, log=print) -> Result:
             return time.perf_counter() - wall, time.process_time() - cpu, value
 
         def bare():
-            snapshot = archive.build_snapshot(db.session.get(Assessment, assessment_id), board)
+            snapshot = build_snapshot(db.session.get(Assessment, assessment_id), board)
             return timed(lambda: render_assessment_pdf(snapshot, sealed_by=signer, certificate_sha256="0" * 64))
 
         def pipeline():

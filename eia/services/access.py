@@ -25,7 +25,7 @@ from eia.domain.capabilities import (
     role_can,
 )
 from eia.models import Assessment, TrackedAction, User
-from eia.services import assessments
+from eia.services.definitions import definitions_of
 
 
 def _held(user: User, through: str | None) -> frozenset[str]:
@@ -84,9 +84,19 @@ def acting_role(user: User, roles: Iterable[str], assessment: Assessment) -> str
     return None
 
 
+def is_its_author(user: User, assessment: Assessment) -> bool:
+    return (user.can(WRITE_ASSESSMENTS) and assessment.author_id == user.id
+            and user.organisation_id == assessment.organisation_id)
+
+
+def in_editable_state(assessment: Assessment) -> bool:
+    """Whether the assessment's own workflow lets its author change answers in its state (draft, returned)."""
+    return definitions_of(assessment).workflow.state(assessment.status).author_can_edit
+
+
 def can_edit_answers(user: User, assessment: Assessment) -> bool:
-    """Only its author edits, and only while the workflow state allows it (draft, returned)."""
-    return user.can(WRITE_ASSESSMENTS) and assessment.author_id == user.id and assessments.author_can_edit(assessment)
+    """Only its author edits, and only while the workflow state allows it."""
+    return is_its_author(user, assessment) and in_editable_state(assessment)
 
 
 def visible_actions(user: User) -> Select:

@@ -14,7 +14,7 @@ from eia.domain.bindings import Bindings
 from eia.domain.capabilities import WRITE_ASSESSMENTS
 from eia.extensions import db
 from eia.models import Assessment, Transition, User
-from eia.services import audit
+from eia.services import access, audit, search
 from eia.services.database import Conflict, NotAllowed, unit_of_work
 from eia.clock import uk_today
 from eia.services.definitions import SubjectType, definitions_of, library, pin_definitions
@@ -50,14 +50,11 @@ def answer_options(assessment: Assessment, path: q.Path | None = None) -> dict[s
     }
 
 
-def author_can_edit(assessment: Assessment) -> bool:
-    return definitions_of(assessment).workflow.state(assessment.status).author_can_edit
-
-
 def _check_editable(assessment: Assessment, user: User, expected_version: int | None) -> None:
-    if not user.can(WRITE_ASSESSMENTS) or assessment.author_id != user.id or user.organisation_id != assessment.organisation_id:
+    """access.can_edit_answers, saying which part failed."""
+    if not access.is_its_author(user, assessment):
         raise NotAllowed("Only the author can change this assessment")
-    if not author_can_edit(assessment):
+    if not access.in_editable_state(assessment):
         raise NotAllowed("This assessment cannot be changed in its current state")
     if expected_version is not None and expected_version != assessment.lock_version:
         raise Conflict()
@@ -106,7 +103,7 @@ def start(author: User, subject_type: str | None = None) -> Assessment:
                 )
                 db.session.add(assessment)
                 db.session.flush()
-                _index(assessment)
+                search.index_assessment(assessment)
                 audit.record(
                     "assessment.started",
                     actor=author,
@@ -185,14 +182,7 @@ def _store(assessment: Assessment, changes: Mapping[str, Any]) -> None:
     if department and department.isdigit():
         assessment.department_id = int(department)
     db.session.flush()  # the version check (lock_version) happens here
-    _index(assessment)
-
-
-def _index(assessment: Assessment) -> None:
-    # Imported here: the search service builds on this module.
-    from eia.services.search import index_assessment
-
-    index_assessment(assessment)
+    search.index_assessment(assessment)
 
 
 def add_list_item(
@@ -264,14 +254,12 @@ def finish_list(assessment: Assessment, author: User, page_id: str, expected_ver
 
 def get_visible(user: User, assessment_id: int) -> Assessment:
     """The assessment, if this user may see it; NotAllowed otherwise (shown as 404, revealing nothing)."""
-    from eia.services.access import can_view
-
     # With what every page of an assessment shows (its author, department and decision trail) in two
     # queries, rather than one per relationship and one per person in the trail.
     assessment = db.session.get(Assessment, assessment_id, options=[
         joinedload(Assessment.author), joinedload(Assessment.department),
         selectinload(Assessment.transitions).joinedload(Transition.actor)])
-    if assessment is None or not can_view(user, assessment):
+    if assessment is None or not access.can_view(user, assessment):
         raise NotAllowed("No such assessment")
     return assessment
 

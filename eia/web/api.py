@@ -283,7 +283,7 @@ def _editable(assessment_id: int) -> Assessment:
     assessment = _visible(assessment_id)
     if assessment.author_id != _user().id or not _user().can(WRITE_ASSESSMENTS):
         raise Problem(403, "Only the author can change this assessment")
-    if not assessments.author_can_edit(assessment):
+    if not access.in_editable_state(assessment):
         raise Problem(409, "This assessment cannot be changed in its current state "
                            f"({definitions_of(assessment).workflow.state(assessment.status).label.lower()})")
     return assessment

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from eia.extensions import db
 from eia.models import Assessment, DefinitionVersion, User
 from eia.services import assessments, workflow
-from eia.services.archive import build_snapshot
+from eia.services.snapshot import build_snapshot
 from eia.services.definitions import current_definitions, definitions_of
 from eia.services.demo import seed
 from tests.conftest import PASSWORD

@@ -22,6 +22,7 @@ from eia.services import archive, assessments, compliance, legal, lifecycle, sea
 from eia.dataset import ensure_cast, run_scenario
 from eia.services.definitions import current_definitions, definitions_of, documents_sha256
 from eia.services.demo import seed
+from eia.services.snapshot import build_snapshot
 from tests.conftest import PASSWORD
 from tests.workflow_copies import WORKFLOWS, RenamedQuestionnaire
 
@@ -151,7 +152,7 @@ def test_an_assessment_pinned_to_a_questionnaire_without_bindings_is_read_with_t
         assert pinned.questionnaire.version == 1
         assert lifecycle.review_date(old) == date.fromisoformat(old.answers["review"]["review_date"])
         assert [r.check.id for r in legal.evaluate(old) if r.blocks] == []
-        snapshot = archive.build_snapshot(old, _user("approver@example.org"))
+        snapshot = build_snapshot(old, _user("approver@example.org"))
         assert snapshot.owner == old.answers["responsibility"]["owner"]
         assert snapshot.review_date == lifecycle.review_date(old)
         assert [c.name for c in snapshot.characteristics] == [
