@@ -143,7 +143,7 @@ def test_approver_and_board_decide_by_exception(page: Page):
     page.get_by_role("link", name="Start review").click()
     page.get_by_role("button", name="Start review", exact=True).click()
     page.get_by_role("link", name="Approve").click()
-    expect(page.locator("#rules-that-fire")).to_contain_text("R1")
+    expect(page.locator("#rules-that-fire")).to_contain_text("Residual adverse impact of medium or high")
     assert_accessible(page, "guide-approver-approve")
     page.get_by_role("button", name="Approve", exact=True).click()
     expect(page.locator("#status")).to_contain_text("With the Board")
