@@ -14,6 +14,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from eia.domain.bindings import PER_AIM, SPECS, binding_problems, build_bindings
+from eia.domain.legacy_definitions import LEGACY_BINDINGS
 from eia.domain.questionnaire import reveal_of
 from eia.domain.questionnaire import (
     QUESTION_TYPES,
@@ -63,40 +64,6 @@ _BINDINGS = {
     },
 }
 
-# Assessments started before questionnaires named their bindings pinned documents without them. Those
-# documents are kept exactly as stored (their SHA-256 identifies them); they are read with the bindings
-# of the questionnaire shipped then. The one place in the code that names its pages and questions.
-LEGACY_BINDINGS = {
-    "title": "subject.title",
-    "subject_type": "subject.subject_type",
-    "department": "subject.department",
-    "owner": "responsibility.owner",
-    "senior_responsible_officer": "responsibility.senior_responsible_officer",
-    "decision_date": "responsibility.decision_date",
-    "objectives": "objectives.objectives",
-    "analysis": "analysis",
-    "relevance": "screening:*.relevance",
-    "relevance_reason": "screening:*.reason",
-    "has_evidence": "evidence:*.has_evidence",
-    "evidence_gaps": "evidence:*.gaps",
-    "engaged": "engagement:*.engaged",
-    "impact_direction": {"eliminate": "impact:*.eliminate_direction", "advance": "impact:*.advance_direction",
-                         "foster": "impact:*.foster_direction"},
-    "impact_level": {"eliminate": "impact:*.eliminate_level", "advance": "impact:*.advance_level",
-                     "foster": "impact:*.foster_level"},
-    "mitigation": "residual:*.mitigation",
-    "residual_level": "residual:*.residual_level",
-    "residual_justification": "residual:*.justification",
-    "outcome": "outcome.outcome",
-    "outcome_justification": "outcome.outcome_justification",
-    "changes_made": "outcome.changes_made",
-    "action_plan": "action_plan",
-    "action": "action_plan.action",
-    "action_characteristic": "action_plan.characteristic",
-    "action_owner": "action_plan.owner",
-    "action_due_date": "action_plan.due_date",
-    "review_date": "review.review_date",
-}
 
 # A questionnaire's own id may contain hyphens ("eia-screening"), like a workflow's.
 _DOCUMENT_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$", "maxLength": 60}

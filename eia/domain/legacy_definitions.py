@@ -3,14 +3,48 @@
 Assessments pin the exact documents they started with (by SHA-256), and pinned documents are never
 changed. Workflows pinned before states and transitions said what they are (their queue, how they
 end, their tag; a transition's purpose and wording) were all versions of the shipped
-``eia-standard`` workflow, so their meaning is known: this module supplies it when such a document
-is built. It is the one place outside workflows/ where those ids are written; nothing else may name
-them.
+``eia-standard`` workflow, and questionnaires pinned before they named their bindings were all the
+shipped ``eia`` questionnaire, so their meaning is known: this module supplies it when such a
+document is built. It is the one place outside workflows/ where those ids are written; nothing else
+may name them.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+# The bindings of the questionnaire shipped before questionnaires named them (eia.domain.bindings).
+LEGACY_BINDINGS = {
+    "title": "subject.title",
+    "subject_type": "subject.subject_type",
+    "department": "subject.department",
+    "owner": "responsibility.owner",
+    "senior_responsible_officer": "responsibility.senior_responsible_officer",
+    "decision_date": "responsibility.decision_date",
+    "objectives": "objectives.objectives",
+    "analysis": "analysis",
+    "relevance": "screening:*.relevance",
+    "relevance_reason": "screening:*.reason",
+    "has_evidence": "evidence:*.has_evidence",
+    "evidence_gaps": "evidence:*.gaps",
+    "engaged": "engagement:*.engaged",
+    "impact_direction": {"eliminate": "impact:*.eliminate_direction", "advance": "impact:*.advance_direction",
+                         "foster": "impact:*.foster_direction"},
+    "impact_level": {"eliminate": "impact:*.eliminate_level", "advance": "impact:*.advance_level",
+                     "foster": "impact:*.foster_level"},
+    "mitigation": "residual:*.mitigation",
+    "residual_level": "residual:*.residual_level",
+    "residual_justification": "residual:*.justification",
+    "outcome": "outcome.outcome",
+    "outcome_justification": "outcome.outcome_justification",
+    "changes_made": "outcome.changes_made",
+    "action_plan": "action_plan",
+    "action": "action_plan.action",
+    "action_characteristic": "action_plan.characteristic",
+    "action_owner": "action_plan.owner",
+    "action_due_date": "action_plan.due_date",
+    "review_date": "review.review_date",
+}
 
 _STATE_MEANINGS: dict[str, dict[str, Any]] = {
     "draft": {"tag": "grey"},

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from eia.domain.bindings import SPECS, binding_problems
-from eia.domain.definitions import LEGACY_BINDINGS, build_questionnaire, questionnaire_problems
+from eia.domain.definitions import build_questionnaire, questionnaire_problems
+from eia.domain.legacy_definitions import LEGACY_BINDINGS
 from eia.services.definitions import definition_problems, documents_sha256
 from tests.definitions.test_questionnaire_definitions import MINIMAL_CHARACTERISTICS, MINIMAL_QUESTIONNAIRE
 
