@@ -99,3 +99,21 @@ def test_a_use_of_police_powers_is_assessed_for_human_rights_and_signed_off(page
     expect(page.locator("#status")).to_contain_text("Submitted")
     sign_out(page)
     approver_signs_off(page, "Stop and search: body-worn video")
+
+
+def test_an_administrator_chooses_the_questions_for_a_kind_of_proposal(page: Page):
+    sign_in(page, "admin@example.org")
+    page.goto("/admin/")
+    page.get_by_role("link", name="Choose the questions and route to sign-off for each kind of proposal").click()
+    assert_accessible(page, "admin-kinds-of-proposal")
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, "the page scrolls sideways at 320 px"
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_label("Questions").first.select_option(label="Proportionate screening")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Assessments started from now on follow these")
+    sign_out(page)
+    sign_in(page, "author@example.org")
+    page.get_by_role("button", name="Start a new assessment", exact=True).click()
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, "the page scrolls sideways at 320 px"
