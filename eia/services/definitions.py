@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -33,8 +33,6 @@ from eia.domain.questionnaire import Questionnaire
 from eia.domain.workflow import Workflow, build_workflow, rule_identifier_problems, validate_workflow_data
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from eia.domain.workflow import State
 
 
@@ -120,7 +118,10 @@ class Library:
     workflows: Mapping[str, Any]  # id -> document
     characteristics: Mapping[str, Any]
     subject_types: tuple[SubjectType, ...]
-    _built: dict = field(default_factory=dict, repr=False, compare=False)
+    # Built definitions, once per process: by (questionnaire, workflow) for new assessments, and by the
+    # SHA-256 assessments pin them under (this folder's, or older ones read back from the database).
+    _by_pair: dict = field(default_factory=dict, repr=False, compare=False)
+    _by_sha256: dict = field(default_factory=dict, repr=False, compare=False)
 
     def subject_type(self, value: str) -> SubjectType | None:
         return next((s for s in self.subject_types if s.value == value), None)
@@ -128,13 +129,21 @@ class Library:
     def definitions_for(self, questionnaire_id: str, workflow_id: str) -> Definitions:
         """The questionnaire and workflow as one pinnable set of definitions (built once)."""
         key = (questionnaire_id, workflow_id)
-        if key not in self._built:
-            self._built[key] = build_definitions({
+        if key not in self._by_pair:
+            built = build_definitions({
                 "questionnaire": self.questionnaires[questionnaire_id],
                 "characteristics": self.characteristics,
                 "workflow": self.workflows[workflow_id],
             })
-        return self._built[key]
+            self._by_pair[key] = self._by_sha256.setdefault(built.sha256, built)
+        return self._by_pair[key]
+
+    def pinned(self, sha256: str, documents: Callable[[], Mapping[str, Any]]) -> Definitions:
+        """The definitions pinned under ``sha256``, built from ``documents()`` the first time (one object
+        per hash, whether it was first needed to start an assessment or to read one)."""
+        if sha256 not in self._by_sha256:
+            self._by_sha256[sha256] = build_definitions(documents())
+        return self._by_sha256[sha256]
 
     def definitions_for_subject(self, subject_type: SubjectType) -> Definitions:
         return self.definitions_for(subject_type.questionnaire_id, subject_type.workflow_id)
@@ -269,19 +278,6 @@ def definitions_of(holder: HasDefinitions) -> Definitions:
     return current_definitions() if sha256 is None else definitions_of_sha256(sha256)
 
 
-def _pinned(sha256: str) -> Definitions:
-    """A pinned version, built once per process."""
-    from flask import current_app
-
-    from eia.extensions import db
-    from eia.models import DefinitionVersion
-
-    pinned = current_app.extensions.setdefault("eia.pinned_definitions", {})
-    if sha256 not in pinned:
-        pinned[sha256] = build_definitions(db.session.get(DefinitionVersion, sha256).documents)
-    return pinned[sha256]
-
-
 def workflows_in_use() -> dict[str | None, Workflow]:
     """Every workflow an assessment may follow, by the SHA-256 it is pinned under (None: assessments
     started before pinning, which follow the loaded one)."""
@@ -297,8 +293,10 @@ def workflows_in_use() -> dict[str | None, Workflow]:
 
 
 def definitions_of_sha256(sha256: str) -> Definitions:
-    loaded = current_definitions()
-    return loaded if sha256 == loaded.sha256 else _pinned(sha256)
+    from eia.extensions import db
+    from eia.models import DefinitionVersion
+
+    return library().pinned(sha256, lambda: db.session.get(DefinitionVersion, sha256).documents)
 
 
 def state_condition(sha256_column: Any, state_column: Any, predicate: Callable[[State], bool]) -> Any:

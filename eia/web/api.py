@@ -92,7 +92,6 @@ def requires(*scopes: str) -> Callable:
             g.audit_via = {"api_token": token.id}  # every audit event this request writes names the token
             return view(*args, **kwargs)
 
-        wrapped.api_scopes = scopes
         return wrapped
 
     return decorator
