@@ -6,7 +6,7 @@ PORT ?= 5000
 # The venv is rebuilt when the dependency list changes.
 INSTALLED := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: help setup run serve test test-fast bench check-definitions guide-screenshots clean
+.PHONY: help setup run test test-fast lint bench check-definitions guide-screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -25,9 +25,17 @@ run: setup ## Migrate, seed the demo data and serve at http://127.0.0.1:$(PORT)
 	@echo "Serving Due Regard at http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) 'eia:create_app()'
 
-test: setup ## Run every test (browser tests need Debian's chromium: installed here when missing and root)
+test: setup ## Run every test on every core (browser tests need Debian's chromium: installed here when missing and root)
 	bash scripts/ensure-test-tools.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
+
+test-fast: setup ## Domain, services and web on SQLite, without the browser: the quick answer while working
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -n auto -q --ignore=tests/browser
+
+lint: setup ## ruff (rules and formatting) and a strict type check of eia/domain
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 guide-screenshots: setup ## Run the browser tests and copy their guide-* screenshots to docs/images (the guides' figures)
 	bash scripts/ensure-test-tools.sh

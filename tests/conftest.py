@@ -10,7 +10,27 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from config import TestConfig
+
+def _database_of_this_worker() -> None:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own (``test_gw0``, ...), made
+    here before config.py reads TEST_DATABASE_URL; on SQLite every test has its own file already."""
+    url, worker = os.environ.get("TEST_DATABASE_URL"), os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return
+    server, name = url.rsplit("/", 1)
+    worker_name = f"{name}_{worker}"
+    engine = create_engine(f"{server}/{name}".replace("postgresql://", "postgresql+psycopg://", 1),
+                           isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": worker_name}):
+            connection.execute(text(f'CREATE DATABASE "{worker_name}"'))
+    engine.dispose()
+    os.environ["TEST_DATABASE_URL"] = f"{server}/{worker_name}"
+
+
+_database_of_this_worker()
+
+from config import TestConfig  # noqa: E402  (reads TEST_DATABASE_URL, set per worker above)
 
 FAST_PASSWORD_HASHING = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 PASSWORD = "correct horse battery staple"
