@@ -581,14 +581,6 @@ def answer_rows(current: Path, page: Page, options: Mapping[str, list[Choice]]) 
     ]
 
 
-def date_parts(value: str | None) -> dict[str, str]:
-    """An ISO date as the day/month/year strings a date input shows."""
-    if not value:
-        return {key: "" for key in DATE_PARTS}
-    parsed = date.fromisoformat(value)
-    return {"day": str(parsed.day), "month": str(parsed.month), "year": str(parsed.year)}
-
-
 # --- page layout: questions revealed by an answer on the same page ------------------------------
 #
 # A question whose `when` depends on another question of the same page is shown as a GOV.UK

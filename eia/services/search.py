@@ -39,8 +39,6 @@ from eia.clock import UK, uk_today
 from eia.services.definitions import Definitions, current_definitions, definitions_of, library
 from eia.services.database import NotAllowed, is_postgresql, unit_of_work
 
-SORTS = ("relevance", "newest", "title")
-
 
 # --- keeping the index in step ----------------------------------------------------------------------
 

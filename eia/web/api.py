@@ -480,8 +480,3 @@ def verify():
         "archived_record": archive_entry(result.record) if result.record else None,
     })
 
-
-def route_rules(app) -> list:
-    """The app's API routes (for the OpenAPI check)."""
-    return [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")]
-

@@ -10,7 +10,7 @@ from flask_login import current_user
 from eia.domain.capabilities import VIEW_COMPLIANCE
 from eia.domain.compliance import last_complete_financial_year
 from eia.domain.compliance_pdf import render_compliance_pdf
-from eia.services import assessments, compliance
+from eia.services import compliance
 from eia.web.permissions import capability_required
 from eia.clock import uk_today
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from eia.models import ACTION_STATUSES
-from eia.services import access, assessments, lifecycle, revisions
+from eia.services import access, lifecycle, revisions
 from eia.services.database import Conflict, NotAllowed
 from eia.web.forms import VersionedForm
 from eia.clock import uk_today

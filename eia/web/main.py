@@ -16,7 +16,7 @@ from eia.domain.workflow_diagram import render_svg
 from eia.extensions import db
 from eia.models import Assessment, Comment, Notification
 from eia.models.assessment import LIST_COLUMNS
-from eia.services import access, archive, assessments, notifications, revisions, workflow
+from eia.services import access, archive, assessments, revisions, workflow
 from eia.services.database import NotAllowed, unit_of_work
 from eia.models.types import utcnow
 from eia.web.downloads import content_disposition
@@ -151,7 +151,3 @@ def mark_notifications_read():
         ):
             item.read_at = utcnow()
     return redirect(url_for(".notifications_page"))
-
-
-def unread_notifications() -> int:
-    return notifications.unread_count(current_user) if current_user.is_authenticated else 0

@@ -4,7 +4,7 @@ someone else). The journeys run against the real provider: test_single_sign_on_r
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
