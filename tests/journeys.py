@@ -51,35 +51,45 @@ def high_impact_analysis(characteristic: str) -> dict[str, dict]:
     }
 
 
-def complete_assessment(author: PageClient, assessment_id: int, *, title: str = "Body-worn video in custody",
-                        relevant: dict[str, dict] | None = None, outcome: str = "no_change",
-                        board_review: str = "no", actions: list[dict] | None = None) -> None:
-    """Answer every page through the forms. ``relevant`` maps characteristic -> analysis answers."""
+def questionnaire_answers(characteristics: list[str], *, title: str = "Body-worn video in custody",
+                          relevant: dict[str, dict] | None = None, outcome: str = "no_change",
+                          board_review: str = "no", actions: list[dict] | None = None) -> list[tuple[str, dict | list]]:
+    """Every page's answers in order, as (page id, answers) or, for the action plan, (page id, its items).
+    ``characteristics``: those screened; ``relevant`` maps characteristic -> analysis answers."""
     relevant = relevant if relevant is not None else {**low_impact_analysis("age"), **low_impact_analysis("disability")}
     relevant_ids = {key.split(":")[1] for key in relevant}
-    save(author, assessment_id, "subject", {"title": title})  # its kind was chosen at the start
-    save(author, assessment_id, "responsibility", {
-        "owner": "Inspector Ada Lovelace", "senior_responsible_officer": "ACC Grace Hopper",
-        "decision_date": ["10", "1", "2027"]})
-    save(author, assessment_id, "aims", {"aims": "Improve transparency", "affected": "both", "scope": "Force-wide"})
-    save(author, assessment_id, "objectives", {"objectives": ["EO2"]})
-    for characteristic in screened_characteristics(author, assessment_id):
-        relevance = "high" if characteristic in relevant_ids else "none"
-        save(author, assessment_id, f"screening:{characteristic}", {"relevance": relevance, "reason": f"Reason for {characteristic}"})
-    for page_id, data in relevant.items():
-        save(author, assessment_id, page_id, data)
     outcome_answers = {"outcome": outcome, "changes_made": "Added supervisor review", "board_review_requested": board_review}
     if outcome == "continue":
         outcome_answers["outcome_justification"] = "Objectively justified"
     if board_review == "yes":
         outcome_answers["board_review_reason"] = "High public interest"
-    save(author, assessment_id, "outcome", outcome_answers)
-    for action in actions or []:
-        author.submit(f"/assessments/{assessment_id}/pages/action_plan", action,
-                      action=f"/assessments/{assessment_id}/pages/action_plan/items")
-    author.submit(f"/assessments/{assessment_id}/pages/action_plan",
-                  action=f"/assessments/{assessment_id}/pages/action_plan/finish")
-    save(author, assessment_id, "review", {"monitoring": "Quarterly data review", "review_date": ["1", "11", "2027"]})
+    return [
+        ("subject", {"title": title}),  # its kind was chosen at the start
+        ("responsibility", {"owner": "Inspector Ada Lovelace", "senior_responsible_officer": "ACC Grace Hopper",
+                            "decision_date": ["10", "1", "2027"]}),
+        ("aims", {"aims": "Improve transparency", "affected": "both", "scope": "Force-wide"}),
+        ("objectives", {"objectives": ["EO2"]}),
+        *((f"screening:{characteristic}",
+           {"relevance": "high" if characteristic in relevant_ids else "none", "reason": f"Reason for {characteristic}"})
+          for characteristic in characteristics),
+        *relevant.items(),
+        ("outcome", outcome_answers),
+        ("action_plan", list(actions or [])),
+        ("review", {"monitoring": "Quarterly data review", "review_date": ["1", "11", "2027"]}),
+    ]
+
+
+def complete_assessment(author: PageClient, assessment_id: int, **answers) -> None:
+    """Answer every page through the forms (answers as questionnaire_answers takes them)."""
+    for page_id, data in questionnaire_answers(screened_characteristics(author, assessment_id), **answers):
+        if isinstance(data, list):
+            for item in data:
+                author.submit(f"/assessments/{assessment_id}/pages/{page_id}", item,
+                              action=f"/assessments/{assessment_id}/pages/{page_id}/items")
+            author.submit(f"/assessments/{assessment_id}/pages/{page_id}",
+                          action=f"/assessments/{assessment_id}/pages/{page_id}/finish")
+        else:
+            save(author, assessment_id, page_id, data)
 
 
 def submit(author: PageClient, assessment_id: int):

@@ -15,9 +15,13 @@ from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AuditEvent, Transition
 from eia.services import archive, seals
 from eia.services.storage import FilesystemStorage
+from tests import factories
 from tests.conftest import PASSWORD, signed_in
 from tests.journeys import (
-    AN_ACTION, act, complete_assessment, high_impact_analysis, low_impact_analysis, start_assessment, submit,
+    AN_ACTION,
+    act,
+    high_impact_analysis,
+    low_impact_analysis,
 )
 from tests.pages import PageClient
 
@@ -35,19 +39,13 @@ def archive_app(request, make_app):
 
 
 def _ready_for_sign_off(app, **answers) -> tuple[PageClient, int]:
-    author = signed_in(app, "author@example.org")
-    assessment_id = start_assessment(author)
-    complete_assessment(author, assessment_id, **answers)
-    submit(author, assessment_id)
-    approver = signed_in(app, "approver@example.org")
-    act(approver, assessment_id, "start_review")
-    return approver, assessment_id
+    assessment_id = factories.submitted(app, **answers)
+    factories.act(app, assessment_id, "start_review", factories.APPROVER)
+    return signed_in(app, factories.APPROVER), assessment_id
 
 
 def _signed_off(app, **answers) -> int:
-    approver, assessment_id = _ready_for_sign_off(app, **answers)
-    act(approver, assessment_id, "approve", {"comment": "Content with the mitigation"})
-    return assessment_id
+    return factories.signed_off(app, comment="Content with the mitigation", **answers)
 
 
 def _pdf_words(pdf: bytes) -> str:

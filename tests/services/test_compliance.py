@@ -1,4 +1,4 @@
-"""The annual compliance report's figures, counted by hand from assessments built through the pages."""
+"""The annual compliance report's figures, counted by hand from assessments built through the services."""
 
 from __future__ import annotations
 
@@ -9,20 +9,16 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from eia.clock import uk_today as today
 from eia.domain import compliance as c
 from eia.extensions import db
 from eia.models import Assessment, TrackedAction, User
 from eia.services import compliance
-from eia.clock import uk_today as today
+from tests import factories
 from tests.journeys import (
     AN_ACTION,
-    act,
-    complete_assessment,
     high_impact_analysis,
     low_impact_analysis,
-    save,
-    start_assessment,
-    submit,
 )
 
 NAMES = ["Age", "Disability", "Gender reassignment", "Marriage and civil partnership", "Pregnancy and maternity",
@@ -31,12 +27,10 @@ NAMES = ["Age", "Disability", "Gender reassignment", "Marriage and civil partner
 RELEVANCE = [label for _, label in c.RELEVANCE_LABELS]
 
 
-def _signed_off_through_the_pages(client_for, demo):
+def _signed_off(client_for, demo):
     """A: routine, signed off by the approver. B: residual impact, Board approves with a condition.
     C: a policy continuing despite adverse impact with no evidence, Board approves. D: only submitted."""
     author = client_for("author@example.org")
-    approver = client_for("approver@example.org")
-    board = client_for("board@example.org")
     ids = {}
     for name, kwargs in {
         "A": {"title": "Body-worn video in custody"},
@@ -46,18 +40,16 @@ def _signed_off_through_the_pages(client_for, demo):
                            "evidence:age": {"has_evidence": "no", "gaps": "No data yet; survey in spring"}}},
         "D": {"title": "Draft only"},
     }.items():
-        ids[name] = start_assessment(author)
-        complete_assessment(author, ids[name], actions=[AN_ACTION], **kwargs)
-    save(author, ids["C"], "subject", {"title": "Custody meals", "subject_type": "policy"})
-    save(author, ids["C"], "objectives", {"objectives": ["EO1", "EO2"]})
+        ids[name] = factories.answered(demo, actions=[AN_ACTION], **kwargs)
+    factories.save(demo, ids["C"], "subject", {"title": "Custody meals", "subject_type": "policy"})
+    factories.save(demo, ids["C"], "objectives", {"objectives": ["EO1", "EO2"]})
     for name in "ABCD":
-        submit(author, ids[name])
+        factories.act(demo, ids[name], "submit", factories.AUTHOR)
     for name in "ABC":
-        act(approver, ids[name], "start_review")
-        act(approver, ids[name], "approve")
-    act(board, ids["B"], "board_approve_with_conditions", {"conditions": "Publish quarterly figures"})
-    act(board, ids["C"], "board_approve")
-
+        factories.act(demo, ids[name], "start_review", factories.APPROVER)
+        factories.act(demo, ids[name], "approve", factories.APPROVER)
+    factories.act(demo, ids["B"], "board_approve_with_conditions", factories.BOARD, conditions=["Publish quarterly figures"])
+    factories.act(demo, ids["C"], "board_approve", factories.BOARD)
     with demo.app_context():  # A's action is done, B's first in progress; C's falls due yesterday; A's review too
         action_of = {a.assessment_id * 10 + a.position: a.id for a in db.session.scalars(select(TrackedAction))}
         c_action = db.session.get(TrackedAction, action_of[ids["C"] * 10 + 1])
@@ -76,7 +68,7 @@ def _reference(number: int) -> str:
 
 @pytest.fixture
 def built(client_for, demo):
-    return _signed_off_through_the_pages(client_for, demo)
+    return _signed_off(client_for, demo)
 
 
 def _figures(demo, email: str, start, end) -> c.ComplianceFigures:
