@@ -18,7 +18,8 @@ from eia.extensions import db
 from eia.models import ArchivedRecord, AuditEvent
 from eia.services import backup
 from eia.services.backup import BundleError
-from tests.conftest import _make_app, _migrate, PASSWORD, POSTGRES_URL, signed_in
+from tests import factories
+from tests.conftest import PASSWORD, POSTGRES_URL, _make_app, _migrate, signed_in
 from tests.journeys import act, complete_assessment, start_assessment, submit
 
 RESTORE_SCHEMA = "restore_copy"
@@ -30,17 +31,10 @@ def _populate(app) -> None:
 
     with app.app_context():
         seed(PASSWORD)
+    factories.signed_off(app, title="Signed – “quotes”, émoji 🚓", comment="Proportionate")
+    returned = factories.submitted(app)
+    factories.act(app, returned, "return", factories.APPROVER, comment="More evidence\nplease")
     author = signed_in(app, "author@example.org")
-    signed = start_assessment(author)
-    complete_assessment(author, signed, title="Signed – “quotes”, émoji 🚓")
-    submit(author, signed)
-    approver = signed_in(app, "approver@example.org")
-    act(approver, signed, "start_review")
-    act(approver, signed, "approve", {"comment": "Proportionate"})
-    returned = start_assessment(author)
-    complete_assessment(author, returned)
-    submit(author, returned)
-    act(approver, returned, "return", {"comment": "More evidence\nplease"})
     author.submit("/account/api-tokens/", {"name": "Script", "scopes": ["read"]}, action="/account/api-tokens/", status=200)
 
 

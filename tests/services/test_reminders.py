@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from eia.clock import uk_today as today
 from eia.extensions import db
 from eia.models import SentReminder
-from eia.clock import uk_today as today
-from tests.conftest import PASSWORD, signed_in
-from tests.journeys import AN_ACTION, act, complete_assessment, start_assessment, submit
+from tests import factories
+from tests.conftest import PASSWORD
+from tests.journeys import AN_ACTION
 
 # AN_ACTION is due on 1 June 2027 and owned by "Ch Insp Jones" (no such user: the author is reminded);
 # this one is owned by the approver, matched by name. The review date is 1 November 2027.
@@ -25,13 +26,7 @@ def _signed_off_app(make_app, port: int):
     app = make_app(SMTP_PORT=port)
     with app.app_context():
         seed(PASSWORD)
-    author = signed_in(app, "author@example.org")
-    assessment_id = start_assessment(author)
-    complete_assessment(author, assessment_id, actions=[AN_ACTION, SAMS_ACTION])
-    submit(author, assessment_id)
-    approver = signed_in(app, "approver@example.org")
-    act(approver, assessment_id, "start_review")
-    act(approver, assessment_id, "approve")
+    factories.signed_off(app, actions=[AN_ACTION, SAMS_ACTION])
     return app
 
 

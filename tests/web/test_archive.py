@@ -13,13 +13,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from eia.clock import uk_today as today
 from eia.extensions import db
 from eia.models import Assessment, AssessmentSearch, AssessmentSearchText, AuditEvent
 from eia.services import search
-from eia.clock import uk_today as today
+from tests import factories
 from tests.journeys import (
     AN_ACTION,
-    act,
     complete_assessment,
     high_impact_analysis,
     low_impact_analysis,
@@ -42,34 +42,24 @@ class Scenario:
 
 @pytest.fixture
 def scenario(client_for, demo) -> Scenario:
-    author = client_for("author@example.org")
-    approver = client_for("approver@example.org")
-    board = client_for("board@example.org")
+    signed_off = factories.signed_off(demo, title="Body-worn video in custody")
 
-    signed_off = start_assessment(author)
-    complete_assessment(author, signed_off, title="Body-worn video in custody")
-    submit(author, signed_off)
-    act(approver, signed_off, "start_review")
-    act(approver, signed_off, "approve")
-
-    board_approved = start_assessment(author)
-    complete_assessment(author, board_approved, title="Stop and search refresh", outcome="adjust",
-                        relevant={**high_impact_analysis("race"), **low_impact_analysis("age")}, actions=[AN_ACTION])
-    save(author, board_approved, "aims", {"aims": "Fewer searches in custody suites", "affected": "public",
-                                          "scope": "Force-wide"})
-    submit(author, board_approved)
-    act(approver, board_approved, "start_review")
-    act(approver, board_approved, "approve")
-    act(board, board_approved, "board_approve")
+    board_approved = factories.answered(demo, title="Stop and search refresh", outcome="adjust",
+                                        relevant={**high_impact_analysis("race"), **low_impact_analysis("age")},
+                                        actions=[AN_ACTION])
+    factories.save(demo, board_approved, "aims", {"aims": "Fewer searches in custody suites", "affected": "public",
+                                                  "scope": "Force-wide"})
+    factories.act(demo, board_approved, "submit", factories.AUTHOR)
+    factories.act(demo, board_approved, "start_review", factories.APPROVER)
+    factories.act(demo, board_approved, "approve", factories.APPROVER)
+    factories.act(demo, board_approved, "board_approve", factories.BOARD)
 
     colleague = client_for("author2@example.org")
     draft = start_assessment(colleague)
     save(colleague, draft, "subject", {"title": INJECTED_TITLE, "subject_type": "policy"})
 
-    submitted = start_assessment(author)
-    complete_assessment(author, submitted, title="Detention review", outcome="continue",
-                        relevant=high_impact_analysis("sex"), actions=[AN_ACTION])
-    submit(author, submitted)
+    submitted = factories.submitted(demo, title="Detention review", outcome="continue",
+                                    relevant=high_impact_analysis("sex"), actions=[AN_ACTION])
 
     neighbour_author = client_for("author@neighbouring.example.org")
     neighbour = start_assessment(neighbour_author)

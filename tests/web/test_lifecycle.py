@@ -6,13 +6,13 @@ import io
 from datetime import timedelta
 
 from pypdf import PdfReader
-
 from sqlalchemy import select
 
+from eia.clock import uk_today as today
 from eia.extensions import db
 from eia.models import ActionNote, ArchivedRecord, Assessment, AuditEvent, TrackedAction, Transition
 from eia.services import archive
-from eia.clock import uk_today as today
+from tests import factories
 from tests.journeys import (
     AN_ACTION,
     act,
@@ -29,14 +29,7 @@ SAMS_ACTION = {"action": "Brief every custody sergeant", "characteristic": "all"
 
 
 def signed_off(client_for, *, actions=(AN_ACTION, SAMS_ACTION), **answers) -> int:
-    author = client_for("author@example.org")
-    assessment_id = start_assessment(author)
-    complete_assessment(author, assessment_id, actions=list(actions), **answers)
-    submit(author, assessment_id)
-    approver = client_for("approver@example.org")
-    act(approver, assessment_id, "start_review")
-    act(approver, assessment_id, "approve")
-    return assessment_id
+    return factories.signed_off(client_for("author@example.org").client.application, actions=list(actions), **answers)
 
 
 def tracked(app, assessment_id: int) -> list[TrackedAction]:

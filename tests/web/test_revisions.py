@@ -12,18 +12,12 @@ from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AuditEvent, User
 from eia.services import revisions
 from eia.services.database import NotAllowed
-from tests.journeys import act, complete_assessment, read_only_message, save, start_assessment, submit
+from tests import factories
+from tests.journeys import act, read_only_message, save, start_assessment, submit
 
 
 def _signed_off(client_for) -> int:
-    author = client_for("author@example.org")
-    assessment_id = start_assessment(author)
-    complete_assessment(author, assessment_id)
-    submit(author, assessment_id)
-    approver = client_for("approver@example.org")
-    act(approver, assessment_id, "start_review")
-    act(approver, assessment_id, "approve")
-    return assessment_id
+    return factories.signed_off(client_for("author@example.org").client.application)
 
 
 def _start_revision(author, assessment_id: int, status: int = 302):
