@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Frame, PageTemplate, Paragraph, Spacer
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import CondPageBreak, Flowable, Frame, PageTemplate, Paragraph, Spacer
 
-from eia.domain.compliance import ComplianceFigures, Count
+from eia.domain.compliance import CharacteristicFigures, ComplianceFigures, Count
 from eia.domain.pdf import (
     CONTENT_WIDTH,
     GREY,
@@ -40,7 +45,7 @@ CHART_LABEL_WIDTH = 62 * mm
 MAX_CHART_LABEL = 38
 
 
-def _day(value) -> str:
+def _day(value: date) -> str:
     return f"{value.day} {value.strftime('%B %Y')}"
 
 
@@ -49,7 +54,7 @@ def _short(label: str) -> str:
     return label if len(label) <= MAX_CHART_LABEL else label[: MAX_CHART_LABEL - 1] + "…"
 
 
-def bar_chart(counts: tuple[Count, ...] | list[Count]) -> Drawing:
+def bar_chart(counts: Sequence[Count]) -> Drawing:
     """One horizontal bar per count, first at the top, each labelled with its number."""
     bar_height = 7 * mm
     height = len(counts) * bar_height
@@ -80,9 +85,10 @@ def bar_chart(counts: tuple[Count, ...] | list[Count]) -> Drawing:
     return drawing
 
 
-def _figure(title: str, counts, styles, column: str, empty: str, counted: str = "Assessments") -> list:
+def _figure(title: str, counts: Sequence[Count], styles: dict[str, ParagraphStyle], column: str, empty: str,
+            counted: str = "Assessments") -> list[Flowable]:
     """A heading, the chart and the same figures as a table."""
-    flowables: list = [CondPageBreak(60 * mm), _Heading(title, styles["h2"], level=1)]
+    flowables: list[Flowable] = [CondPageBreak(60 * mm), _Heading(title, styles["h2"], level=1)]
     if not counts:
         return flowables + [Paragraph(markup(empty), styles["body"])]
     rows = [[_cell(column, styles, bold=True), _cell(counted, styles, bold=True)]]
@@ -90,8 +96,8 @@ def _figure(title: str, counts, styles, column: str, empty: str, counted: str = 
     return flowables + [bar_chart(counts), _table(rows, [CONTENT_WIDTH * 0.8, CONTENT_WIDTH * 0.2])]
 
 
-def _page_furniture(header: str):
-    def draw(canvas, document) -> None:
+def _page_furniture(header: str) -> Callable[[Canvas, Any], None]:
+    def draw(canvas: Canvas, document: Any) -> None:
         canvas.saveState()
         canvas.setFont(REGULAR, 8)
         canvas.setFillColor(GREY)
@@ -106,7 +112,7 @@ def render_compliance_pdf(figures: ComplianceFigures) -> bytes:
     _fonts()
     styles = _styles()
     period = f"{_day(figures.start)} to {_day(figures.end)}"
-    story: list = [
+    story: list[Flowable] = [
         Paragraph("Public Sector Equality Duty: information to demonstrate compliance", styles["caption"]),
         _Heading(f"Equality impact assessments: {period}", styles["title"], level=0),
         Paragraph(f"{markup(figures.organisation)} · {markup(figures.scope)} · actions and reviews as at "
@@ -134,7 +140,7 @@ def render_compliance_pdf(figures: ComplianceFigures) -> bytes:
     if figures.characteristics:
         first = CONTENT_WIDTH * 0.3
         relevance = [count.label for count in figures.characteristics[0].relevance]
-        tables = (
+        tables: tuple[tuple[str, list[str], Callable[[CharacteristicFigures], list[int]]], ...] = (
             ("Relevance (number of assessments)", relevance,
              lambda ch: [count.count for count in ch.relevance]),
             ("Adverse impact and evidence (number of assessments)",

@@ -209,7 +209,7 @@ def _each_aim_answered(context: CheckContext) -> list[Finding]:
 
 
 def _no_evidence(context: CheckContext, characteristic: Characteristic) -> bool:
-    return context.answer(context.bindings.has_evidence, characteristic) == "no"
+    return bool(context.answer(context.bindings.has_evidence, characteristic) == "no")
 
 
 def _evidence_gap_explained(context: CheckContext) -> list[Finding]:

@@ -27,7 +27,7 @@ class RuleError(ValueError):
         self.path = path
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -35,9 +35,9 @@ def _as_list(value: Any) -> list:
     return [value]
 
 
-def _flatten(value: Any) -> list:
+def _flatten(value: Any) -> list[Any]:
     """Wildcard sources yield lists of answers, some of which are lists (checkboxes): flatten one level."""
-    out: list = []
+    out: list[Any] = []
     for item in _as_list(value):
         out.extend(_as_list(item))
     return out

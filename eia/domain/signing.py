@@ -14,15 +14,16 @@ import hashlib
 import io
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -53,7 +54,7 @@ def sha256_hex(content: bytes) -> str:
 def generate_organisation_identity(common_name: str, organisation: str, years: int = 10) -> tuple[bytes, bytes]:
     """A new ECDSA P-256 key and a self-signed certificate fit for sealing documents (PEM, PEM)."""
     key_pem = new_signing_key()
-    key = serialization.load_pem_private_key(key_pem, password=None)
+    key = _seal_key(serialization.load_pem_private_key(key_pem, password=None))
     return key_pem, self_signed_certificate(key, common_name, organisation, years)
 
 
@@ -63,14 +64,30 @@ def new_signing_key() -> bytes:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
-def self_signed_certificate(key, common_name: str, organisation: str, years: int = 10,
+class TokenKey(Protocol):
+    """A key held in a token (eia.services.hsm): it signs, but never leaves the token."""
+
+    def sign_sha256(self, body: bytes) -> bytes: ...
+
+
+SealKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | TokenKey
+
+
+def _seal_key(key: object) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
+    """A key as loaded from a file, if it is of a kind that can seal."""
+    if isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+        return key
+    raise SigningKeyError("the signing key must be an ECDSA or RSA private key")
+
+
+def self_signed_certificate(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey, common_name: str, organisation: str, years: int = 10,
                             not_before: datetime | None = None) -> bytes:
     """A self-signed certificate (PEM) for ``key``, fit for sealing documents (RFC 9336 document signing)."""
     name = x509.Name([
         x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
     ])
-    start = not_before or datetime.now(timezone.utc) - timedelta(minutes=5)
+    start = not_before or datetime.now(UTC) - timedelta(minutes=5)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -104,9 +121,9 @@ class SealBox:
 class PdfSealer:
     """Seals PDFs with one organisation key; built once per process and reused (the key is parsed once)."""
 
-    def __init__(self, private_key, certificate: x509.Certificate, chain: list[x509.Certificate] | None = None,
+    def __init__(self, private_key: SealKey, certificate: x509.Certificate, chain: list[x509.Certificate] | None = None,
                  timestamp_url: str | None = None) -> None:
-        if not (isinstance(private_key, ec.EllipticCurvePrivateKey | _rsa_private_key_type())
+        if not (isinstance(private_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey)
                 or hasattr(private_key, "sign_sha256")):
             raise SigningKeyError("the signing key must be an ECDSA or RSA private key")
         _check_valid_now(certificate)
@@ -120,7 +137,7 @@ class PdfSealer:
         self.certificate_fingerprint = certificate.fingerprint(hashes.SHA256()).hex()
         self.subject = certificate.subject.rfc4514_string()
         asn1_cert = asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
-        registry = SimpleCertificateStore.from_certs(
+        registry = SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]  # unannotated upstream
             [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in chain or []]
         )
         self._signer = _SealSigner(private_key, asn1_cert, registry)
@@ -141,7 +158,7 @@ class PdfSealer:
             certificates = x509.load_pem_x509_certificates(Path(cert_path).read_bytes())
         except (OSError, ValueError, TypeError) as error:
             raise SigningKeyError(f"cannot load the signing key or certificate: {error}") from error
-        return cls(key, certificates[0], certificates[1:], timestamp_url=timestamp_url)
+        return cls(_seal_key(key), certificates[0], certificates[1:], timestamp_url=timestamp_url)
 
     @classmethod
     def from_pkcs12(cls, path: str | Path, passphrase: bytes | None, timestamp_url: str | None = None) -> PdfSealer:
@@ -151,7 +168,7 @@ class PdfSealer:
             raise SigningKeyError(f"cannot load the PKCS#12 signing file {path}: {error}") from error
         if key is None or certificate is None:
             raise SigningKeyError(f"the PKCS#12 file {path} holds no key and certificate")
-        return cls(key, certificate, list(chain), timestamp_url=timestamp_url)
+        return cls(_seal_key(key), certificate, list(chain), timestamp_url=timestamp_url)
 
     def seal(self, pdf: bytes, *, signer_name: str, reason: str, location: str,
              seal_box: SealBox | None = None) -> bytes:
@@ -197,21 +214,23 @@ class PdfSealer:
         try:
             if isinstance(public_key, ec.EllipticCurvePublicKey):
                 public_key.verify(signature, body, ec.ECDSA(hashes.SHA256()))
-            else:
+            elif isinstance(public_key, rsa.RSAPublicKey):
                 public_key.verify(signature, body, padding.PKCS1v15(), hashes.SHA256())
+            else:
+                return False
         except InvalidSignature:
             return False
         return True
 
 
-def _sign_sha256(private_key, body: bytes) -> bytes:
+def _sign_sha256(private_key: SealKey, body: bytes) -> bytes:
     """ECDSA or RSA PKCS#1 v1.5 over SHA-256: the mechanisms pyHanko names in the CMS for these keys.
 
     A key held in a token (eia.services.hsm) signs itself: it has ``sign_sha256``.
     """
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
         return private_key.sign(body, ec.ECDSA(hashes.SHA256()))
-    if isinstance(private_key, _rsa_private_key_type()):
+    if isinstance(private_key, rsa.RSAPrivateKey):
         return private_key.sign(body, padding.PKCS1v15(), hashes.SHA256())
     return private_key.sign_sha256(body)
 
@@ -230,7 +249,7 @@ class _SealSigner(signers.Signer):
     refused rather than signed differently.
     """
 
-    def __init__(self, private_key, certificate: asn1_x509.Certificate, registry: SimpleCertificateStore) -> None:
+    def __init__(self, private_key: SealKey, certificate: asn1_x509.Certificate, registry: SimpleCertificateStore) -> None:
         super().__init__(signing_cert=certificate, cert_registry=registry)
         self._key = private_key
         # pyHanko's own signed attributes and SignedData, made once around a random stand-in digest.
@@ -252,8 +271,9 @@ class _SealSigner(signers.Signer):
         _require(digest_algorithm == "sha256", f"digest {digest_algorithm}")
         return _sign_sha256(self._key, data)
 
-    async def signed_attrs(self, data_digest: bytes, digest_algorithm: str, attr_settings=None, content_type="data",
-                           use_pades=False, timestamper=None, dry_run=False, is_pdf_sig=True) -> cms.CMSAttributes:
+    async def signed_attrs(self, data_digest: bytes, digest_algorithm: str, attr_settings: Any = None,
+                           content_type: str = "data", use_pades: bool = False, timestamper: Any = None,
+                           dry_run: bool = False, is_pdf_sig: bool = True) -> cms.CMSAttributes:
         """content-type, message-digest and signing-certificate-v2, as pyHanko makes them for PAdES."""
         _require(use_pades and is_pdf_sig and content_type == "data", "a signature other than PAdES")
         _require(digest_algorithm == "sha256" and len(data_digest) == 32, f"digest {digest_algorithm}")
@@ -262,8 +282,8 @@ class _SealSigner(signers.Signer):
         return cms.CMSAttributes.load(self._attributes_before_digest + data_digest + self._attributes_after_digest)
 
     async def async_sign_prescribed_attributes(self, digest_algorithm: str, signed_attrs: cms.CMSAttributes,
-                                               cms_version="v1", dry_run=False, timestamper=None,
-                                               encap_content_info=None) -> cms.ContentInfo:
+                                               cms_version: str = "v1", dry_run: bool = False,
+                                               timestamper: Any = None, encap_content_info: Any = None) -> cms.ContentInfo:
         """The SignedData pyHanko would package (RFC 5652 section 5), from the parts encoded at start-up."""
         _require(cms_version == "v1" and encap_content_info in (None, {"content_type": "data"}),
                  "encapsulated content")
@@ -305,17 +325,12 @@ def _retagged(encoded: bytes, tag: int) -> bytes:
 
 
 def _check_valid_now(certificate: x509.Certificate) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if certificate.not_valid_after_utc < now:
         raise SigningKeyError(f"the signing certificate expired on {certificate.not_valid_after_utc:%d %B %Y}")
     if certificate.not_valid_before_utc > now:
         raise SigningKeyError("the signing certificate is not valid yet")
 
-
-def _rsa_private_key_type():
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    return rsa.RSAPrivateKey
 
 
 # --- verification ---------------------------------------------------------------------------------
@@ -350,7 +365,7 @@ class SealTrust:
     def single(cls, organisation: str, certificate_pem: bytes) -> SealTrust:
         """One certificate, in use at any time (tests, and files checked outside any instance)."""
         return cls(organisation, (SealPeriod(certificate_details(certificate_pem).sha256, certificate_pem,
-                                             datetime.min.replace(tzinfo=timezone.utc)),))
+                                             datetime.min.replace(tzinfo=UTC)),))
 
     def roots(self) -> list[asn1_x509.Certificate]:
         pems = self.ca_roots or tuple(period.certificate_pem for period in self.periods)

@@ -33,8 +33,8 @@ def render_svg(workflow: Workflow, current_state: str | None) -> str:
     layers = _layers(workflow)
     positions: dict[str, tuple[int, int]] = {}
     for column, states in enumerate(layers):
-        for row, state in enumerate(states):
-            positions[state] = (MARGIN + column * (BOX_W + GAP_X), MARGIN + row * (BOX_H + GAP_Y))
+        for row, state_id in enumerate(states):
+            positions[state_id] = (MARGIN + column * (BOX_W + GAP_X), MARGIN + row * (BOX_H + GAP_Y))
     width = MARGIN * 2 + len(layers) * BOX_W + (len(layers) - 1) * GAP_X
     height = MARGIN * 2 + max(len(s) for s in layers) * (BOX_H + GAP_Y) - GAP_Y
 
@@ -64,6 +64,8 @@ def render_svg(workflow: Workflow, current_state: str | None) -> str:
             continue
         drawn.add((source, target))
         (x1, y1), (x2, y2) = positions[source], positions[target]
+        start: tuple[float, float]
+        end: tuple[float, float]
         if x2 > x1:
             start, end = (x1 + BOX_W, y1 + BOX_H / 2), (x2, y2 + BOX_H / 2)
         elif x2 < x1:  # backwards (returned -> submitted): route under the boxes
