@@ -7,7 +7,7 @@ import errno
 import logging
 import subprocess
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,8 +29,9 @@ from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AuditEvent, Organisation, Transition
 from eia.services import archive, seals
 from eia.services.seals import ensure_signing_identity, signing_paths
+from tests import factories
 from tests.conftest import PASSWORD, signed_in
-from tests.journeys import act, complete_assessment, start_assessment, submit
+from tests.journeys import act
 from tests.pages import PageClient
 
 
@@ -39,13 +40,9 @@ def _ready_for_sign_off(app) -> tuple[PageClient, int]:
 
     with app.app_context():
         seed(PASSWORD)
-    author = signed_in(app, "author@example.org")
-    assessment_id = start_assessment(author)
-    complete_assessment(author, assessment_id)
-    submit(author, assessment_id)
-    approver = signed_in(app, "approver@example.org")
-    act(approver, assessment_id, "start_review")
-    return approver, assessment_id
+    assessment_id = factories.submitted(app)
+    factories.act(app, assessment_id, "start_review", factories.APPROVER)
+    return signed_in(app, factories.APPROVER), assessment_id
 
 
 def _fails_and_changes_nothing(app, approver: PageClient, assessment_id: int) -> None:
@@ -72,7 +69,7 @@ def _succeeds(app, approver: PageClient, assessment_id: int) -> None:
 
 def _pkcs12(path, passphrase: bytes, *, expired: bool = False) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    not_before = datetime.now(timezone.utc) - timedelta(days=800) if expired else None
+    not_before = datetime.now(UTC) - timedelta(days=800) if expired else None
     certificate = x509.load_pem_x509_certificate(
         self_signed_certificate(key, "Example seal", "Example Constabulary", years=1 if expired else 10,
                                 not_before=not_before))
@@ -162,7 +159,7 @@ def test_a_signing_key_problem_rolls_the_sign_off_back_and_it_can_be_retried_onc
 
 def test_an_expired_certificate_is_refused_when_the_key_is_loaded(tmp_path):
     _pkcs12(tmp_path / "seal.p12", b"right", expired=True)
-    expired_on = (datetime.now(timezone.utc) - timedelta(days=800) + timedelta(days=365)).strftime("%d %B %Y")
+    expired_on = (datetime.now(UTC) - timedelta(days=800) + timedelta(days=365)).strftime("%d %B %Y")
     with pytest.raises(SigningKeyError, match=f"the signing certificate expired on {expired_on}"):
         PdfSealer.from_pkcs12(tmp_path / "seal.p12", b"right")
 

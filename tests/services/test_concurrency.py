@@ -11,18 +11,12 @@ from eia.models import Assessment, AuditEvent, Department, Transition, User
 from eia.services import workflow
 from eia.services.database import Conflict
 from eia.services.users import create_user
+from tests import factories
 from tests.conftest import PASSWORD
-from tests.journeys import complete_assessment, start_assessment, submit
-from tests.pages import PageClient
 
 
 def _submitted_assessment(app) -> int:
-    author = PageClient(app.test_client())
-    author.sign_in("author@example.org", PASSWORD)
-    assessment_id = start_assessment(author)
-    complete_assessment(author, assessment_id)
-    submit(author, assessment_id)
-    return assessment_id
+    return factories.submitted(app)
 
 
 def test_simultaneous_decisions_have_exactly_one_winner(demo):

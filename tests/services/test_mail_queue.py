@@ -13,6 +13,7 @@ from eia.extensions import db
 from eia.models import Assessment, OutboundEmail, User
 from eia.services import notifications
 from eia.services.database import unit_of_work
+from tests import factories
 from tests.conftest import PASSWORD, signed_in
 from tests.journeys import act, complete_assessment, start_assessment, submit
 
@@ -41,13 +42,9 @@ def _queued(app) -> list[tuple[str, bool, int]]:
 def test_smtp_down_the_decision_succeeds_and_mail_send_later_delivers_exactly_once(make_app, smtp_server):
     port, received = smtp_server
     app = _seeded(make_app, SMTP_PORT=_free_port())  # nobody listens there
-    author = signed_in(app, "author@example.org")
-    assessment_id = start_assessment(author)
-    complete_assessment(author, assessment_id)
-    submit(author, assessment_id)
-    approver = signed_in(app, "approver@example.org")
-    act(approver, assessment_id, "start_review")
-    act(approver, assessment_id, "return", {"comment": "Please add evidence"})
+    assessment_id = factories.submitted(app)
+    factories.act(app, assessment_id, "start_review", factories.APPROVER)
+    factories.act(app, assessment_id, "return", factories.APPROVER, comment="Please add evidence")
     with app.app_context():
         assert db.session.get(Assessment, assessment_id).status == "returned"
         email = db.session.scalar(select(OutboundEmail).where(OutboundEmail.to_address == "author@example.org"))

@@ -17,8 +17,8 @@ from eia.domain.snapshot import AssessmentSnapshot
 from eia.extensions import db
 from eia.models import ArchivedRecord, AuditEvent, Organisation, SealCertificate
 from eia.services import archive, seals
+from tests import factories
 from tests.conftest import PASSWORD, signed_in
-from tests.journeys import act, complete_assessment, start_assessment, submit
 
 
 def _seeded(make_app, **config):
@@ -31,14 +31,7 @@ def _seeded(make_app, **config):
 
 
 def _sign_off(app, title: str = "Custody handover") -> int:
-    author = signed_in(app, "author@example.org")
-    assessment_id = start_assessment(author)
-    complete_assessment(author, assessment_id, title=title)
-    submit(author, assessment_id)
-    approver = signed_in(app, "approver@example.org")
-    act(approver, assessment_id, "start_review")
-    act(approver, assessment_id, "approve")
-    return assessment_id
+    return factories.signed_off(app, title=title)
 
 
 def _cli(app, *args):

@@ -13,8 +13,8 @@ from eia.extensions import db
 from eia.models import ArchivedRecord, AuditEvent
 from eia.services.storage import FilesystemStorage, StorageError
 from eia.web.downloads import content_disposition
+from tests import factories
 from tests.conftest import PASSWORD
-from tests.journeys import act, complete_assessment, start_assessment, submit
 
 SOURCE = Path(__file__).resolve().parents[2] / "eia"
 
@@ -37,12 +37,8 @@ def test_content_disposition_is_rfc_6266_and_cannot_inject(name, expected):
 
 
 def test_the_signed_record_download(client_for, demo):
-    author, approver = client_for("author@example.org"), client_for("approver@example.org")
-    assessment_id = start_assessment(author)
-    complete_assessment(author, assessment_id)
-    submit(author, assessment_id)
-    act(approver, assessment_id, "start_review")
-    act(approver, assessment_id, "approve")
+    author = client_for("author@example.org")
+    assessment_id = factories.signed_off(demo)
     response = author.client.get(f"/assessments/{assessment_id}/signed-record.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     with demo.app_context():

@@ -6,10 +6,10 @@ from sqlalchemy import select
 
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AuditEvent, Notification, Transition, User
+from tests import factories
 from tests.journeys import (
     AN_ACTION,
     act,
-    complete_assessment,
     high_impact_analysis,
     low_impact_analysis,
     read_only_message,
@@ -21,10 +21,7 @@ from tests.journeys import (
 
 def _submitted(client_for, *, relevant=None, **answers) -> tuple:
     author = client_for("author@example.org")
-    assessment_id = start_assessment(author)
-    complete_assessment(author, assessment_id, relevant=relevant, **answers)
-    submit(author, assessment_id)
-    return author, assessment_id
+    return author, factories.submitted(author.client.application, relevant=relevant, **answers)
 
 
 def _status(app, assessment_id: int) -> str:
