@@ -25,9 +25,10 @@ run: setup ## Migrate, seed the demo data and serve at http://127.0.0.1:$(PORT)
 	@echo "Serving Due Regard at http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) 'eia:create_app()'
 
-test: setup ## Run every test on every core (browser tests need Debian's chromium: installed here when missing and root)
+test: setup ## Run every test, all but the browser's on every core (browser tests need Debian's chromium: installed here when missing and root)
 	bash scripts/ensure-test-tools.sh
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --ignore=tests/browser
+	$(BIN)/python -m pytest tests/browser
 
 test-fast: setup ## Domain, services and web on SQLite, without the browser: the quick answer while working
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -n auto -q --ignore=tests/browser

@@ -6,17 +6,51 @@ showing it complies with the general duty: this is that information, for a chose
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+from eia.domain.bindings import Bindings
+from eia.domain.questionnaire import Characteristic
 
 RELEVANCE_LABELS = (("high", "High"), ("medium", "Medium"), ("low", "Low"), ("unknown", "Not known yet"),
                     ("none", "Not relevant"))
+ADVERSE_RESIDUAL = ("low", "medium", "high")
 
 
 def last_complete_financial_year(today: date) -> tuple[date, date]:
     """1 April to 31 March (both included) of the last financial year that has ended by ``today``."""
     end_year = today.year if today >= date(today.year, 4, 1) else today.year - 1
     return date(end_year - 1, 4, 1), date(end_year, 3, 31)
+
+
+@dataclass(frozen=True)
+class CharacteristicFact:
+    """What a signed-off assessment found for one characteristic: the report counts these."""
+
+    characteristic_id: str
+    relevance: str | None
+    adverse_impact: bool  # a negative impact on any of its aims before mitigation
+    residual_adverse: bool  # adverse impact remains after mitigation
+    evidence_gap: bool  # no evidence, or gaps in it
+
+
+def characteristic_facts(answers: Mapping[str, Any], bindings: Bindings,
+                         characteristics: Iterable[Characteristic]) -> list[CharacteristicFact]:
+    """The facts of each characteristic an assessment covers, from its effective answers."""
+    return [
+        CharacteristicFact(
+            characteristic_id=ch.id,
+            relevance=bindings.relevance.value(answers, ch),
+            adverse_impact=any(direction.value(answers, ch) == "negative"
+                               for aim, direction in bindings.impact_direction.items() if aim in ch.aims),
+            residual_adverse=bindings.residual_level.value(answers, ch) in ADVERSE_RESIDUAL,
+            evidence_gap=bool(bindings.has_evidence.value(answers, ch) == "no"
+                              or (bindings.evidence_gaps.value(answers, ch) or "").strip()),
+        )
+        for ch in characteristics
+    ]
 
 
 @dataclass(frozen=True)

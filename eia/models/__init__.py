@@ -10,8 +10,8 @@ from eia.models.lifecycle import ACTION_STATUSES, ActionNote, SentReminder, Trac
 from eia.models.notification import Notification, OutboundEmail
 from eia.models.organisation import Department, EqualityObjective, Organisation
 from eia.models.seal import SealCertificate
+from eia.models.search import AssessmentSearch, AssessmentSearchText, SignedOffCharacteristic
 from eia.models.session import SignInAttempt, UserSession
-from eia.models.search import AssessmentSearch, AssessmentSearchText
 from eia.models.user import ROLES, User, UserRole
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "Organisation",
     "ROLES",
     "SealCertificate",
+    "SignedOffCharacteristic",
     "SignInAttempt",
     "Transition",
     "User",

@@ -52,6 +52,24 @@ class AssessmentSearch(db.Model):
     # ",age,race," so that one characteristic is matched as ",age," whatever its position.
     adverse_characteristics: Mapped[str] = mapped_column(String(1000))
     fired_rules: Mapped[list] = mapped_column(JSONDocument)  # [{"id", "label"}], each rule once
+    # The annual report's facts, kept from sign-off on: the equality objectives as ",EO1,EO2," (",," for
+    # none; NULL in a row indexed before they were kept) and the rules that sent it to the Board.
+    objectives: Mapped[str | None] = mapped_column(String(1000))
+    board_reasons: Mapped[list | None] = mapped_column(JSONDocument)  # [{"id", "label"}]
+
+
+class SignedOffCharacteristic(db.Model):
+    """What a signed-off assessment version found for one characteristic it covers (the annual report
+    counts these rows rather than working out every assessment's answers each time)."""
+
+    __tablename__ = "signed_off_characteristic"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), primary_key=True, autoincrement=False)
+    characteristic_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    relevance: Mapped[str | None] = mapped_column(String(30))
+    adverse_impact: Mapped[bool] = mapped_column(Boolean)
+    residual_adverse: Mapped[bool] = mapped_column(Boolean)
+    evidence_gap: Mapped[bool] = mapped_column(Boolean)
 
 
 class AssessmentSearchText(db.Model):

@@ -29,39 +29,58 @@ from sqlalchemy import Select, delete, func, insert, literal, literal_column, se
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import selectinload
 
+from eia.clock import UK, uk_today
 from eia.domain import questionnaire as q
 from eia.domain.capabilities import READ_ARCHIVE
+from eia.domain.compliance import characteristic_facts
 from eia.domain.search import ParsedQuery, index_fields
 from eia.extensions import db
-from eia.models import ArchivedRecord, Assessment, AssessmentSearch, AssessmentSearchText, Department, User
+from eia.models import (
+    ArchivedRecord,
+    Assessment,
+    AssessmentSearch,
+    AssessmentSearchText,
+    Department,
+    SignedOffCharacteristic,
+    User,
+)
 from eia.models.search import FTS_TABLE
-from eia.clock import UK, uk_today
-from eia.services.definitions import Definitions, current_definitions, definitions_of, library
 from eia.services.database import NotAllowed, is_postgresql, unit_of_work
-
+from eia.services.definitions import Definitions, current_definitions, definitions_of, library
 
 # --- keeping the index in step ----------------------------------------------------------------------
 
 
 def index_assessment(assessment: Assessment) -> AssessmentSearch:
-    """Write this assessment version's search row (insert or update), inside the caller's transaction."""
-    values, text_values = _index_values(assessment, definitions_of(assessment))
+    """Write this assessment version's search row (insert or update), inside the caller's transaction;
+    once it is signed off, also what it found per characteristic (the annual report's facts)."""
+    values, text_values, facts = _index_values(assessment, definitions_of(assessment))
     row = _upsert(AssessmentSearch, assessment.id, values)
     _upsert(AssessmentSearchText, assessment.id, text_values)
+    if facts:
+        db.session.execute(delete(SignedOffCharacteristic).where(SignedOffCharacteristic.assessment_id == assessment.id))
+        db.session.execute(insert(SignedOffCharacteristic), facts)
     db.session.flush()
     return row
 
 
-def _index_values(assessment: Assessment, definitions: Definitions) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The search row's and the text row's values for this assessment version."""
+def _index_values(assessment: Assessment, definitions: Definitions
+                  ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """The search row's and the text row's values for this assessment version, and its
+    per-characteristic facts (rows for SignedOffCharacteristic: none until it is signed off)."""
     path = q.path(definitions.questionnaire, assessment.answers or {}, assessment.characteristic_ids)
     workflow = definitions.workflow
+    bindings = definitions.questionnaire.bindings
     board_states = workflow.queue_states("board")
-    fields = index_fields(path, assessment.display_reference, definitions.questionnaire.bindings)
+    signed_off = workflow.state(assessment.status).signed_off
+    fields = index_fields(path, assessment.display_reference, bindings)
     rules: dict[str, str] = {}
+    board_reasons: dict[str, str] = {}
     for transition in assessment.transitions:
         for rule in transition.fired_rules or []:
             rules.setdefault(rule["id"], rule["label"])
+            if transition.to_state in board_states:
+                board_reasons.setdefault(rule["id"], rule["label"])
     values: dict[str, Any] = {
         "organisation_id": assessment.organisation_id,
         "department_id": assessment.department_id,
@@ -71,7 +90,7 @@ def _index_values(assessment: Assessment, definitions: Definitions) -> tuple[dic
         "subject_type": assessment.subject_type,
         "status": assessment.status,
         "definitions_sha256": assessment.definitions_sha256,
-        "signed_off": workflow.state(assessment.status).signed_off,
+        "signed_off": signed_off,
         "outcome": fields.outcome,
         "decided_at": assessment.decided_at,
         "decision_date": fields.decision_date,
@@ -79,8 +98,13 @@ def _index_values(assessment: Assessment, definitions: Definitions) -> tuple[dic
         "review_date": fields.review_date,
         "adverse_characteristics": "," + ",".join(fields.adverse_characteristics) + ",",
         "fired_rules": [{"id": rule_id, "label": label} for rule_id, label in rules.items()],
+        "objectives": "," + ",".join(bindings.objectives.value(path.answers) or []) + ",",
+        "board_reasons": [{"id": rule_id, "label": label} for rule_id, label in board_reasons.items()],
     }
-    return values, {"title": assessment.title, "body": fields.body}
+    covered = [ch for ch in definitions.questionnaire.characteristics.values() if ch.id in assessment.characteristic_ids]
+    facts = [{"assessment_id": assessment.id, **vars(fact)}
+             for fact in characteristic_facts(path.answers, bindings, covered)] if signed_off else []
+    return values, {"title": assessment.title, "body": fields.body}, facts
 
 
 def _upsert(model, assessment_id: int, values: dict[str, Any]):
@@ -103,19 +127,23 @@ def rebuild(batch_size: int = 500) -> int:
     with unit_of_work():
         db.session.execute(delete(AssessmentSearch))
         db.session.execute(delete(AssessmentSearchText))
+        db.session.execute(delete(SignedOffCharacteristic))
         if not is_postgresql():
             db.session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
         ids = db.session.scalars(select(Assessment.id).order_by(Assessment.id)).all()
         for start in range(0, len(ids), batch_size):
             batch = db.session.scalars(select(Assessment).where(Assessment.id.in_(ids[start:start + batch_size]))
                                        .options(selectinload(Assessment.transitions))).all()
-            rows, text_rows = [], []
+            rows, text_rows, fact_rows = [], [], []
             for assessment in batch:
-                values, text_values = _index_values(assessment, definitions_of(assessment))
+                values, text_values, facts = _index_values(assessment, definitions_of(assessment))
                 rows.append({"assessment_id": assessment.id, **values})
                 text_rows.append({"assessment_id": assessment.id, **text_values})
+                fact_rows += facts
             db.session.execute(insert(AssessmentSearch), rows)
             db.session.execute(insert(AssessmentSearchText), text_rows)
+            if fact_rows:
+                db.session.execute(insert(SignedOffCharacteristic), fact_rows)
             count += len(batch)
             for assessment in batch:  # bounded memory, without detaching the caller's objects
                 db.session.expunge(assessment)

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 
 from eia.clock import uk_today as today
 from eia.domain import compliance as c
 from eia.extensions import db
-from eia.models import Assessment, TrackedAction, User
+from eia.models import Assessment, AssessmentSearch, SignedOffCharacteristic, TrackedAction, User
 from eia.services import compliance
 from tests import factories
 from tests.journeys import (
@@ -57,6 +57,7 @@ def _signed_off(client_for, demo):
         a = db.session.get(Assessment, ids["A"])
         a.answers = {**a.answers, "review": {**a.answers["review"], "review_date": (today() - timedelta(days=1)).isoformat()}}
         db.session.commit()
+    assert demo.test_cli_runner().invoke(args=["search", "rebuild"]).exit_code == 0  # the facts follow the answers
     author.submit(f"/actions/{action_of[ids['A'] * 10 + 1]}", {"status": "done", "note": "Trained"})
     author.submit(f"/actions/{action_of[ids['B'] * 10 + 1]}", {"status": "in_progress", "note": "Started"})
     return ids
@@ -179,3 +180,16 @@ def test_last_complete_financial_year():
     assert c.last_complete_financial_year(date(2026, 11, 25)) == (date(2025, 4, 1), date(2026, 3, 31))
     assert c.last_complete_financial_year(date(2026, 4, 1)) == (date(2025, 4, 1), date(2026, 3, 31))
     assert c.last_complete_financial_year(date(2026, 3, 31)) == (date(2024, 4, 1), date(2025, 3, 31))
+
+
+def test_assessments_indexed_before_the_facts_were_kept_are_counted_all_the_same(demo, built):
+    """An upgraded instance: search rows from before the report's facts were kept (migration 0018)."""
+    period = (today() - timedelta(days=1), today())
+    counted_from_facts = _figures(demo, "board@example.org", *period)
+    with demo.app_context():
+        db.session.execute(update(AssessmentSearch).values(objectives=None, board_reasons=None))
+        db.session.execute(delete(SignedOffCharacteristic))
+        db.session.commit()
+    assert _figures(demo, "board@example.org", *period) == counted_from_facts
+    with demo.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SignedOffCharacteristic)) > 0
