@@ -9,14 +9,13 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, load_only
 
 from eia.domain.capabilities import COMMENT, WRITE_ASSESSMENTS
 from eia.domain.workflow_diagram import render_svg
 from eia.extensions import db
 from eia.models import Assessment, Comment, Notification
-from eia.models.assessment import LIST_COLUMNS
-from eia.services import access, archive, assessments, notifications, revisions, workflow
+from eia.clock import uk_today
+from eia.services import access, archive, assessments, home, notifications, revisions, workflow
 from eia.services.database import NotAllowed, unit_of_work
 from eia.models.types import utcnow
 from eia.web.downloads import content_disposition
@@ -30,15 +29,24 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @login_required
 def dashboard():
-    query = (access.visible_assessments(current_user).order_by(Assessment.updated_at.desc()).limit(50)
-             .options(load_only(*LIST_COLUMNS), joinedload(Assessment.department)))
-    rows = db.session.scalars(query).all()
-    me = current_user.id
-    return render_template(
-        "main/dashboard.html",
-        mine=[a for a in rows if a.author_id == me],
-        others=[a for a in rows if a.author_id != me],
-    )
+    """The person's home: what needs their action first, then what is in progress and recently decided."""
+    return render_template("main/home.html", home=home.home_for(current_user, uk_today()))
+
+
+@bp.get("/assessments")
+@login_required
+def assessments_list():
+    """Every assessment the person can see, filtered and paginated: for authors and approvers, their
+    department's (signed-off ones too, read-only), so an old assessment can still be found."""
+    filters = home.ListFilters.from_args(request.args)
+    departments = home.department_choices(current_user)
+    if not departments:  # the page offers no department filter: an address's is ignored
+        filters.department_id = None
+        filters.problems.pop("department", None)
+    results = home.assessment_list(current_user, filters)
+    errors = [{"text": text, "href": f"#{field}"} for field, text in filters.problems.items()]
+    return render_template("main/assessments.html", filters=filters, results=results, errors=errors,
+                           stages=home.stage_choices(), departments=departments)
 
 
 @bp.get("/assessments/<id:assessment_id>")
