@@ -15,7 +15,7 @@ from eia.domain.workflow_diagram import render_svg
 from eia.extensions import db
 from eia.models import Assessment, Comment, Notification
 from eia.clock import uk_today
-from eia.services import access, archive, assessments, home, notifications, revisions, workflow
+from eia.services import access, archive, assessments, home, notifications, progress, revisions, workflow
 from eia.services.database import NotAllowed, unit_of_work
 from eia.models.types import utcnow
 from eia.web.downloads import content_disposition
@@ -68,6 +68,7 @@ def assessment(assessment_id: int):
         archived=archive.record_for(found),
         versions=revisions.versions(found),
         can_revise=revisions.can_start_revision(found, current_user),
+        returned=progress.latest_return(found),
     )
 
 
@@ -101,6 +102,18 @@ def _diagram(definitions, state: str) -> Markup:
     if key not in cache:
         cache[key] = Markup(render_svg(definitions.workflow, state))
     return cache[key]
+
+
+@bp.get("/assessments/<id:assessment_id>/submitted")
+@login_required
+def submitted(assessment_id: int):
+    """The confirmation after submitting: the reference, who reviews it next and that they have been told.
+    Once the assessment has moved on, its record page says where it is instead."""
+    found = visible_or_404(assessment_id)
+    receipt = progress.submission_receipt(found, current_user)
+    if receipt is None:
+        return redirect(url_for(".assessment", assessment_id=found.id))
+    return render_template("main/submitted.html", assessment=found, receipt=receipt)
 
 
 @bp.post("/assessments/<id:assessment_id>/revisions")

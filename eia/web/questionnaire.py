@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from eia.domain import questionnaire as q
 from eia.domain.capabilities import WRITE_ASSESSMENTS
-from eia.services import access, assessments, legal, revisions, workflow
+from eia.services import access, assessments, legal, progress, revisions, workflow
 from eia.services.database import Conflict, NotAllowed
 from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
 from eia.web.form_builder import attach_errors, build_form, render_layout, submitted_values
@@ -103,18 +103,8 @@ def task_list(assessment_id: int):
         complete=complete,
         total=total,
         status_labels=STATUS_LABELS,
-        returned=_latest_return(assessment),
+        returned=progress.latest_return(assessment),
     )
-
-
-def _latest_return(assessment):
-    """The decision that returned the assessment, if that is why it is editable again."""
-    if not assessment.transitions:
-        return None
-    latest = assessment.transitions[-1]
-    transition = definitions_of(assessment).workflow.transitions.get(latest.action)
-    returned_here = latest.to_state == assessment.status and transition is not None and transition.takes_section_reasons
-    return latest if returned_here else None
 
 
 @bp.route("/<id:assessment_id>/pages/<page_id>", methods=["GET", "POST"])
@@ -305,4 +295,5 @@ def check_answers(assessment_id: int):
         blocking=[result for result in checks if result.blocks],
         warnings=[result for result in checks if not result.blocks],
         form=VersionedForm(data={"version": str(assessment.lock_version)}),
+        returned=progress.latest_return(assessment),
     )
