@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from eia.domain import questionnaire as q
@@ -61,7 +63,12 @@ def new():
 
 def _start_page(errors=(), status=200):
     return render_template("questionnaire/start.html", form=VersionedForm(), kinds=library().subject_types,
-                           chosen=request.form.get("subject_type"), errors=list(errors)), status
+                           chosen=request.form.get("subject_type"), errors=list(errors),
+                           form_token=request.form.get("form_token") or secrets.token_urlsafe(16)), status
+
+
+STARTED_KEY = "started_from_form"  # session: the start form's one-time token -> the assessment it started
+STARTED_KEPT = 10
 
 
 @bp.post("/")
@@ -70,10 +77,17 @@ def start():
     form = VersionedForm()
     if not form.validate_on_submit():
         abort(400)
+    token = (request.form.get("form_token") or "")[:64]
+    started = dict(session.get(STARTED_KEY) or {})
+    if token and token in started:  # the same form posted again (a double click, a resend): one assessment
+        return redirect(url_for(".task_list", assessment_id=started[token]))
     try:
         assessment = assessments.start(current_user, request.form.get("subject_type") or "")
     except assessments.UnknownSubjectType:
         return _start_page([{"text": NO_KIND_CHOSEN, "href": "#subject_type"}], status=400)
+    if token:
+        started[token] = assessment.id
+        session[STARTED_KEY] = dict(list(started.items())[-STARTED_KEPT:])
     return redirect(url_for(".task_list", assessment_id=assessment.id))
 
 
