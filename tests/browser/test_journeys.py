@@ -18,6 +18,13 @@ OUTCOME = {"outcome": "no_change", "changes_made": "Added supervisor review", "b
 REVIEW = {"monitoring": "Quarterly data review", "review_date": ["1", "11", "2027"]}
 
 
+def assert_fits_320(page: Page) -> None:
+    """The page does not scroll sideways at 320 px (WCAG 1.4.10)."""
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, "the page scrolls sideways at 320 px"
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def sign_in(page: Page, email: str) -> None:
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(email)
@@ -122,10 +129,16 @@ def test_author_completes_and_submits_an_assessment(page: Page):
     expect(page.get_by_role("heading", name="Age: likely impact")).to_be_visible()
     assert_accessible(page, "author-check-answers")
     page.get_by_role("button", name="Submit for approval", exact=True).click()
+    expect(page.locator(".govuk-panel__title")).to_contain_text("Assessment submitted")
+    assert_accessible(page, "author-submitted")
+    assert_fits_320(page)
+    page.locator("main").get_by_role("link", name="See the assessment you submitted").click()
     expect(page.locator("#status")).to_contain_text("Submitted")
     assert_accessible(page, "author-record-submitted")
     page.goto("/")
-    expect(page.get_by_role("row", name=re.compile("Body-worn video in custody"))).to_contain_text("Submitted")
+    expect(page.locator("#in-progress-list")).to_contain_text("Body-worn video in custody")
+    assert_accessible(page, "author-home")
+    assert_fits_320(page)
 
 
 def test_approver_and_board_decide_by_exception(page: Page):
@@ -272,9 +285,13 @@ def test_board_returns_and_the_author_responds(page: Page, client_for):
     sign_out(page)
 
     sign_in(page, "author@example.org")
-    expect(page.get_by_role("row", name=re.compile("Taser deployment review"))).to_contain_text("Returned")
-    page.get_by_role("link", name="Taser deployment review").click()
-    page.get_by_role("link", name="Continue this assessment").click()
+    expect(page.locator("#returned-to-you-list")).to_contain_text("Taser deployment review")
+    assert_accessible(page, "author-home-returned")
+    page.locator("#returned-to-you-list").get_by_role("link", name="Taser deployment review").click()
+    expect(page.locator("#returned-banner")).to_contain_text("The mitigation needs more detail")
+    assert_accessible(page, "author-record-returned")
+    assert_fits_320(page)
+    page.locator("#returned-banner").get_by_role("link", name="Continue", exact=True).click()
     expect(page.locator("#returned-banner")).to_contain_text("returned this assessment on")
     expect(page.locator("#returned-banner")).to_contain_text("The mitigation needs more detail")
     expect(page.get_by_text("Returned: Say how supervisors will review each use")).to_be_visible()
@@ -292,7 +309,8 @@ def test_board_returns_and_the_author_responds(page: Page, client_for):
 
     page.goto(f"/assessments/{assessment_id}/check-answers")
     page.get_by_role("button", name="Submit for approval", exact=True).click()
-    expect(page.locator("#status")).to_contain_text("Submitted")
+    expect(page.locator(".govuk-panel__title")).to_contain_text("Assessment submitted")
+    page.goto(f"/assessments/{assessment_id}")
     expect(page.locator("#decision-trail + ol")).to_contain_text("The mitigation needs more detail")
 
     page.get_by_role("link", name=re.compile("^Notifications")).click()

@@ -219,7 +219,7 @@ def test_author_completes_an_assessment_with_the_keyboard_only(demo, page: Page)
     keyboard_answer(page, assessment_url, "review", REVIEW)
     page.goto(f"{assessment_url}/check-answers")
     press_button(page, "Submit for approval")
-    expect(page.locator("#status")).to_contain_text("Submitted")
+    expect(page.locator(".govuk-panel__title")).to_contain_text("Assessment submitted")
 
 
 def test_author_journey_works_without_javascript(demo, browser, live_server):
@@ -230,7 +230,7 @@ def test_author_journey_works_without_javascript(demo, browser, live_server):
     assessment_url = complete(page, low_impact_analysis("disability"), title="Without JavaScript", check_accessibility=False)
     page.goto(f"{assessment_url}/check-answers")
     page.get_by_role("button", name="Submit for approval", exact=True).click()
-    expect(page.locator("#status")).to_contain_text("Submitted")
+    expect(page.locator(".govuk-panel__title")).to_contain_text("Assessment submitted")
     context.close()
 
 
