@@ -573,12 +573,23 @@ class AnswerRow:
     value: str
 
 
+NONE_GIVEN = "None given"
+
+
 def answer_rows(current: Path, page: Page, options: Mapping[str, list[Choice]]) -> list[AnswerRow]:
+    """The rows check answers, the record, the signed PDF and the archive show for a page: only the
+    questions that apply (a follow-up whose answer does not ask for it is not there at all). An
+    optional question left blank reads "None given"; a required one left blank has no value, which
+    pages show as "Not answered" (only an unfinished assessment has one)."""
     stored = current.answers.get(page.id, {})
-    return [
-        AnswerRow(q, page.fill(q.label), display_value(q, stored.get(q.id), options))
-        for q in current.visible_questions(page)
-    ]
+    resolve = current.resolver(page)
+    rows = []
+    for question in current.visible_questions(page):
+        value = display_value(question, stored.get(question.id), options)
+        if not value and page.id in current.answers and not question_required(question, resolve):
+            value = NONE_GIVEN
+        rows.append(AnswerRow(question, page.fill(question.label), value))
+    return rows
 
 
 def date_parts(value: str | None) -> dict[str, str]:
@@ -600,7 +611,12 @@ def date_parts(value: str | None) -> dict[str, str]:
 @dataclass(frozen=True)
 class Reveal:
     parent_id: str
-    value: str
+    values: tuple[str, ...]  # the radio options that show the question
+
+    @property
+    def nested(self) -> bool:
+        """One option: nested under it (GOV.UK conditional reveal). Several: shown after the group."""
+        return len(self.values) == 1
 
 
 def _conjuncts(rule: Mapping) -> list[Mapping]:
@@ -642,17 +658,24 @@ def reveal_of(page_def: PageDef, question: Question) -> Reveal | None:
         raise ValueError("a question can be revealed by one answer on its page, not several")
     (condition,) = reveals
     (op, operands), = condition.items()
-    parent = _same_page_identifier(operands[0], page_def) if op == "==" else None
-    if parent is None or not isinstance(operands[1], str):
-        # One field can sit under one radio option only (ids must be unique on the page).
-        raise ValueError("a condition on the same page must be == on another question of the page and one value")
+    parent = _same_page_identifier(operands[0], page_def) if op in ("==", "in") else None
+    values = (operands[1],) if op == "==" else operands[1]
+    if (
+        parent is None
+        or not isinstance(values, (list, tuple))
+        or not values
+        or not all(isinstance(v, str) for v in values)
+    ):
+        raise ValueError(
+            "a condition on the same page must be == (one value) or in (a list of values) on another question of the page"
+        )
     by_id = {q.id: q for q in page_def.questions}
     if parent not in by_id or by_id[parent].type != "radios":
         raise ValueError(f"a question can only be revealed by a radios question of the same page, not {parent!r}")
     order = [q.id for q in page_def.questions]
     if order.index(parent) > order.index(question.id):
         raise ValueError(f"{question.id!r} must come after {parent!r}, the question that reveals it")
-    return Reveal(parent, operands[1])
+    return Reveal(parent, tuple(values))
 
 
 def _holds_apart_from_page(question: Question, page: Page, resolve: AnswerResolver) -> bool:
@@ -666,20 +689,31 @@ def _holds_apart_from_page(question: Question, page: Page, resolve: AnswerResolv
 class LaidOutQuestion:
     question: Question
     revealed: dict[str, tuple[Question, ...]]  # radio value -> questions shown under it
+    # Questions shown after the radio group while any of several options is chosen: value tuple -> questions
+    revealed_after: tuple[tuple[tuple[str, ...], Question], ...] = ()
 
 
 def page_layout(current: Path, page: Page) -> list[LaidOutQuestion]:
-    """The questions a page shows, with each conditional reveal nested under its radio option."""
+    """The questions a page shows, with each conditional reveal nested under its radio option
+    (or, when several options reveal it, right after the radio group)."""
     resolve = current.resolver(page)
     on_page = [q for q in page.definition.questions if _holds_apart_from_page(q, page, resolve)]
     children: dict[str, dict[str, list[Question]]] = {}
+    after: dict[str, list[tuple[tuple[str, ...], Question]]] = {}
     top_level = []
     for question in on_page:
         reveal = reveal_of(page.definition, question)
         if reveal is None:
             top_level.append(question)
-            continue
-        children.setdefault(reveal.parent_id, {}).setdefault(reveal.value, []).append(question)
+        elif reveal.nested:
+            children.setdefault(reveal.parent_id, {}).setdefault(reveal.values[0], []).append(question)
+        else:
+            after.setdefault(reveal.parent_id, []).append((reveal.values, question))
     return [
-        LaidOutQuestion(q, {value: tuple(qs) for value, qs in children.get(q.id, {}).items()}) for q in top_level
+        LaidOutQuestion(
+            q,
+            {value: tuple(qs) for value, qs in children.get(q.id, {}).items()},
+            tuple(after.get(q.id, ())),
+        )
+        for q in top_level
     ]

@@ -130,7 +130,11 @@ def attach_errors(form: VersionedForm, errors: Mapping[str, str]) -> list[dict[s
 
 def render_layout(form: VersionedForm, layout: list[LaidOutQuestion]) -> Markup:
     """The page's questions as GOV.UK components, reveals nested under their radio options."""
-    return Markup("\n").join(_render(form, laid.question, laid.revealed, size="m") for laid in layout)
+    return Markup("\n").join(
+        _render(form, laid.question, laid.revealed, size="m")
+        + Markup("").join(_render_after(form, laid.question, values, child) for values, child in laid.revealed_after)
+        for laid in layout
+    )
 
 
 def _render(form: VersionedForm, question: Question, revealed: Mapping[str, tuple[Question, ...]], size: str) -> Markup:
@@ -144,11 +148,27 @@ def _render(form: VersionedForm, question: Question, revealed: Mapping[str, tupl
         params["maxlength"] = question.max_length
     if question.type == "text":
         params["spellcheck"] = True
-    if revealed:
-        params["items"] = [
-            {"conditional": {"html": Markup("").join(_render(form, child, {}, size="s") for child in revealed[choice.value])}}
-            if choice.value in revealed
-            else {}
-            for choice in field.choices
-        ]
+    if question.type in ("radios", "checkboxes"):
+        hints = {c.value: c.hint for c in question.choices if c.hint}
+        items = []
+        for choice in field.choices:
+            item: dict[str, Any] = {}
+            if choice.value in hints:
+                item["hint"] = {"text": hints[choice.value]}
+            if choice.value in revealed:
+                item["conditional"] = {
+                    "html": Markup("").join(_render(form, child, {}, size="s") for child in revealed[choice.value])
+                }
+            items.append(item)
+        if any(items):
+            params["items"] = items
     return field(params=params)
+
+
+def _render_after(form: VersionedForm, parent: Question, values: tuple[str, ...], question: Question) -> Markup:
+    """A question that several options of ``parent`` reveal, right after its radio group (one field,
+    so it cannot sit under each option). Shown without JavaScript; eia.js hides it while none of
+    those options is chosen. The server ignores it then, whatever it holds."""
+    return Markup('<div class="app-reveal-after" data-reveal-parent="{}" data-reveal-values="{}">{}</div>').format(
+        parent.id, " ".join(values), _render(form, question, {}, size="s")
+    )

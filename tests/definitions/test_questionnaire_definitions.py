@@ -203,11 +203,16 @@ CASES = [
          when={"==": [{"source": "answers", "identifier": "subject.other_kind"}, "x"]}),
      "questionnaire-eia.json: $.sections[0].tasks[0].pages[0].questions[1].when: "
      "a question can only be revealed by a radios question of the same page, not 'other_kind'"),
-    ("reveal under several values",
+    ("reveal by a condition that is not == or in",
      lambda d: d["sections"][0]["tasks"][0]["pages"][0]["questions"][1].update(
-         when={"in": [{"source": "answers", "identifier": "subject.kind"}, ["other", "policy"]]}),
+         when={"!=": [{"source": "answers", "identifier": "subject.kind"}, "other"]}),
      "questionnaire-eia.json: $.sections[0].tasks[0].pages[0].questions[1].when: "
-     "a condition on the same page must be == on another question of the page and one value"),
+     "a condition on the same page must be == (one value) or in (a list of values) on another question of the page"),
+    ("reveal under an empty list of values",
+     lambda d: d["sections"][0]["tasks"][0]["pages"][0]["questions"][1].update(
+         when={"in": [{"source": "answers", "identifier": "subject.kind"}, []]}),
+     "questionnaire-eia.json: $.sections[0].tasks[0].pages[0].questions[1].when: "
+     "a condition on the same page must be == (one value) or in (a list of values) on another question of the page"),
 ]
 
 
