@@ -164,6 +164,12 @@ QUESTIONNAIRE_SCHEMA = {
                                 "title": _TEXT,
                                 "for_each": {"enum": ["characteristic"]},
                                 "when": _RULE,
+                                "all_on_one_page": {
+                                    "type": "object",
+                                    "required": ["title"],
+                                    "additionalProperties": False,
+                                    "properties": {"title": _TEXT, "hint": _TEXT},
+                                },
                                 "pages": {
                                     "type": "array",
                                     "minItems": 1,
@@ -282,6 +288,8 @@ def check_questionnaire(data: Any, source: str) -> list[str]:
             problems += _placeholder_problems(task["title"], per_characteristic, f"{source}: {task_path}.title")
             if "when" in task:
                 problems += [f"{source}: {e}" for e in check_rule(task["when"], QUESTIONNAIRE_SOURCES, f"{task_path}.when")]
+            if "all_on_one_page" in task:
+                problems += _one_page_problems(task, per_characteristic, f"{source}: {task_path}.all_on_one_page")
             for p, page in enumerate(task["pages"]):
                 page_path = f"{task_path}.pages[{p}]"
                 page_ids.append(page["id"])
@@ -290,6 +298,18 @@ def check_questionnaire(data: Any, source: str) -> list[str]:
     problems += [f"{source}: $.sections: duplicate page id {d!r}" for d in _duplicates(page_ids)]
     problems += _identifier_problems(data, source)
     return problems
+
+
+def _one_page_problems(task: dict, per_characteristic: bool, where: str) -> list[str]:
+    """All characteristics' copies of a task on one page: only a per-characteristic task of one form page
+    whose page and questions do not depend on answers (each copy is validated on its own)."""
+    if not per_characteristic:
+        return [f"{where}: only a per-characteristic task (for_each) can show every characteristic on one page"]
+    if len(task["pages"]) != 1 or task["pages"][0].get("type", "form") != "form" or "when" in task["pages"][0]:
+        return [f"{where}: the task must have exactly one form page, without a when"]
+    if "when" in task:
+        return [f"{where}: the task must not have a when (every characteristic is on the page)"]
+    return []
 
 
 def _placeholder_problems(text: str, per_characteristic: bool, where: str) -> list[str]:
@@ -419,6 +439,8 @@ def _sections(questionnaire: dict) -> tuple[SectionDef, ...]:
                     title=task["title"],
                     for_each=task.get("for_each"),
                     when=task.get("when"),
+                    one_page_title=task.get("all_on_one_page", {}).get("title"),
+                    one_page_hint=task.get("all_on_one_page", {}).get("hint"),
                     pages=tuple(
                         PageDef(
                             id=page["id"],

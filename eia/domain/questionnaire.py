@@ -72,6 +72,9 @@ class TaskDef:
     pages: tuple[PageDef, ...]
     for_each: str | None = None
     when: Mapping | None = None
+    # Every characteristic's copy of the task answered on one page ("all_on_one_page"), with its heading
+    one_page_title: str | None = None
+    one_page_hint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,9 @@ class Questionnaire:
     aims: dict[str, Aim]
     characteristics: dict[str, Characteristic]
     bindings: Bindings = field(repr=False, compare=False)  # the questions code reads (eia.domain.bindings)
+
+    def task_definition(self, task_definition_id: str) -> TaskDef | None:
+        return next((t for s in self.sections for t in s.tasks if t.id == task_definition_id), None)
 
     def relevant_characteristics(self, current: Path) -> list[Characteristic]:
         """The characteristics screened in on this path: those whose analysis task is on it."""
@@ -246,6 +252,10 @@ class Path:
 
     def task(self, task_id: str) -> Task | None:
         return next((t for t in self.tasks if t.id == task_id), None)
+
+    def pages_of(self, task_definition: TaskDef) -> list[Page]:
+        """The pages of every copy of a task on the path (each characteristic's, for a per-characteristic task)."""
+        return [page for task in self.tasks if task.definition.id == task_definition.id for page in task.pages]
 
     def resolver(self, page: Page | None = None, answers: Mapping[str, Any] | None = None) -> AnswerResolver:
         return AnswerResolver(
