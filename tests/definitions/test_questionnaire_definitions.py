@@ -203,6 +203,16 @@ CASES = [
          when={"==": [{"source": "answers", "identifier": "subject.other_kind"}, "x"]}),
      "questionnaire-eia.json: $.sections[0].tasks[0].pages[0].questions[1].when: "
      "a question can only be revealed by a radios question of the same page, not 'other_kind'"),
+    ("every characteristic on one page, for a task that is not per characteristic",
+     lambda d: d["sections"][0]["tasks"][0].update(all_on_one_page={"title": "About"}),
+     "questionnaire-eia.json: $.sections[0].tasks[0].all_on_one_page: "
+     "only a per-characteristic task (for_each) can show every characteristic on one page"),
+    ("every characteristic on one page, for a task of several pages",
+     lambda d: (d["sections"][1]["tasks"][0]["pages"].append(
+         {"id": "second", "title": "{characteristic}: more", "questions": [{"id": "x", "type": "text", "label": "X"}]}),
+                d["sections"][1]["tasks"][0].update(all_on_one_page={"title": "Screening"})),
+     "questionnaire-eia.json: $.sections[1].tasks[0].all_on_one_page: "
+     "the task must have exactly one form page, without a when"),
     ("reveal by a condition that is not == or in",
      lambda d: d["sections"][0]["tasks"][0]["pages"][0]["questions"][1].update(
          when={"!=": [{"source": "answers", "identifier": "subject.kind"}, "other"]}),

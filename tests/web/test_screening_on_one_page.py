@@ -85,3 +85,83 @@ def test_the_page_defines_each_rating_once(client_for):
     assert page.h1 == "Screening: how relevant is the proposal to each characteristic?"
     assert page.html.count("For example, a stop and search or strip-search procedure and race") == 1
     assert len(page.find_all("h2", class_="govuk-heading-m")) == len(screened_characteristics(author, assessment_id))
+
+
+class Browser:
+    """Drives the pages as a browser does, counting what it loads: it opens a page only when it is not
+    already on it, submits the form it shows, and follows the redirect."""
+
+    def __init__(self, client) -> None:
+        self.client, self.url, self.page = client, None, None
+
+    def open(self, url: str):
+        if url != self.url:
+            self.url, self.page = url, self.client.get(url)
+        return self.page
+
+    def submit(self, url: str, data: dict | None = None, *, action: str | None = None, button=None):
+        page = self.open(url)
+        form = page.form(action)
+        fields = {**page.form_fields(form), **(data or {})}
+        if button:
+            fields[button[0]] = button[1]
+        response = self.client.post(form.attrs.get("action") or url, fields)
+        self.url = self.client.location(response)
+        self.page = self.client.get(self.url)
+        return self.page
+
+
+def _routine_assessment(author, *, screening_on_one_page: bool) -> int:
+    """A routine assessment (one characteristic relevant, no negative impact) from the dashboard's
+    "Start a new assessment" to the submitted confirmation, through the pages. Returns the requests made."""
+    browser = Browser(author)
+    start = len(author.requests)
+    browser.open("/")
+    browser.submit("/assessments/new", {"subject_type": "sop"}, action="/assessments/")
+    tasks = browser.url
+    base = tasks.removesuffix("/tasks")
+    pages = {
+        "subject": {"title": "Body-worn video: retention of footage"},
+        "responsibility": {"owner": "Insp Ada Lovelace", "senior_responsible_officer": "ACC Grace Hopper",
+                           "decision_date": ["10", "1", "2027"]},
+        "aims": {"aims": "Keep footage for 31 days", "affected": "both", "scope": "Force-wide"},
+        "objectives": {"objectives": ["EO2"]},
+    }
+    for page_id, data in pages.items():  # one task: each page leads to the next
+        browser.submit(f"{base}/pages/{page_id}", data, button=("intent", "continue"))
+    characteristics = screened_characteristics(author, int(base.rsplit("/", 1)[1]))
+    author.requests.pop()  # reading the task list's links is the test's, not the journey's: the browser is on it
+    if screening_on_one_page:
+        answers = {}
+        for characteristic in characteristics:
+            answers[f"screening-{characteristic}-relevance"] = "high" if characteristic == "age" else "none"
+            answers[f"screening-{characteristic}-reason"] = f"Reason for {characteristic}"
+        browser.submit(f"{base}/all/screening", answers, button=("intent", "continue"))
+    else:
+        for characteristic in characteristics:
+            browser.submit(f"{base}/pages/screening:{characteristic}",
+                           {"relevance": "high" if characteristic == "age" else "none",
+                            "reason": f"Reason for {characteristic}"}, button=("intent", "continue"))
+    for page_id, data in {
+        "evidence:age": {"has_evidence": "yes", "evidence": "Complaints data 2025"},
+        "engagement:age": {"engaged": "yes", "engagement": "Youth independent advisory group"},
+        "impact:age": {"eliminate_direction": "neutral", "advance_direction": "neutral", "foster_direction": "neutral",
+                       "description": "No difference by age"},
+        "residual:age": {"residual_level": "none"},
+        "outcome": {"outcome": "no_change", "changes_made": "Nothing: no impact found", "board_review_requested": "no"},
+    }.items():
+        browser.submit(f"{base}/pages/{page_id}", data, button=("intent", "continue"))
+    browser.submit(f"{base}/pages/action_plan", action=f"{base}/pages/action_plan/finish")
+    browser.submit(f"{base}/pages/review", {"monitoring": "Quarterly", "review_date": ["1", "11", "2027"]},
+                   button=("intent", "continue"))
+    confirmation = browser.submit(f"{base}/check-answers", action=f"{base}/actions/submit")
+    assert "Submitted" in confirmation.text
+    return len(author.requests) - start
+
+
+def test_a_routine_assessment_takes_at_least_a_third_fewer_requests(client_for):
+    author = client_for("author@example.org")
+    before = _routine_assessment(author, screening_on_one_page=False)
+    after = _routine_assessment(author, screening_on_one_page=True)
+    print(f"routine assessment, start to submitted: {before} requests one characteristic at a time, {after} on one page")
+    assert after <= before * 2 / 3
