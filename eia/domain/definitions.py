@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 
 from eia.domain.bindings import PER_AIM, SPECS, binding_problems, build_bindings
 from eia.domain.legacy_definitions import LEGACY_BINDINGS
-from eia.domain.questionnaire import reveal_of
+from eia.domain.questionnaire import ReplayedAnswer, reveal_of
 from eia.domain.questionnaire import (
     QUESTION_TYPES,
     Aim,
@@ -185,6 +185,29 @@ QUESTIONNAIRE_SCHEMA = {
                                             "item_name": _TEXT,
                                             "max_items": {"type": "integer", "minimum": 1, "maximum": 200},
                                             "min_items_when": _RULE,
+                                            "replay": {
+                                                "type": "object",
+                                                "required": ["title", "answers"],
+                                                "additionalProperties": False,
+                                                "properties": {
+                                                    "title": _TEXT,
+                                                    "answers": {
+                                                        "type": "array",
+                                                        "minItems": 1,
+                                                        "items": {
+                                                            "type": "object",
+                                                            "required": ["source", "identifier"],
+                                                            "additionalProperties": False,
+                                                            "properties": {
+                                                                "source": {"const": "answers"},
+                                                                "identifier": {"type": "string"},
+                                                                "only": {"type": "array", "minItems": 1,
+                                                                         "items": {"type": "string"}},
+                                                            },
+                                                        },
+                                                    },
+                                                },
+                                            },
                                             "questions": {"type": "array", "minItems": 1, "items": _QUESTION},
                                         },
                                     },
@@ -451,6 +474,11 @@ def _sections(questionnaire: dict) -> tuple[SectionDef, ...]:
                             max_items=page.get("max_items", 50),
                             min_items_when=page.get("min_items_when"),
                             questions=tuple(question(q) for q in page["questions"]),
+                            replay_title=page.get("replay", {}).get("title"),
+                            replay=tuple(
+                                ReplayedAnswer(item["identifier"], tuple(item.get("only", ())))
+                                for item in page.get("replay", {}).get("answers", ())
+                            ),
                         )
                         for page in task["pages"]
                     ),

@@ -63,6 +63,15 @@ class PageDef:
     item_name: str | None = None
     max_items: int = 50
     min_items_when: Mapping | None = None
+    # Earlier answers shown in an inset above the questions ("replay"), under a heading
+    replay_title: str | None = None
+    replay: tuple[ReplayedAnswer, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReplayedAnswer:
+    identifier: str  # an answers identifier: "screening:$c.relevance"
+    only: tuple[str, ...] = ()  # shown only when the answer is one of these (empty: whatever it is)
 
 
 @dataclass(frozen=True)
@@ -599,6 +608,26 @@ def answer_rows(current: Path, page: Page, options: Mapping[str, list[Choice]]) 
         if not value and page.id in current.answers and not question_required(question, resolve):
             value = NONE_GIVEN
         rows.append(AnswerRow(question, page.fill(question.label), value))
+    return rows
+
+
+def replayed_answers(current: Path, page: Page, options: Mapping[str, list[Choice]]) -> list[AnswerRow]:
+    """The earlier answers a page replays in its inset (the definition's "replay"), as rows: only
+    answers that count (on the path, visible, given) and, where the definition says, of given values."""
+    rows = []
+    for item in page.definition.replay:
+        page_part, _, question_id = item.identifier.partition(".")
+        page_id, _, qualifier = page_part.partition(":")
+        if qualifier == "$c":
+            if page.characteristic is None:
+                continue
+            qualifier = page.characteristic.id
+        source = current.page(f"{page_id}:{qualifier}" if qualifier else page_id)
+        question = next((x for x in source.definition.questions if x.id == question_id), None) if source else None
+        value = current.answers.get(source.id, {}).get(question_id) if source and question else None
+        if value in (None, "", []) or (item.only and value not in item.only):
+            continue
+        rows.append(AnswerRow(question, source.fill(question.label), display_value(question, value, options)))
     return rows
 
 

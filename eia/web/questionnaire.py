@@ -190,6 +190,7 @@ def page(assessment_id: int, page_id: str):
         assessment=assessment,
         page=current_page,
         form=form,
+        replayed=q.replayed_answers(path, current_page, options),
         questions_html=render_layout(form, layout),
         errors=errors,
     ), status

@@ -213,6 +213,11 @@ CASES = [
                 d["sections"][1]["tasks"][0].update(all_on_one_page={"title": "Screening"})),
      "questionnaire-eia.json: $.sections[1].tasks[0].all_on_one_page: "
      "the task must have exactly one form page, without a when"),
+    ("an inset replaying an unknown question",
+     lambda d: d["sections"][1]["tasks"][0]["pages"][0].update(
+         replay={"title": "Earlier", "answers": [{"source": "answers", "identifier": "subject.nonesuch"}]}),
+     "questionnaire-eia.json: $.sections[1].tasks[0].pages[0].replay.answers[0]: "
+     "identifier 'subject.nonesuch' names unknown question 'nonesuch'"),
     ("reveal by a condition that is not == or in",
      lambda d: d["sections"][0]["tasks"][0]["pages"][0]["questions"][1].update(
          when={"!=": [{"source": "answers", "identifier": "subject.kind"}, "other"]}),

@@ -115,3 +115,24 @@ def test_each_rating_and_outcome_is_defined_on_the_page(questionnaire):
         assert all(choice.hint for choice in question.choices), question.id
     assert "For example" in questions[("screening", "relevance")].choices[0].hint
     assert "Equality and Human Rights Commission" in questions[("outcome", "outcome")].hint
+
+
+def test_analysis_pages_replay_the_screening_and_mitigation_the_negative_impacts(questionnaire):
+    path = q.path(questionnaire, complete(), STATUTORY)
+    for page_id in ("evidence:race", "engagement:race", "impact:race"):
+        page = path.page(page_id)
+        assert page.definition.replay_title == "What you said in screening"
+        assert [(row.label, row.value) for row in q.replayed_answers(path, page, OPTIONS)] == [
+            ("How relevant is the proposal to race?", "High"),
+            ("Why did you give this rating?", "Why the relevance to race is high")]
+    residual = path.page("residual:race")
+    assert [(row.label, row.value) for row in q.replayed_answers(path, residual, OPTIONS)] == [
+        ("Aim 1: eliminating discrimination, harassment and victimisation", "Negative impact"),
+        ("How severe is the negative impact on aim 1 before mitigation?", "Medium")]  # aims 2 and 3 were neutral
+
+
+def test_nothing_is_replayed_that_no_longer_counts(questionnaire):
+    neutral = {"eliminate_direction": "neutral", "eliminate_level": "high", "advance_direction": "neutral",
+               "foster_direction": "neutral", "description": "No difference"}
+    path = q.path(questionnaire, complete(impact__race=neutral, residual__race={"residual_level": "none"}), STATUTORY)
+    assert q.replayed_answers(path, path.page("residual:race"), OPTIONS) == []

@@ -88,3 +88,20 @@ def test_what_did_not_apply_is_printed_nowhere(client_for, demo):
     assert "Have you engaged or consulted people affected?" in text
     for phrase in (*NOT_APPLICABLE, "Not answered"):
         assert phrase not in text, phrase
+
+
+def test_analysis_pages_replay_the_screening_and_the_mitigation_page_the_negative_aims(client_for):
+    author = client_for("author@example.org")
+    assessment_id = start_assessment(author)
+    save(author, assessment_id, "screening:race", {"relevance": "high", "reason": "Stop and search by ethnicity"})
+    evidence = author.get(f"/assessments/{assessment_id}/pages/evidence:race")
+    inset = evidence.text_of(id="replayed-answers")
+    assert "What you said in screening" in inset and "High" in inset and "Stop and search by ethnicity" in inset
+
+    save(author, assessment_id, "impact:race", {"eliminate_direction": "negative", "eliminate_level": "high",
+                                                "advance_direction": "positive", "foster_direction": "neutral",
+                                                "description": "Risk of disproportionate use"})
+    residual = author.get(f"/assessments/{assessment_id}/pages/residual:race")
+    inset = residual.text_of(id="replayed-answers")
+    assert "The negative impacts you found" in inset and "Aim 1" in inset and "Aim 2" not in inset
+    assert "How will you remove or reduce the negative impact?" in residual.text
