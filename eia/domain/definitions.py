@@ -128,6 +128,7 @@ _QUESTION = {
             },
         },
         "choices_from": {"enum": list(CHOICES_FROM)},
+        "suggestions_from": {"enum": ["people"]},
         "date_constraint": {"enum": ["future", "past"]},
     },
 }
@@ -369,6 +370,8 @@ def _page_problems(page: dict, per_characteristic: bool, source: str, page_path:
                 problems.append(f"{source}: {where}: a {question['type']} question needs exactly one of choices or choices_from")
         elif has_choices:
             problems.append(f"{source}: {where}: only radios, checkboxes and select questions have choices")
+        if "suggestions_from" in question and question["type"] != "text":
+            problems.append(f"{source}: {where}: suggestions_from is only for text questions")
         if "date_constraint" in question and question["type"] != "date":
             problems.append(f"{source}: {where}: date_constraint is only for date questions")
         if "max_length" in question and question["type"] not in ("text", "textarea"):
@@ -448,6 +451,7 @@ def _sections(questionnaire: dict) -> tuple[SectionDef, ...]:
             max_length=data.get("max_length", {"text": 200, "textarea": 10000}.get(data["type"])),
             choices=tuple(Choice(c["value"], c["label"], c.get("hint")) for c in data.get("choices", ())),
             choices_from=data.get("choices_from"),
+            suggestions_from=data.get("suggestions_from"),
             date_constraint=data.get("date_constraint"),
         )
 

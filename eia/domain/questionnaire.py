@@ -50,6 +50,7 @@ class Question:
     max_length: int | None = None
     choices: tuple[Choice, ...] = ()
     choices_from: str | None = None
+    suggestions_from: str | None = None  # a text answer offering these as you type ("people"), any text allowed
     date_constraint: str | None = None
 
 

@@ -50,6 +50,14 @@ def answer_options(assessment: Assessment, path: q.Path | None = None) -> dict[s
     }
 
 
+def suggestions(assessment: Assessment) -> dict[str, list[q.Choice]]:
+    """What text questions with suggestions_from offer as the author types (any text is still allowed:
+    an action's owner may have no account). Read only by the pages that ask such a question."""
+    people = db.session.scalars(select(User).where(User.organisation_id == assessment.organisation_id,
+                                                   User.active.is_(True)).order_by(User.name))
+    return {"people": [q.Choice(user.name, user.email) for user in people]}
+
+
 def _check_editable(assessment: Assessment, user: User, expected_version: int | None) -> None:
     """access.can_edit_answers, saying which part failed."""
     if not access.is_its_author(user, assessment):

@@ -87,6 +87,9 @@ def build_form(
         setattr(PageForm, question.id, FIELD_FACTORIES[question.type](question, page.fill(question.label), options))
     data = {question.id: _initial(question, stored.get(question.id)) for question in questions}
     form = PageForm(formdata=formdata, data={**data, "version": str(version)}, prefix=prefix)
+    for question in questions:
+        if question.suggestions_from:
+            getattr(form, question.id).suggestions = options.get(question.suggestions_from, [])
     if formdata is not None:
         form.version.data = formdata.get("version", "")
     return form
@@ -158,6 +161,10 @@ def _render(form: VersionedForm, question: Question, revealed: Mapping[str, tupl
         params["maxlength"] = question.max_length
     if question.type == "text":
         params["spellcheck"] = True
+    suggestions = getattr(field, "suggestions", None)
+    if suggestions is not None:  # typed freely, or picked from the list the browser offers as you type
+        params["attributes"] = {"list": f"{field.id}-suggestions", "autocomplete": "off"}
+        params["spellcheck"] = False
     if question.type in ("radios", "checkboxes"):
         hints = {c.value: c.hint for c in question.choices if c.hint} if choice_hints else {}
         items = []
@@ -172,6 +179,9 @@ def _render(form: VersionedForm, question: Question, revealed: Mapping[str, tupl
             items.append(item)
         if any(items):
             params["items"] = items
+    if suggestions:
+        options = Markup("").join(Markup('<option value="{}">{}</option>').format(c.value, c.label) for c in suggestions)
+        return field(params=params) + Markup('<datalist id="{}-suggestions">{}</datalist>').format(field.id, options)
     return field(params=params)
 
 

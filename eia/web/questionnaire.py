@@ -285,10 +285,12 @@ def _after_save(assessment, current_page, partial: bool):
 
 def _list_page(assessment, path, current_page, *, form=None, errors=None, status=200):
     """A list page (the action plan): the items so far, a form to add one, and "finished"."""
-    options = assessments.answer_options(assessment, path)
+    options = {**assessments.answer_options(assessment, path), **assessments.suggestions(assessment)}
     questions = list(current_page.definition.questions)
+    mitigations = _mitigations_not_planned(assessment, path, current_page)
     if form is None:
-        form = build_form(current_page, questions, options, {}, assessment.lock_version)
+        chosen = next((m for m in mitigations if m["characteristic"].id == request.args.get("mitigation")), None)
+        form = build_form(current_page, questions, options, chosen["item"] if chosen else {}, assessment.lock_version)
     items = [
         [q.AnswerRow(question, question.label, q.display_value(question, item.get(question.id), options)) for question in questions]
         for item in q.list_items(path, current_page)
@@ -300,9 +302,32 @@ def _list_page(assessment, path, current_page, *, form=None, errors=None, status
         form=form,
         items=items,
         minimum=q.list_minimum(path, current_page),
+        mitigations=mitigations,
         questions_html=render_layout(form, q.page_layout(path, current_page)),
         errors=errors or [],
     ), status
+
+
+def _mitigations_not_planned(assessment, path: q.Path, current_page: q.Page) -> list[dict]:
+    """On the action plan: each characteristic's mitigation that no action repeats yet, with the item
+    that turns it into one (the author adds an owner and a due date, and nothing is typed twice)."""
+    questionnaire = definitions_of(assessment).questionnaire
+    plan, mitigation = questionnaire.bindings.action_plan, questionnaire.bindings.mitigation
+    if current_page.id != plan.page_id:
+        return []
+    planned = {item.action.strip() for item in plan.items(path.answers)}
+    found = []
+    for characteristic in questionnaire.relevant_characteristics(path):
+        text = (mitigation.value(path.answers, characteristic) or "").strip()
+        if text and text not in planned:
+            found.append({
+                "characteristic": characteristic,
+                "text": text,
+                "item": {plan.action.id: text, plan.characteristic.id: characteristic.id},
+                "href": url_for(".page", assessment_id=assessment.id, page_id=current_page.id,
+                                mitigation=characteristic.id, _anchor="add-item"),
+            })
+    return found
 
 
 @bp.post("/<id:assessment_id>/pages/<page_id>/items")
@@ -316,7 +341,7 @@ def add_item(assessment_id: int, page_id: str):
     except assessments.PageNotAvailable:
         abort(404)
     questions = list(current_page.definition.questions)
-    options = assessments.answer_options(assessment, path)
+    options = {**assessments.answer_options(assessment, path), **assessments.suggestions(assessment)}
     form = build_form(current_page, questions, options, {}, assessment.lock_version, request.form)
     try:
         result = assessments.add_list_item(

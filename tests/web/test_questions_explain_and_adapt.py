@@ -105,3 +105,34 @@ def test_analysis_pages_replay_the_screening_and_the_mitigation_page_the_negativ
     inset = residual.text_of(id="replayed-answers")
     assert "The negative impacts you found" in inset and "Aim 1" in inset and "Aim 2" not in inset
     assert "How will you remove or reduce the negative impact?" in residual.text
+
+
+def test_a_mitigation_becomes_an_action_in_one_step_with_an_owner_picked_or_typed(client_for):
+    author = client_for("author@example.org")
+    assessment_id = start_assessment(author)
+    save(author, assessment_id, "screening:race", {"relevance": "high", "reason": "Stop and search"})
+    save(author, assessment_id, "impact:race", {"eliminate_direction": "negative", "eliminate_level": "high",
+                                                "advance_direction": "neutral", "foster_direction": "neutral",
+                                                "description": "Risk of disproportionate use"})
+    save(author, assessment_id, "residual:race", {"mitigation": "Supervisor review of every search",
+                                                  "residual_level": "low", "justification": "Public safety"})
+    plan_url = f"/assessments/{assessment_id}/pages/action_plan"
+    plan = author.get(plan_url)
+    link = plan.find("a", href=f"{plan_url}?mitigation=race#add-item")
+    assert link is not None and "Make this an action" in link.text
+
+    prefilled = author.get(f"{plan_url}?mitigation=race")
+    assert prefilled.find("textarea", name="action").text == "Supervisor review of every search"
+    chosen = prefilled.find("option", value="race")
+    assert chosen is not None and "selected" in chosen.attrs
+    owner = prefilled.find("input", name="owner")
+    people = prefilled.find("datalist", id=owner.attrs["list"])
+    offered = [o.attrs["label"] if "label" in o.attrs else o.text for o in people.find_all("option")]
+    assert "approver@example.org" in offered and "author@neighbouring.example.org" not in offered
+
+    # One step: the action and characteristic are there; the owner has no account, so it is typed.
+    author.submit(f"{plan_url}?mitigation=race", {"owner": "Sgt Sam Patel (no account)", "due_date": ["1", "6", "2027"]},
+                  action=f"{plan_url}/items")
+    plan = author.get(plan_url)
+    assert "Supervisor review of every search" in plan.text and "Sgt Sam Patel (no account)" in plan.text
+    assert "Mitigations not in the plan yet" not in plan.text
