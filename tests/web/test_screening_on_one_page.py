@@ -35,7 +35,7 @@ def test_a_whole_screening_takes_three_page_loads_instead_of_three_per_character
         answers = [db.session.get(Assessment, i).answers for i in (one_at_a_time, on_one_page)]
         screening = [{k: v for k, v in a.items() if k.startswith("screening:")} for a in answers]
         assert screening[0] == screening[1] and len(screening[1]) == characteristics
-        saved = db.session.scalars(select(AuditEvent).where(AuditEvent.object_id == on_one_page,
+        saved = db.session.scalars(select(AuditEvent).where(AuditEvent.object_id == str(on_one_page),
                                                             AuditEvent.action == "assessment.page_saved"))
         assert len(list(saved)) == characteristics, "each characteristic's screening is recorded as saved"
 
