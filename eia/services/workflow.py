@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app
 
 from eia.domain import questionnaire as q
+from eia.domain.bindings import BOARD_CONDITION
 from eia.domain.pdf import RenderError
 from eia.domain.signing import SigningKeyError
 from eia.domain.workflow import SOURCE_IDENTIFIERS, Outcome, State, TransitionRefused, decide, evaluate_rule_set
@@ -157,7 +158,7 @@ def _add_conditions_to_action_plan(assessment: Assessment, actor: User, outcome:
     for condition in decision.conditions:
         items.append(bindings.action_plan.new_item(
             action=f"Board condition: {condition}", characteristic="all", owner=owner,
-            due_date=bindings.review_date.value(answers), source="board_condition"))
+            due_date=bindings.review_date.value(answers), source=BOARD_CONDITION))
     assessment.answers = {**answers, bindings.action_plan.page_id: {**plan, "items": items}}
 
 
