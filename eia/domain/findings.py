@@ -67,6 +67,10 @@ class KeyFindings:
     legal_warnings: tuple[str, ...]
     rules: tuple[str, ...]
     conditions: tuple[Condition, ...]
+    # Where the rules send it ("With the Board"), and whether they already did (recorded with a
+    # transition) or will when it is decided (as the answers stand).
+    rules_lead_to: str = ""
+    rules_recorded: bool = False
 
     @property
     def adverse_impacts(self) -> tuple[str, ...]:
@@ -123,9 +127,12 @@ def key_findings(
     *,
     legal_records: Iterable[Mapping[str, Any]] = (),
     rules: Iterable[str] = (),
+    rules_lead_to: str = "",
+    rules_recorded: bool = False,
 ) -> KeyFindings:
     """The key findings of an assessment on ``current`` (its path: effective answers only).
-    ``legal_records``: legal check results as stored; ``rules``: the labels of the rules that route it."""
+    ``legal_records``: legal check results as stored; ``rules``: the labels of the rules that route it
+    (to the state labelled ``rules_lead_to``)."""
     bindings = questionnaire.bindings
     answers = current.answers
     relevant = {c.id for c in questionnaire.relevant_characteristics(current)}
@@ -178,4 +185,6 @@ def key_findings(
         legal_warnings=plain_legal_warnings(legal_records),
         rules=tuple(dict.fromkeys(rules)),
         conditions=conditions,
+        rules_lead_to=rules_lead_to,
+        rules_recorded=rules_recorded,
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from eia.services import assessments, comments, legal, workflow
+from eia.services import assessments, comments, findings, workflow
+from eia.services.trail import decision_trail
 from eia.services.database import Conflict, NotAllowed
 from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
 from eia.web.forms import VersionedForm
@@ -107,9 +108,17 @@ def act(assessment_id: int, action: str):
         typed=request.form if request.method == "POST" else {},
         field_errors={e["field"]: e["text"] for e in reversed(errors) if "field" in e},
         still_possible=still_possible,
-        # What the author was warned of at submission: the decision-maker sees it before deciding (Bracking).
-        legal_warnings=[] if transition.is_submission else [r for r in legal.recorded(assessment) if not r["passed"]],
+        # What the author was warned of at submission, the impacts and why it is here: the decision-maker
+        # sees them before deciding (Bracking).
+        findings=None if transition.is_submission else findings.for_assessment(assessment),
+        arrived=_how_it_arrived(assessment),
     ), status
+
+
+def _how_it_arrived(assessment):
+    """The step that brought the assessment to where it is now (who, when, and the rules that routed it)."""
+    trail = decision_trail(assessment)
+    return trail[-1] if trail else None
 
 
 @bp.post("/<id:assessment_id>/comments")

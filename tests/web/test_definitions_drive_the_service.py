@@ -18,8 +18,14 @@ from tests.workflow_copies import WORKFLOWS, renamed_ids, with_review_stage
 def take(user: PageClient, assessment_id: int, label: str, data: dict | None = None):
     """Follow the action the assessment's page offers as ``label`` and send its form."""
     page = user.get(f"/assessments/{assessment_id}")
-    links = {a.text.strip(): a.attrs["href"] for a in page.find(id="actions").find_all("a")}
-    assert label in links, f"{label!r} is not offered: {sorted(links)}"
+    actions = page.find(id="actions")
+    # An action with nothing to type is a button on the page itself (one step); the others open a form.
+    buttons = {form.find("button").text.strip(): form for form in actions.find_all("form")}
+    if label in buttons:
+        form = buttons[label]
+        return user.post(form.attrs["action"], {**page.form_fields(form), **(data or {})})
+    links = {a.text.strip(): a.attrs["href"] for a in actions.find_all("a")}
+    assert label in links, f"{label!r} is not offered: {sorted(links) + sorted(buttons)}"
     return user.submit(links[label], data or {})
 
 

@@ -1,0 +1,103 @@
+"""Key findings at the top of every page where a decision is made, and decision pages that say what is decided."""
+
+from __future__ import annotations
+
+from tests.journeys import AN_ACTION, act, complete_assessment, high_impact_analysis, low_impact_analysis, start_assessment, submit
+
+
+def _written(client_for, **answers) -> tuple:
+    author = client_for("author@example.org")
+    assessment_id = start_assessment(author)
+    complete_assessment(author, assessment_id, title="Stop and search refresh",
+                        relevant={**high_impact_analysis("race"), **low_impact_analysis("age")}, actions=[AN_ACTION],
+                        **answers)
+    return author, assessment_id
+
+
+def _findings_text(page) -> str:
+    return page.text_of(id="key-findings")
+
+
+def _card(page, name: str) -> dict[str, str]:
+    """A characteristic's findings: each row's key -> value."""
+    findings = page.find(id="key-findings")
+    card = next(c for c in findings.find_all("div", class_="govuk-summary-card")
+                if c.find("h4").text == name)
+    return {row.find("dt").text: row.find("dd").text for row in card.find_all("div", class_="govuk-summary-list__row")}
+
+
+def _screened_out(page) -> dict[str, str]:
+    listing = page.find(id="screened-out")
+    return {row.find("dt").text: row.find("dd").text for row in listing.find_all("div", class_="govuk-summary-list__row")}
+
+
+def test_check_your_answers_opens_with_the_key_findings(client_for, demo):
+    author, assessment_id = _written(client_for)
+
+    page = author.get(f"/assessments/{assessment_id}/check-answers")
+
+    assert _card(page, "Race") == {
+        "Relevance": "High",
+        "Aim 1: eliminate discrimination": "Negative impact: high severity",
+        "Aim 2: advance equality of opportunity": "Neutral: no differential impact",
+        "Aim 3: foster good relations": "Negative impact: medium severity",
+        "Impact remaining after mitigation": "Medium"}
+    assert _card(page, "Age")["Impact remaining after mitigation"] == "None"
+    assert _screened_out(page)["Disability"] == "Not relevant"
+    assert page.text_of(id="finding-outcome") == "No major change"
+    text = _findings_text(page)
+    assert "will go to “with the board” rather than being signed off straight away" in text
+    assert "Residual adverse impact of medium or high for a characteristic" in text
+
+
+def test_the_approver_starts_the_review_from_the_record_in_one_step_and_sees_what_they_are_aware_of(client_for, demo):
+    author, assessment_id = _written(client_for)
+    submit(author, assessment_id)
+    approver = client_for("approver@example.org")
+
+    record = approver.get(f"/assessments/{assessment_id}")
+    assert _card(record, "Race")["Relevance"] == "High"
+    form = record.form(f"/assessments/{assessment_id}/actions/start_review")
+    started = approver.post(form.attrs["action"], record.form_fields(form))
+    assert approver.location(started) == f"/assessments/{assessment_id}"
+
+    decide = approver.get(f"/assessments/{assessment_id}/actions/approve")
+    what = " ".join(decide.text_of(id="what-is-decided").split())
+    assert "You are deciding on Stop and search refresh, version 1" in what
+    assert "Last step: review started by" in what and "It is with approver." in what
+    adverse = decide.find(id="adverse-impacts")
+    assert [li.text for li in adverse.find_all("li")] == [
+        "Race: negative impact on aim 1 (eliminate discrimination) (high severity)",
+        "Race: negative impact on aim 3 (foster good relations) (medium severity)",
+        "Race: medium adverse impact remains after mitigation"]
+    assert _card(decide, "Race")["Relevance"] == "High"
+
+
+def test_the_boards_decision_page_says_which_rules_sent_it_there(client_for, demo):
+    author, assessment_id = _written(client_for)
+    submit(author, assessment_id)
+    approver = client_for("approver@example.org")
+    act(approver, assessment_id, "start_review")
+    act(approver, assessment_id, "approve")
+
+    board = client_for("board@example.org")
+    page = board.get(f"/assessments/{assessment_id}/actions/board_approve")
+    assert "It is with the board because:" in page.text_of(id="what-is-decided")
+    why = page.find(id="why-rules")
+    assert [li.text for li in why.find_all("li")] == ["Residual adverse impact of medium or high for a characteristic"]
+    text = _findings_text(page)
+    assert "It was sent to “with the board” because" in text
+    assert "R1" not in page.text_of(id="what-is-decided") + text
+
+
+def test_legal_warnings_are_shown_in_plain_words_without_check_codes(client_for, demo):
+    author, assessment_id = _written(client_for)
+    author.submit(f"/assessments/{assessment_id}/pages/objectives", {"objectives": []}, button=("intent", "continue"))
+    submit(author, assessment_id)
+
+    approver = client_for("approver@example.org")
+    act(approver, assessment_id, "start_review")
+    page = approver.get(f"/assessments/{assessment_id}/actions/approve")
+    warnings = page.text_of(id="finding-legal-warnings")
+    assert "Linked to an equality objective: Link the assessment to an equality objective" in warnings
+    assert "L13" not in warnings
