@@ -85,6 +85,23 @@ class KeyFindings:
                 lines.append(f"{item.name}: {item.residual.lower()} adverse impact remains after mitigation")
         return tuple(lines)
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> KeyFindings:
+        """Read back as stored in a snapshot's JSON (eia.domain.snapshot)."""
+        return cls(
+            characteristics=tuple(
+                CharacteristicFinding(**{**c, "impacts": tuple(AimImpact(**i) for i in c["impacts"])})
+                for c in data["characteristics"]),
+            evidence_gaps=tuple(EvidenceGap(**g) for g in data["evidence_gaps"]),
+            outcome=data["outcome"],
+            outcome_justification=data["outcome_justification"],
+            legal_warnings=tuple(data["legal_warnings"]),
+            rules=tuple(data["rules"]),
+            conditions=tuple(Condition(**c) for c in data["conditions"]),
+            rules_lead_to=data.get("rules_lead_to", ""),
+            rules_recorded=data.get("rules_recorded", False),
+        )
+
     @property
     def screened_in(self) -> tuple[CharacteristicFinding, ...]:
         return tuple(item for item in self.characteristics if item.screened_in)

@@ -8,7 +8,6 @@ from eia.models import Assessment
 from eia.services import legal
 from eia.services.assessments import answer_options, current_path
 from eia.services.definitions import definitions_of
-from eia.services.workflow import rule_resolver
 
 
 def for_assessment(assessment: Assessment) -> KeyFindings:
@@ -29,6 +28,8 @@ def for_assessment(assessment: Assessment) -> KeyFindings:
         rules = [rule["label"] for rule in recorded.fired_rules]
         lead_to = workflow.states[recorded.to_state].label if recorded.to_state in workflow.states else ""
     elif not workflow.state(assessment.status).final:
+        from eia.services.workflow import rule_resolver  # workflow -> archive -> snapshot -> here: import when used
+
         resolve = rule_resolver(assessment, path)
         for transition in workflow.transitions.values():
             for route in transition.routes:
