@@ -318,7 +318,7 @@ def _key_findings(findings: KeyFindings, styles) -> list:
                          _paragraph(impacts, styles["cell"]), _cell(item.residual or "Not answered", styles)])
             if item.residual_adverse:
                 shading.append(("BACKGROUND", (3, index), (3, index), DIRECTION_COLOURS["Negative"]))
-        flowables.append(_table(rows, [w * CONTENT_WIDTH for w in (0.2, 0.14, 0.48, 0.18)], shading=shading))
+        flowables.append(_table(rows, [w * CONTENT_WIDTH for w in (0.18, 0.15, 0.52, 0.15)], shading=shading))
     else:
         flowables.append(_paragraph("No characteristic was screened in for a full analysis.", styles["body"]))
     if findings.screened_out:
@@ -380,8 +380,13 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
         ("Policy owner", snapshot.owner or "Not answered"),
         ("Review date", _date(snapshot.review_date)),
     ]
-    story.append(_table([[_cell(k, styles, bold=True), _cell(v, styles)] for k, v in cover],
-                        [CONTENT_WIDTH * 0.38, CONTENT_WIDTH * 0.62], header=False))
+    if snapshot.findings is None:
+        story.append(_table([[_cell(k, styles, bold=True), _cell(v, styles)] for k, v in cover],
+                            [CONTENT_WIDTH * 0.38, CONTENT_WIDTH * 0.62], header=False))
+    else:  # two facts a row, so the key findings start on this page
+        pairs = [cover[i:i + 2] + [("", "")] * (2 - len(cover[i:i + 2])) for i in range(0, len(cover), 2)]
+        story.append(_table([[_cell(text, styles, bold=column % 2 == 0) for column, text in enumerate(k for pair in row for k in pair)]
+                             for row in pairs], [w * CONTENT_WIDTH for w in (0.17, 0.33, 0.17, 0.33)], header=False))
     if snapshot.findings is not None:
         story += [Spacer(1, 4 * mm), *_key_findings(snapshot.findings, styles)]
     story += [

@@ -199,7 +199,7 @@ def test_a_board_sign_off_is_archived_with_the_rules_that_sent_it_there(archive_
                                                   actions=[AN_ACTION])
     act(approver, assessment_id, "approve")
     board = signed_in(archive_app, "board@example.org")
-    act(board, assessment_id, "board_approve_with_conditions", {"conditions": "Publish the figures quarterly"})
+    act(board, assessment_id, "board_approve_with_conditions", {"conditions-1-text": "Publish the figures quarterly"})
     response = board.client.get(f"/assessments/{assessment_id}/signed-record.pdf")
     words = _pdf_words(response.get_data())
     assert "Residual adverse impact of medium or high" in words and "R1" not in words

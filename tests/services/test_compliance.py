@@ -55,7 +55,7 @@ def _signed_off_through_the_pages(client_for, demo):
     for name in "ABC":
         act(approver, ids[name], "start_review")
         act(approver, ids[name], "approve")
-    act(board, ids["B"], "board_approve_with_conditions", {"conditions": "Publish quarterly figures"})
+    act(board, ids["B"], "board_approve_with_conditions", {"conditions-1-text": "Publish quarterly figures"})
     act(board, ids["C"], "board_approve")
 
     with demo.app_context():  # A's action is done, B's first in progress; C's falls due yesterday; A's review too

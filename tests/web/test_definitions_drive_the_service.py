@@ -77,7 +77,7 @@ def test_every_state_and_transition_renamed_and_the_journey_still_works(make_app
 
     queue = board.get("/board").text
     assert "Stop and search briefing" in queue and "Custody handover SOP" in queue, "old and new side by side"
-    take(board, new, "Approve with conditions", {"conditions": "Publish the stop and search figures quarterly"})
+    take(board, new, "Approve with conditions", {"conditions-1-text": "Publish the stop and search figures quarterly"})
     take(board, old, "Approve")
     assert (_status(renamed, new), _status(renamed, old)) == ("x_approved", "approved")
     assert _archived(renamed, new) and _archived(renamed, old)

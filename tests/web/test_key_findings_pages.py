@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
+from pypdf import PdfReader
+
 from tests.journeys import AN_ACTION, act, complete_assessment, high_impact_analysis, low_impact_analysis, start_assessment, submit
 
 
@@ -101,3 +105,55 @@ def test_legal_warnings_are_shown_in_plain_words_without_check_codes(client_for,
     warnings = page.text_of(id="finding-legal-warnings")
     assert "Linked to an equality objective: Link the assessment to an equality objective" in warnings
     assert "L13" not in warnings
+
+
+def _with_board(client_for) -> int:
+    author, assessment_id = _written(client_for)
+    submit(author, assessment_id)
+    approver = client_for("approver@example.org")
+    act(approver, assessment_id, "start_review")
+    act(approver, assessment_id, "approve")
+    return assessment_id
+
+
+def test_board_conditions_are_rows_with_an_owner_and_due_date_defaulted_but_editable(client_for, demo):
+    assessment_id = _with_board(client_for)
+    board = client_for("board@example.org")
+    url = f"/assessments/{assessment_id}/actions/board_approve_with_conditions"
+
+    form = board.get(url)
+    assert form.find("input", id="conditions-1-owner").attrs["value"] == "ACC Grace Hopper"
+    assert [form.find("input", id=f"conditions-1-due-{part}").attrs["value"] for part in ("day", "month", "year")] == [
+        "1", "11", "2027"], "the review date"
+
+    more = board.submit(url, {"conditions-1-text": "Publish quarterly figures"}, button=("add_condition", "1"), status=200)
+    assert more.find("textarea", id="conditions-1-text").text == "Publish quarterly figures"
+    assert more.find("input", id="conditions-2-owner").attrs["value"] == "ACC Grace Hopper"
+
+    refused = board.post(url, {**more.form_fields(more.form()), "conditions-2-text": "Review with the IAG",
+                               "conditions-2-due-month": "13"}, status=400)
+    assert refused.error_messages == ["The due date of condition 2 must be a real date"]
+    assert refused.find("a", href="#conditions-2-due-day") is not None
+
+    board.post(url, {**refused.form_fields(refused.form()), "conditions-2-owner": "Supt Mo Khan",
+                     "conditions-2-due-month": "3"})
+    record = board.get(f"/assessments/{assessment_id}")
+    conditions = [" ".join(li.text.split()) for li in record.find(id="finding-conditions").find_all("li")]
+    assert conditions == [
+        "Board condition: Publish quarterly figures Owner: ACC Grace Hopper. Due: 1 November 2027.",
+        "Board condition: Review with the IAG Owner: Supt Mo Khan. Due: 1 March 2027."]
+
+
+def test_the_signed_pdf_opens_with_the_key_findings(client_for, demo):
+    assessment_id = _with_board(client_for)
+    board = client_for("board@example.org")
+    act(board, assessment_id, "board_approve_with_conditions", {"conditions-1-text": "Publish quarterly figures"})
+
+    content = board.client.get(f"/assessments/{assessment_id}/signed-record.pdf").get_data()
+    first = " ".join(PdfReader(io.BytesIO(content)).pages[0].extract_text().split())
+    for expected in ["Key findings", "Race", "Aim 1: eliminate discrimination: Negative impact, high severity",
+                     "Screened out: Disability (not relevant)", "Outcome: No major change",
+                     "Sent to “with the board” because", "Residual adverse impact of medium or high for a characteristic",
+                     "Board condition: Publish quarterly figures", "ACC Grace Hopper"]:
+        assert expected in first, expected
+    assert "Not answered" not in first
