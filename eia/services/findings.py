@@ -10,20 +10,30 @@ from eia.services.assessments import answer_options, current_path
 from eia.services.definitions import definitions_of
 
 
-def for_assessment(assessment: Assessment) -> KeyFindings:
+def for_assessment(assessment: Assessment, *, with_legal_checks: bool = True) -> KeyFindings:
     """The findings as the person deciding sees them.
 
     Legal checks: the results recorded with the latest transition that recorded any (submission, sign-off),
-    else as the answers stand. Rules: those that routed its latest escalation, else those that would route
-    it when it is decided.
+    else as the answers stand. Rules: those that routed it since it was last submitted, else those that
+    would route it when it is decided. ``with_legal_checks=False`` leaves them out, for a page that shows them itself.
     """
     definitions = definitions_of(assessment)
     workflow = definitions.workflow
     path = current_path(assessment)
-    records = legal.recorded(assessment) or [result.record() for result in legal.evaluate(assessment)]
+    records = []
+    if with_legal_checks:
+        records = legal.recorded(assessment) or [result.record() for result in legal.evaluate(assessment)]
     rules: list[str] = []
     lead_to = ""
-    recorded = next((t for t in reversed(assessment.transitions) if t.fired_rules), None)
+    # Only since the latest submission: a referral before the assessment was returned no longer applies.
+    since_submission = []
+    for transition in reversed(assessment.transitions):
+        since_submission.append(transition)
+        if transition.action in workflow.transitions and workflow.transitions[transition.action].is_submission:
+            break
+    # Back with its author, it will be routed afresh when next submitted.
+    editable = workflow.state(assessment.status).author_can_edit
+    recorded = None if editable else next((t for t in since_submission if t.fired_rules), None)
     if recorded is not None:
         rules = [rule["label"] for rule in recorded.fired_rules]
         lead_to = workflow.states[recorded.to_state].label if recorded.to_state in workflow.states else ""

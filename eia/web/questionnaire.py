@@ -300,7 +300,7 @@ def check_answers(assessment_id: int):
         "questionnaire/check_answers.html",
         assessment=assessment,
         summary=assessments.answer_summary(assessment, path, options),
-        findings=findings.for_assessment(assessment),
+        findings=findings.for_assessment(assessment, with_legal_checks=False),  # the page lists them with links
         problems=problems,
         submission=next((t for t in workflow.available_actions(assessment, current_user) if t.is_submission), None),
         blocking=[result for result in checks if result.blocks],

@@ -157,3 +157,14 @@ def test_the_signed_pdf_opens_with_the_key_findings(client_for, demo):
                      "Board condition: Publish quarterly figures", "ACC Grace Hopper"]:
         assert expected in first, expected
     assert "Not answered" not in first
+
+
+def test_after_a_return_the_findings_show_the_rules_as_they_stand_not_the_old_referral(client_for, demo):
+    assessment_id = _with_board(client_for)
+    act(client_for("board@example.org"), assessment_id, "board_return", {"comment": "Reduce the remaining impact"})
+    author = client_for("author@example.org")
+    author.submit(f"/assessments/{assessment_id}/pages/residual:race", {
+        **high_impact_analysis("race")["residual:race"], "residual_level": "low"}, button=("intent", "continue"))
+
+    page = author.get(f"/assessments/{assessment_id}/check-answers")
+    assert page.text_of(id="finding-rules") == "No escalation rule applies."
