@@ -7,6 +7,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from eia.domain.capabilities import WRITE_ASSESSMENTS, role_can
 from eia.services import assessments, comments, findings, workflow
 from eia.services.trail import decision_trail
 from eia.services.database import Conflict, NotAllowed
@@ -156,7 +157,8 @@ def act(assessment_id: int, action: str):
         still_possible=still_possible,
         # What the author was warned of at submission, the impacts and why it is here: the decision-maker
         # sees them before deciding (Bracking).
-        findings=None if transition.is_submission else findings.for_assessment(assessment),
+        # Not on the author's own steps (submit, withdraw): the summary is for whoever decides on it.
+        findings=None if _authors_own_step(transition) else findings.for_assessment(assessment),
         arrived=_how_it_arrived(assessment),
     ), status
 
@@ -169,6 +171,10 @@ def _rows_to_show(assessment, transition) -> list[dict]:
     if not rows or ("add_condition" in request.form and len(rows) < workflow.MAX_CONDITIONS):
         rows.append(_default_condition(assessment))
     return rows
+
+
+def _authors_own_step(transition) -> bool:
+    return all(role_can(role, WRITE_ASSESSMENTS) for role in transition.roles)
 
 
 def _how_it_arrived(assessment):
