@@ -140,7 +140,7 @@ def run_scenario(cast: Cast, rng: random.Random, scenario: str, *, department_id
     if scenario in ("approve", "return_then_approve", "with_board"):
         return assessment
     if scenario == "board_approve_with_conditions":
-        act(cast.board, scenario, conditions=[workflow.Condition("Publish quarterly figures by characteristic")])
+        act(cast.board, scenario, conditions=["Publish quarterly figures by characteristic"])
     elif scenario == "board_approve":
         act(cast.board, scenario, comment="The mitigation is proportionate.")
     else:

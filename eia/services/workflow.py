@@ -73,8 +73,11 @@ class Decision:
     """What the person deciding typed."""
 
     comment: str = ""
-    conditions: list[Condition] = field(default_factory=list)
+    conditions: list[Condition] = field(default_factory=list)  # plain text: a condition with the defaults
     section_reasons: dict[str, str] = field(default_factory=dict)  # task id -> why it is returned
+
+    def __post_init__(self) -> None:
+        self.conditions = [c if isinstance(c, Condition) else Condition(c) for c in self.conditions]
 
 
 def rule_resolver(assessment: Assessment, path: q.Path | None = None) -> q.AnswerResolver:

@@ -88,7 +88,7 @@ def test_every_page_and_question_renamed_an_assessment_is_signed_off_with_no_cod
         act(approver, "start_review")
         act(approver, "approve", comment="Content with the analysis.")
         assert assessment.status == "with_board", "the escalation rules read the renamed answers"
-        act(board, "board_approve_with_conditions", conditions=[workflow.Condition("Publish quarterly figures")])
+        act(board, "board_approve_with_conditions", conditions=["Publish quarterly figures"])
         assert definitions_of(assessment).workflow.state(assessment.status).final
 
         # The Board's condition joined the renamed action plan, owned by the senior responsible officer.
