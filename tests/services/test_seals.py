@@ -19,6 +19,7 @@ from eia.models import ArchivedRecord, AuditEvent, Organisation, SealCertificate
 from eia.services import archive, seals
 from tests.conftest import PASSWORD, signed_in
 from tests.journeys import act, complete_assessment, start_assessment, submit
+from tests.insider import insider_sql
 
 
 def _seeded(make_app, **config):
@@ -55,7 +56,7 @@ def _record(assessment_id: int) -> ArchivedRecord:
 
 def _swap_content(record: ArchivedRecord, content: bytes) -> None:
     """What an insider with write access to the database can do: the file, its hash and size all agree."""
-    db.session.execute(text("UPDATE archived_record SET content = :c, sha256 = :h, size = :s WHERE id = :i"),
+    insider_sql("UPDATE archived_record SET content = :c, sha256 = :h, size = :s WHERE id = :i",
                        {"c": content, "h": sha256_hex(content), "s": len(content), "i": record.id})
     db.session.commit()
 
@@ -197,7 +198,7 @@ def test_upgrading_keeps_records_sealed_by_the_former_instance_wide_certificate_
         former = seals.instance_signer()  # the same files the former instance-wide seal used
         record = _record(assessment_id)
         _swap_content(record, _resealed(record, former))
-        db.session.execute(text("UPDATE archived_record SET signer_certificate_sha256 = :f"),
+        insider_sql("UPDATE archived_record SET signer_certificate_sha256 = :f",
                            {"f": former.certificate_fingerprint})
         db.session.commit()
         upgrade()

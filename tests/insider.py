@@ -1,0 +1,26 @@
+"""Acting as the insider the integrity checks exist for: someone with write access to the database.
+
+``insider_sql`` runs raw SQL past the append-only triggers, as the tables' owner (who can disable them)
+would: on PostgreSQL with triggers switched off for the transaction, on SQLite with them dropped and
+put back. Tests then assert that what the insider did is reported, not that it was refused.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from eia.extensions import db
+
+
+def insider_sql(statement: str, parameters: dict | None = None) -> None:
+    """Run one statement in its own committed transaction, as the database owner."""
+    from eia.services.append_only import restore_triggers, suspend_triggers
+
+    suspend_triggers()
+    try:
+        db.session.execute(text(statement), parameters or {})
+    except Exception:
+        db.session.rollback()  # undoes the suspension too: SET LOCAL, and SQLite's DDL is transactional
+        raise
+    restore_triggers()
+    db.session.commit()
