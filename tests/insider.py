@@ -12,8 +12,9 @@ from sqlalchemy import text
 from eia.extensions import db
 
 
-def insider_sql(statement: str, parameters: dict | None = None) -> None:
-    """Run one statement in its own committed transaction, as the database owner."""
+def insider_sql(statement: str, parameters: dict | list[dict] | None = None) -> None:
+    """Run one statement (for each of a list of parameter sets) in its own committed transaction, as
+    the database owner."""
     from eia.services.append_only import restore_triggers, suspend_triggers
 
     suspend_triggers()
