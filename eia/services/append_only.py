@@ -23,16 +23,24 @@ POSTGRESQL_INSTALL = [
     f"""
     CREATE OR REPLACE FUNCTION eia_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        IF TG_TABLE_NAME = 'archived_record' AND TG_OP = 'UPDATE' AND OLD.audit_seq IS NULL
-           AND NEW.audit_seq IS NOT NULL
-           AND ({", ".join(f"NEW.{c}" for c in _ARCHIVED_RECORD_FIXED)})
-               IS NOT DISTINCT FROM ({", ".join(f"OLD.{c}" for c in _ARCHIVED_RECORD_FIXED)}) THEN
-            RETURN NEW;  -- the sign-off recording which audit event archived the record
-        END IF;
         RAISE EXCEPTION '% {REFUSAL}', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
     END $$""",
-    *[f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-      f"FOR EACH ROW EXECUTE FUNCTION eia_refuse_change()" for table in APPEND_ONLY_TABLES],
+    f"""
+    CREATE OR REPLACE FUNCTION eia_archived_record_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'UPDATE' THEN
+            IF OLD.audit_seq IS NULL AND NEW.audit_seq IS NOT NULL
+               AND ({", ".join(f"NEW.{c}" for c in _ARCHIVED_RECORD_FIXED)})
+                   IS NOT DISTINCT FROM ({", ".join(f"OLD.{c}" for c in _ARCHIVED_RECORD_FIXED)}) THEN
+                RETURN NEW;  -- the sign-off recording which audit event archived the record
+            END IF;
+        END IF;
+        RAISE EXCEPTION 'archived_record {REFUSAL}' USING ERRCODE = 'insufficient_privilege';
+    END $$""",
+    "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
+    "FOR EACH ROW EXECUTE FUNCTION eia_refuse_change()",
+    "CREATE TRIGGER archived_record_append_only BEFORE UPDATE OR DELETE ON archived_record "
+    "FOR EACH ROW EXECUTE FUNCTION eia_archived_record_guard()",
     *[f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
       f"FOR EACH STATEMENT EXECUTE FUNCTION eia_refuse_change()" for table in APPEND_ONLY_TABLES],
 ]
@@ -40,6 +48,7 @@ POSTGRESQL_REMOVE = [
     *[f"DROP TRIGGER IF EXISTS {table}_{kind} ON {table}" for table in APPEND_ONLY_TABLES
       for kind in ("append_only", "no_truncate")],
     "DROP FUNCTION IF EXISTS eia_refuse_change()",
+    "DROP FUNCTION IF EXISTS eia_archived_record_guard()",
 ]
 
 _SQLITE_SETTING_AUDIT_SEQ = " AND ".join(
