@@ -151,6 +151,7 @@ def test_a_column_generated_some_other_way_is_reported(chain):
 def _regenerate_object_id(expression: str) -> None:
     db.session.execute(text(f"ALTER TABLE audit_event DROP COLUMN object_id, ADD COLUMN object_id varchar(60) "
                             f"GENERATED ALWAYS AS ({expression}) STORED"))
+    db.session.execute(text("CREATE INDEX IF NOT EXISTS ix_audit_event_object ON audit_event (object_type, object_id)"))
     db.session.commit()
 
 
