@@ -76,21 +76,24 @@ def remove_statements(dialect: str) -> list[str]:
     return POSTGRESQL_REMOVE if dialect == "postgresql" else SQLITE_REMOVE
 
 
-def suspend_triggers() -> None:
-    """For the tables' owner only (restores, tests acting as an insider): lift the refusal in this transaction."""
+def suspend_triggers() -> list[str]:
+    """For the tables' owner only (restores, tests acting as an insider): lift the refusal in this
+    transaction. Returns what ``restore_triggers`` needs to put back."""
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL session_replication_role = replica"))
-    else:
-        for statement in SQLITE_REMOVE:
-            db.session.execute(text(statement))
+        return []
+    installed = db.session.execute(text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit_event', 'archived_record')")).all()
+    for name, _ in installed:
+        db.session.execute(text(f"DROP TRIGGER {name}"))
+    return [sql for _, sql in installed]
 
 
-def restore_triggers() -> None:
+def restore_triggers(suspended: list[str]) -> None:
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL session_replication_role = origin"))
-    else:
-        for statement in SQLITE_INSTALL:
-            db.session.execute(text(statement))
+    for statement in suspended:
+        db.session.execute(text(statement))
 
 
 def role_grants(application_role: str = "eia_app", owner_role: str = "eia_owner") -> str:
