@@ -33,7 +33,7 @@ def read_record_facts(content: bytes) -> RecordFacts:
         # The integrity statement is kept together on the last page; whitespace is removed because
         # text extraction may break the 64-character hash across lines.
         last_page = "".join(reader.pages[-1].extract_text().split())
-    except Exception as error:  # noqa: BLE001  any parsing failure means "cannot read"
+    except Exception as error:
         raise ValueError("the file's text cannot be read") from error
     identity = _SUBJECT.match(subject)
     head = _CHAIN_HEAD.search(last_page)

@@ -37,10 +37,10 @@ POSTGRESQL_INSTALL = [
         END IF;
         RAISE EXCEPTION 'archived_record {REFUSAL}' USING ERRCODE = 'insufficient_privilege';
     END $$""",
-    "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
-    "FOR EACH ROW EXECUTE FUNCTION eia_refuse_change()",
-    "CREATE TRIGGER archived_record_append_only BEFORE UPDATE OR DELETE ON archived_record "
-    "FOR EACH ROW EXECUTE FUNCTION eia_archived_record_guard()",
+    ("CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
+     "FOR EACH ROW EXECUTE FUNCTION eia_refuse_change()"),
+    ("CREATE TRIGGER archived_record_append_only BEFORE UPDATE OR DELETE ON archived_record "
+     "FOR EACH ROW EXECUTE FUNCTION eia_archived_record_guard()"),
     *[f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
       f"FOR EACH STATEMENT EXECUTE FUNCTION eia_refuse_change()" for table in APPEND_ONLY_TABLES],
 ]

@@ -321,8 +321,8 @@ def _archiving_event_problems(record: ArchivedRecord, events: dict[int, list[tup
     seq, details = next(((s, d) for s, d in candidates if d.get("archive_id") == record.id),
                         candidates[-1] if candidates else (None, None))
     if seq is None:
-        return ["the audit log has no event recording that this record was archived: the record was added "
-                "or replaced outside the application, or its event was deleted"]
+        return [("the audit log has no event recording that this record was archived: the record was added "
+                 "or replaced outside the application, or its event was deleted")]
     problems = []
     if details.get("sha256") != record.sha256:
         problems.append(f"the record's SHA-256 is not the one audit event {seq} recorded when it was archived: "

@@ -178,7 +178,7 @@ def _checkpoint_after_sign_off(assessment: Assessment) -> None:
         return
     try:
         integrity.write_checkpoint()
-    except Exception as error:  # noqa: BLE001  the decision is committed; the next checkpoint covers it
+    except Exception as error:  # the decision is committed; the next checkpoint covers it
         current_app.logger.error("checkpoint after sign-off of assessment %s failed: %s", assessment.id, error,
                                  exc_info=error)
 

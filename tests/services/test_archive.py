@@ -8,7 +8,7 @@ import os
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from eia.domain.signing import verify_pdf
 from eia.extensions import db
@@ -16,11 +16,17 @@ from eia.models import ArchivedRecord, Assessment, AuditEvent, Transition
 from eia.services import archive, seals
 from eia.services.storage import FilesystemStorage
 from tests.conftest import PASSWORD, signed_in
+from tests.insider import insider_sql
 from tests.journeys import (
-    AN_ACTION, act, complete_assessment, high_impact_analysis, low_impact_analysis, start_assessment, submit,
+    AN_ACTION,
+    act,
+    complete_assessment,
+    high_impact_analysis,
+    low_impact_analysis,
+    start_assessment,
+    submit,
 )
 from tests.pages import PageClient
-from tests.insider import insider_sql
 
 BACKENDS = ["database", "filesystem"]
 

@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from eia.domain.pdf import render_assessment_pdf
 from eia.domain.signing import (
@@ -30,9 +30,9 @@ from eia.models import ArchivedRecord, Assessment, AuditEvent, Organisation, Tra
 from eia.services import archive, seals
 from eia.services.seals import ensure_signing_identity, signing_paths
 from tests.conftest import PASSWORD, signed_in
+from tests.insider import insider_sql
 from tests.journeys import act, complete_assessment, start_assessment, submit
 from tests.pages import PageClient
-from tests.insider import insider_sql
 
 
 def _ready_for_sign_off(app) -> tuple[PageClient, int]:
@@ -216,7 +216,7 @@ def test_processes_starting_at_once_all_use_one_identity(tmp_path):
             barrier.wait()
             key_path, cert_path = ensure_signing_identity(tmp_path)
             seen.append((key_path.read_bytes(), cert_path.read_bytes()))
-        except BaseException as error:  # noqa: BLE001  reported below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=start) for _ in range(8)]

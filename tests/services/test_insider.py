@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from eia.domain.audit import canonical_bytes, chain_hash
 from eia.extensions import db
-from eia.models import ArchivedRecord, AuditEvent, Transition
+from eia.models import ArchivedRecord, AuditEvent
 from eia.services import archive
 from eia.services.append_only import role_grants
 from tests.conftest import PASSWORD, POSTGRES_URL, signed_in
@@ -215,9 +215,9 @@ def test_the_application_role_can_only_add_to_and_read_the_audit_log_and_the_arc
             for refused in ("UPDATE audit_event SET canonical = canonical", "DELETE FROM audit_event",
                             "TRUNCATE audit_event", "UPDATE archived_record SET sha256 = sha256",
                             "DELETE FROM archived_record", "ALTER TABLE audit_event DISABLE TRIGGER USER"):
-                with pytest.raises(DBAPIError, match="(?i)permission denied|must be (the )?owner"):
-                    with db.session.begin_nested():
-                        db.session.execute(text(refused))
+                with (pytest.raises(DBAPIError, match="(?i)permission denied|must be (the )?owner"),
+                      db.session.begin_nested()):
+                    db.session.execute(text(refused))
         finally:
             db.session.rollback()
             db.session.execute(text(f"SET ROLE {owner}"))

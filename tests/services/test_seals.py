@@ -9,7 +9,7 @@ import time
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pypdf import PdfReader
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from eia.domain.pdf import render_assessment_pdf
 from eia.domain.signing import PdfSealer, sha256_hex
@@ -18,8 +18,8 @@ from eia.extensions import db
 from eia.models import ArchivedRecord, AuditEvent, Organisation, SealCertificate
 from eia.services import archive, seals
 from tests.conftest import PASSWORD, signed_in
-from tests.journeys import act, complete_assessment, start_assessment, submit
 from tests.insider import insider_sql
+from tests.journeys import act, complete_assessment, start_assessment, submit
 
 
 def _seeded(make_app, **config):
