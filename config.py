@@ -79,6 +79,14 @@ class Config:
     SIGN_IN_MAX_FAILURES_PER_ADDRESS = _env_int("EIA_SIGN_IN_MAX_FAILURES_PER_ADDRESS", 50)
     # A longer list of passwords to refuse (one per line); the shipped short list otherwise.
     PASSWORD_DENY_LIST = os.environ.get("EIA_PASSWORD_DENY_LIST")
+    # A second factor (an authenticator app, eia.services.second_factor) at password sign-in: required of
+    # every role that carries the "sign in with a second factor" capability, or of everyone when
+    # EIA_SECOND_FACTOR_FOR_EVERYONE=1. Anyone may turn it on for themselves. Single sign-on relies on the
+    # provider's own multi-factor check instead (OIDC_REQUIRE_MFA).
+    SECOND_FACTOR_REQUIRED = os.environ.get("EIA_SECOND_FACTOR_REQUIRED", "1") == "1"
+    SECOND_FACTOR_FOR_EVERYONE = os.environ.get("EIA_SECOND_FACTOR_FOR_EVERYONE", "0") == "1"
+    # The longest an API token may last (days): the choices offered stop here.
+    API_TOKEN_MAX_DAYS = _env_int("EIA_API_TOKEN_MAX_DAYS", 365)
     # Single sign-on over OpenID Connect (optional): the identity provider's issuer URL (its discovery
     # document is read from <issuer>/.well-known/openid-configuration) and this app's client.
     # Register <PUBLIC_BASE_URL>/sign-in/sso/callback as the redirect URI.
@@ -162,6 +170,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     MAIL_ENABLED = True
+    # Most tests sign in with a password alone; the second factor's own tests turn this on.
+    SECOND_FACTOR_REQUIRED = False
 
 
 class ConfigurationError(RuntimeError):

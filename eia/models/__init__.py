@@ -10,7 +10,7 @@ from eia.models.lifecycle import ACTION_STATUSES, ActionNote, SentReminder, Trac
 from eia.models.notification import Notification, OutboundEmail
 from eia.models.organisation import Department, EqualityObjective, Organisation
 from eia.models.seal import SealCertificate
-from eia.models.session import SignInAttempt, UserSession
+from eia.models.session import RecoveryCode, SignInAttempt, UserSession
 from eia.models.search import AssessmentSearch, AssessmentSearchText
 from eia.models.user import ROLES, User, UserRole
 
@@ -33,6 +33,7 @@ __all__ = [
     "OutboundEmail",
     "Organisation",
     "ROLES",
+    "RecoveryCode",
     "SealCertificate",
     "SignInAttempt",
     "Transition",

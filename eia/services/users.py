@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select
 from eia.extensions import db
 from eia.models import ROLES, Department, Organisation, SignInAttempt, User
 from eia.models.types import utcnow
-from eia.services import audit, sessions
+from eia.services import api_tokens, audit, second_factor, sessions
 from eia.services.database import unit_of_work
 
 # NCSC password guidance: length and a deny-list; no composition rules, no expiry.
@@ -39,6 +39,15 @@ class AccountError(ValueError):
 
 class TooManyAttempts(Exception):
     """Sign-in is throttled for this account or client address; nothing was checked."""
+
+
+class SecondFactorNeeded(Exception):
+    """The password was right; ``user`` must now give a code from their authenticator app (or a recovery
+    code) before a session starts: see complete_sign_in."""
+
+    def __init__(self, user: User) -> None:
+        super().__init__("second factor needed")
+        self.user = user
 
 
 class PasswordSignInClosed(Exception):
@@ -198,15 +207,51 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
         raise PasswordSignInClosed()
     if reason is not None:
         return None
+    needs_code = user.has_second_factor
     with unit_of_work():
         if hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hasher.hash(password)
-        user.last_signed_in_at = utcnow()
-        db.session.execute(delete(SignInAttempt).where(SignInAttempt.email == email))
-        sessions.start(user, user_agent)
-        audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id,
-                     details={"client_address": client_address})
+        if needs_code:
+            audit.record("sign_in.password_accepted", actor=user, object_type="user", object_id=user.id,
+                         details={"client_address": client_address})
+        else:
+            _signed_in(user, client_address, user_agent, sessions.BY_PASSWORD)
+    if needs_code:
+        raise SecondFactorNeeded(user)
     return user
+
+
+def _signed_in(user: User, client_address: str, user_agent: str | None, authenticated_by: str) -> None:
+    user.last_signed_in_at = utcnow()
+    db.session.execute(delete(SignInAttempt).where(SignInAttempt.email == user.email))
+    sessions.start(user, user_agent, authenticated_by)
+    audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id,
+                 details={"client_address": client_address, "method": authenticated_by})
+
+
+def complete_sign_in(user_id: int, code: str, *, client_address: str = "unknown", user_agent: str | None = None) -> User | None:
+    """The second step of a password sign-in: ``code`` from the authenticator app or a recovery code.
+    The user signed in to a new session, or None (a wrong code counts as a failed sign-in, so the same
+    throttling applies). TooManyAttempts past the limit, the code unchecked."""
+    client_address = (client_address or "unknown")[:45]
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or not user.has_second_factor:
+        return None
+    with unit_of_work():
+        limit = _throttled(user.email, client_address)
+        if limit is not None:
+            audit.record("sign_in.throttled", details={"email": user.email, "client_address": client_address, "limit": limit})
+    if limit is not None:
+        raise TooManyAttempts(limit)
+    with unit_of_work():
+        method = second_factor.check(user, code)
+        if method is None:
+            _record_failure(user.email, client_address)
+            audit.record("sign_in.failed", actor=user, object_type="user", object_id=user.id,
+                         details={"email": user.email, "reason": "wrong second factor code", "client_address": client_address})
+        else:
+            _signed_in(user, client_address, user_agent, method)
+    return user if method is not None else None
 
 
 class IdentityRefused(Exception):
@@ -271,7 +316,7 @@ def sign_in_with_identity(*, issuer: str, subject: str, email: str | None, email
                 audit.record("user.identity_linked", actor=user, object_type="user", object_id=user.id,
                              details=identity)
             user.last_signed_in_at = utcnow()
-            sessions.start(user, user_agent)
+            sessions.start(user, user_agent, sessions.BY_SINGLE_SIGN_ON)
             audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id,
                          details={**identity, "method": "single sign-on"})
     if reason is not None:
@@ -330,6 +375,29 @@ def change_password(user: User, current_password: str, new_password: str) -> int
     with unit_of_work():
         user.password_hash = _hasher().hash(new_password)
         ended = sessions.revoke_all(user, "password changed", keep=user.session_token)
+        # A token minted with the old password must not outlive it (whoever knew it may hold one).
+        tokens_revoked = api_tokens.revoke_all(user, "password changed")
         audit.record("password.changed", actor=user, object_type="user", object_id=user.id,
-                     details={"other_sessions_ended": ended})
+                     details={"other_sessions_ended": ended, "api_tokens_revoked": tokens_revoked})
     return ended
+
+
+WRONG_PASSWORD_AGAIN = "Enter your password"
+WRONG_CODE_AGAIN = "Enter the 6-digit code your authenticator app shows now"
+
+
+def confirm_identity(user: User, password: str, code: str = "") -> None:
+    """Re-authentication before something sensitive (a new API token, new recovery codes): the password
+    again and, if the person has a second factor, a fresh code. AccountError (field "password" or
+    "code") if either is wrong; every refusal is audited."""
+    reason = None
+    with unit_of_work():
+        if not _verify(_hasher(), user.password_hash, password or ""):
+            reason, field, message = "wrong password", "password", WRONG_PASSWORD_AGAIN
+        elif user.has_second_factor and second_factor.check(user, code or "") is None:
+            reason, field, message = "wrong second factor code", "code", WRONG_CODE_AGAIN
+    if reason is not None:
+        with unit_of_work():
+            audit.record("reauthentication.failed", actor=user, object_type="user", object_id=user.id,
+                         details={"reason": reason})
+        raise AccountError(message, field=field)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from eia.services import users
-from eia.web.forms import ChangePasswordForm, SignInForm
+from eia.services import second_factor, users
+from eia.web.forms import ChangePasswordForm, SecondFactorForm, SignInForm
 
 bp = Blueprint("auth", __name__)
 
@@ -18,6 +19,14 @@ TOO_MANY_ATTEMPTS = "There have been too many attempts to sign in. Wait 15 minut
 SSO_ID_TOKEN = "sso_id_token"
 PASSWORD_CLOSED = ("Sign in with {provider}: only emergency (break-glass) accounts named by your administrator "
                    "can sign in with a password")
+
+
+# A password accepted, the code not yet given: who, since when and where they were going. Kept in the
+# signed session cookie for a few minutes only; the code's failures are counted in the database.
+PENDING_SIGN_IN = "pending_sign_in"
+PENDING_SIGN_IN_SECONDS = 300
+WRONG_CODE = second_factor.WRONG_CODE
+CODE_STEP_EXPIRED = "Your sign-in took too long: enter your email address and password again"
 
 
 def safe_next(target: str | None) -> str | None:
@@ -47,6 +56,11 @@ def sign_in():
             message, status = TOO_MANY_ATTEMPTS, 429
         except users.PasswordSignInClosed:
             message = PASSWORD_CLOSED.format(provider=current_app.config["OIDC_PROVIDER_NAME"])
+        except users.SecondFactorNeeded as needed:
+            session.clear()
+            session[PENDING_SIGN_IN] = {"user_id": needed.user.id, "since": int(time.time()),
+                                        "next": safe_next(request.args.get("next"))}
+            return redirect(url_for("auth.sign_in_code"))
         else:
             if user is not None:
                 sign_in_as(user)
@@ -54,6 +68,39 @@ def sign_in():
     # One generic message: it must not reveal whether the account exists.
     form.email.errors = [message]
     return sign_in_page(form, [{"text": message, "href": "#email"}]), status
+
+
+def _pending_sign_in() -> dict | None:
+    pending = session.get(PENDING_SIGN_IN)
+    if not isinstance(pending, dict) or time.time() - pending.get("since", 0) > PENDING_SIGN_IN_SECONDS:
+        return None
+    return pending
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+def sign_in_code():
+    """The second step of a password sign-in: the code from the authenticator app, or a recovery code."""
+    pending = _pending_sign_in()
+    if pending is None:  # never started, or too long ago: the password first
+        session.pop(PENDING_SIGN_IN, None)
+        return render_template("auth/sign_in_code_expired.html", message=CODE_STEP_EXPIRED)
+    form = SecondFactorForm()
+    if request.method == "GET":
+        return render_template("auth/sign_in_code.html", form=form, errors=[])
+    message, status = WRONG_CODE, 400
+    if form.validate_on_submit():
+        try:
+            user = users.complete_sign_in(pending["user_id"], form.code.data or "",
+                                          client_address=request.remote_addr or "unknown",
+                                          user_agent=request.user_agent.string)
+        except users.TooManyAttempts:
+            message, status = TOO_MANY_ATTEMPTS, 429
+        else:
+            if user is not None:
+                sign_in_as(user)
+                return redirect(pending.get("next") or url_for("main.dashboard"))
+    form.code.errors = [message]
+    return render_template("auth/sign_in_code.html", form=form, errors=[{"text": message, "href": "#code"}]), status
 
 
 def sign_in_page(form, errors=(), *, sso_again_with_mfa=False, next_page=None):

@@ -41,7 +41,7 @@ def _populate(app) -> None:
     complete_assessment(author, returned)
     submit(author, returned)
     act(approver, returned, "return", {"comment": "More evidence\nplease"})
-    author.submit("/account/api-tokens/", {"name": "Script", "scopes": ["read"]}, action="/account/api-tokens/", status=200)
+    author.submit("/account/api-tokens/", {"name": "Script", "scopes": ["read"], "password": PASSWORD}, action="/account/api-tokens/", status=200)
 
 
 def _rows(app) -> dict[str, list[dict]]:

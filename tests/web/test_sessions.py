@@ -107,7 +107,7 @@ def test_changing_password_ends_the_other_sessions_only(client_for, demo):
     laptop.submit("/account/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
     assert "Your password has been changed" in laptop.get("/").html
     phone.get("/", status=302)
-    assert _actions(demo, "password.changed") == [{"other_sessions_ended": 1}]
+    assert _actions(demo, "password.changed") == [{"other_sessions_ended": 1, "api_tokens_revoked": 0}]
     fresh = PageClient(demo.test_client())
     fresh.sign_in("author@example.org", NEW_PASSWORD)
     fresh.get("/")

@@ -1,0 +1,116 @@
+"""Your account: the second factor (authenticator app and recovery codes) and your signed-in sessions.
+
+A person who must use a second factor and signed in with a password alone can reach only the
+set-up page (and sign out) until it is done: see ``second_factor_first``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from eia.services import accounts, second_factor, sessions, users
+from eia.web.forms import SecondFactorForm, VersionedForm
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+# The secret being set up: kept in the signed session cookie until the app's first code confirms it.
+SETUP_SECRET = "second_factor_setup_secret"
+# What a person who still has to set up their second factor may reach.
+ALLOWED_BEFORE_SETUP = {"account.authenticator_app", "auth.sign_out", "static"}
+
+
+@bp.before_app_request
+def second_factor_first():
+    if request.blueprint == "api" or request.endpoint in ALLOWED_BEFORE_SETUP or not current_user.is_authenticated:
+        return None
+    if second_factor.setup_needed(current_user):
+        return redirect(url_for("account.authenticator_app"))
+    return None
+
+
+def _checked_form() -> None:
+    if not VersionedForm().validate_on_submit():
+        abort(400)
+
+
+@bp.get("/")
+@login_required
+def index():
+    return render_template("account/index.html", has_second_factor=current_user.has_second_factor,
+                           second_factor_required=second_factor.required(current_user),
+                           session_count=len(sessions.live_sessions(current_user)))
+
+
+@bp.route("/second-factor", methods=["GET", "POST"])
+@login_required
+def authenticator_app():
+    if current_user.has_second_factor:
+        return render_template("account/second_factor.html", form=VersionedForm(), errors=[],
+                               codes_left=second_factor.recovery_codes_left(current_user),
+                               required=second_factor.required(current_user))
+    form = SecondFactorForm()
+    secret = session.get(SETUP_SECRET)
+    errors = []
+    if request.method == "POST" and form.validate_on_submit() and secret:
+        try:
+            codes = second_factor.enable(current_user, secret, form.code.data or "")
+        except second_factor.CodeRefused as refused:
+            form.code.errors = [str(refused)]
+            errors = [{"text": str(refused), "href": "#code"}]
+        else:
+            session.pop(SETUP_SECRET, None)
+            return render_template("account/recovery_codes.html", codes=codes, first_time=True)
+    elif request.method == "POST":
+        abort(400)
+    if not secret:
+        secret = session[SETUP_SECRET] = second_factor.new_secret()
+    uri = second_factor.setup_uri(current_user, secret)
+    page = render_template("account/second_factor_setup.html", form=form, errors=errors, secret=secret,
+                           qr_code=second_factor.qr_code_svg(uri), required=second_factor.setup_needed(current_user))
+    return page, 400 if errors else 200
+
+
+@bp.post("/second-factor/recovery-codes")
+@login_required
+def new_recovery_codes():
+    """New recovery codes, after the password again (a borrowed unlocked screen is not enough)."""
+    _checked_form()
+    try:
+        users.confirm_identity(current_user, request.form.get("password", ""), request.form.get("code", ""))
+    except users.AccountError as refused:
+        errors = [{"text": str(refused), "href": f"#{refused.field}"}]
+        return render_template("account/second_factor.html", form=VersionedForm(), errors=errors,
+                               field_errors={refused.field: str(refused)},
+                               codes_left=second_factor.recovery_codes_left(current_user),
+                               required=second_factor.required(current_user)), 400
+    codes = second_factor.new_recovery_codes(current_user)
+    return render_template("account/recovery_codes.html", codes=codes, first_time=False)
+
+
+@bp.get("/sessions")
+@login_required
+def sessions_page():
+    rows = sessions.live_sessions(current_user)
+    return render_template("account/sessions.html", rows=rows, form=VersionedForm(),
+                           is_current=lambda row: sessions.is_current(row, current_user))
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions():
+    _checked_form()
+    ended = accounts.end_other_sessions(current_user)
+    flash(f"You have been signed out on {ended} other device{'s' if ended != 1 else ''}" if ended
+          else "You were not signed in anywhere else", "success")
+    return redirect(url_for(".sessions_page"))
+
+
+@bp.post("/sessions/<session_id>/end")
+@login_required
+def end_session(session_id: str):
+    _checked_form()
+    if len(session_id) != 64 or not accounts.end_session(current_user, session_id):
+        abort(404)
+    flash("That device has been signed out", "success")
+    return redirect(url_for(".sessions_page"))
