@@ -158,3 +158,49 @@ def test_throttling_per_client_address(make_app):
     elsewhere.sign_in("author@example.org", PASSWORD)
     elsewhere.get("/")
     assert [e["limit"] for e in _actions(app, "sign_in.throttled")] == ["client address"]
+
+
+def test_people_see_their_sessions_and_end_one_or_all_the_others(demo):
+    here, phone, laptop = (PageClient(demo.test_client()) for _ in range(3))
+    for client in (here, phone, laptop):
+        client.sign_in("author@example.org", PASSWORD)
+    page = here.get("/account/sessions")
+    assert page.h1 == "Where you are signed in"
+    assert len(page.find_all("li", **{"class": "govuk-summary-card"})) == 3
+    assert page.html.count("This device") == 1
+    one = [form for form in page.find_all("form") if form.attrs.get("action", "").endswith("/end")][0]
+    here.post(one.attrs["action"], {"csrf_token": page.csrf_token})
+    assert sum(client.client.get("/").status_code == 200 for client in (phone, laptop)) == 1, "one device signed out"
+    here.submit("/account/sessions", action="/account/sessions/end-others")
+    for client in (phone, laptop):
+        client.get("/", status=302)
+    here.get("/")
+    assert len(here.get("/account/sessions").find_all("li", **{"class": "govuk-summary-card"})) == 1
+    assert [e["sessions_ended"] for e in _actions(demo, "session.others_ended")] == [1]
+
+
+def test_nobody_ends_someone_elses_session(demo):
+    owner, other = PageClient(demo.test_client()), PageClient(demo.test_client())
+    owner.sign_in("author@example.org", PASSWORD)
+    other.sign_in("author2@example.org", PASSWORD)
+    with demo.app_context():
+        owner_session = db.session.scalar(select(UserSession.token_hash).join(User).where(User.email == "author@example.org"))
+    page = other.get("/account/sessions")
+    other.post(f"/account/sessions/{owner_session}/end", {"csrf_token": page.csrf_token}, status=404)
+    owner.get("/")
+
+
+def test_an_administrator_signs_someone_out_everywhere_with_a_reason(client_for, demo):
+    author = client_for("author@example.org")
+    admin = client_for("admin@example.org")
+    with demo.app_context():
+        author_id = db.session.scalar(select(User.id).where(User.email == "author@example.org"))
+    person = f"/admin/users/{author_id}"
+    assert "signed in on 1 device" in admin.get(person).html
+    refused = admin.submit(person, {"reason": ""}, action=f"{person}/sessions/end", status=400)
+    assert refused.error_messages == ["Enter the reason: it is kept in the audit log"]
+    author.get("/")
+    admin.submit(person, {"reason": "Laptop reported stolen"}, action=f"{person}/sessions/end")
+    author.get("/", status=302)
+    admin.get("/")  # the administrator's own session goes on
+    assert _actions(demo, "session.ended_by_administrator") == [{"reason": "Laptop reported stolen", "sessions_ended": 1}]
