@@ -73,10 +73,17 @@ class Config:
     # the page with what the user typed (eia.web.errors).
     WTF_CSRF_TIME_LIMIT = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 
-    # Sign-in throttling, counted in the database so it holds across workers and instances.
+    # Sign-in throttling, counted in the database so it holds across workers and instances. Past the
+    # free failures (per account, per client address) each attempt waits after the last failure: the
+    # first delay, doubling with every further failure, up to the longest. A browser that has signed in
+    # to the account before (its signed "known device" cookie) is not held up by the account's count,
+    # so a stranger's guesses cannot keep the owner out.
     SIGN_IN_WINDOW = timedelta(minutes=_env_int("EIA_SIGN_IN_WINDOW_MINUTES", 15))
     SIGN_IN_MAX_FAILURES_PER_ACCOUNT = _env_int("EIA_SIGN_IN_MAX_FAILURES_PER_ACCOUNT", 10)
     SIGN_IN_MAX_FAILURES_PER_ADDRESS = _env_int("EIA_SIGN_IN_MAX_FAILURES_PER_ADDRESS", 50)
+    SIGN_IN_FIRST_DELAY = timedelta(seconds=_env_int("EIA_SIGN_IN_FIRST_DELAY_SECONDS", 30))
+    SIGN_IN_LONGEST_DELAY = timedelta(seconds=_env_int("EIA_SIGN_IN_LONGEST_DELAY_SECONDS", 900))
+    KNOWN_DEVICE_DAYS = _env_int("EIA_KNOWN_DEVICE_DAYS", 180)
     # A longer list of passwords to refuse (one per line); the shipped short list otherwise.
     PASSWORD_DENY_LIST = os.environ.get("EIA_PASSWORD_DENY_LIST")
     # A second factor (an authenticator app, eia.services.second_factor) at password sign-in: required of

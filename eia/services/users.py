@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,7 +39,12 @@ class AccountError(ValueError):
 
 
 class TooManyAttempts(Exception):
-    """Sign-in is throttled for this account or client address; nothing was checked."""
+    """Sign-in is throttled for this account or client address; nothing was checked. ``limit`` says
+    which ("account" or "client address"), ``wait`` how long until the next attempt is checked."""
+
+    def __init__(self, limit: str, wait: timedelta) -> None:
+        super().__init__(limit)
+        self.limit, self.wait = limit, wait
 
 
 class SecondFactorNeeded(Exception):
@@ -148,17 +154,24 @@ def create_user(
     return user
 
 
-def _throttled(email: str, client_address: str) -> str | None:
-    """Which limit, if any, the recent failures for this account or address have reached."""
+def _throttled(email: str, client_address: str, *, known_device: bool = False) -> tuple[str, timedelta] | None:
+    """Which limit, if any, the recent failures for this account or address hold this attempt back by,
+    and for how much longer. Past the free failures, each attempt waits after the last failure: the
+    first delay, doubled for every failure beyond, up to the longest. A known device (one that has signed
+    in to this account before) is held back only by its address's failures, never by the account's."""
     config = current_app.config
-    since = utcnow() - config["SIGN_IN_WINDOW"]
-    recent = select(func.count()).select_from(SignInAttempt).where(SignInAttempt.attempted_at > since)
-    if db.session.scalar(recent.where(SignInAttempt.email == email)) >= config["SIGN_IN_MAX_FAILURES_PER_ACCOUNT"]:
-        return "account"
-    if db.session.scalar(recent.where(SignInAttempt.client_address == client_address)) >= config[
-        "SIGN_IN_MAX_FAILURES_PER_ADDRESS"
-    ]:
-        return "client address"
+    now = utcnow()
+    since = now - config["SIGN_IN_WINDOW"]
+    recent = select(func.count(), func.max(SignInAttempt.attempted_at)).where(SignInAttempt.attempted_at > since)
+    checks = [("client address", SignInAttempt.client_address == client_address, config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"])]
+    if not known_device:
+        checks.insert(0, ("account", SignInAttempt.email == email, config["SIGN_IN_MAX_FAILURES_PER_ACCOUNT"]))
+    for limit, condition, free in checks:
+        failures, last = db.session.execute(recent.where(condition)).one()
+        if failures >= free:
+            delay = min(config["SIGN_IN_FIRST_DELAY"] * 2 ** min(failures - free, 20), config["SIGN_IN_LONGEST_DELAY"])
+            if now < last + delay:
+                return limit, last + delay - now
     return None
 
 
@@ -168,7 +181,8 @@ def _record_failure(email: str, client_address: str) -> None:
     db.session.add(SignInAttempt(email=email, client_address=client_address, attempted_at=now))
 
 
-def authenticate(email: str, password: str, *, client_address: str = "unknown", user_agent: str | None = None) -> User | None:
+def authenticate(email: str, password: str, *, client_address: str = "unknown", user_agent: str | None = None,
+                 known_device: bool = False) -> User | None:
     """The user these credentials belong to, signed in to a new server-side session, or None.
 
     Every attempt is audited with its reason. Failures are counted in the database per account and
@@ -179,11 +193,12 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
     email = normalise_email(email)[:254]
     client_address = (client_address or "unknown")[:45]
     with unit_of_work():
-        limit = _throttled(email, client_address)
-        if limit is not None:
-            audit.record("sign_in.throttled", details={"email": email, "client_address": client_address, "limit": limit})
-    if limit is not None:
-        raise TooManyAttempts(limit)
+        throttled = _throttled(email, client_address, known_device=known_device)
+        if throttled is not None:
+            audit.record("sign_in.throttled", details={"email": email, "client_address": client_address,
+                                                       "limit": throttled[0]})
+    if throttled is not None:
+        raise TooManyAttempts(*throttled)
     user = db.session.scalar(select(User).where(User.email == email))
     hasher = _hasher()
     with unit_of_work():
@@ -223,13 +238,16 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
 
 def _signed_in(user: User, client_address: str, user_agent: str | None, authenticated_by: str) -> None:
     user.last_signed_in_at = utcnow()
-    db.session.execute(delete(SignInAttempt).where(SignInAttempt.email == user.email))
+    # Only this address's failures are forgiven: the owner signing in must not reset a stranger's delay.
+    db.session.execute(delete(SignInAttempt).where(SignInAttempt.email == user.email,
+                                                   SignInAttempt.client_address == client_address))
     sessions.start(user, user_agent, authenticated_by)
     audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id,
                  details={"client_address": client_address, "method": authenticated_by})
 
 
-def complete_sign_in(user_id: int, code: str, *, client_address: str = "unknown", user_agent: str | None = None) -> User | None:
+def complete_sign_in(user_id: int, code: str, *, client_address: str = "unknown", user_agent: str | None = None,
+                     known_device: bool = False) -> User | None:
     """The second step of a password sign-in: ``code`` from the authenticator app or a recovery code.
     The user signed in to a new session, or None (a wrong code counts as a failed sign-in, so the same
     throttling applies). TooManyAttempts past the limit, the code unchecked."""
@@ -238,11 +256,12 @@ def complete_sign_in(user_id: int, code: str, *, client_address: str = "unknown"
     if user is None or not user.active or not user.has_second_factor:
         return None
     with unit_of_work():
-        limit = _throttled(user.email, client_address)
-        if limit is not None:
-            audit.record("sign_in.throttled", details={"email": user.email, "client_address": client_address, "limit": limit})
-    if limit is not None:
-        raise TooManyAttempts(limit)
+        throttled = _throttled(user.email, client_address, known_device=known_device)
+        if throttled is not None:
+            audit.record("sign_in.throttled", details={"email": user.email, "client_address": client_address,
+                                                       "limit": throttled[0]})
+    if throttled is not None:
+        raise TooManyAttempts(*throttled)
     with unit_of_work():
         method = second_factor.check(user, code)
         if method is None:

@@ -6,6 +6,7 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from flask_login import current_user, login_required, login_user, logout_user
 
 from eia.services import second_factor, users
@@ -14,7 +15,10 @@ from eia.web.forms import ChangePasswordForm, SecondFactorForm, SignInForm
 bp = Blueprint("auth", __name__)
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
-TOO_MANY_ATTEMPTS = "There have been too many attempts to sign in. Wait 15 minutes and try again"
+TOO_MANY_ATTEMPTS = "There have been too many attempts to sign in. Wait {wait} and try again"
+# A browser that has signed in to an account carries this signed cookie (the account's email) from then
+# on, even after signing out: the account's failure count does not hold it back (eia.services.users).
+KNOWN_DEVICE_COOKIE = "known_device"
 # The ID token of a single sign-on, kept in the session for the provider's sign-out (its id_token_hint).
 SSO_ID_TOKEN = "sso_id_token"
 PASSWORD_CLOSED = ("Sign in with {provider}: only emergency (break-glass) accounts named by your administrator "
@@ -27,6 +31,41 @@ PENDING_SIGN_IN = "pending_sign_in"
 PENDING_SIGN_IN_SECONDS = 300
 WRONG_CODE = second_factor.WRONG_CODE
 CODE_STEP_EXPIRED = "Your sign-in took too long: enter your email address and password again"
+
+
+def _wait_words(wait) -> str:
+    seconds = max(1, int(wait.total_seconds() + 0.999))
+    if seconds < 90:
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    minutes = (seconds + 59) // 60
+    return f"{minutes} minutes"
+
+
+def _device_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="known-device")
+
+
+def _cookie_name() -> str:
+    # Under HTTPS the __Host- prefix binds it to this host, as the session cookie is.
+    return ("__Host-" if current_app.config.get("SESSION_COOKIE_SECURE") else "") + KNOWN_DEVICE_COOKIE
+
+
+def is_known_device(email: str) -> bool:
+    value = request.cookies.get(_cookie_name())
+    if not value or not email:
+        return False
+    try:
+        known = _device_signer().loads(value, max_age=current_app.config["KNOWN_DEVICE_DAYS"] * 86400)
+    except BadSignature:
+        return False
+    return known == users.normalise_email(email)
+
+
+def remember_device(response, email: str):
+    response.set_cookie(_cookie_name(), _device_signer().dumps(users.normalise_email(email)),
+                        max_age=current_app.config["KNOWN_DEVICE_DAYS"] * 86400, path="/", httponly=True,
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), samesite="Lax")
+    return response
 
 
 def safe_next(target: str | None) -> str | None:
@@ -51,20 +90,22 @@ def sign_in():
         try:
             user = users.authenticate(form.email.data or "", form.password.data or "",
                                       client_address=request.remote_addr or "unknown",
-                                      user_agent=request.user_agent.string)
-        except users.TooManyAttempts:
-            message, status = TOO_MANY_ATTEMPTS, 429
+                                      user_agent=request.user_agent.string,
+                                      known_device=is_known_device(form.email.data or ""))
+        except users.TooManyAttempts as throttled:
+            message, status = TOO_MANY_ATTEMPTS.format(wait=_wait_words(throttled.wait)), 429
         except users.PasswordSignInClosed:
             message = PASSWORD_CLOSED.format(provider=current_app.config["OIDC_PROVIDER_NAME"])
         except users.SecondFactorNeeded as needed:
             session.clear()
             session[PENDING_SIGN_IN] = {"user_id": needed.user.id, "since": int(time.time()),
-                                        "next": safe_next(request.args.get("next"))}
+                                        "next": safe_next(request.args.get("next")),
+                                        "known_device": is_known_device(needed.user.email)}
             return redirect(url_for("auth.sign_in_code"))
         else:
             if user is not None:
                 sign_in_as(user)
-                return redirect(safe_next(request.args.get("next")) or url_for("main.dashboard"))
+                return remember_device(redirect(safe_next(request.args.get("next")) or url_for("main.dashboard")), user.email)
     # One generic message: it must not reveal whether the account exists.
     form.email.errors = [message]
     return sign_in_page(form, [{"text": message, "href": "#email"}]), status
@@ -92,13 +133,14 @@ def sign_in_code():
         try:
             user = users.complete_sign_in(pending["user_id"], form.code.data or "",
                                           client_address=request.remote_addr or "unknown",
-                                          user_agent=request.user_agent.string)
-        except users.TooManyAttempts:
-            message, status = TOO_MANY_ATTEMPTS, 429
+                                          user_agent=request.user_agent.string,
+                                          known_device=pending.get("known_device", False))
+        except users.TooManyAttempts as throttled:
+            message, status = TOO_MANY_ATTEMPTS.format(wait=_wait_words(throttled.wait)), 429
         else:
             if user is not None:
                 sign_in_as(user)
-                return redirect(pending.get("next") or url_for("main.dashboard"))
+                return remember_device(redirect(pending.get("next") or url_for("main.dashboard")), user.email)
     form.code.errors = [message]
     return render_template("auth/sign_in_code.html", form=form, errors=[{"text": message, "href": "#code"}]), status
 

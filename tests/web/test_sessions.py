@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import select, update
 
 from config import ProductionConfig
 from eia.extensions import db
-from eia.models import AuditEvent, User, UserSession
+from eia.models import AuditEvent, SignInAttempt, User, UserSession
 from eia.models.types import utcnow
 from tests.conftest import PASSWORD
 from tests.pages import PageClient
@@ -48,8 +49,9 @@ def test_cookie_names_a_session_not_a_user_and_is_new_at_each_sign_in(anonymous,
 
 def test_cookie_attributes(anonymous):
     signed_in = anonymous.submit("/sign-in", {"email": "author@example.org", "password": PASSWORD})
-    header = signed_in.response.headers["Set-Cookie"]
-    assert header.startswith("session=") and "HttpOnly" in header and "SameSite=Lax" in header
+    headers = {header.split("=")[0]: header for header in signed_in.response.headers.getlist("Set-Cookie")}
+    for name in ("session", "known_device"):
+        assert "HttpOnly" in headers[name] and "SameSite=Lax" in headers[name]
     assert ProductionConfig.SESSION_COOKIE_SECURE and ProductionConfig.SESSION_COOKIE_NAME == "__Host-session"
 
 
@@ -134,9 +136,10 @@ def test_throttling_holds_across_two_app_instances(make_app):
     for attempt in range(4):
         page = clients[attempt % 2].submit("/sign-in", {"email": "author@example.org", "password": "wrong"}, status=400)
         assert page.error_messages == ["Enter a correct email address and password"]
-    for client in clients:  # the right password no longer helps, on either instance
+    for client in clients:  # the right password does not help yet, on either instance
         page = client.submit("/sign-in", {"email": "author@example.org", "password": PASSWORD}, status=429)
-        assert page.error_messages == ["There have been too many attempts to sign in. Wait 15 minutes and try again"]
+        assert re.fullmatch(r"There have been too many attempts to sign in\. Wait \d+ seconds and try again",
+                            page.error_messages[0])
     clients[1].sign_in("approver@example.org", PASSWORD)  # other accounts are unaffected
     clients[1].get("/")
     assert [e["limit"] for e in _actions(first, "sign_in.throttled")] == ["account", "account"]
@@ -204,3 +207,53 @@ def test_an_administrator_signs_someone_out_everywhere_with_a_reason(client_for,
     author.get("/", status=302)
     admin.get("/")  # the administrator's own session goes on
     assert _actions(demo, "session.ended_by_administrator") == [{"reason": "Laptop reported stolen", "sessions_ended": 1}]
+
+
+def _age_failures(app, delta: timedelta) -> None:
+    """Move every recorded failure back in time, as if the person had waited."""
+    with app.app_context():
+        for attempt in db.session.scalars(select(SignInAttempt)):
+            attempt.attempted_at -= delta
+        db.session.commit()
+
+
+def test_throttling_slows_guessing_down_without_locking_the_account(make_app):
+    from eia.services.demo import seed
+
+    app = make_app(SIGN_IN_MAX_FAILURES_PER_ACCOUNT=3, SIGN_IN_MAX_FAILURES_PER_ADDRESS=100)
+    with app.app_context():
+        seed(PASSWORD)
+    guesser = PageClient(app.test_client())
+    for _ in range(3):
+        guesser.submit("/sign-in", {"email": "author@example.org", "password": "wrong"}, status=400)
+    guesser.submit("/sign-in", {"email": "author@example.org", "password": "wrong"}, status=429)
+    _age_failures(app, timedelta(seconds=30))  # the first delay has passed: one more guess is checked
+    guesser.submit("/sign-in", {"email": "author@example.org", "password": "wrong"}, status=400)
+    _age_failures(app, timedelta(seconds=30))  # the delay doubles with each failure past the free ones
+    page = guesser.submit("/sign-in", {"email": "author@example.org", "password": "wrong"}, status=429)
+    assert "Wait 30 seconds" in page.error_messages[0] or "Wait 29 seconds" in page.error_messages[0]
+    _age_failures(app, timedelta(seconds=30))
+    guesser.sign_in("author@example.org", PASSWORD)  # waited long enough: the right password works
+    guesser.get("/")
+
+
+def test_a_browser_that_has_signed_in_before_is_not_held_up_by_a_strangers_guesses(make_app):
+    from eia.services.demo import seed
+
+    app = make_app(SIGN_IN_MAX_FAILURES_PER_ACCOUNT=3, SIGN_IN_MAX_FAILURES_PER_ADDRESS=100)
+    with app.app_context():
+        seed(PASSWORD)
+    owner = PageClient(app.test_client())
+    owner.sign_in("author@example.org", PASSWORD)
+    owner.submit("/", action="/sign-out")
+    stranger = PageClient(app.test_client())
+    stranger.client.environ_base["REMOTE_ADDR"] = "192.0.2.66"
+    for _ in range(3):
+        stranger.submit("/sign-in", {"email": "author@example.org", "password": "wrong"}, status=400)
+    stranger.submit("/sign-in", {"email": "author@example.org", "password": PASSWORD}, status=429)
+    owner.sign_in("author@example.org", PASSWORD)  # the owner's browser carries its known-device cookie
+    owner.get("/")
+    # A forged or another account's cookie does not count.
+    other = PageClient(app.test_client())
+    other.client.set_cookie("known_device", "forged")
+    other.submit("/sign-in", {"email": "author@example.org", "password": PASSWORD}, status=429)
