@@ -190,6 +190,8 @@ class ProductionConfig(Config):
     # __Host-: the browser accepts the cookie only over HTTPS, for this host, for every path.
     SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_SECURE = True
+    # The demo password is printed in the README: no account may have it here.
+    REFUSE_DEMO_PASSWORD = True
 
     @classmethod
     def init_app(cls, config: dict) -> None:

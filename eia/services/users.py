@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import delete, func, select
+from zxcvbn import zxcvbn
 
 from eia.extensions import db
 from eia.models import ROLES, Department, Organisation, SignInAttempt, User
@@ -24,6 +25,8 @@ MAX_PASSWORD_LENGTH = 256
 DEFAULT_DENY_LIST = Path(__file__).resolve().parents[1] / "data" / "common-passwords.txt"
 TOO_COMMON = "Password is too easy to guess: use three or more random words"
 WRONG_CURRENT_PASSWORD = "Your current password is not correct"
+SAME_PASSWORD = "Your new password must be different from your current one"
+DEMO_PASSWORD_REFUSED = "This password is published in the demo instructions: choose another"
 
 
 MAX_NAME_LENGTH = 200
@@ -79,13 +82,22 @@ def _deny_list(path: str) -> frozenset[str]:
     return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str, *, about: Iterable[str] = ()) -> str | None:
+    """Why ``password`` may not be used, or None. ``about``: the person's email and name, which a
+    password must not lean on. zxcvbn estimates how many guesses it would take (its dictionaries
+    hold some 30,000 common passwords and 40,000 common words and names, keyboard patterns,
+    dates and repeats); fewer than 10^8 (zxcvbn's score below 3) is too easy."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
+    if current_app.config.get("REFUSE_DEMO_PASSWORD") and password == current_app.config["DEMO_PASSWORD_DEFAULT"]:
+        return DEMO_PASSWORD_REFUSED
     deny_list = _deny_list(str(current_app.config.get("PASSWORD_DENY_LIST") or DEFAULT_DENY_LIST))
     if len(set(password)) < 4 or password.strip().casefold() in deny_list:
+        return TOO_COMMON
+    # The first 100 characters decide: zxcvbn's time grows quickly with length, and 100 is plenty.
+    if zxcvbn(password[:100], user_inputs=[value[:100] for value in about if value])["score"] < 3:
         return TOO_COMMON
     return None
 
@@ -126,7 +138,7 @@ def create_user(
     if "@" not in email or len(email) > 254:
         raise AccountError("Enter an email address in the correct format, like name@example.org", field="email")
     roles = checked_roles(roles)  # checked in the order the form asks
-    problem = password_problem(password)
+    problem = password_problem(password, about=(email, name))
     if problem:
         raise AccountError(problem, field="password")
     if department is not None and department.organisation_id != organisation.id:
@@ -388,7 +400,9 @@ def change_password(user: User, current_password: str, new_password: str) -> int
             audit.record("password.change_failed", actor=user, object_type="user", object_id=user.id,
                          details={"reason": "wrong current password"})
         raise AccountError(WRONG_CURRENT_PASSWORD, field="current_password")
-    problem = password_problem(new_password)
+    if new_password == current_password:
+        raise AccountError(SAME_PASSWORD, field="new_password")
+    problem = password_problem(new_password, about=(user.email, user.name))
     if problem:
         raise AccountError(problem, field="new_password")
     with unit_of_work():

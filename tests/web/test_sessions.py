@@ -257,3 +257,24 @@ def test_a_browser_that_has_signed_in_before_is_not_held_up_by_a_strangers_guess
     other = PageClient(app.test_client())
     other.client.set_cookie("known_device", "forged")
     other.submit("/sign-in", {"email": "author@example.org", "password": PASSWORD}, status=429)
+
+
+@pytest.mark.parametrize("password", ["iloveyou2026", "qazwsxedcrfvtgb", "1qaz2wsx3edc4rfv", "Alex Author 1990", "author@example.org"])
+def test_guessable_passwords_beyond_the_list_are_refused(app, password):
+    # Keyboard walks, repeats, dates and the person's own name: zxcvbn catches what no list holds.
+    from eia.services.users import TOO_COMMON, password_problem
+
+    with app.app_context():
+        assert password_problem(password, about=("author@example.org", "Alex Author")) == TOO_COMMON
+
+
+def test_the_demo_password_is_refused_in_production_and_a_new_password_must_differ(make_app, client_for):
+    from eia.services.users import DEMO_PASSWORD_REFUSED, password_problem
+
+    production_like = make_app(REFUSE_DEMO_PASSWORD=True)
+    with production_like.app_context():
+        assert password_problem(production_like.config["DEMO_PASSWORD_DEFAULT"]) == DEMO_PASSWORD_REFUSED
+    assert ProductionConfig.REFUSE_DEMO_PASSWORD
+    same = client_for("author@example.org").submit(
+        "/account/password", {"current_password": PASSWORD, "new_password": PASSWORD}, status=400)
+    assert same.error_messages == ["Your new password must be different from your current one"]
