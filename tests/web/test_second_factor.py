@@ -45,7 +45,7 @@ def _set_up(app, email: str) -> tuple[PageClient, str, list[str]]:
     assert client.location(sent).endswith("/account/second-factor")
     setup = client.get("/account/second-factor")
     assert setup.h1 == "Set up your authenticator app" and "<svg" in setup.html
-    secret = setup.text_of(id="setup-key")
+    secret = setup.text_of(id="setup-key").replace(" ", "")  # shown in groups of four, to read and to wrap
     done = client.submit("/account/second-factor", {"code": _code(secret)}, status=200)
     codes = [li.text.strip() for li in done.find(id="recovery-codes").find_all("li")]
     return client, secret, codes
