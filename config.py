@@ -92,6 +92,8 @@ class Config:
     # provider's own multi-factor check instead (OIDC_REQUIRE_MFA).
     SECOND_FACTOR_REQUIRED = os.environ.get("EIA_SECOND_FACTOR_REQUIRED", "1") == "1"
     SECOND_FACTOR_FOR_EVERYONE = os.environ.get("EIA_SECOND_FACTOR_FOR_EVERYONE", "0") == "1"
+    # A password an administrator sets works for this many days, and only to choose a new one.
+    TEMPORARY_PASSWORD_DAYS = _env_int("EIA_TEMPORARY_PASSWORD_DAYS", 7)
     # The longest an API token may last (days): the choices offered stop here.
     API_TOKEN_MAX_DAYS = _env_int("EIA_API_TOKEN_MAX_DAYS", 365)
     # Single sign-on over OpenID Connect (optional): the identity provider's issuer URL (its discovery

@@ -38,6 +38,9 @@ class User(UserMixin, db.Model):
     # Accounts are found by this pair, never by email (ASVS 10.5.2).
     oidc_issuer: Mapped[str | None] = mapped_column(String(255))
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    # A password an administrator set: it works until then, and only to choose a new one (None: the
+    # person chose their own).
+    password_temporary_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The second factor (eia.services.second_factor): the authenticator app's shared secret (base32),
     # when it was confirmed, and the last time step a code was accepted for (a code works once).
     totp_secret: Mapped[str | None] = mapped_column(String(64))

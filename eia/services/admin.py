@@ -199,3 +199,12 @@ def revoke_token(actor: User, user_id: int, token_id: int, reason: str | None):
     user = person(actor, user_id)
     reason = checked_reason(reason)
     return api_tokens.revoke_token(user, token_id, by=actor, reason=reason)
+
+
+def set_temporary_password(actor: User, user_id: int, password: str | None) -> User:
+    """Give a person a temporary password to hand over (AccountError, field "temporary-password", if it is not acceptable)."""
+    user = person(actor, user_id)
+    if user.id == actor.id:
+        raise AdminRefused("Change your own password from your account")
+    users.set_temporary_password(user, password or "", actor=actor)
+    return user

@@ -50,6 +50,10 @@ class TooManyAttempts(Exception):
         self.limit, self.wait = limit, wait
 
 
+class TemporaryPasswordExpired(Exception):
+    """The password was an administrator's temporary one, and it has expired: an administrator sets another."""
+
+
 class SecondFactorNeeded(Exception):
     """The password was right; ``user`` must now give a code from their authenticator app (or a recovery
     code) before a session starts: see complete_sign_in."""
@@ -152,6 +156,8 @@ def create_user(
             organisation=organisation,
             department=department,
             password_hash=_hasher().hash(password),
+            # Set by an administrator: theirs to hand over, so it lasts days and must be changed at once.
+            password_temporary_until=_temporary_until() if created_by is not None else None,
         )
         user.set_roles(roles)
         db.session.add(user)
@@ -164,6 +170,13 @@ def create_user(
             details={"email": email, "roles": sorted(roles), "organisation": organisation.slug},
         )
     return user
+
+
+def _temporary_until():
+    return utcnow() + timedelta(days=current_app.config["TEMPORARY_PASSWORD_DAYS"])
+
+
+TEMPORARY_PASSWORD_EXPIRED = "temporary password expired"
 
 
 def _throttled(email: str, client_address: str, *, known_device: bool = False) -> tuple[str, timedelta] | None:
@@ -225,6 +238,8 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
             reason = "wrong password"
         elif not user.active:
             reason = "account disabled"
+        elif user.password_temporary_until is not None and user.password_temporary_until <= utcnow():
+            reason = TEMPORARY_PASSWORD_EXPIRED
         if reason is not None:
             _record_failure(email, client_address)
             subject = {} if user is None else {"object_type": "user", "object_id": user.id}
@@ -232,6 +247,8 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
                          details={"email": email, "reason": reason, "client_address": client_address})
     if reason == PASSWORD_SIGN_IN_CLOSED:
         raise PasswordSignInClosed()
+    if reason == TEMPORARY_PASSWORD_EXPIRED:
+        raise TemporaryPasswordExpired()
     if reason is not None:
         return None
     needs_code = user.has_second_factor
@@ -407,6 +424,7 @@ def change_password(user: User, current_password: str, new_password: str) -> int
         raise AccountError(problem, field="new_password")
     with unit_of_work():
         user.password_hash = _hasher().hash(new_password)
+        user.password_temporary_until = None
         ended = sessions.revoke_all(user, "password changed", keep=user.session_token)
         # A token minted with the old password must not outlive it (whoever knew it may hold one).
         tokens_revoked = api_tokens.revoke_all(user, "password changed")
@@ -434,3 +452,19 @@ def confirm_identity(user: User, password: str, code: str = "") -> None:
             audit.record("reauthentication.failed", actor=user, object_type="user", object_id=user.id,
                          details={"reason": reason})
         raise AccountError(message, field=field)
+
+
+def set_temporary_password(user: User, password: str, *, actor: User) -> None:
+    """An administrator gives ``user`` a new password to hand over (they forgot theirs): it lasts
+    TEMPORARY_PASSWORD_DAYS and must be changed at the next sign-in. Their sessions and API tokens end."""
+    problem = password_problem(password, about=(user.email, user.name))
+    if problem:
+        raise AccountError(problem, field="temporary-password")
+    with unit_of_work():
+        user.password_hash = _hasher().hash(password)
+        user.password_temporary_until = _temporary_until()
+        ended = sessions.revoke_all(user, "password reset by an administrator")
+        tokens_revoked = api_tokens.revoke_all(user, "password reset by an administrator", by=actor)
+        audit.record("password.reset_by_administrator", actor=actor, object_type="user", object_id=user.id,
+                     details={"expires_at": user.password_temporary_until.isoformat(), "sessions_ended": ended,
+                              "api_tokens_revoked": tokens_revoked})

@@ -17,13 +17,16 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 # The secret being set up: kept in the signed session cookie until the app's first code confirms it.
 SETUP_SECRET = "second_factor_setup_secret"
 # What a person who still has to set up their second factor may reach.
-ALLOWED_BEFORE_SETUP = {"account.authenticator_app", "auth.sign_out", "static"}
+ALLOWED_BEFORE_SETUP = {"account.authenticator_app", "auth.change_password", "auth.sign_out", "static"}
 
 
 @bp.before_app_request
-def second_factor_first():
+def account_first():
+    """A temporary password changed, then the second factor set up, before anything else."""
     if request.blueprint == "api" or request.endpoint in ALLOWED_BEFORE_SETUP or not current_user.is_authenticated:
         return None
+    if current_user.password_temporary_until is not None and current_user.session_authenticated_by != sessions.BY_SINGLE_SIGN_ON:
+        return redirect(url_for("auth.change_password"))
     if second_factor.setup_needed(current_user):
         return redirect(url_for("account.authenticator_app"))
     return None

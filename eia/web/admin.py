@@ -118,6 +118,23 @@ def _account_action(user_id: int, act, anchor: str, done):
     return redirect(url_for(".person", user_id=user_id))
 
 
+@bp.post("/users/<id:user_id>/temporary-password")
+@capability_required(ADMINISTER)
+def set_temporary_password(user_id: int):
+    _checked_form()
+    try:
+        user = admin.set_temporary_password(current_user, user_id, request.form.get("password"))
+    except NotAllowed:
+        abort(404)
+    except (admin.AdminRefused, users.AccountError) as refused:
+        return _person_page(admin.person(current_user, user_id),
+                            [{"text": str(refused), "href": "#temporary-password"}], 400)
+    days = current_app.config["TEMPORARY_PASSWORD_DAYS"]
+    flash(f"{user.name} has a new temporary password: it works for {days} days, and only to choose their own. "
+          "They have been signed out", "success")
+    return redirect(url_for(".person", user_id=user_id))
+
+
 @bp.post("/users/<id:user_id>/second-factor/reset")
 @capability_required(ADMINISTER)
 def reset_second_factor(user_id: int):

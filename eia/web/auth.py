@@ -16,6 +16,7 @@ bp = Blueprint("auth", __name__)
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
 TOO_MANY_ATTEMPTS = "There have been too many attempts to sign in. Wait {wait} and try again"
+TEMPORARY_PASSWORD_EXPIRED = "Your temporary password has expired: ask an administrator for a new one"
 # A browser that has signed in to an account carries this signed cookie (the account's email) from then
 # on, even after signing out: the account's failure count does not hold it back (eia.services.users).
 KNOWN_DEVICE_COOKIE = "known_device"
@@ -96,6 +97,8 @@ def sign_in():
             message, status = TOO_MANY_ATTEMPTS.format(wait=_wait_words(throttled.wait)), 429
         except users.PasswordSignInClosed:
             message = PASSWORD_CLOSED.format(provider=current_app.config["OIDC_PROVIDER_NAME"])
+        except users.TemporaryPasswordExpired:
+            message = TEMPORARY_PASSWORD_EXPIRED
         except users.SecondFactorNeeded as needed:
             session.clear()
             session[PENDING_SIGN_IN] = {"user_id": needed.user.id, "since": int(time.time()),
@@ -190,5 +193,6 @@ def change_password():
                   "success")
             return redirect(url_for("main.dashboard"))
     errors = [{"text": message, "href": f"#{field.id}"} for field in form if field.errors for message in field.errors]
-    page = render_template("auth/change_password.html", form=form, errors=errors, min_length=users.MIN_PASSWORD_LENGTH)
+    page = render_template("auth/change_password.html", form=form, errors=errors, min_length=users.MIN_PASSWORD_LENGTH,
+                           temporary=current_user.password_temporary_until is not None)
     return page, 400 if errors else 200

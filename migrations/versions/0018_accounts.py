@@ -1,4 +1,4 @@
-"""accounts: a second factor (authenticator app and recovery codes), how each session was signed in,
+"""accounts: temporary passwords, a second factor (authenticator app and recovery codes), how each session was signed in,
 and why an API token was revoked and by whom
 
 Revision ID: 0018
@@ -16,6 +16,7 @@ depends_on = None
 def upgrade():
     # Plain ALTER TABLE on both databases (SQLite 3.35+): rebuilding "user" in batch mode would delete
     # the rows that cascade from it (user_role).
+    op.add_column('user', sa.Column('password_temporary_until', sa.DateTime(timezone=True), nullable=True))
     op.add_column('user', sa.Column('totp_secret', sa.String(length=64), nullable=True))
     op.add_column('user', sa.Column('totp_enabled_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('user', sa.Column('totp_last_step', sa.Integer(), nullable=True))
@@ -50,3 +51,4 @@ def downgrade():
     op.drop_column('user', 'totp_last_step')
     op.drop_column('user', 'totp_enabled_at')
     op.drop_column('user', 'totp_secret')
+    op.drop_column('user', 'password_temporary_until')

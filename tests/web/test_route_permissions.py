@@ -75,6 +75,7 @@ ROUTES = {
     "admin.set_active": CAPABILITY,
     "admin.person": CAPABILITY,
     "admin.unlink_identity": CAPABILITY,
+    "admin.set_temporary_password": CAPABILITY,
     "admin.reset_second_factor": CAPABILITY,
     "admin.end_sessions": CAPABILITY,
     "admin.revoke_token": CAPABILITY,
@@ -93,7 +94,7 @@ ARCHIVE = {"archive.search_page", "archive.export_csv", "archive.export_xlsx", "
 COMPLIANCE = {"compliance.report", "compliance.report_pdf"}
 ADMINISTRATION = {"admin.index", "admin.create_user", "admin.set_active", "admin.add_department", "admin.add_objective",
                   "admin.settings", "admin.roles", "admin.subject_types", "admin.person",
-                  "admin.unlink_identity", "admin.reset_second_factor", "admin.end_sessions", "admin.revoke_token"}
+                  "admin.unlink_identity", "admin.set_temporary_password", "admin.reset_second_factor", "admin.end_sessions", "admin.revoke_token"}
 OPENS = {
     "author": AUTHOR,
     "approver": {"queues.review_queue"} | COMPLIANCE,

@@ -278,3 +278,45 @@ def test_the_demo_password_is_refused_in_production_and_a_new_password_must_diff
     same = client_for("author@example.org").submit(
         "/account/password", {"current_password": PASSWORD, "new_password": PASSWORD}, status=400)
     assert same.error_messages == ["Your new password must be different from your current one"]
+
+
+def _create_through_the_admin_page(client_for, email: str, password: str) -> int:
+    admin = client_for("admin@example.org")
+    admin.submit("/admin/", {"email": email, "name": "Tem Porary", "roles": ["author"], "password": password},
+                 action="/admin/users")
+    with admin.client.application.app_context():
+        return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def test_a_password_an_administrator_set_must_be_changed_at_first_sign_in(client_for, demo):
+    _create_through_the_admin_page(client_for, "new.starter@example.org", "granite meadow copper sail")
+    starter = PageClient(demo.test_client())
+    starter.sign_in("new.starter@example.org", "granite meadow copper sail")
+    for url in ("/", "/account/api-tokens/"):
+        assert starter.location(starter.get(url, status=302)) == "/account/password"
+    page = starter.get("/account/password")
+    assert "Choose your own before you continue" in page.text_of(id="temporary-password")
+    starter.submit("/account/password", {"current_password": "granite meadow copper sail", "new_password": NEW_PASSWORD})
+    starter.get("/")
+    assert "Choose your own" not in starter.get("/account/password").html
+
+
+def test_a_temporary_password_expires(client_for, demo):
+    user_id = _create_through_the_admin_page(client_for, "late.starter@example.org", "granite meadow copper sail")
+    with demo.app_context():
+        db.session.get(User, user_id).password_temporary_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    starter = PageClient(demo.test_client())
+    page = starter.submit("/sign-in", {"email": "late.starter@example.org", "password": "granite meadow copper sail"},
+                          status=400)
+    assert page.error_messages == ["Your temporary password has expired: ask an administrator for a new one"]
+    # An administrator sets another: it works, once more only to choose their own.
+    admin = client_for("admin@example.org")
+    refused = admin.submit(f"/admin/users/{user_id}", {"password": "password1234"},
+                           action=f"/admin/users/{user_id}/temporary-password", status=400)
+    assert refused.error_messages == ["Password is too easy to guess: use three or more random words"]
+    admin.submit(f"/admin/users/{user_id}", {"password": "walnut beacon frost ladder"},
+                 action=f"/admin/users/{user_id}/temporary-password")
+    starter.sign_in("late.starter@example.org", "walnut beacon frost ladder")
+    assert starter.location(starter.get("/", status=302)) == "/account/password"
+    assert _actions(demo, "password.reset_by_administrator")[0]["sessions_ended"] == 0
