@@ -94,6 +94,9 @@ class Config:
     SECOND_FACTOR_FOR_EVERYONE = os.environ.get("EIA_SECOND_FACTOR_FOR_EVERYONE", "0") == "1"
     # A password an administrator sets works for this many days, and only to choose a new one.
     TEMPORARY_PASSWORD_DAYS = _env_int("EIA_TEMPORARY_PASSWORD_DAYS", 7)
+    # Single sign-on sessions have no password to ask for again: something sensitive (a new API token)
+    # needs a sign-in this recent instead.
+    REAUTHENTICATION_WINDOW = timedelta(minutes=_env_int("EIA_REAUTHENTICATION_MINUTES", 10))
     # The longest an API token may last (days): the choices offered stop here.
     API_TOKEN_MAX_DAYS = _env_int("EIA_API_TOKEN_MAX_DAYS", 365)
     # Single sign-on over OpenID Connect (optional): the identity provider's issuer URL (its discovery

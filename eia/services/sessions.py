@@ -57,6 +57,12 @@ def mark(token: str | None, authenticated_by: str) -> None:
                            .values(authenticated_by=authenticated_by))
 
 
+def signed_in_since(token: str | None) -> datetime | None:
+    """When the session ``token`` was signed in (None: no such session)."""
+    row = db.session.get(UserSession, _hash(token)) if token else None
+    return row.created_at if row is not None else None
+
+
 def is_current(row: UserSession, user: User) -> bool:
     return bool(user.session_token) and row.token_hash == _hash(user.session_token)
 

@@ -435,15 +435,23 @@ def change_password(user: User, current_password: str, new_password: str) -> int
 
 WRONG_PASSWORD_AGAIN = "Enter your password"
 WRONG_CODE_AGAIN = "Enter the 6-digit code your authenticator app shows now"
+SIGN_IN_AGAIN = "Sign out and sign in again: this needs a sign-in in the last {minutes} minutes"
 
 
 def confirm_identity(user: User, password: str, code: str = "") -> None:
     """Re-authentication before something sensitive (a new API token, new recovery codes): the password
-    again and, if the person has a second factor, a fresh code. AccountError (field "password" or
-    "code") if either is wrong; every refusal is audited."""
+    again and, if the person has a second factor, a fresh code; for a single sign-on session (no
+    password to ask for), a sign-in within REAUTHENTICATION_WINDOW. AccountError (field "password" or
+    "code") otherwise; every refusal is audited."""
     reason = None
     with unit_of_work():
-        if not _verify(_hasher(), user.password_hash, password or ""):
+        if user.session_authenticated_by == sessions.BY_SINGLE_SIGN_ON:
+            # The provider proved who this is, with its own second factor: a recent enough sign-in counts.
+            since = sessions.signed_in_since(user.session_token)
+            if since is None or utcnow() - since > current_app.config["REAUTHENTICATION_WINDOW"]:
+                minutes = int(current_app.config["REAUTHENTICATION_WINDOW"].total_seconds() // 60)
+                reason, field, message = "single sign-on too long ago", "password", SIGN_IN_AGAIN.format(minutes=minutes)
+        elif not _verify(_hasher(), user.password_hash, password or ""):
             reason, field, message = "wrong password", "password", WRONG_PASSWORD_AGAIN
         elif user.has_second_factor and second_factor.check(user, code or "") is None:
             reason, field, message = "wrong second factor code", "code", WRONG_CODE_AGAIN

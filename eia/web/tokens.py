@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from eia.services import api_tokens, users
+from eia.services import api_tokens, sessions, users
 from eia.services.database import NotAllowed
 from eia.web.forms import VersionedForm
 
@@ -13,13 +13,16 @@ bp = Blueprint("tokens", __name__, url_prefix="/account/api-tokens")
 
 
 def _render(*, errors=None, typed=None, created=None, status=200):
+    single_sign_on = current_user.session_authenticated_by == sessions.BY_SINGLE_SIGN_ON
     return render_template(
         "account/api_tokens.html",
         tokens=api_tokens.tokens_for(current_user),
         is_live=api_tokens.is_live,
         scopes=api_tokens.SCOPES,
         lifetimes=api_tokens.lifetimes_days(),
-        asks_for_code=current_user.has_second_factor,
+        asks_for_code=current_user.has_second_factor and not single_sign_on,
+        single_sign_on=single_sign_on,
+        reauthentication_minutes=int(current_app.config["REAUTHENTICATION_WINDOW"].total_seconds() // 60),
         form=VersionedForm(),
         errors=errors or [],
         field_errors={e["field"]: e["text"] for e in errors or []},
