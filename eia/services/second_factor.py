@@ -41,18 +41,22 @@ class CodeRefused(ValueError):
     """A code was wrong, used before or from the wrong time; the message says what to do."""
 
 
+def required_by_role(user: User) -> bool:
+    """Whether the service requires ``user`` to have a second factor (their role, or everyone's)."""
+    config = current_app.config
+    return bool(config["SECOND_FACTOR_REQUIRED"]
+                and (config["SECOND_FACTOR_FOR_EVERYONE"] or user.can(SIGN_IN_WITH_SECOND_FACTOR)))
+
+
 def required(user: User) -> bool:
     """Whether a password sign-in by ``user`` must be confirmed with a second factor."""
-    config = current_app.config
-    return user.has_second_factor or bool(
-        config["SECOND_FACTOR_REQUIRED"]
-        and (config["SECOND_FACTOR_FOR_EVERYONE"] or user.can(SIGN_IN_WITH_SECOND_FACTOR)))
+    return user.has_second_factor or required_by_role(user)
 
 
 def setup_needed(user: User) -> bool:
     """Whether this signed-in session may do nothing but set up the second factor: the person must
     have one, has none yet, and signed in with a password alone."""
-    return (not user.has_second_factor and required(user)
+    return (not user.has_second_factor and required_by_role(user)
             and user.session_authenticated_by == sessions.BY_PASSWORD)
 
 
@@ -144,6 +148,21 @@ def check(user: User, code: str) -> str | None:
             row.used_at = utcnow()
             return BY_RECOVERY_CODE
     return None
+
+
+class StillRequired(Exception):
+    """The person's role needs a second factor: they cannot turn it off."""
+
+
+def turn_off(user: User) -> None:
+    """The person turns off the app they chose to use (the caller has re-authenticated them). Refused
+    (StillRequired) when their role, or the service, needs it."""
+    if required_by_role(user):
+        raise StillRequired()
+    with unit_of_work():
+        user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+        db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+        audit.record("second_factor.turned_off", actor=user, object_type="user", object_id=user.id)
 
 
 def remove(user: User, *, actor: User, reason: str) -> None:

@@ -49,9 +49,7 @@ def index():
 @login_required
 def authenticator_app():
     if current_user.has_second_factor:
-        return render_template("account/second_factor.html", form=VersionedForm(), errors=[],
-                               codes_left=second_factor.recovery_codes_left(current_user),
-                               required=second_factor.required(current_user))
+        return _manage_page()
     form = SecondFactorForm()
     secret = session.get(SETUP_SECRET)
     errors = []
@@ -74,21 +72,46 @@ def authenticator_app():
     return page, 400 if errors else 200
 
 
+def _manage_page(errors=None, field_errors=None, status=200):
+    return render_template("account/second_factor.html", form=VersionedForm(), errors=errors or [],
+                           field_errors=field_errors or {},
+                           codes_left=second_factor.recovery_codes_left(current_user),
+                           required=second_factor.required_by_role(current_user)), status
+
+
+def _reauthenticated(form_id: str):
+    """None when the password (and a code) given again are right; the page with the error otherwise."""
+    try:
+        users.confirm_identity(current_user, request.form.get("password", ""), request.form.get("code", ""))
+    except users.AccountError as refused:
+        field = f"{form_id}-{refused.field}"
+        return _manage_page([{"text": str(refused), "href": f"#{field}"}], {field: str(refused)}, 400)
+    return None
+
+
 @bp.post("/second-factor/recovery-codes")
 @login_required
 def new_recovery_codes():
     """New recovery codes, after the password again (a borrowed unlocked screen is not enough)."""
     _checked_form()
-    try:
-        users.confirm_identity(current_user, request.form.get("password", ""), request.form.get("code", ""))
-    except users.AccountError as refused:
-        errors = [{"text": str(refused), "href": f"#{refused.field}"}]
-        return render_template("account/second_factor.html", form=VersionedForm(), errors=errors,
-                               field_errors={refused.field: str(refused)},
-                               codes_left=second_factor.recovery_codes_left(current_user),
-                               required=second_factor.required(current_user)), 400
+    if (refused := _reauthenticated("new-codes")) is not None:
+        return refused
     codes = second_factor.new_recovery_codes(current_user)
     return render_template("account/recovery_codes.html", codes=codes, first_time=False)
+
+
+@bp.post("/second-factor/turn-off")
+@login_required
+def turn_off_authenticator_app():
+    _checked_form()
+    if (refused := _reauthenticated("turn-off")) is not None:
+        return refused
+    try:
+        second_factor.turn_off(current_user)
+    except second_factor.StillRequired:
+        abort(403)  # the page offers no such button to them
+    flash("Your authenticator app is turned off: you sign in with your password alone", "success")
+    return redirect(url_for(".index"))
 
 
 @bp.get("/sessions")

@@ -34,6 +34,7 @@ ROUTES = {
     "account.index": SIGNED_IN,
     "account.authenticator_app": SIGNED_IN,
     "account.new_recovery_codes": SIGNED_IN,
+    "account.turn_off_authenticator_app": SIGNED_IN,
     "account.sessions_page": SIGNED_IN,
     "account.end_other_sessions": SIGNED_IN,
     "account.end_session": SIGNED_IN,

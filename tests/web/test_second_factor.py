@@ -143,3 +143,27 @@ def test_an_administrator_resets_a_lost_second_factor(mfa_app):
     again = PageClient(mfa_app.test_client())
     again.sign_in(APPROVER, PASSWORD)
     assert again.location(again.get("/", status=302)).endswith("/account/second-factor")
+
+
+def test_someone_who_chose_the_app_may_turn_it_off_but_a_role_that_needs_it_may_not(mfa_app):
+    author = PageClient(mfa_app.test_client())
+    author.sign_in("author@example.org", PASSWORD)
+    setup = author.get("/account/second-factor")  # not required of authors: they choose it
+    secret = setup.text_of(id="setup-key").replace(" ", "")
+    author.submit("/account/second-factor", {"code": _code(secret)}, status=200)
+    wrong = author.submit("/account/second-factor", {"password": PASSWORD, "code": "000000"},
+                          action="/account/second-factor/turn-off", status=400)
+    assert wrong.error_messages == ["Enter the 6-digit code your authenticator app shows now"]
+    author.submit("/account/second-factor", {"password": PASSWORD, "code": _code(secret, 1)},
+                  action="/account/second-factor/turn-off")
+    author.submit("/", action="/sign-out")
+    author.sign_in("author@example.org", PASSWORD)  # the password alone again
+    author.get("/")
+
+    approver, secret, _ = _set_up(mfa_app, APPROVER)
+    page = approver.get("/account/second-factor")
+    assert page.find("form", action="/account/second-factor/turn-off") is None
+    approver.post("/account/second-factor/turn-off",
+                  {"csrf_token": page.csrf_token, "password": PASSWORD, "code": _code(secret, 1)}, status=403)
+    with mfa_app.app_context():
+        assert db.session.scalar(select(User).where(User.email == APPROVER)).has_second_factor
