@@ -41,8 +41,9 @@ class User(UserMixin, db.Model):
     # A password an administrator set: it works until then, and only to choose a new one (None: the
     # person chose their own).
     password_temporary_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The second factor (eia.services.second_factor): the authenticator app's shared secret (base32),
-    # when it was confirmed, and the last time step a code was accepted for (a code works once).
+    # The second factor (eia.services.second_factor): the authenticator app's shared secret (base32;
+    # unused until the app's first code confirms it), when that was, and the last time step a code
+    # was accepted for (a code works once).
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)

@@ -60,8 +60,15 @@ def setup_needed(user: User) -> bool:
             and user.session_authenticated_by == sessions.BY_PASSWORD)
 
 
-def new_secret() -> str:
-    return pyotp.random_base32()  # 160 bits, as RFC 4226 recommends
+def setup_secret(user: User) -> str:
+    """The secret being set up: kept on the account, unused until the app's first code confirms it
+    (never in the browser's cookie, which is signed but readable). One per person until then."""
+    if user.has_second_factor:
+        raise ValueError("already set up")
+    if not user.totp_secret:
+        with unit_of_work():
+            user.totp_secret = pyotp.random_base32()  # 160 bits, as RFC 4226 recommends
+    return user.totp_secret
 
 
 def setup_uri(user: User, secret: str) -> str:
@@ -103,14 +110,14 @@ def _replace_recovery_codes(user: User) -> list[str]:
     return ["-".join((code[:4], code[4:8], code[8:])) for code in codes]
 
 
-def enable(user: User, secret: str, code: str) -> list[str]:
-    """Turn the second factor on with the app's first code; returns the recovery codes (shown once).
-    This session then counts as signed in with it."""
-    step = _matching_step(secret, _normalised(code), None)
+def enable(user: User, code: str) -> list[str]:
+    """Turn the second factor on with the app's first code for the secret being set up; returns the
+    recovery codes (shown once). This session then counts as signed in with it."""
+    step = _matching_step(user.totp_secret, _normalised(code), None) if user.totp_secret else None
     if step is None:
         raise CodeRefused(WRONG_SETUP_CODE)
     with unit_of_work():
-        user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
+        user.totp_enabled_at, user.totp_last_step = utcnow(), step
         codes = _replace_recovery_codes(user)
         sessions.mark(user.session_token, BY_AUTHENTICATOR)
         audit.record("second_factor.enabled", actor=user, object_type="user", object_id=user.id)

@@ -6,7 +6,7 @@ set-up page (and sign out) until it is done: see ``second_factor_first``.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eia.services import accounts, second_factor, sessions, users
@@ -14,8 +14,6 @@ from eia.web.forms import SecondFactorForm, VersionedForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
-# The secret being set up: kept in the signed session cookie until the app's first code confirms it.
-SETUP_SECRET = "second_factor_setup_secret"
 # What a person who still has to set up their second factor may reach.
 ALLOWED_BEFORE_SETUP = {"account.authenticator_app", "auth.change_password", "auth.sign_out", "static"}
 
@@ -51,21 +49,18 @@ def authenticator_app():
     if current_user.has_second_factor:
         return _manage_page()
     form = SecondFactorForm()
-    secret = session.get(SETUP_SECRET)
     errors = []
-    if request.method == "POST" and form.validate_on_submit() and secret:
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
         try:
-            codes = second_factor.enable(current_user, secret, form.code.data or "")
+            codes = second_factor.enable(current_user, form.code.data or "")
         except second_factor.CodeRefused as refused:
             form.code.errors = [str(refused)]
             errors = [{"text": str(refused), "href": "#code"}]
         else:
-            session.pop(SETUP_SECRET, None)
             return render_template("account/recovery_codes.html", codes=codes, first_time=True)
-    elif request.method == "POST":
-        abort(400)
-    if not secret:
-        secret = session[SETUP_SECRET] = second_factor.new_secret()
+    secret = second_factor.setup_secret(current_user)
     uri = second_factor.setup_uri(current_user, secret)
     page = render_template("account/second_factor_setup.html", form=form, errors=errors, secret=secret,
                            qr_code=second_factor.qr_code_svg(uri), required=second_factor.setup_needed(current_user))

@@ -46,6 +46,10 @@ def _set_up(app, email: str) -> tuple[PageClient, str, list[str]]:
     setup = client.get("/account/second-factor")
     assert setup.h1 == "Set up your authenticator app" and "<svg" in setup.html
     secret = setup.text_of(id="setup-key").replace(" ", "")  # shown in groups of four, to read and to wrap
+    assert client.get("/account/second-factor").text_of(id="setup-key").replace(" ", "") == secret, "kept until used"
+    with app.app_context():
+        pending = db.session.scalar(select(User).where(User.email == email))
+        assert pending.totp_secret == secret and not pending.has_second_factor
     done = client.submit("/account/second-factor", {"code": _code(secret)}, status=200)
     codes = [li.text.strip() for li in done.find(id="recovery-codes").find_all("li")]
     return client, secret, codes
