@@ -172,12 +172,13 @@ def turn_off(user: User) -> None:
         audit.record("second_factor.turned_off", actor=user, object_type="user", object_id=user.id)
 
 
-def remove(user: User, *, actor: User, reason: str) -> None:
-    """Turn ``user``'s second factor off (a lost phone: an administrator, with a reason) and end their
-    sessions but the actor's own; if they must have one, they set it up again at their next sign-in."""
+def remove(user: User, *, actor: User | None, reason: str) -> None:
+    """Turn ``user``'s second factor off (a lost phone: an administrator, or with None the operator at
+    the command line, with a reason) and end their sessions but the actor's own; if they must have
+    one, they set it up again at their next sign-in."""
     with unit_of_work():
         user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
         db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-        ended = sessions.revoke_all(user, "second factor removed", keep=actor.session_token)
+        ended = sessions.revoke_all(user, "second factor removed", keep=actor.session_token if actor else None)
         audit.record("second_factor.removed", actor=actor, object_type="user", object_id=user.id,
                      details={"reason": reason, "sessions_ended": ended})

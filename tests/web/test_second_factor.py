@@ -171,3 +171,18 @@ def test_someone_who_chose_the_app_may_turn_it_off_but_a_role_that_needs_it_may_
                   {"csrf_token": page.csrf_token, "password": PASSWORD, "code": _code(secret, 1)}, status=403)
     with mfa_app.app_context():
         assert db.session.scalar(select(User).where(User.email == APPROVER)).has_second_factor
+
+
+def test_the_command_line_resets_a_lost_second_factor_when_no_administrator_can(mfa_app):
+    _set_up(mfa_app, "admin@example.org")
+    runner = mfa_app.test_cli_runner()
+    refused = runner.invoke(args=["users", "reset-second-factor", "admin@example.org", "--reason", " "])
+    assert refused.exit_code != 0 and "--reason" in refused.output
+    done = runner.invoke(args=["users", "reset-second-factor", "admin@example.org", "--reason", "Only admin lost phone"])
+    assert done.exit_code == 0, done.output
+    with mfa_app.app_context():
+        assert not db.session.scalar(select(User).where(User.email == "admin@example.org")).has_second_factor
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "second_factor.removed"))
+        assert event.details["reason"] == "Only admin lost phone" and event.actor_id is None
+    again = runner.invoke(args=["users", "reset-second-factor", "admin@example.org", "--reason", "twice"])
+    assert again.exit_code != 0 and "no authenticator app" in again.output
