@@ -438,12 +438,31 @@ WRONG_CODE_AGAIN = "Enter the 6-digit code your authenticator app shows now"
 SIGN_IN_AGAIN = "Sign out and sign in again: this needs a sign-in in the last {minutes} minutes"
 
 
-def confirm_identity(user: User, password: str, code: str = "") -> None:
+def _reauthentication_held_back(user: User, client_address: str) -> None:
+    """A signed-in session guessing the password (or code) is slowed down like a sign-in: the same
+    failures, the same delays (AccountError, field "password", saying how long)."""
+    with unit_of_work():
+        throttled = _throttled(user.email, client_address)
+        if throttled is not None:
+            audit.record("sign_in.throttled", actor=user, details={"email": user.email, "client_address": client_address,
+                                                                   "limit": throttled[0], "re_authentication": True})
+    if throttled is not None:
+        seconds = max(1, int(throttled[1].total_seconds() + 0.999))
+        raise AccountError(TOO_MANY_AGAIN.format(seconds=seconds), field="password")
+
+
+TOO_MANY_AGAIN = "Too many wrong attempts: wait {seconds} seconds and try again"
+
+
+def confirm_identity(user: User, password: str, code: str = "", *, client_address: str = "unknown") -> None:
     """Re-authentication before something sensitive (a new API token, new recovery codes): the password
     again and, if the person has a second factor, a fresh code; for a single sign-on session (no
     password to ask for), a sign-in within REAUTHENTICATION_WINDOW. AccountError (field "password" or
     "code") otherwise; every refusal is audited."""
+    client_address = (client_address or "unknown")[:45]
     reason = None
+    if user.session_authenticated_by != sessions.BY_SINGLE_SIGN_ON:
+        _reauthentication_held_back(user, client_address)
     with unit_of_work():
         if user.session_authenticated_by == sessions.BY_SINGLE_SIGN_ON:
             # The provider proved who this is, with its own second factor: a recent enough sign-in counts.
@@ -457,8 +476,10 @@ def confirm_identity(user: User, password: str, code: str = "") -> None:
             reason, field, message = "wrong second factor code", "code", WRONG_CODE_AGAIN
     if reason is not None:
         with unit_of_work():
+            if user.session_authenticated_by != sessions.BY_SINGLE_SIGN_ON:
+                _record_failure(user.email, client_address)
             audit.record("reauthentication.failed", actor=user, object_type="user", object_id=user.id,
-                         details={"reason": reason})
+                         details={"reason": reason, "client_address": client_address})
         raise AccountError(message, field=field)
 
 

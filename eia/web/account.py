@@ -77,7 +77,8 @@ def _manage_page(errors=None, field_errors=None, status=200):
 def _reauthenticated(form_id: str):
     """None when the password (and a code) given again are right; the page with the error otherwise."""
     try:
-        users.confirm_identity(current_user, request.form.get("password", ""), request.form.get("code", ""))
+        users.confirm_identity(current_user, request.form.get("password", ""), request.form.get("code", ""),
+                               client_address=request.remote_addr or "unknown")
     except users.AccountError as refused:
         field = f"{form_id}-{refused.field}"
         return _manage_page([{"text": str(refused), "href": f"#{field}"}], {field: str(refused)}, 400)

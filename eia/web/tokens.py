@@ -57,7 +57,8 @@ def create():
     lifetime = request.form.get("lifetime", "")
     try:
         # A token acts as its owner for months: the password again (and a code) before one is minted.
-        users.confirm_identity(current_user, request.form.get("password", ""), request.form.get("code", ""))
+        users.confirm_identity(current_user, request.form.get("password", ""), request.form.get("code", ""),
+                               client_address=request.remote_addr or "unknown")
     except users.AccountError as refused:
         error = {"text": str(refused), "href": f"#{refused.field}", "field": refused.field}
         return _render(errors=[error], typed=_multidict(request.form, drop=("password", "code")), status=400)

@@ -142,3 +142,22 @@ def test_a_token_is_revoked_only_through_its_owner(client_for, demo):
     admin.post(f"/admin/users/{approver_id}/api-tokens/{token_id}/revoke",
                {"csrf_token": admin.get("/admin/").csrf_token, "reason": "wrong person"}, status=404)
     assert _works(demo, secret)
+
+
+def test_a_session_guessing_the_password_is_slowed_down_like_a_sign_in(make_app):
+    import re
+
+    from eia.services.demo import seed
+    from tests.conftest import signed_in
+
+    app = make_app(SIGN_IN_MAX_FAILURES_PER_ACCOUNT=2)
+    with app.app_context():
+        seed(PASSWORD)
+    author = signed_in(app, "author@example.org")
+    form = {"name": "Export", "scopes": ["read"]}
+    for guess in ("guess one", "guess two"):
+        author.submit("/account/api-tokens/", {**form, "password": guess}, action="/account/api-tokens/", status=400)
+    held = author.submit("/account/api-tokens/", {**form, "password": PASSWORD}, action="/account/api-tokens/", status=400)
+    assert re.fullmatch(r"Too many wrong attempts: wait \d+ seconds and try again", held.error_messages[0])
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken)) is None
