@@ -9,7 +9,7 @@ from sqlalchemy import select
 from eia.domain.capabilities import ADMINISTER, CAPABILITIES, ROLE_CAPABILITIES
 from eia.extensions import db
 from eia.models import ROLES, User
-from eia.services import admin, api_tokens, sessions, users
+from eia.services import admin, api_tokens, second_factor, sessions, users
 from eia.services.definitions import current_definitions, library
 from eia.services.database import NotAllowed
 from eia.web.forms import VersionedForm
@@ -41,6 +41,7 @@ def _render(errors=None, typed=None, status=200):
         # Each error is also shown at the input its summary link points to.
         field_errors={error["href"].removeprefix("#"): {"text": error["text"]} for error in errors or []},
         typed=typed or {},
+        still_needs_app=lambda person: second_factor.required_by_role(person) and not person.has_second_factor,
     ), status
 
 

@@ -94,6 +94,14 @@ def test_the_whole_journey_with_real_codes(mfa_app):
     assert actions.count("sign_in.failed") == 3
 
 
+def test_administrators_see_who_has_still_to_set_up_the_app(mfa_app):
+    admin, _, _ = _set_up(mfa_app, "admin@example.org")
+    page = admin.get("/admin/")
+    needing = [row for row in page.html.split("<tr") if "Authenticator app not set up yet" in row]
+    assert any("approver@example.org" in row for row in needing)
+    assert not any("admin@example.org" in row or "author@example.org" in row for row in needing)
+
+
 def test_a_role_without_the_duty_is_not_asked(mfa_app):
     author = PageClient(mfa_app.test_client())
     author.sign_in("author@example.org", PASSWORD)
