@@ -1,7 +1,8 @@
 """Your account: the second factor (authenticator app and recovery codes) and your signed-in sessions.
 
-A person who must use a second factor and signed in with a password alone can reach only the
-set-up page (and sign out) until it is done: see ``second_factor_first``.
+Someone signed in with a temporary password, or who must use a second factor and signed in with a
+password alone, can reach only the page that puts it right (and sign out) until it is done: see
+``account_first``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from eia.web.forms import SecondFactorForm, VersionedForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
-# What a person who still has to set up their second factor may reach.
+# What a person who still has to change a temporary password or set up their second factor may reach.
 ALLOWED_BEFORE_SETUP = {"account.authenticator_app", "auth.change_password", "auth.sign_out", "static"}
 
 
