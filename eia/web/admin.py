@@ -100,7 +100,25 @@ def _person_page(person: User, errors=None, status=200):
                            field_errors={error["href"].removeprefix("#"): error["text"] for error in errors or []},
                            sso_configured="sso" in current_app.blueprints,
                            live_sessions=sessions.live_sessions(person),
-                           tokens=api_tokens.tokens_for(person), is_live=api_tokens.is_live), status
+                           tokens=api_tokens.tokens_for(person), is_live=api_tokens.is_live,
+                           asks_for_password=current_user.session_authenticated_by != sessions.BY_SINGLE_SIGN_ON,
+                           asks_for_code=current_user.has_second_factor
+                           and current_user.session_authenticated_by != sessions.BY_SINGLE_SIGN_ON), status
+
+
+def _administrator_not_confirmed(user_id: int, form_id: str):
+    """None when the administrator gave their own password (and a code) again; otherwise the person's page
+    with the error. Asked before the actions that could hand someone's account to another."""
+    try:
+        users.confirm_identity(current_user, request.form.get("your_password", ""), request.form.get("your_code", ""),
+                               client_address=request.remote_addr or "unknown")
+    except users.AccountError as refused:
+        try:
+            person = admin.person(current_user, user_id)
+        except NotAllowed:
+            abort(404)
+        return _person_page(person, [{"text": str(refused), "href": f"#{form_id}-your-{refused.field}"}], 400)
+    return None
 
 
 def _account_action(user_id: int, act, anchor: str, done):
@@ -123,6 +141,8 @@ def _account_action(user_id: int, act, anchor: str, done):
 @capability_required(ADMINISTER)
 def set_temporary_password(user_id: int):
     _checked_form()
+    if (refused := _administrator_not_confirmed(user_id, "temporary-password")) is not None:
+        return refused
     try:
         user = admin.set_temporary_password(current_user, user_id, request.form.get("password"))
     except NotAllowed:
@@ -139,6 +159,9 @@ def set_temporary_password(user_id: int):
 @bp.post("/users/<id:user_id>/second-factor/reset")
 @capability_required(ADMINISTER)
 def reset_second_factor(user_id: int):
+    _checked_form()
+    if (refused := _administrator_not_confirmed(user_id, "second-factor")) is not None:
+        return refused
     return _account_action(
         user_id, lambda: admin.reset_second_factor(current_user, user_id, request.form.get("reason")),
         "second-factor-reason",

@@ -145,8 +145,14 @@ def test_an_administrator_resets_a_lost_second_factor(mfa_app):
     admin, admin_secret, _ = _set_up(mfa_app, "admin@example.org")
     with mfa_app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.email == APPROVER))
-    admin.submit(f"/admin/users/{user_id}", {"reason": "Lost phone, checked by video call"},
-                 action=f"/admin/users/{user_id}/second-factor/reset")
+    reset = f"/admin/users/{user_id}/second-factor/reset"
+    reason = {"reason": "Lost phone, checked by video call"}
+    # The administrator's own password and code first: a borrowed admin session cannot hand accounts over.
+    refused = admin.submit(f"/admin/users/{user_id}", {**reason, "your_password": PASSWORD, "your_code": "000000"},
+                           action=reset, status=400)
+    assert refused.error_messages == ["Enter the 6-digit code your authenticator app shows now"]
+    admin.submit(f"/admin/users/{user_id}", {**reason, "your_password": PASSWORD, "your_code": _code(admin_secret, 1)},
+                 action=reset)
     assert client.location(client.get("/", status=302)).startswith("/sign-in"), "their sessions ended"
     with mfa_app.app_context():
         assert db.session.get(User, user_id).totp_secret is None

@@ -312,11 +312,15 @@ def test_a_temporary_password_expires(client_for, demo):
     assert page.error_messages == ["Your temporary password has expired: ask an administrator for a new one"]
     # An administrator sets another: it works, once more only to choose their own.
     admin = client_for("admin@example.org")
-    refused = admin.submit(f"/admin/users/{user_id}", {"password": "password1234"},
-                           action=f"/admin/users/{user_id}/temporary-password", status=400)
+    set_it = f"/admin/users/{user_id}/temporary-password"
+    unconfirmed = admin.submit(f"/admin/users/{user_id}", {"password": "walnut beacon frost ladder"}, action=set_it,
+                               status=400)
+    assert unconfirmed.error_messages == ["Enter your password"], "the administrator's own password first"
+    refused = admin.submit(f"/admin/users/{user_id}", {"password": "password1234", "your_password": PASSWORD},
+                           action=set_it, status=400)
     assert refused.error_messages == ["Password is too easy to guess: use three or more random words"]
-    admin.submit(f"/admin/users/{user_id}", {"password": "walnut beacon frost ladder"},
-                 action=f"/admin/users/{user_id}/temporary-password")
+    admin.submit(f"/admin/users/{user_id}", {"password": "walnut beacon frost ladder", "your_password": PASSWORD},
+                 action=set_it)
     starter.sign_in("late.starter@example.org", "walnut beacon frost ladder")
     assert starter.location(starter.get("/", status=302)) == "/account/password"
     assert _actions(demo, "password.reset_by_administrator")[0]["sessions_ended"] == 0
