@@ -181,8 +181,8 @@ def decide(workflow: Workflow, state: str, action: str, roles: Iterable[str], re
 # The preconditions and effects a transition may name: the services carry them out
 # (eia.services.workflow.REQUIREMENTS and EFFECTS hold exactly these).
 REQUIREMENT_NAMES = ("questionnaire_complete", "not_author", "legal_checks_pass")
-EFFECT_NAMES = ("notify:author", "notify:approver", "notify:board", "add_conditions_to_action_plan", "archive",
-                "record_legal_checks", "track_actions")
+EFFECT_NAMES = ("notify:author", "notify:approver", "notify:board", "notify:adviser", "add_conditions_to_action_plan",
+                "archive", "record_legal_checks", "track_actions")
 # Identifiers of the "assessment" and "organisation" rule sources (eia.services.workflow.rule_resolver).
 SOURCE_IDENTIFIERS = {
     "assessment": ("subject_type", "version_number", "department_id"),
@@ -386,6 +386,13 @@ def _meaning_problems(data: dict, source: str) -> list[str]:
         problem("$.states", 'no state signs an assessment off: give one "ends": "signed_off"')
     if not any(t["purpose"] == "submit" for t in data["transitions"]):
         problem("$.transitions", 'no transition submits an assessment: give one "purpose": "submit"')
+    # A queue is a list of work to do: whoever's queue a state is in must be able to move it on
+    # (an adviser's review stage that only the approver could leave would strand the adviser).
+    for index, state in enumerate(data["states"]):
+        role = state.get("queue")
+        if role is not None and not any(state["id"] in t["from"] and role in t["roles"] for t in data["transitions"]):
+            problem(f"$.states[{index}].queue", f"state {state['id']!r} waits in the {role} queue, but no transition "
+                                                f"from it lists the role {role!r}")
     for index, transition in enumerate(data["transitions"]):
         where = f"$.transitions[{index}]"
         purpose = transition["purpose"]
