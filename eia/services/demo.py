@@ -1,5 +1,9 @@
-"""Demo data for `make run`: two organisations that share nothing, a user for every role, and one person
-with two roles (an approver who also sits on the Board)."""
+"""Demo data for `make run`: two organisations that share nothing, a user for every role, and people
+with two roles (an approver who also sits on the Board; an author who is also an equality adviser).
+
+The first organisation sends its technology and operations assessments through the equality adviser's
+quality review before the approver (the workflow eia-adviser-review.json); its other kinds, and the
+second organisation, follow the folder's mapping."""
 
 from __future__ import annotations
 
@@ -15,6 +19,10 @@ ORGANISATIONS = [
         "name": "Example Constabulary",
         "extra_characteristics": ["socio_economic", "armed_forces"],
         "board_subject_types": [],
+        "subject_type_routes": {
+            kind: {"questionnaire": "eia-human-rights", "workflow": "eia-adviser-review"}
+            for kind in ("technology", "operation")
+        },
         "departments": [
             "Operational Policing",
             "Crime and Public Protection",
@@ -35,6 +43,8 @@ ORGANISATIONS = [
             ("admin@example.org", "Ade Admin", ["admin"], None),
             ("author2@example.org", "Jo Colleague", ["author"], "Crime and Public Protection"),
             ("approver-board@example.org", "Rowan Approver-Board", ["approver", "board"], "Crime and Public Protection"),
+            ("adviser@example.org", "Eden Adviser", ["adviser"], None),
+            ("author-adviser@example.org", "Kit Author-Adviser", ["author", "adviser"], "People and Organisational Development"),
         ],
     },
     {
@@ -64,6 +74,7 @@ def seed(password: str) -> int:
                 name=spec["name"],
                 extra_characteristics=spec["extra_characteristics"],
                 board_subject_types=spec["board_subject_types"],
+                subject_type_routes=spec.get("subject_type_routes", {}),
             )
             db.session.add(organisation)
             created += 1

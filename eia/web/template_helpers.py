@@ -54,6 +54,7 @@ NAVIGATION = (
     # any of their roles opens.
     ("main.dashboard", "Assessments"),
     ("queues.review_queue", "Review queue"),
+    ("queues.quality_review_queue", "Quality review"),
     ("queues.board_queue", "Board"),
     ("queues.digest", "Delegated approvals"),
     ("archive.search_page", "Archive"),

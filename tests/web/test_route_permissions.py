@@ -19,6 +19,7 @@ DEMO_USERS = {
     "board": "board@example.org",
     "auditor": "auditor@example.org",
     "admin": "admin@example.org",
+    "adviser": "adviser@example.org",
     "approver and board": "approver-board@example.org",
 }
 PUBLIC, SIGNED_IN, CAPABILITY = "public", "signed in", "capability"
@@ -61,6 +62,7 @@ ROUTES = {
     "questionnaire.finish_list": CAPABILITY,
     "questionnaire.check_answers": CAPABILITY,
     "queues.review_queue": CAPABILITY,
+    "queues.quality_review_queue": CAPABILITY,
     "queues.board_queue": CAPABILITY,
     "queues.digest": CAPABILITY,
     "admin.index": CAPABILITY,
@@ -90,6 +92,7 @@ OPENS = {
     "board": {"queues.board_queue", "queues.digest"} | ARCHIVE | COMPLIANCE,
     "auditor": ARCHIVE | COMPLIANCE,
     "admin": ARCHIVE | COMPLIANCE | ADMINISTRATION,
+    "adviser": {"queues.quality_review_queue", "archive.search_page", "archive.record"} | COMPLIANCE,
     "approver and board": {"queues.review_queue", "queues.board_queue", "queues.digest"} | ARCHIVE | COMPLIANCE,
 }
 
