@@ -1,9 +1,8 @@
 """Demo data for `make run`: two organisations that share nothing, a user for every role, and people
 with two roles (an approver who also sits on the Board; an author who is also an equality adviser).
 
-The first organisation sends its technology and operations assessments through the equality adviser's
-quality review before the approver (the workflow eia-adviser-review.json); its other kinds, and the
-second organisation, follow the folder's mapping."""
+Which kinds of proposal go through the equality adviser's quality review is the demo record's choice
+(eia.dataset.seed_demo_assessments): here every kind follows the folder's mapping."""
 
 from __future__ import annotations
 
@@ -19,10 +18,6 @@ ORGANISATIONS = [
         "name": "Example Constabulary",
         "extra_characteristics": ["socio_economic", "armed_forces"],
         "board_subject_types": [],
-        "subject_type_routes": {
-            kind: {"questionnaire": "eia-human-rights", "workflow": "eia-adviser-review"}
-            for kind in ("technology", "operation")
-        },
         "departments": [
             "Operational Policing",
             "Crime and Public Protection",
@@ -74,7 +69,6 @@ def seed(password: str) -> int:
                 name=spec["name"],
                 extra_characteristics=spec["extra_characteristics"],
                 board_subject_types=spec["board_subject_types"],
-                subject_type_routes=spec.get("subject_type_routes", {}),
             )
             db.session.add(organisation)
             created += 1

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from eia.dataset import seed_demo_assessments
 from eia.extensions import db
 from eia.models import Notification, Organisation, User
 from eia.services import admin, assessments, quality, workflow
@@ -93,14 +94,16 @@ def _queue_state(assessment, role: str) -> bool:
     return definitions_of(assessment).workflow.state(assessment.status).queue == role
 
 
-def test_the_demo_organisation_has_an_adviser_and_sends_some_kinds_through_them(ctx):
+def test_the_demo_organisation_has_an_adviser_and_its_record_sends_some_kinds_through_them(ctx):
     assert _user("adviser@example.org").roles == {"adviser"}
     assert _user("author-adviser@example.org").roles == {"author", "adviser"}
     author = _user("author@example.org")
-    assert definitions_of(assessments.start(author, "technology")).workflow.id == ADVISER_WORKFLOW
-    assert definitions_of(assessments.start(author, "sop")).workflow.id != ADVISER_WORKFLOW, "only the kinds it chose"
+    assert definitions_of(assessments.start(author, "sop")).workflow.id != ADVISER_WORKFLOW, "the folder's mapping"
+    seed_demo_assessments(PASSWORD)
+    assert definitions_of(assessments.start(author, "sop")).workflow.id == ADVISER_WORKFLOW
+    assert definitions_of(assessments.start(author, "policy")).workflow.id != ADVISER_WORKFLOW, "only the kinds chosen"
     neighbour = db.session.scalar(select(User).where(User.email == "author@neighbouring.example.org"))
-    assert definitions_of(assessments.start(neighbour, "technology")).workflow.id != ADVISER_WORKFLOW
+    assert definitions_of(assessments.start(neighbour, "sop")).workflow.id != ADVISER_WORKFLOW
 
 
 def test_a_submission_waits_for_the_adviser_who_returns_it_then_passes_it_to_the_approver(ctx):
