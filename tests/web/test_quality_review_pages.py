@@ -97,3 +97,43 @@ def test_people_without_the_adviser_role_do_not_see_the_quality_review(app):
     assert "/quality-review" not in links(author, "/")
     author.get("/quality-review", status=403)
     assert "/quality-review" in links(signed_in(app, "author-adviser@example.org"), "/")
+
+
+def test_a_comment_on_a_question_reaches_the_author_where_it_applies_until_resolved(app):
+    author, adviser = signed_in(app, "author@example.org"), signed_in(app, "adviser@example.org")
+    assessment_id = start_assessment(author, "sop")
+    complete_assessment(author, assessment_id, title="Spit and bite guards")
+    submit(author, assessment_id)
+    comments_url = f"/assessments/{assessment_id}/question-comments"
+    assert comments_url in links(adviser, "/quality-review")
+
+    refused = adviser.submit(comments_url, {"text": "Say what they told you"}, action=comments_url, status=400)
+    assert "Select the question your comment is about" in refused.text_of(class_="govuk-error-summary")
+    page = adviser.get(comments_url)
+    question = next(o.attrs["value"] for o in page.find(id="question").find_all("option")
+                    if o.text.strip() == "Age: engagement: Who did you engage, when, and what did they tell you?")
+    adviser.submit(comments_url, {"question": question, "text": "Say what the youth advisory group told you"},
+                   action=comments_url)
+    assert "(1 not resolved)" in author.get(f"/assessments/{assessment_id}").text, "seen while it is under review"
+    take(adviser, assessment_id, "Return to the author", {"comment": "See my comment on the engagement question"})
+
+    tasks = re.sub(r"\s+", " ", author.get(f"/assessments/{assessment_id}/tasks").text_of(id="question-comments"))
+    assert "1 comment on your answers not resolved yet" in tasks
+    assert ("Age: engagement: Who did you engage, when, and what did they tell you?: "
+            "“Say what the youth advisory group told you” (Eden Adviser)") in tasks
+    assert "engagement:age" not in tasks and "/engagement" not in tasks.replace(comments_url, "")
+    on_page = author.get(f"/assessments/{assessment_id}/pages/engagement:age").text_of(id="question-comments")
+    assert "1 comment on this page's questions not resolved yet" in re.sub(r"\s+", " ", on_page)
+    assert author.get(f"/assessments/{assessment_id}/pages/aims").find(id="question-comments") is None
+
+    thread = author.get(comments_url).find(class_="govuk-summary-card")
+    reply_action = next(f.attrs["action"] for f in thread.find_all("form") if f.attrs["action"].endswith("/replies"))
+    resolve_action = next(f.attrs["action"] for f in thread.find_all("form") if f.attrs["action"].endswith("/resolve"))
+    author.submit(comments_url, {"text": "The group asked for data by age band; added"}, action=reply_action)
+    author.submit(comments_url, action=resolve_action)
+    assert author.get(f"/assessments/{assessment_id}/tasks").find(id="question-comments") is None
+    words = re.sub(r"\s+", " ", adviser.get(comments_url).text)
+    assert "Resolved by Alex Author" in words and "The group asked for data by age band; added" in words
+    notices = adviser.get("/notifications").text
+    assert "Alex Author resolved your comment on the question “Who did you engage, when, and what did they tell you?”" \
+        in re.sub(r"\s+", " ", notices)

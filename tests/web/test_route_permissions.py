@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from eia.domain.capabilities import capabilities_of
 from eia.extensions import db
-from eia.models import Assessment, AuditEvent, Comment, Transition, User
+from eia.models import Assessment, AuditEvent, Comment, QuestionComment, Transition, User
 from tests.journeys import AN_ACTION, start_assessment
 
 DEMO_USERS = {
@@ -53,6 +53,10 @@ ROUTES = {
     "archive.verify_file": CAPABILITY,
     "decisions.act": SIGNED_IN,
     "decisions.comment": SIGNED_IN,
+    "question_comments.index": SIGNED_IN,
+    "question_comments.start": SIGNED_IN,
+    "question_comments.reply": SIGNED_IN,
+    "question_comments.resolve": SIGNED_IN,
     "questionnaire.new": CAPABILITY,
     "questionnaire.start": CAPABILITY,
     "questionnaire.task_list": CAPABILITY,
@@ -120,7 +124,7 @@ def _opens(app, rule, roles: frozenset[str]) -> bool:
 
 def _url(rule, assessment_id: int, user_id: int = 1) -> str:
     values = {"assessment_id": assessment_id, "page_id": "action_plan", "position": 1, "action": "submit", "action_id": 1,
-              "token_id": 1,
+              "token_id": 1, "thread_id": 1,
               "user_id": user_id, "change": "deactivate", "filename": "govuk-frontend/eia.min.css"}
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 
@@ -232,6 +236,9 @@ BAD_INPUT = {
     "questionnaire.finish_list": {"version": "not a number"},
     "decisions.act": {"comment": "z" * 100000, "conditions": "forged", "section-nowhere": "forged"},
     "decisions.comment": {"text": "w" * 100000},
+    "question_comments.start": {"question": "subject/title", "text": "forged"},
+    "question_comments.reply": {"text": "forged"},
+    "question_comments.resolve": {},
     "main.start_revision": {"reason": "forged"},
 }
 
@@ -239,7 +246,7 @@ BAD_INPUT = {
 def _everything(app) -> tuple:
     with app.app_context():
         counts = tuple(db.session.scalar(select(func.count()).select_from(model))
-                       for model in (Assessment, AuditEvent, Comment, Transition))
+                       for model in (Assessment, AuditEvent, Comment, QuestionComment, Transition))
         rows = tuple((a.id, a.status, a.lock_version, a.title, repr(a.answers)) for a in db.session.scalars(select(Assessment)))
         return counts, rows
 
