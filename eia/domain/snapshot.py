@@ -81,6 +81,8 @@ class AssessmentSnapshot:
     # (sequence, entry hash) of the last audit event before this sign-off; its own events follow it.
     audit_chain_head: tuple[int, str] | None
     legal_checks: tuple[tuple[str, str], ...] = ()  # (check, result) recorded at sign-off
+    # (question, its thread as people read it): comments on particular questions, an adviser's say.
+    question_comments: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return _encode(self)
@@ -117,6 +119,7 @@ class AssessmentSnapshot:
                 ),
                 "audit_chain_head": tuple(data["audit_chain_head"]) if data["audit_chain_head"] else None,
                 "legal_checks": _pairs(data.get("legal_checks", ())),
+                "question_comments": _pairs(data.get("question_comments", ())),
             }
         )
 

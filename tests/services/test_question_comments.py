@@ -88,3 +88,31 @@ def test_only_people_who_may_comment_take_part(under_review):
     question_comments.reply(assessment, _user("author-adviser@example.org"), first.id, "Agreed")
     question_comments.resolve(assessment, _user("adviser@example.org"), first.id)
     assert question_comments.threads(assessment, unresolved_only=True) == []
+
+
+def test_the_signed_record_shows_the_advisers_review_and_the_comments_on_questions(under_review):
+    import io
+
+    from pypdf import PdfReader
+
+    from eia.services.archive import archived_pdf, record_for
+
+    assessment = under_review
+    adviser, author = _user("adviser@example.org"), _user("author@example.org")
+    first = question_comments.start_thread(assessment, adviser, ENGAGEMENT, "Say what the group told you")
+    question_comments.reply(assessment, author, first.id, "They asked for data by age band")
+    question_comments.resolve(assessment, adviser, first.id)
+    question_comments.start_thread(assessment, adviser, OWNER, "Name a post too")
+    _act(assessment, "adviser@example.org", "pass_quality_review", comment="Proportionate and well evidenced")
+    _act(assessment, "approver@example.org", "start_review")
+    _act(assessment, "approver@example.org", "approve")
+
+    pdf = archived_pdf(record_for(assessment))
+    words = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "Quality review passed by the equality adviser" in words and "Eden Adviser, Equality adviser" in words
+    assert "Proportionate and well evidenced" in words
+    assert "Comments on questions" in words
+    assert "Age: engagement: Who did you engage, when, and what did they tell you?" in words
+    assert "Say what the group told you" in words and "They asked for data by age band" in words
+    assert "Resolved by Eden Adviser" in words
+    assert "Name a post too" in words and "Not resolved." in words
