@@ -386,13 +386,7 @@ def _meaning_problems(data: dict, source: str) -> list[str]:
         problem("$.states", 'no state signs an assessment off: give one "ends": "signed_off"')
     if not any(t["purpose"] == "submit" for t in data["transitions"]):
         problem("$.transitions", 'no transition submits an assessment: give one "purpose": "submit"')
-    # A queue is a list of work to do: whoever's queue a state is in must be able to move it on
-    # (an adviser's review stage that only the approver could leave would strand the adviser).
-    for index, state in enumerate(data["states"]):
-        role = state.get("queue")
-        if role is not None and not any(state["id"] in t["from"] and role in t["roles"] for t in data["transitions"]):
-            problem(f"$.states[{index}].queue", f"state {state['id']!r} waits in the {role} queue, but no transition "
-                                                f"from it lists the role {role!r}")
+    problems += _queue_problems(data, source)
     for index, transition in enumerate(data["transitions"]):
         where = f"$.transitions[{index}]"
         purpose = transition["purpose"]
@@ -425,6 +419,18 @@ def _meaning_problems(data: dict, source: str) -> list[str]:
         if signs_off and "decision" not in transition:
             problem(where, 'can sign the assessment off, so give "decision": how the signed record names the decision')
     return problems
+
+
+def _queue_problems(data: dict, source: str) -> list[str]:
+    """A queue is a list of work to do: whoever's queue a state is in must be able to move it on
+    (an adviser's review stage that only the approver could leave would strand the adviser)."""
+    return [
+        f"{source}: $.states[{index}].queue: state {state['id']!r} waits in the {state['queue']} queue, but no "
+        f"transition from it lists the role {state['queue']!r}"
+        for index, state in enumerate(data["states"])
+        if "queue" in state and not any(state["id"] in t["from"] and state["queue"] in t["roles"]
+                                        for t in data["transitions"])
+    ]
 
 
 def _effect_problems(holder: dict, where: str, source: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from eia.clock import UK
 from eia.domain import questionnaire as q
 from eia.domain.legal_checks import snapshot_rows
 from eia.domain.snapshot import (
@@ -15,12 +16,10 @@ from eia.domain.snapshot import (
     SnapshotSection,
 )
 from eia.models import Assessment, User
-from eia.clock import UK
 from eia.services import audit, legal, question_comments
 from eia.services.assessments import answer_options, answer_summary, current_path
 from eia.services.definitions import definitions_of
 from eia.services.trail import decision_trail
-
 
 
 def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapshot:

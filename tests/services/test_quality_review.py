@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from eia.dataset import seed_demo_assessments
 from eia.extensions import db
-from eia.models import Notification, Organisation, User
+from eia.models import Notification, User
 from eia.services import admin, assessments, quality, workflow
 from eia.services.database import NotAllowed
 from eia.services.definitions import definitions_of, library
