@@ -421,7 +421,7 @@ def _meaning_problems(data: dict, source: str) -> list[str]:
     return problems
 
 
-def _queue_problems(data: dict, source: str) -> list[str]:
+def _queue_problems(data: dict[str, Any], source: str) -> list[str]:
     """A queue is a list of work to do: whoever's queue a state is in must be able to move it on
     (an adviser's review stage that only the approver could leave would strand the adviser)."""
     return [
