@@ -10,10 +10,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from eia.extensions import db
 from eia.models import Assessment, User
 from eia.services import assessments, workflow
+from eia.web.form_builder import submitted_values
 from tests.journeys import AN_ACTION, questionnaire_answers  # noqa: F401  (AN_ACTION: re-exported for tests)
 
 AUTHOR = "author@example.org"
@@ -25,24 +27,25 @@ def _user(email: str) -> User:
     return db.session.scalar(select(User).where(User.email == email))
 
 
-def _domain_values(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Form-shaped answers (a date as [day, month, year], as the journeys send it) as the domain takes them."""
-    return {key: dict(zip(("day", "month", "year"), value, strict=True))
-            if isinstance(value, list) and len(value) == 3 and all(part.isdigit() for part in value) else value
-            for key, value in data.items()}
+def _as_sent(page_id: str, assessment: Assessment, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Form-shaped answers (a date as [day, month, year], as the journeys send it) as the domain takes
+    them: read by each question's type, as the web form's own reader does."""
+    _, page = assessments.page_for(assessment, page_id)
+    return submitted_values([question for question in page.definition.questions if question.id in data],
+                            MultiDict(data))
 
 
 def _save(assessment: Assessment, author: User, page_id: str, data: Mapping[str, Any]) -> None:
     """Save a page as its form would send it: what is stored already, with ``data`` typed over it."""
     _, page = assessments.page_for(assessment, page_id)
-    values = {**assessments.stored_answers(assessment, page), **_domain_values(data)}
+    values = {**assessments.stored_answers(assessment, page), **_as_sent(page_id, assessment, data)}
     result = assessments.save_page(assessment, author, page_id, values, assessment.lock_version)
     assert result.ok, (page_id, result.errors)
 
 
 def _fill_list(assessment: Assessment, author: User, page_id: str, items: Iterable[Mapping[str, Any]]) -> None:
     for item in items:
-        result = assessments.add_list_item(assessment, author, page_id, _domain_values(item), assessment.lock_version)
+        result = assessments.add_list_item(assessment, author, page_id, _as_sent(page_id, assessment, item), assessment.lock_version)
         assert result.ok, (page_id, result.errors)
     problem = assessments.finish_list(assessment, author, page_id, assessment.lock_version)
     assert problem is None, (page_id, problem)
