@@ -110,6 +110,10 @@ class BoundQuestion:
         return (answers.get(self.page_for(characteristic)) or {}).get(self.question.id)
 
 
+# The ``source`` of an action plan item the Board added as a condition of its approval.
+BOARD_CONDITION = "board_condition"
+
+
 @dataclass(frozen=True)
 class ActionItem:
     """One item of the action plan, as the application reads it."""

@@ -46,6 +46,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from eia.domain.findings import KeyFindings
 from eia.domain.signing import SealBox
 from eia.domain.snapshot import AssessmentSnapshot, CharacteristicSnapshot
 
@@ -301,6 +302,59 @@ def _characteristic(item: CharacteristicSnapshot, styles) -> list:
     return flowables
 
 
+def _key_findings(findings: KeyFindings, styles) -> list:
+    """The summary on the first page: the same findings the decision pages opened with (eia.domain.findings)."""
+    flowables: list = [_Heading("Key findings", styles["h1"], level=0)]
+    if findings.screened_in:
+        rows = [[_cell(h, styles, bold=True) for h in ("Characteristic", "Relevance", "Likely impact on each aim",
+                                                        "After mitigation")]]
+        shading = []
+        for index, item in enumerate(findings.screened_in, start=1):
+            impacts = "<br/>".join(
+                f"{markup(i.aim)}: {'<b>' if i.adverse else ''}{markup(i.direction or 'Not answered')}"
+                f"{markup(', ' + i.level.lower() + ' severity') if i.level else ''}{'</b>' if i.adverse else ''}"
+                for i in item.impacts)
+            rows.append([_cell(item.name, styles, bold=True), _cell(item.relevance or "Not answered", styles),
+                         _paragraph(impacts, styles["cell"]), _cell(item.residual or "Not answered", styles)])
+            if item.residual_adverse:
+                shading.append(("BACKGROUND", (3, index), (3, index), DIRECTION_COLOURS["Negative"]))
+        flowables.append(_table(rows, [w * CONTENT_WIDTH for w in (0.18, 0.15, 0.52, 0.15)], shading=shading))
+    else:
+        flowables.append(_paragraph("No characteristic was screened in for a full analysis.", styles["body"]))
+    if findings.screened_out:
+        flowables.append(_paragraph("<b>Screened out:</b> " + "; ".join(
+            f"{markup(item.name)} ({markup((item.relevance or 'not screened').lower())})"
+            for item in findings.screened_out), styles["body"]))
+    if findings.evidence_gaps:
+        flowables.append(_paragraph("Evidence gaps", styles["label"]))
+        for gap in findings.evidence_gaps:
+            lead = "no evidence. " if gap.no_evidence else ""
+            flowables.append(_paragraph(f"<b>{markup(gap.characteristic)}:</b> {lead}{markup(gap.gaps)}", styles["body"]))
+    else:
+        flowables.append(_paragraph("<b>Evidence gaps:</b> none recorded.", styles["body"]))
+    outcome = markup(findings.outcome or "Not answered")
+    if findings.outcome_justification:
+        outcome += f". {markup(findings.outcome_justification)}"
+    flowables.append(_paragraph(f"<b>Outcome:</b> {outcome}", styles["body"]))
+    if findings.legal_warnings:
+        flowables.append(_paragraph("Legal check warnings", styles["label"]))
+        flowables += [_paragraph(f"• {markup(line)}", styles["body"]) for line in findings.legal_warnings]
+    else:
+        flowables.append(_paragraph("<b>Legal checks:</b> it passed every legal check of due regard.", styles["body"]))
+    if findings.rules:
+        flowables.append(_paragraph(f"Sent to “{markup(findings.rules_lead_to.lower())}” because", styles["label"]))
+        flowables += [_paragraph(f"• {markup(rule)}", styles["body"]) for rule in findings.rules]
+    else:
+        flowables.append(_paragraph("<b>Escalation:</b> no escalation rule applied.", styles["body"]))
+    if findings.conditions:
+        flowables.append(_paragraph("Conditions", styles["label"]))
+        rows = [[_cell(h, styles, bold=True) for h in ("Condition", "Owner", "Due")]]
+        rows += [[_cell(c.text, styles), _cell(c.owner or "Not given", styles), _cell(c.due or "Not given", styles)]
+                 for c in findings.conditions]
+        flowables.append(_table(rows, [w * CONTENT_WIDTH for w in (0.56, 0.24, 0.20)]))
+    return flowables
+
+
 def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certificate_sha256: str) -> RenderedPdf:
     """Render the record; the last page carries the seal panel that the signature field is placed on."""
     _fonts()
@@ -326,8 +380,15 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
         ("Policy owner", snapshot.owner or "Not answered"),
         ("Review date", _date(snapshot.review_date)),
     ]
-    story.append(_table([[_cell(k, styles, bold=True), _cell(v, styles)] for k, v in cover],
-                        [CONTENT_WIDTH * 0.38, CONTENT_WIDTH * 0.62], header=False))
+    if snapshot.findings is None:
+        story.append(_table([[_cell(k, styles, bold=True), _cell(v, styles)] for k, v in cover],
+                            [CONTENT_WIDTH * 0.38, CONTENT_WIDTH * 0.62], header=False))
+    else:  # two facts a row, so the key findings start on this page
+        pairs = [cover[i:i + 2] + [("", "")] * (2 - len(cover[i:i + 2])) for i in range(0, len(cover), 2)]
+        story.append(_table([[_cell(text, styles, bold=column % 2 == 0) for column, text in enumerate(k for pair in row for k in pair)]
+                             for row in pairs], [w * CONTENT_WIDTH for w in (0.17, 0.33, 0.17, 0.33)], header=False))
+    if snapshot.findings is not None:
+        story += [Spacer(1, 4 * mm), *_key_findings(snapshot.findings, styles)]
     story += [
         Spacer(1, 8 * mm),
         _paragraph(f"This is {markup(snapshot.organisation)}'s record of the due regard it had to the aims of the "

@@ -10,6 +10,8 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from typing import Any
 
+from eia.domain.findings import KeyFindings
+
 
 @dataclass(frozen=True)
 class SnapshotSection:
@@ -81,6 +83,8 @@ class AssessmentSnapshot:
     # (sequence, entry hash) of the last audit event before this sign-off; its own events follow it.
     audit_chain_head: tuple[int, str] | None
     legal_checks: tuple[tuple[str, str], ...] = ()  # (check, result) recorded at sign-off
+    # The summary on the record's first page. Records sealed before it existed have none, and re-render without it.
+    findings: KeyFindings | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _encode(self)
@@ -117,6 +121,7 @@ class AssessmentSnapshot:
                 ),
                 "audit_chain_head": tuple(data["audit_chain_head"]) if data["audit_chain_head"] else None,
                 "legal_checks": _pairs(data.get("legal_checks", ())),
+                "findings": KeyFindings.from_dict(data["findings"]) if data.get("findings") else None,
             }
         )
 

@@ -96,6 +96,12 @@ class Transition:
         return self.purpose == "return"
 
     @property
+    def takes_one_step(self) -> bool:
+        """Nothing to type and nothing to warn of: its button takes it at once, with no page to confirm on."""
+        return (self.comment == "none" and not self.conditions and not self.takes_section_reasons
+                and not self.warning and not self.is_submission)
+
+    @property
     def escalating_rule_sets(self) -> tuple[str, ...]:
         """The rule sets whose firing sends this action elsewhere (what the person deciding is warned of)."""
         return tuple(r.when_rule_set_fires for r in self.routes if r.when_rule_set_fires is not None)

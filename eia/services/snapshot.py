@@ -15,7 +15,7 @@ from eia.domain.snapshot import (
     SnapshotSection,
 )
 from eia.models import Assessment, User
-from eia.services import audit, legal
+from eia.services import audit, findings, legal
 from eia.services.assessments import answer_options, answer_summary, current_path
 from eia.services.definitions import definitions_of
 from eia.services.trail import decision_trail
@@ -81,6 +81,7 @@ def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapsh
         decision_trail=decision_trail(assessment),
         audit_chain_head=head,
         legal_checks=snapshot_rows(legal.recorded(assessment)),
+        findings=findings.for_assessment(assessment),
     )
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask import current_app
 
 from eia.domain import questionnaire as q
+from eia.domain.bindings import BOARD_CONDITION
 from eia.domain.pdf import RenderError
 from eia.domain.signing import SigningKeyError
 from eia.domain.workflow import SOURCE_IDENTIFIERS, Outcome, State, TransitionRefused, decide, evaluate_rule_set
@@ -33,6 +35,7 @@ from eia.services.storage import StorageError
 MAX_COMMENT_LENGTH = 5000
 MAX_CONDITIONS = 20
 MAX_CONDITION_LENGTH = 2000  # a condition becomes an action on the plan, whose text allows 2,000
+MAX_CONDITION_OWNER_LENGTH = 200
 MAX_SECTION_REASONS = 100  # more than an assessment has sections, even with many characteristics
 MAX_SECTION_REASON_LENGTH = 2000
 
@@ -55,13 +58,26 @@ class SignOffFailed(Exception):
     """The signed record could not be made or stored; the whole decision was rolled back and can be retried."""
 
 
+@dataclass(frozen=True)
+class Condition:
+    """A condition of an approval: it becomes an action on the plan, with an owner and a due date.
+    Left blank, they are the senior responsible officer and the review date (``condition_defaults``)."""
+
+    text: str
+    owner: str = ""
+    due_date: str | None = None  # ISO
+
+
 @dataclass
 class Decision:
     """What the person deciding typed."""
 
     comment: str = ""
-    conditions: list[str] = field(default_factory=list)
+    conditions: list[Condition] = field(default_factory=list)  # plain text: a condition with the defaults
     section_reasons: dict[str, str] = field(default_factory=dict)  # task id -> why it is returned
+
+    def __post_init__(self) -> None:
+        self.conditions = [c if isinstance(c, Condition) else Condition(c) for c in self.conditions]
 
 
 def rule_resolver(assessment: Assessment, path: q.Path | None = None) -> q.AnswerResolver:
@@ -147,17 +163,25 @@ def _notifier(role: str) -> Effect:
     return notify
 
 
+def condition_defaults(assessment: Assessment) -> tuple[str, str | None]:
+    """A condition's owner and due date unless the Board says otherwise: the senior responsible officer
+    (else the assessment's author) and the review date (ISO, or None)."""
+    bindings = definitions_of(assessment).questionnaire.bindings
+    answers = assessment.answers or {}
+    owner = bindings.senior_responsible_officer.value(answers) or assessment.author.name
+    return owner, bindings.review_date.value(answers)
+
+
 def _add_conditions_to_action_plan(assessment: Assessment, actor: User, outcome: Outcome, decision: Decision) -> None:
     bindings = definitions_of(assessment).questionnaire.bindings
     answers = assessment.answers or {}
     plan = dict(answers.get(bindings.action_plan.page_id, {"items": [], "done": True}))
     items = list(plan.get("items", []))
-    officer = bindings.senior_responsible_officer
-    owner = (answers.get(officer.page_for(), {}) or {}).get(officer.question.id, actor.name)
+    default_owner, default_due = condition_defaults(assessment)
     for condition in decision.conditions:
         items.append(bindings.action_plan.new_item(
-            action=f"Board condition: {condition}", characteristic="all", owner=owner,
-            due_date=bindings.review_date.value(answers), source="board_condition"))
+            action=f"Board condition: {condition.text}", characteristic="all", owner=condition.owner or default_owner,
+            due_date=condition.due_date or default_due, source=BOARD_CONDITION))
     assessment.answers = {**answers, bindings.action_plan.page_id: {**plan, "items": items}}
 
 
@@ -251,7 +275,7 @@ def take_action(
         fired = [{"id": rule.id, "label": rule.label} for rule in outcome.fired_rules]
         details: dict[str, Any] = {}
         if decision.conditions:
-            details["conditions"] = decision.conditions
+            details["conditions"] = [condition.text for condition in decision.conditions]
         if decision.section_reasons:
             details["sections"] = decision.section_reasons
         transition = Transition(
@@ -310,9 +334,14 @@ def _decision_problems(outcome: Outcome, decision: Decision, sections: Mapping[s
         if len(decision.conditions) > MAX_CONDITIONS:
             problems.append(("conditions", f"Enter at most {MAX_CONDITIONS} conditions (you entered {len(decision.conditions)})"))
         for number, condition in enumerate(decision.conditions, start=1):
-            if len(condition) > MAX_CONDITION_LENGTH:
-                problems.append(("conditions", f"Condition {number} must be {MAX_CONDITION_LENGTH:,} characters or "
-                                               f"fewer (you entered {len(condition):,})"))
+            if len(condition.text) > MAX_CONDITION_LENGTH:
+                problems.append((f"conditions-{number}-text", f"Condition {number} must be {MAX_CONDITION_LENGTH:,} "
+                                                              f"characters or fewer (you entered {len(condition.text):,})"))
+            if len(condition.owner) > MAX_CONDITION_OWNER_LENGTH:
+                problems.append((f"conditions-{number}-owner", f"The owner of condition {number} must be "
+                                                               f"{MAX_CONDITION_OWNER_LENGTH} characters or fewer"))
+            if condition.due_date is not None and not _is_iso_date(condition.due_date):
+                problems.append((f"conditions-{number}-due", f"The due date of condition {number} must be a real date"))
     elif decision.conditions:
         problems.append((WHOLE_FORM, "This decision does not take conditions"))
     if len(decision.section_reasons) > MAX_SECTION_REASONS:
@@ -326,3 +355,11 @@ def _decision_problems(outcome: Outcome, decision: Decision, sections: Mapping[s
             problems.append((f"section-{task_id}", f"The reason for {name} must be {MAX_SECTION_REASON_LENGTH:,} "
                                                    f"characters or fewer (you entered {len(reason):,})"))
     return problems
+
+
+def _is_iso_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

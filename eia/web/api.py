@@ -410,7 +410,8 @@ def take_action(assessment_id: int, action: str):
         raise Problem(422, "section_reasons must map section ids to text", errors={"section_reasons": "must be an object of strings"})
     decision = workflow.Decision(
         comment=comment.strip(),
-        conditions=_string_list(body.get("conditions", []), "conditions"),
+        # Each owned by the senior responsible officer and due on the review date (workflow.condition_defaults).
+        conditions=[workflow.Condition(text) for text in _string_list(body.get("conditions", []), "conditions")],
         section_reasons={key: value.strip() for key, value in reasons.items() if value.strip()},
     )
     if version == assessment.lock_version and transition not in workflow.available_actions(assessment, user):

@@ -136,7 +136,7 @@ SCHEMAS: dict[str, Any] = {
         required=[]),
     "Decision": _object({
         "comment": {"type": "string"},
-        "conditions": {"type": "array", "items": {"type": "string"}, "description": "For an approval with conditions"},
+        "conditions": {"type": "array", "items": {"type": "string"}, "description": "For an approval with conditions: each is owned by the senior responsible officer and due on the review date"},
         "section_reasons": {"type": "object", "additionalProperties": {"type": "string"},
                             "description": "Task id to why that section is returned"},
         "version": {"type": "integer"},

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from eia.services import assessments, comments, legal, workflow
+from eia.domain.capabilities import WRITE_ASSESSMENTS, role_can
+from eia.services import assessments, comments, findings, workflow
+from eia.services.trail import decision_trail
 from eia.services.database import Conflict, NotAllowed
 from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
 from eia.web.forms import VersionedForm
@@ -34,16 +38,54 @@ def _decision_from_form() -> workflow.Decision:
         for key, value in request.form.items()
         if key.startswith("section-") and value.strip()
     }
-    conditions = [line.strip() for line in request.form.get("conditions", "").splitlines() if line.strip()]
+    conditions = [workflow.Condition(row["text"], row["owner"], _iso_or_typed(row["due"]))
+                  for row in _condition_rows() if row["text"]]
     return workflow.Decision(comment=request.form.get("comment", "").strip(), conditions=conditions, section_reasons=sections)
+
+
+def _condition_rows() -> list[dict]:
+    """The condition rows posted (conditions-<n>-text, -owner, -due-day/-month/-year), in order, blank ones included."""
+    numbers = sorted({int(key.split("-")[1]) for key in request.form
+                      if key.startswith("conditions-") and key.split("-")[1].isdigit()})
+    rows = []
+    for number in numbers[:workflow.MAX_CONDITIONS + 1]:  # one more than allowed, so "too many" is reported
+        prefix = f"conditions-{number}-"
+        rows.append({"text": request.form.get(prefix + "text", "").strip(),
+                     "owner": request.form.get(prefix + "owner", "").strip(),
+                     "due": {part: request.form.get(f"{prefix}due-{part}", "").strip() for part in ("day", "month", "year")}})
+    return rows
+
+
+def _iso_or_typed(parts: dict[str, str]) -> str | None:
+    """A date input's parts as an ISO date; None when left blank; as typed when not a real date (the service says so)."""
+    if not any(parts.values()):
+        return None
+    try:
+        return date(int(parts["year"]), int(parts["month"]), int(parts["day"])).isoformat()
+    except ValueError:
+        return "-".join(parts[key] for key in ("year", "month", "day"))
+
+
+def _default_condition(assessment) -> dict:
+    owner, due = workflow.condition_defaults(assessment)
+    parsed = date.fromisoformat(due) if due else None
+    return {"text": "", "owner": owner,
+            "due": {"day": str(parsed.day), "month": str(parsed.month), "year": str(parsed.year)} if parsed
+            else {"day": "", "month": "", "year": ""}}
 
 
 def _anchor(transition, field: str) -> str:
     """The id of the form field a problem is about, if the form shows that field (else the form's)."""
     if field.startswith("section-"):
         shown = transition.takes_section_reasons
+    elif field.startswith("conditions"):
+        shown = transition.conditions
+        if field == "conditions":
+            field = "conditions-1-text"
+        elif field.endswith("-due"):
+            field += "-day"  # a date input's first box
     else:
-        shown = {"comment": transition.comment != "none", "conditions": transition.conditions}.get(field, False)
+        shown = {"comment": transition.comment != "none"}.get(field, False)
     return field.replace(":", "-") if shown else workflow.WHOLE_FORM
 
 
@@ -69,6 +111,8 @@ def act(assessment_id: int, action: str):
     elif csrf_failed():
         errors = [{"text": CSRF_FAILED, "href": "#decision"}]
         status = 400
+    elif request.method == "POST" and transition.conditions and "add_condition" in request.form:
+        pass  # "Add another condition": show the form again with one more row, and decide nothing yet
     elif request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
@@ -105,11 +149,38 @@ def act(assessment_id: int, action: str):
         can_sign_off=definitions_of(assessment).workflow.can_sign_off(transition),
         tasks=[t for t in path.tasks],
         typed=request.form if request.method == "POST" else {},
-        field_errors={e["field"]: e["text"] for e in reversed(errors) if "field" in e},
+        # "Enter at least one condition" is shown at the first condition.
+        field_errors={("conditions-1-text" if e["field"] == "conditions" else e["field"]): e["text"]
+                      for e in reversed(errors) if "field" in e},
+        condition_rows=_rows_to_show(assessment, transition),
+        max_conditions=workflow.MAX_CONDITIONS,
         still_possible=still_possible,
-        # What the author was warned of at submission: the decision-maker sees it before deciding (Bracking).
-        legal_warnings=[] if transition.is_submission else [r for r in legal.recorded(assessment) if not r["passed"]],
+        # What the author was warned of at submission, the impacts and why it is here: the decision-maker
+        # sees them before deciding (Bracking).
+        # Not on the author's own steps (submit, withdraw): the summary is for whoever decides on it.
+        findings=None if _authors_own_step(transition) else findings.for_assessment(assessment),
+        arrived=_how_it_arrived(assessment),
     ), status
+
+
+def _rows_to_show(assessment, transition) -> list[dict]:
+    """The condition rows the form shows: those typed (kept on an error), plus a new one on "Add another"."""
+    if not transition.conditions:
+        return []
+    rows = _condition_rows() if request.method == "POST" else []
+    if not rows or ("add_condition" in request.form and len(rows) < workflow.MAX_CONDITIONS):
+        rows.append(_default_condition(assessment))
+    return rows
+
+
+def _authors_own_step(transition) -> bool:
+    return all(role_can(role, WRITE_ASSESSMENTS) for role in transition.roles)
+
+
+def _how_it_arrived(assessment):
+    """The step that brought the assessment to where it is now (who, when, and the rules that routed it)."""
+    trail = decision_trail(assessment)
+    return trail[-1] if trail else None
 
 
 @bp.post("/<id:assessment_id>/comments")

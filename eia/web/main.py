@@ -16,7 +16,7 @@ from eia.domain.workflow_diagram import render_svg
 from eia.extensions import db
 from eia.models import Assessment, Comment, Notification
 from eia.models.assessment import LIST_COLUMNS
-from eia.services import access, archive, assessments, revisions, workflow
+from eia.services import access, archive, assessments, findings, revisions, workflow
 from eia.services.database import NotAllowed, unit_of_work
 from eia.models.types import utcnow
 from eia.web.downloads import content_disposition
@@ -51,6 +51,8 @@ def assessment(assessment_id: int):
         "main/assessment.html",
         assessment=found,
         answers_html=_answers_html(found),
+        # Once submitted, whoever opens it is reading it to decide, or to see what was decided.
+        findings=findings.for_assessment(found) if found.submitted_at else None,
         actions=workflow.available_actions(found, current_user),
         diagram=_diagram(definitions, found.status),
         comments=thread,

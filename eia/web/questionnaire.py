@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from eia.domain import questionnaire as q
 from eia.domain.capabilities import WRITE_ASSESSMENTS
-from eia.services import access, assessments, legal, revisions, workflow
+from eia.services import access, assessments, findings, legal, revisions, workflow
 from eia.services.database import Conflict, NotAllowed
 from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
 from eia.web.form_builder import attach_errors, build_form, render_layout, submitted_values
@@ -300,6 +300,7 @@ def check_answers(assessment_id: int):
         "questionnaire/check_answers.html",
         assessment=assessment,
         summary=assessments.answer_summary(assessment, path, options),
+        findings=findings.for_assessment(assessment, with_legal_checks=False),  # the page lists them with links
         problems=problems,
         submission=next((t for t in workflow.available_actions(assessment, current_user) if t.is_submission), None),
         blocking=[result for result in checks if result.blocks],

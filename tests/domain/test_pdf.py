@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from reportlab.platypus import Paragraph
 
 from eia.domain import pdf
+from eia.domain.findings import AimImpact, CharacteristicFinding, Condition, EvidenceGap, KeyFindings
 from eia.domain.signing import PdfSealer, SealTrust, generate_organisation_identity, verify_pdf
 from eia.domain.snapshot import (
     ActionRow,
@@ -179,6 +180,49 @@ def test_the_cover_reads_as_a_record_to_sign(sealer):
                      "Review date 1 November 2027", "section 149, Equality Act 2010"]:
         assert expected in words, expected
     assert "About the proposal" not in words, "the answers start on a page of their own"
+
+
+FINDINGS = KeyFindings(
+    characteristics=(
+        CharacteristicFinding("Age", "Not relevant", False, (), "", False),
+        CharacteristicFinding("Race", "High", True, (
+            AimImpact("Aim 1: eliminate discrimination", "Negative impact", "High", True),
+            AimImpact("Aim 2: advance equality of opportunity", "Positive impact", "", False),
+            AimImpact("Aim 3: foster good relations", "Neutral: no differential impact", "", False)),
+            "Medium", True),
+    ),
+    evidence_gaps=(EvidenceGap("Race", True, "No custody data by ethnicity before 2024"),),
+    outcome="Continue despite adverse impact", outcome_justification="Public safety outweighs the remaining impact",
+    legal_warnings=("Not a retrospective assessment: The decision date has passed.",),
+    rules=("Residual adverse impact of medium or high for a characteristic",),
+    conditions=(Condition("Board condition: Publish quarterly figures", "ACC Grace Hopper", "1 June 2027"),),
+    rules_lead_to="With the Board", rules_recorded=True,
+)
+
+
+def test_the_first_page_summarises_the_key_findings(sealer):
+    record = snapshot(findings=FINDINGS)
+    reader = PdfReader(io.BytesIO(sealed(sealer, record)))
+    first = " ".join(reader.pages[0].extract_text().split())
+
+    for expected in ["Key findings", "Race", "High", "Aim 1: eliminate discrimination: Negative impact, high severity",
+                     "Screened out: Age (not relevant)",
+                     "Race: no evidence. No custody data by ethnicity before 2024",
+                     "Outcome: Continue despite adverse impact. Public safety outweighs the remaining impact",
+                     "Not a retrospective assessment: The decision date has passed.",
+                     "Sent to “with the board” because", "Residual adverse impact of medium or high",
+                     "Board condition: Publish quarterly figures", "ACC Grace Hopper", "1 June 2027"]:
+        assert expected in first, expected
+    assert "L2R" not in first and "R1" not in first
+    assert AssessmentSnapshot.from_dict(json.loads(json.dumps(record.to_dict()))) == record
+
+
+def test_a_record_sealed_before_key_findings_existed_re_renders_without_them(sealer):
+    stored = snapshot().to_dict()
+    del stored["findings"]
+    record = AssessmentSnapshot.from_dict(json.loads(json.dumps(stored)))
+    assert record.findings is None
+    assert "Key findings" not in PdfReader(io.BytesIO(sealed(sealer, record))).pages[0].extract_text()
 
 
 def test_the_record_says_precisely_which_audit_event_it_follows(sealer):

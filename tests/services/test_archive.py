@@ -197,7 +197,7 @@ def test_a_board_sign_off_is_archived_with_the_rules_that_sent_it_there(archive_
                                                   actions=[AN_ACTION])
     act(approver, assessment_id, "approve")
     board = signed_in(archive_app, "board@example.org")
-    act(board, assessment_id, "board_approve_with_conditions", {"conditions": "Publish the figures quarterly"})
+    act(board, assessment_id, "board_approve_with_conditions", {"conditions-1-text": "Publish the figures quarterly"})
     response = board.client.get(f"/assessments/{assessment_id}/signed-record.pdf")
     words = _pdf_words(response.get_data())
     assert "Residual adverse impact of medium or high" in words and "R1" not in words
@@ -228,4 +228,6 @@ def test_extras_are_signed_off_against_their_own_duty_not_the_three_aims(archive
     words = _pdf_words(auditor.client.get(f"/assessments/{assessment_id}/signed-record.pdf").get_data())
     assert "Socio-economic duty: reduce inequalities of outcome Negative Medium" in words
     assert "Armed Forces Covenant duty: no disadvantage from service Positive" in words
-    assert words.count("Aim 1: eliminate discrimination") == 1  # age's table only
+    analysis = words.split("Analysis by protected characteristic", 1)[1]
+    assert analysis.count("Aim 1: eliminate discrimination") == 1  # age's table only
+    assert words.count("Aim 1: eliminate discrimination") == 2  # and age's row in the key findings

@@ -85,7 +85,7 @@ def test_an_action_is_allowed_exactly_where_the_definition_says(app, role, actio
     transition = DEFINITION.transitions[action]
     allowed = state in transition.from_states and role in transition.roles
     decision = workflow.Decision(comment="Because" if transition.comment == "required" else "",
-                                 conditions=["Train supervisors"] if transition.conditions else [])
+                                 conditions=[workflow.Condition("Train supervisors")] if transition.conditions else [])
     with app.app_context():
         assessment = _assessment_in(state)
         version = assessment.lock_version

@@ -59,8 +59,9 @@ def test_check_answers_shows_warnings_and_allows_submission_recording_them(clien
     submit(author, assessment_id)
     approver = client_for("approver@example.org")
     act(approver, assessment_id, "start_review")
-    shown = approver.get(f"/assessments/{assessment_id}/actions/approve").text_of(id="legal-warnings")
-    assert "L3 Reasons written for each characteristic, not copied" in shown and "age, sex" in shown
+    shown = approver.get(f"/assessments/{assessment_id}/actions/approve").text_of(id="finding-legal-warnings")
+    assert "Reasons written for each characteristic, not copied" in shown and "age, sex" in shown
+    assert "L3" not in shown, "in plain words, without the check's code"
     with demo.app_context():
         transition = db.session.scalar(select(Transition).where(Transition.assessment_id == assessment_id))
         recorded = {r["id"]: r["passed"] for r in transition.details["legal_checks"]}
@@ -145,7 +146,7 @@ def test_board_conditions_become_tracked_actions(client_for, demo):
     act(approver, assessment_id, "start_review")
     act(approver, assessment_id, "approve")
     act(client_for("board@example.org"), assessment_id, "board_approve_with_conditions",
-        {"conditions": "Publish quarterly figures"})
+        {"conditions-1-text": "Publish quarterly figures"})
     actions = tracked(demo, assessment_id)
     assert [(a.text, a.source, a.owner_text) for a in actions] == [
         ("Train supervisors", "plan", "Ch Insp Jones"),

@@ -227,7 +227,7 @@ BAD_INPUT = {
     "questionnaire.add_item": {**AN_ACTION, "action": "y" * 5000, "due_date": ["31", "2", "2027"]},
     "questionnaire.remove_item": {"version": "999"},
     "questionnaire.finish_list": {"version": "not a number"},
-    "decisions.act": {"comment": "z" * 100000, "conditions": "forged", "section-nowhere": "forged"},
+    "decisions.act": {"comment": "z" * 100000, "conditions-1-text": "forged", "conditions-1-due-day": "99", "section-nowhere": "forged"},
     "decisions.comment": {"text": "w" * 100000},
     "main.start_revision": {"reason": "forged"},
 }

@@ -94,7 +94,8 @@ def test_high_impact_goes_to_the_board_which_returns_it_then_approves_with_condi
     assert _status(demo, assessment_id) == "with_board", "resubmission routes afresh, and R1 still fires"
 
     act(board, assessment_id, "board_approve_with_conditions", {
-        "conditions": "Publish quarterly disproportionality figures\nReview with the IAG in six months",
+        "conditions-1-text": "Publish quarterly disproportionality figures",
+        "conditions-2-text": "Review with the IAG in six months",
         "comment": "Approved subject to conditions"})
     assert _status(demo, assessment_id) == "approved"
     assert [t[:2] for t in _transitions(demo, assessment_id)] == [
@@ -228,14 +229,16 @@ def test_an_overlong_condition_is_refused_and_the_typing_kept(client_for, demo):
     assessment_id = _with_board(client_for)
     before = _unchanged(demo, assessment_id)
     board = client_for("board@example.org")
-    typed = "Review with the IAG\n" + "x" * 2001
-    refused = act(board, assessment_id, "board_approve_with_conditions", {"conditions": typed}, status=400)
+    typed = "x" * 2001
+    refused = act(board, assessment_id, "board_approve_with_conditions",
+                  {"conditions-1-text": "Review with the IAG", "conditions-2-text": typed}, status=400)
     assert refused.error_messages == ["Condition 2 must be 2,000 characters or fewer (you entered 2,001)"]
-    assert refused.find("a", href="#conditions") is not None
-    assert refused.text_of(id="conditions-error").endswith("Condition 2 must be 2,000 characters or fewer (you entered 2,001)")
-    assert refused.find("textarea", id="conditions").text == typed.replace("\n", " "), "not truncated"
-    too_many = "\n".join(f"Condition {n}" for n in range(21))
-    refused = act(board, assessment_id, "board_approve_with_conditions", {"conditions": too_many}, status=400)
+    assert refused.find("a", href="#conditions-2-text") is not None
+    assert refused.text_of(id="conditions-2-text-error").endswith("Condition 2 must be 2,000 characters or fewer (you entered 2,001)")
+    assert refused.find("textarea", id="conditions-2-text").text == typed, "not truncated"
+    assert refused.find("textarea", id="conditions-1-text").text == "Review with the IAG"
+    too_many = {f"conditions-{n}-text": f"Condition {n}" for n in range(1, 22)}
+    refused = act(board, assessment_id, "board_approve_with_conditions", too_many, status=400)
     assert refused.error_messages == ["Enter at most 20 conditions (you entered 21)"]
     assert _unchanged(demo, assessment_id) == before
 
