@@ -20,13 +20,38 @@ def start_assessment(author: PageClient, subject_type: str = "sop") -> int:
 def screened_characteristics(author: PageClient, assessment_id: int) -> list[str]:
     """The characteristics the task list asks to screen: the nine, plus the organisation's extras."""
     tasks = author.get(f"/assessments/{assessment_id}/tasks")
-    prefix = f"/assessments/{assessment_id}/pages/screening:"
+    prefix = f"/assessments/{assessment_id}/all/screening#screening-"  # each one's place on the one screening page
     return [a.attrs["href"].removeprefix(prefix) for a in tasks.find_all("a") if a.attrs.get("href", "").startswith(prefix)]
 
 
 def save(author: PageClient, assessment_id: int, page_id: str, data: dict, status: int = 302):
     return author.submit(f"/assessments/{assessment_id}/pages/{page_id}", data, status=status,
                          button=("intent", "continue"))
+
+
+def follow(client: PageClient, page):
+    """Load the page a POST redirected to, as a browser does."""
+    return client.get(client.location(page))
+
+
+def screen_one_at_a_time(author: PageClient, assessment_id: int, ratings: dict[str, str],
+                         characteristics: list[str]) -> None:
+    """Screening as a browser took it before it was one page: from the task list, each characteristic's
+    page, its POST, and back to the task list. ``ratings`` maps characteristic -> relevance (else "none")."""
+    for characteristic in characteristics:
+        relevance = ratings.get(characteristic, "none")
+        follow(author, save(author, assessment_id, f"screening:{characteristic}",
+                            {"relevance": relevance, "reason": f"Reason for {characteristic}"}))
+
+
+def screen_on_one_page(author: PageClient, assessment_id: int, ratings: dict[str, str],
+                       characteristics: list[str]) -> None:
+    """Screening as a browser takes it now: one page for every characteristic, one POST, back to the task list."""
+    answers = {}
+    for characteristic in characteristics:
+        answers[f"screening-{characteristic}-relevance"] = ratings.get(characteristic, "none")
+        answers[f"screening-{characteristic}-reason"] = f"Reason for {characteristic}"
+    follow(author, author.submit(f"/assessments/{assessment_id}/all/screening", answers, button=("intent", "continue")))
 
 
 def low_impact_analysis(characteristic: str) -> dict[str, dict]:

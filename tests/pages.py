@@ -177,8 +177,10 @@ class Page:
 class PageClient:
     def __init__(self, client) -> None:
         self.client = client
+        self.requests: list[tuple[str, str]] = []  # (method, url) of every request made: page loads and posts
 
     def get(self, url: str, status: int = 200, check: bool = True) -> Page:
+        self.requests.append(("GET", url))
         response = self.client.get(url)
         response.close()  # as a server does once the body is sent (runs call_on_close work, e.g. email)
         assert response.status_code == status, f"GET {url}: expected {status}, got {response.status_code}"
@@ -188,6 +190,7 @@ class PageClient:
         return page
 
     def post(self, url: str, data=None, status: int = 302, check: bool = True) -> Page:
+        self.requests.append(("POST", url))
         response = self.client.post(url, data=data or {})
         response.close()
         assert response.status_code == status, (

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 
 from eia.domain.bindings import PER_AIM, SPECS, binding_problems, build_bindings
 from eia.domain.legacy_definitions import LEGACY_BINDINGS
-from eia.domain.questionnaire import reveal_of
+from eia.domain.questionnaire import ReplayedAnswer, reveal_of
 from eia.domain.questionnaire import (
     QUESTION_TYPES,
     Aim,
@@ -128,6 +128,7 @@ _QUESTION = {
             },
         },
         "choices_from": {"enum": list(CHOICES_FROM)},
+        "suggestions_from": {"enum": ["people"]},
         "date_constraint": {"enum": ["future", "past"]},
     },
 }
@@ -164,6 +165,12 @@ QUESTIONNAIRE_SCHEMA = {
                                 "title": _TEXT,
                                 "for_each": {"enum": ["characteristic"]},
                                 "when": _RULE,
+                                "all_on_one_page": {
+                                    "type": "object",
+                                    "required": ["title"],
+                                    "additionalProperties": False,
+                                    "properties": {"title": _TEXT, "hint": _TEXT},
+                                },
                                 "pages": {
                                     "type": "array",
                                     "minItems": 1,
@@ -179,6 +186,29 @@ QUESTIONNAIRE_SCHEMA = {
                                             "item_name": _TEXT,
                                             "max_items": {"type": "integer", "minimum": 1, "maximum": 200},
                                             "min_items_when": _RULE,
+                                            "replay": {
+                                                "type": "object",
+                                                "required": ["title", "answers"],
+                                                "additionalProperties": False,
+                                                "properties": {
+                                                    "title": _TEXT,
+                                                    "answers": {
+                                                        "type": "array",
+                                                        "minItems": 1,
+                                                        "items": {
+                                                            "type": "object",
+                                                            "required": ["source", "identifier"],
+                                                            "additionalProperties": False,
+                                                            "properties": {
+                                                                "source": {"const": "answers"},
+                                                                "identifier": {"type": "string"},
+                                                                "only": {"type": "array", "minItems": 1,
+                                                                         "items": {"type": "string"}},
+                                                            },
+                                                        },
+                                                    },
+                                                },
+                                            },
                                             "questions": {"type": "array", "minItems": 1, "items": _QUESTION},
                                         },
                                     },
@@ -282,6 +312,8 @@ def check_questionnaire(data: Any, source: str) -> list[str]:
             problems += _placeholder_problems(task["title"], per_characteristic, f"{source}: {task_path}.title")
             if "when" in task:
                 problems += [f"{source}: {e}" for e in check_rule(task["when"], QUESTIONNAIRE_SOURCES, f"{task_path}.when")]
+            if "all_on_one_page" in task:
+                problems += _one_page_problems(task, per_characteristic, f"{source}: {task_path}.all_on_one_page")
             for p, page in enumerate(task["pages"]):
                 page_path = f"{task_path}.pages[{p}]"
                 page_ids.append(page["id"])
@@ -290,6 +322,18 @@ def check_questionnaire(data: Any, source: str) -> list[str]:
     problems += [f"{source}: $.sections: duplicate page id {d!r}" for d in _duplicates(page_ids)]
     problems += _identifier_problems(data, source)
     return problems
+
+
+def _one_page_problems(task: dict, per_characteristic: bool, where: str) -> list[str]:
+    """All characteristics' copies of a task on one page: only a per-characteristic task of one form page
+    whose page and questions do not depend on answers (each copy is validated on its own)."""
+    if not per_characteristic:
+        return [f"{where}: only a per-characteristic task (for_each) can show every characteristic on one page"]
+    if len(task["pages"]) != 1 or task["pages"][0].get("type", "form") != "form" or "when" in task["pages"][0]:
+        return [f"{where}: the task must have exactly one form page, without a when"]
+    if "when" in task:
+        return [f"{where}: the task must not have a when (every characteristic is on the page)"]
+    return []
 
 
 def _placeholder_problems(text: str, per_characteristic: bool, where: str) -> list[str]:
@@ -326,6 +370,8 @@ def _page_problems(page: dict, per_characteristic: bool, source: str, page_path:
                 problems.append(f"{source}: {where}: a {question['type']} question needs exactly one of choices or choices_from")
         elif has_choices:
             problems.append(f"{source}: {where}: only radios, checkboxes and select questions have choices")
+        if "suggestions_from" in question and question["type"] != "text":
+            problems.append(f"{source}: {where}: suggestions_from is only for text questions")
         if "date_constraint" in question and question["type"] != "date":
             problems.append(f"{source}: {where}: date_constraint is only for date questions")
         if "max_length" in question and question["type"] not in ("text", "textarea"):
@@ -405,6 +451,7 @@ def _sections(questionnaire: dict) -> tuple[SectionDef, ...]:
             max_length=data.get("max_length", {"text": 200, "textarea": 10000}.get(data["type"])),
             choices=tuple(Choice(c["value"], c["label"], c.get("hint")) for c in data.get("choices", ())),
             choices_from=data.get("choices_from"),
+            suggestions_from=data.get("suggestions_from"),
             date_constraint=data.get("date_constraint"),
         )
 
@@ -419,6 +466,8 @@ def _sections(questionnaire: dict) -> tuple[SectionDef, ...]:
                     title=task["title"],
                     for_each=task.get("for_each"),
                     when=task.get("when"),
+                    one_page_title=task.get("all_on_one_page", {}).get("title"),
+                    one_page_hint=task.get("all_on_one_page", {}).get("hint"),
                     pages=tuple(
                         PageDef(
                             id=page["id"],
@@ -429,6 +478,11 @@ def _sections(questionnaire: dict) -> tuple[SectionDef, ...]:
                             max_items=page.get("max_items", 50),
                             min_items_when=page.get("min_items_when"),
                             questions=tuple(question(q) for q in page["questions"]),
+                            replay_title=page.get("replay", {}).get("title"),
+                            replay=tuple(
+                                ReplayedAnswer(item["identifier"], tuple(item.get("only", ())))
+                                for item in page.get("replay", {}).get("answers", ())
+                            ),
                         )
                         for page in task["pages"]
                     ),

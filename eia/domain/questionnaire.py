@@ -50,6 +50,7 @@ class Question:
     max_length: int | None = None
     choices: tuple[Choice, ...] = ()
     choices_from: str | None = None
+    suggestions_from: str | None = None  # a text answer offering these as you type ("people"), any text allowed
     date_constraint: str | None = None
 
 
@@ -63,6 +64,15 @@ class PageDef:
     item_name: str | None = None
     max_items: int = 50
     min_items_when: Mapping | None = None
+    # Earlier answers shown in an inset above the questions ("replay"), under a heading
+    replay_title: str | None = None
+    replay: tuple[ReplayedAnswer, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReplayedAnswer:
+    identifier: str  # an answers identifier: "screening:$c.relevance"
+    only: tuple[str, ...] = ()  # shown only when the answer is one of these (empty: whatever it is)
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,9 @@ class TaskDef:
     pages: tuple[PageDef, ...]
     for_each: str | None = None
     when: Mapping | None = None
+    # Every characteristic's copy of the task answered on one page ("all_on_one_page"), with its heading
+    one_page_title: str | None = None
+    one_page_hint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,9 @@ class Questionnaire:
     aims: dict[str, Aim]
     characteristics: dict[str, Characteristic]
     bindings: Bindings = field(repr=False, compare=False)  # the questions code reads (eia.domain.bindings)
+
+    def task_definition(self, task_definition_id: str) -> TaskDef | None:
+        return next((t for s in self.sections for t in s.tasks if t.id == task_definition_id), None)
 
     def relevant_characteristics(self, current: Path) -> list[Characteristic]:
         """The characteristics screened in on this path: those whose analysis task is on it."""
@@ -246,6 +262,10 @@ class Path:
 
     def task(self, task_id: str) -> Task | None:
         return next((t for t in self.tasks if t.id == task_id), None)
+
+    def pages_of(self, task_definition: TaskDef) -> list[Page]:
+        """The pages of every copy of a task on the path (each characteristic's, for a per-characteristic task)."""
+        return [page for task in self.tasks if task.definition.id == task_definition.id for page in task.pages]
 
     def resolver(self, page: Page | None = None, answers: Mapping[str, Any] | None = None) -> AnswerResolver:
         return AnswerResolver(
@@ -573,12 +593,43 @@ class AnswerRow:
     value: str
 
 
+NONE_GIVEN = "None given"
+
+
 def answer_rows(current: Path, page: Page, options: Mapping[str, list[Choice]]) -> list[AnswerRow]:
+    """The rows check answers, the record, the signed PDF and the archive show for a page: only the
+    questions that apply (a follow-up whose answer does not ask for it is not there at all). An
+    optional question left blank reads "None given"; a required one left blank has no value, which
+    pages show as "Not answered" (only an unfinished assessment has one)."""
     stored = current.answers.get(page.id, {})
-    return [
-        AnswerRow(q, page.fill(q.label), display_value(q, stored.get(q.id), options))
-        for q in current.visible_questions(page)
-    ]
+    resolve = current.resolver(page)
+    rows = []
+    for question in current.visible_questions(page):
+        value = display_value(question, stored.get(question.id), options)
+        if not value and page.id in current.answers and not question_required(question, resolve):
+            value = NONE_GIVEN
+        rows.append(AnswerRow(question, page.fill(question.label), value))
+    return rows
+
+
+def replayed_answers(current: Path, page: Page, options: Mapping[str, list[Choice]]) -> list[AnswerRow]:
+    """The earlier answers a page replays in its inset (the definition's "replay"), as rows: only
+    answers that count (on the path, visible, given) and, where the definition says, of given values."""
+    rows = []
+    for item in page.definition.replay:
+        page_part, _, question_id = item.identifier.partition(".")
+        page_id, _, qualifier = page_part.partition(":")
+        if qualifier == "$c":
+            if page.characteristic is None:
+                continue
+            qualifier = page.characteristic.id
+        source = current.page(f"{page_id}:{qualifier}" if qualifier else page_id)
+        question = next((x for x in source.definition.questions if x.id == question_id), None) if source else None
+        value = current.answers.get(source.id, {}).get(question_id) if source and question else None
+        if value in (None, "", []) or (item.only and value not in item.only):
+            continue
+        rows.append(AnswerRow(question, source.fill(question.label), display_value(question, value, options)))
+    return rows
 
 
 # --- page layout: questions revealed by an answer on the same page ------------------------------
@@ -592,7 +643,12 @@ def answer_rows(current: Path, page: Page, options: Mapping[str, list[Choice]]) 
 @dataclass(frozen=True)
 class Reveal:
     parent_id: str
-    value: str
+    values: tuple[str, ...]  # the radio options that show the question
+
+    @property
+    def nested(self) -> bool:
+        """One option: nested under it (GOV.UK conditional reveal). Several: shown after the group."""
+        return len(self.values) == 1
 
 
 def _conjuncts(rule: Mapping) -> list[Mapping]:
@@ -634,17 +690,24 @@ def reveal_of(page_def: PageDef, question: Question) -> Reveal | None:
         raise ValueError("a question can be revealed by one answer on its page, not several")
     (condition,) = reveals
     (op, operands), = condition.items()
-    parent = _same_page_identifier(operands[0], page_def) if op == "==" else None
-    if parent is None or not isinstance(operands[1], str):
-        # One field can sit under one radio option only (ids must be unique on the page).
-        raise ValueError("a condition on the same page must be == on another question of the page and one value")
+    parent = _same_page_identifier(operands[0], page_def) if op in ("==", "in") else None
+    values = (operands[1],) if op == "==" else operands[1]
+    if (
+        parent is None
+        or not isinstance(values, (list, tuple))
+        or not values
+        or not all(isinstance(v, str) for v in values)
+    ):
+        raise ValueError(
+            "a condition on the same page must be == (one value) or in (a list of values) on another question of the page"
+        )
     by_id = {q.id: q for q in page_def.questions}
     if parent not in by_id or by_id[parent].type != "radios":
         raise ValueError(f"a question can only be revealed by a radios question of the same page, not {parent!r}")
     order = [q.id for q in page_def.questions]
     if order.index(parent) > order.index(question.id):
         raise ValueError(f"{question.id!r} must come after {parent!r}, the question that reveals it")
-    return Reveal(parent, operands[1])
+    return Reveal(parent, tuple(values))
 
 
 def _holds_apart_from_page(question: Question, page: Page, resolve: AnswerResolver) -> bool:
@@ -658,20 +721,31 @@ def _holds_apart_from_page(question: Question, page: Page, resolve: AnswerResolv
 class LaidOutQuestion:
     question: Question
     revealed: dict[str, tuple[Question, ...]]  # radio value -> questions shown under it
+    # Questions shown after the radio group while any of several options is chosen: value tuple -> questions
+    revealed_after: tuple[tuple[tuple[str, ...], Question], ...] = ()
 
 
 def page_layout(current: Path, page: Page) -> list[LaidOutQuestion]:
-    """The questions a page shows, with each conditional reveal nested under its radio option."""
+    """The questions a page shows, with each conditional reveal nested under its radio option
+    (or, when several options reveal it, right after the radio group)."""
     resolve = current.resolver(page)
     on_page = [q for q in page.definition.questions if _holds_apart_from_page(q, page, resolve)]
     children: dict[str, dict[str, list[Question]]] = {}
+    after: dict[str, list[tuple[tuple[str, ...], Question]]] = {}
     top_level = []
     for question in on_page:
         reveal = reveal_of(page.definition, question)
         if reveal is None:
             top_level.append(question)
-            continue
-        children.setdefault(reveal.parent_id, {}).setdefault(reveal.value, []).append(question)
+        elif reveal.nested:
+            children.setdefault(reveal.parent_id, {}).setdefault(reveal.values[0], []).append(question)
+        else:
+            after.setdefault(reveal.parent_id, []).append((reveal.values, question))
     return [
-        LaidOutQuestion(q, {value: tuple(qs) for value, qs in children.get(q.id, {}).items()}) for q in top_level
+        LaidOutQuestion(
+            q,
+            {value: tuple(qs) for value, qs in children.get(q.id, {}).items()},
+            tuple(after.get(q.id, ())),
+        )
+        for q in top_level
     ]

@@ -50,6 +50,14 @@ def answer_options(assessment: Assessment, path: q.Path | None = None) -> dict[s
     }
 
 
+def suggestions(assessment: Assessment) -> dict[str, list[q.Choice]]:
+    """What text questions with suggestions_from offer as the author types (any text is still allowed:
+    an action's owner may have no account). Read only by the pages that ask such a question."""
+    people = db.session.scalars(select(User).where(User.organisation_id == assessment.organisation_id,
+                                                   User.active.is_(True)).order_by(User.name))
+    return {"people": [q.Choice(user.name, user.email) for user in people]}
+
+
 def _check_editable(assessment: Assessment, user: User, expected_version: int | None) -> None:
     """access.can_edit_answers, saying which part failed."""
     if not access.is_its_author(user, assessment):
@@ -163,6 +171,46 @@ def save_page(
             details={"page": page.id, "partial": partial, "questions": sorted(result.values)},
         )
     return result
+
+
+def save_pages(
+    assessment: Assessment,
+    author: User,
+    submitted: Mapping[str, Mapping[str, Any]],
+    expected_version: int | None,
+    *,
+    partial: bool = False,
+) -> dict[str, q.PageResult]:
+    """Validate and store several form pages answered on one screen (a task shown for every
+    characteristic at once), all or nothing: with an error on any page, nothing is stored.
+    Each page saved is recorded as if saved on its own."""
+    _check_editable(assessment, author, expected_version)
+    path = current_path(assessment)
+    options = answer_options(assessment, path)
+    today = uk_today()
+    pages, results = {}, {}
+    for page_id, values in submitted.items():
+        page = path.page(page_id)
+        if page is None or page.is_list:
+            raise PageNotAvailable(page_id)
+        pages[page_id] = page
+        results[page_id] = q.validate_page(path, page, values, options, today, partial=partial)
+    if not all(result.ok for result in results.values()):
+        return results
+    with unit_of_work():
+        _store(assessment, {
+            page.id: q.answers_to_store(path, page, stored_answers(assessment, page), results[page.id])
+            for page in pages.values()
+        })
+        for page in pages.values():
+            audit.record(
+                "assessment.page_saved",
+                actor=author,
+                object_type="assessment",
+                object_id=assessment.id,
+                details={"page": page.id, "partial": partial, "questions": sorted(results[page.id].values)},
+            )
+    return results
 
 
 def stored_answers(assessment: Assessment, page: q.Page) -> dict[str, Any]:

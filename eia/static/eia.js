@@ -15,3 +15,16 @@ new MutationObserver((changes) => {
 
 initAll();
 document.querySelectorAll(conditionalInputs).forEach(dropExpanded);
+
+// A question revealed by several options of a radio group sits after the group (eia/web/form_builder.py):
+// show it while one of those options is chosen. Without JavaScript it is always shown.
+document.querySelectorAll("[data-reveal-parent]").forEach((block) => {
+  const radios = document.querySelectorAll(`input[type="radio"][name="${block.dataset.revealParent}"]`);
+  const values = block.dataset.revealValues.split(" ");
+  const sync = () => {
+    block.hidden = !Array.from(radios).some((radio) => radio.checked && values.includes(radio.value));
+  };
+  radios.forEach((radio) => radio.addEventListener("change", sync));
+  window.addEventListener("pageshow", sync);
+  sync();
+});

@@ -10,7 +10,7 @@ from eia.domain.capabilities import WRITE_ASSESSMENTS
 from eia.services import access, assessments, findings, legal, revisions, workflow
 from eia.services.database import Conflict, NotAllowed
 from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
-from eia.web.form_builder import attach_errors, build_form, render_layout, submitted_values
+from eia.web.form_builder import attach_errors, build_form, field_prefix, render_layout, submitted_values
 from eia.web.forms import VersionedForm
 from eia.web.permissions import capability_required, visible_or_404
 from eia.services.definitions import definitions_of, library
@@ -86,10 +86,13 @@ def task_list(assessment_id: int):
     path = assessments.current_path(assessment)
     options = assessments.answer_options(assessment, path)
     today = uk_today()
+    relevance = definitions_of(assessment).questionnaire.bindings.relevance
     sections = []
     for section in definitions_of(assessment).questionnaire.sections:
         tasks = [
-            {"task": task, "status": q.task_status(path, task, options, today)}
+            {"task": task, "status": q.task_status(path, task, options, today),
+             "href": _task_href(assessment, task),
+             "relevance": _relevance_shown(path, task, relevance)}
             for task in path.tasks
             if task.section.id == section.id
         ]
@@ -105,6 +108,22 @@ def task_list(assessment_id: int):
         status_labels=STATUS_LABELS,
         returned=_latest_return(assessment),
     )
+
+
+def _task_href(assessment, task: q.Task) -> str:
+    """A task's link: its first page, or its place on the screen that shows every characteristic's copy."""
+    if task.definition.one_page_title is not None:
+        return url_for(".one_page", assessment_id=assessment.id, task_definition_id=task.definition.id,
+                       _anchor=field_prefix(task.pages[0]))
+    return url_for(".page", assessment_id=assessment.id, page_id=task.pages[0].id)
+
+
+def _relevance_shown(path: q.Path, task: q.Task, relevance) -> str | None:
+    """The characteristic's screening rating, on the task list beside its screening and its analysis."""
+    if task.characteristic is None:
+        return None
+    value = relevance.value(path.answers, task.characteristic)
+    return q.display_value(relevance.question, value, {}) or None if value else None
 
 
 def _latest_return(assessment):
@@ -171,7 +190,79 @@ def page(assessment_id: int, page_id: str):
         assessment=assessment,
         page=current_page,
         form=form,
+        replayed=q.replayed_answers(path, current_page, options),
         questions_html=render_layout(form, layout),
+        errors=errors,
+    ), status
+
+
+@bp.route("/<id:assessment_id>/all/<task_definition_id>", methods=["GET", "POST"])
+@redisplays_on_csrf_failure
+@capability_required(WRITE_ASSESSMENTS)
+def one_page(assessment_id: int, task_definition_id: str):
+    """Every characteristic's copy of a task on one screen (a task the questionnaire declares
+    "all_on_one_page", such as screening): one page load to read, one to save."""
+    assessment = visible_or_404(assessment_id)
+    if (response := _editable_or_redirect(assessment)) is not None:
+        return response
+    task_definition = definitions_of(assessment).questionnaire.task_definition(task_definition_id)
+    if task_definition is None or task_definition.one_page_title is None:
+        abort(404)
+    path = assessments.current_path(assessment)
+    pages = path.pages_of(task_definition)
+    if not pages:
+        abort(404)
+    options = assessments.answer_options(assessment, path)
+    outer = VersionedForm(formdata=request.form if request.method == "POST" else None,
+                          data={"version": str(assessment.lock_version)})
+    formdata = request.form if request.method == "POST" else None
+    forms = {page.id: build_form(page, list(page.definition.questions), options,
+                                 assessments.stored_answers(assessment, page), assessment.lock_version,
+                                 formdata, prefix=field_prefix(page))
+             for page in pages}
+    errors: list[dict[str, str]] = []
+    status = 200
+    if request.method == "POST" and csrf_failed():
+        errors = [{"text": CSRF_FAILED, "href": "#main-content"}]
+        status = 400
+    elif request.method == "POST":
+        partial = request.form.get("intent") == "save_draft"
+        submitted = {page.id: submitted_values(list(page.definition.questions), request.form, field_prefix(page))
+                     for page in pages}
+        if partial:  # only the characteristics the author has begun: the rest stay "not started"
+            submitted = {page_id: values for page_id, values in submitted.items()
+                         if any(value not in (None, "", []) for value in values.values())}
+        try:
+            results = assessments.save_pages(assessment, current_user, submitted, outer.expected_version(),
+                                             partial=partial)
+        except Conflict:
+            errors = [{"text": CONFLICT_MESSAGE, "href": "#main-content"}]
+            outer.version.data = str(assessment.lock_version)
+            status = 409
+        except NotAllowed:
+            abort(403)
+        else:
+            if all(result.ok for result in results.values()):
+                if partial:
+                    flash("Your answers have been saved. You can come back to them at any time.", "success")
+                return redirect(url_for(".task_list", assessment_id=assessment.id))
+            for page in pages:
+                if page.id in results and not results[page.id].ok:
+                    for entry in attach_errors(forms[page.id], results[page.id].errors):
+                        errors.append({**entry, "text": f"{page.characteristic.name}: {entry['text']}"
+                                       if page.characteristic else entry["text"]})
+            status = 400
+    first_question = pages[0].definition.questions[0]
+    return render_template(
+        "questionnaire/one_page.html",
+        assessment=assessment,
+        title=task_definition.one_page_title,
+        hint=task_definition.one_page_hint,
+        form=outer,
+        rating_definitions=[choice for choice in first_question.choices if choice.hint],
+        sections=[{"page": page, "anchor": field_prefix(page),
+                   "html": render_layout(forms[page.id], q.page_layout(path, page), choice_hints=False)}
+                  for page in pages],
         errors=errors,
     ), status
 
@@ -194,10 +285,12 @@ def _after_save(assessment, current_page, partial: bool):
 
 def _list_page(assessment, path, current_page, *, form=None, errors=None, status=200):
     """A list page (the action plan): the items so far, a form to add one, and "finished"."""
-    options = assessments.answer_options(assessment, path)
+    options = {**assessments.answer_options(assessment, path), **assessments.suggestions(assessment)}
     questions = list(current_page.definition.questions)
+    mitigations = _mitigations_not_planned(assessment, path, current_page)
     if form is None:
-        form = build_form(current_page, questions, options, {}, assessment.lock_version)
+        chosen = next((m for m in mitigations if m["characteristic"].id == request.args.get("mitigation")), None)
+        form = build_form(current_page, questions, options, chosen["item"] if chosen else {}, assessment.lock_version)
     items = [
         [q.AnswerRow(question, question.label, q.display_value(question, item.get(question.id), options)) for question in questions]
         for item in q.list_items(path, current_page)
@@ -209,9 +302,32 @@ def _list_page(assessment, path, current_page, *, form=None, errors=None, status
         form=form,
         items=items,
         minimum=q.list_minimum(path, current_page),
+        mitigations=mitigations,
         questions_html=render_layout(form, q.page_layout(path, current_page)),
         errors=errors or [],
     ), status
+
+
+def _mitigations_not_planned(assessment, path: q.Path, current_page: q.Page) -> list[dict]:
+    """On the action plan: each characteristic's mitigation that no action repeats yet, with the item
+    that turns it into one (the author adds an owner and a due date, and nothing is typed twice)."""
+    questionnaire = definitions_of(assessment).questionnaire
+    plan, mitigation = questionnaire.bindings.action_plan, questionnaire.bindings.mitigation
+    if current_page.id != plan.page_id:
+        return []
+    planned = {item.action.strip() for item in plan.items(path.answers)}
+    found = []
+    for characteristic in questionnaire.relevant_characteristics(path):
+        text = (mitigation.value(path.answers, characteristic) or "").strip()
+        if text and text not in planned:
+            found.append({
+                "characteristic": characteristic,
+                "text": text,
+                "item": {plan.action.id: text, plan.characteristic.id: characteristic.id},
+                "href": url_for(".page", assessment_id=assessment.id, page_id=current_page.id,
+                                mitigation=characteristic.id, _anchor="add-item"),
+            })
+    return found
 
 
 @bp.post("/<id:assessment_id>/pages/<page_id>/items")
@@ -225,7 +341,7 @@ def add_item(assessment_id: int, page_id: str):
     except assessments.PageNotAvailable:
         abort(404)
     questions = list(current_page.definition.questions)
-    options = assessments.answer_options(assessment, path)
+    options = {**assessments.answer_options(assessment, path), **assessments.suggestions(assessment)}
     form = build_form(current_page, questions, options, {}, assessment.lock_version, request.form)
     try:
         result = assessments.add_list_item(

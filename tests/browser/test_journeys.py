@@ -90,13 +90,20 @@ def complete(page: Page, relevant: dict[str, dict], *, title: str, check_accessi
     answer(page, assessment_url, "objectives", {"objectives": ["EO2"]}, check_accessibility=check)
     relevant_ids = {key.split(":")[1] for key in relevant}
     page.goto(f"{assessment_url}/tasks")
-    characteristics = [link.get_attribute("href").rsplit(":", 1)[1]
-                       for link in page.locator("a[href*='/pages/screening:']").all()]
+    characteristics = [link.get_attribute("href").rsplit("#screening-", 1)[1]
+                       for link in page.locator("a[href*='/all/screening#screening-']").all()]
     assert len(characteristics) >= 9
-    for index, characteristic in enumerate(characteristics):
-        answer(page, assessment_url, f"screening:{characteristic}",
-               {"relevance": "high" if characteristic in relevant_ids else "none", "reason": "Because"},
-               check_accessibility=check and index == 0)
+    # Screening is one page: every characteristic rated and explained, one save.
+    page.goto(f"{assessment_url}/all/screening")
+    for characteristic in characteristics:
+        fill(page, {f"screening-{characteristic}-relevance": "high" if characteristic in relevant_ids else "none",
+                    f"screening-{characteristic}-reason": "Because"})
+    if check:
+        assert_accessible(page, "author-screening-one-page")
+    page.get_by_role("button", name="Save and continue", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/tasks$"))
+    if relevant_ids:
+        expect(page.locator("main")).to_contain_text("Relevance: High")
     for index, (page_id, answers) in enumerate(relevant.items()):
         answer(page, assessment_url, page_id, answers, check_accessibility=check and index < 4)
     answer(page, assessment_url, "outcome", OUTCOME, check_accessibility=check)

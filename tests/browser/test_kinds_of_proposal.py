@@ -40,8 +40,8 @@ def test_a_minor_change_is_screened_and_signed_off_without_a_full_analysis(page:
     answer(page, url, "aims", {"aims": "Shorter queues", "affected": "both", "scope": "One custody suite"})
     answer(page, url, "objectives", {"objectives": ["EO2"]})
     page.goto(f"{url}/tasks")
-    characteristics = [link.get_attribute("href").rsplit(":", 1)[1]
-                       for link in page.locator("a[href*='/pages/screening:']").all()]
+    characteristics = [link.get_attribute("href").rsplit("#screening-", 1)[1]
+                       for link in page.locator("a[href*='/all/screening#screening-']").all()]
     for characteristic in characteristics:
         answer(page, url, f"screening:{characteristic}",
                {"relevance": "low" if characteristic == "disability" else "none",

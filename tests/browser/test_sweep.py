@@ -202,8 +202,8 @@ def test_author_completes_an_assessment_with_the_keyboard_only(demo, page: Page)
     press_button(page, "Continue")
     expect(page).to_have_url(re.compile(r"/assessments/\d+/tasks$"))
     assessment_url = page.url.removesuffix("/tasks")
-    characteristics = [link.get_attribute("href").rsplit(":", 1)[1]
-                       for link in page.locator("a[href*='/pages/screening:']").all()]
+    characteristics = [link.get_attribute("href").rsplit("#screening-", 1)[1]
+                       for link in page.locator("a[href*='/all/screening#screening-']").all()]
     keyboard_answer(page, assessment_url, "subject", {**SUBJECT, "title": "Keyboard only"})
     keyboard_answer(page, assessment_url, "responsibility", RESPONSIBILITY)
     keyboard_answer(page, assessment_url, "aims", AIMS)

@@ -203,11 +203,31 @@ CASES = [
          when={"==": [{"source": "answers", "identifier": "subject.other_kind"}, "x"]}),
      "questionnaire-eia.json: $.sections[0].tasks[0].pages[0].questions[1].when: "
      "a question can only be revealed by a radios question of the same page, not 'other_kind'"),
-    ("reveal under several values",
+    ("every characteristic on one page, for a task that is not per characteristic",
+     lambda d: d["sections"][0]["tasks"][0].update(all_on_one_page={"title": "About"}),
+     "questionnaire-eia.json: $.sections[0].tasks[0].all_on_one_page: "
+     "only a per-characteristic task (for_each) can show every characteristic on one page"),
+    ("every characteristic on one page, for a task of several pages",
+     lambda d: (d["sections"][1]["tasks"][0]["pages"].append(
+         {"id": "second", "title": "{characteristic}: more", "questions": [{"id": "x", "type": "text", "label": "X"}]}),
+                d["sections"][1]["tasks"][0].update(all_on_one_page={"title": "Screening"})),
+     "questionnaire-eia.json: $.sections[1].tasks[0].all_on_one_page: "
+     "the task must have exactly one form page, without a when"),
+    ("an inset replaying an unknown question",
+     lambda d: d["sections"][1]["tasks"][0]["pages"][0].update(
+         replay={"title": "Earlier", "answers": [{"source": "answers", "identifier": "subject.nonesuch"}]}),
+     "questionnaire-eia.json: $.sections[1].tasks[0].pages[0].replay.answers[0]: "
+     "identifier 'subject.nonesuch' names unknown question 'nonesuch'"),
+    ("reveal by a condition that is not == or in",
      lambda d: d["sections"][0]["tasks"][0]["pages"][0]["questions"][1].update(
-         when={"in": [{"source": "answers", "identifier": "subject.kind"}, ["other", "policy"]]}),
+         when={"!=": [{"source": "answers", "identifier": "subject.kind"}, "other"]}),
      "questionnaire-eia.json: $.sections[0].tasks[0].pages[0].questions[1].when: "
-     "a condition on the same page must be == on another question of the page and one value"),
+     "a condition on the same page must be == (one value) or in (a list of values) on another question of the page"),
+    ("reveal under an empty list of values",
+     lambda d: d["sections"][0]["tasks"][0]["pages"][0]["questions"][1].update(
+         when={"in": [{"source": "answers", "identifier": "subject.kind"}, []]}),
+     "questionnaire-eia.json: $.sections[0].tasks[0].pages[0].questions[1].when: "
+     "a condition on the same page must be == (one value) or in (a list of values) on another question of the page"),
 ]
 
 

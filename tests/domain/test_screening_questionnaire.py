@@ -159,5 +159,5 @@ def test_the_screening_page_says_what_each_answer_leads_to(screening):
     relevance = next(x for x in path.page("screening:age").definition.questions if x.id == "relevance")
     hints = {choice.value: choice.hint for choice in relevance.choices}
     assert "full analysis" in hints["high"] and "full analysis" in hints["medium"]
-    assert hints["low"].startswith("No full analysis")
+    assert "No full analysis" in hints["low"]
     assert screening.sections[[s.id for s in screening.sections].index("analysis")].empty_message

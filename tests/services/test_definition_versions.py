@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from eia.extensions import db
 from eia.models import Assessment, DefinitionVersion, User
+from eia.domain import questionnaire as q
 from eia.services import assessments, workflow
 from eia.services.snapshot import build_snapshot
 from eia.services.definitions import current_definitions, definitions_of
@@ -58,3 +59,38 @@ def test_an_assessment_keeps_the_definitions_it_started_with(make_app, tmp_path)
         assert db.session.scalar(select(func.count()).select_from(DefinitionVersion)) == 2
         pinned = db.session.get(DefinitionVersion, old_sha256).documents
         assert set(pinned) == {"questionnaire", "characteristics", "workflow"}
+
+
+def test_an_assessment_pinned_before_follow_ups_were_reveals_keeps_its_questions(make_app, tmp_path):
+    """Version 2 of the full EIA asked the residual justification on every residual page (required only
+    when impact remained). An assessment started then keeps that page; a new one reveals it."""
+    import shutil
+
+    old_folder = tmp_path / "v2"
+    shutil.copytree(WORKFLOWS, old_folder)
+    document = old_folder / "questionnaire-eia.json"
+    reveal = '"required": true, "when": {"in": [{"source": "answers", "identifier": "residual:$c.residual_level"}'
+    text = document.read_text(encoding="utf-8")
+    assert reveal in text
+    document.write_text(text.replace(reveal, reveal.replace('"required": true, "when"', '"required_when"')), encoding="utf-8")
+
+    before = make_app(WORKFLOWS_DIR=old_folder)
+    with before.app_context():
+        seed(PASSWORD)
+        old_id = assessments.start(_user("author@example.org")).id
+
+    after = make_app(WORKFLOWS_DIR=WORKFLOWS)
+    with after.app_context():
+        author = _user("author@example.org")
+        old, new = db.session.get(Assessment, old_id), assessments.start(author)
+        for assessment in (old, new):
+            assessments.save_page(assessment, author, "screening:age", {"relevance": "high", "reason": "Custody"},
+                                  assessment.lock_version)
+            assessments.save_page(assessment, author, "residual:age", {"residual_level": "none"}, assessment.lock_version)
+
+        def shown(assessment: Assessment) -> list[str]:
+            path = assessments.current_path(assessment)
+            return [row.question.id for row in q.answer_rows(path, path.page("residual:age"), {})]
+
+        assert "justification" in shown(old)
+        assert "justification" not in shown(new)

@@ -56,6 +56,7 @@ ROUTES = {
     "questionnaire.start": CAPABILITY,
     "questionnaire.task_list": CAPABILITY,
     "questionnaire.page": CAPABILITY,
+    "questionnaire.one_page": CAPABILITY,
     "questionnaire.add_item": CAPABILITY,
     "questionnaire.remove_item": CAPABILITY,
     "questionnaire.finish_list": CAPABILITY,
@@ -76,6 +77,7 @@ ROUTES = {
 }
 # The capability routes each role opens, written out: a change to the capability table shows here.
 AUTHOR = {"main.start_revision", "questionnaire.new", "questionnaire.start", "questionnaire.task_list", "questionnaire.page",
+          "questionnaire.one_page",
           "questionnaire.add_item", "questionnaire.remove_item", "questionnaire.finish_list",
           "questionnaire.check_answers"}
 ARCHIVE = {"archive.search_page", "archive.export_csv", "archive.export_xlsx", "archive.record", "archive.verify_form",
@@ -116,7 +118,7 @@ def _opens(app, rule, roles: frozenset[str]) -> bool:
 
 
 def _url(rule, assessment_id: int, user_id: int = 1) -> str:
-    values = {"assessment_id": assessment_id, "page_id": "action_plan", "position": 1, "action": "submit", "action_id": 1,
+    values = {"assessment_id": assessment_id, "page_id": "action_plan", "task_definition_id": "screening", "position": 1, "action": "submit", "action_id": 1,
               "token_id": 1,
               "user_id": user_id, "change": "deactivate", "filename": "govuk-frontend/eia.min.css"}
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
@@ -224,6 +226,8 @@ def test_every_role_gets_past_the_sign_in_gate_of_signed_in_routes(client_for, d
 
 BAD_INPUT = {
     "questionnaire.page": {"title": "x" * 5000, "subject_type": "forged", "intent": "continue"},
+    "questionnaire.one_page": {"screening-age-relevance": "forged", "screening-race-reason": "v" * 5000,
+                               "intent": "continue"},
     "questionnaire.add_item": {**AN_ACTION, "action": "y" * 5000, "due_date": ["31", "2", "2027"]},
     "questionnaire.remove_item": {"version": "999"},
     "questionnaire.finish_list": {"version": "not a number"},
