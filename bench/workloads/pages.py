@@ -18,7 +18,7 @@ def _targets(app: Gunicorn) -> list[tuple[str, str, Session]]:
     approver = Session(app.base, "approver@example.org", PASSWORD)
     board = Session(app.base, "board@example.org", PASSWORD)
     auditor = Session(app.base, "auditor@example.org", PASSWORD)
-    signed_off = re.findall(r'href="(/assessments/\d+)"', auditor.get("/"))
+    signed_off = re.findall(r'href="(/assessments/\d+)"', auditor.get("/assessments?stage=signed_off"))
     return [
         ("dashboard (author)", "/", author),
         ("approver queue", "/review", approver),
@@ -29,20 +29,20 @@ def _targets(app: Gunicorn) -> list[tuple[str, str, Session]]:
 
 
 def _draft_task_list(author: Session) -> str:
-    """The task list of one of the author's drafts; if the dashboard shows none, start one as a person would."""
-    dashboard = author.get("/")
-    for row in re.findall(r"<tr class=\"govuk-table__row\">.*?</tr>", dashboard, re.DOTALL):
+    """The task list of one of the author's drafts; if their list shows none, start one as a person would."""
+    dashboard = author.get("/assessments?stage=with_author&mine=yes")
+    for row in re.findall(r"<li class=\"app-item-list__item\">.*?</li>", dashboard, re.DOTALL):
         link = re.search(r'href="(/assessments/\d+)"', row)
         if link and re.search(r">\s*Draft\s*<", row):
             return link.group(1) + "/tasks"
-    return author.post("/assessments/", dashboard)
+    return author.post("/assessments/", author.get("/"))
 
 
 def _signed_off_record(auditor: Session, candidates: list[str]) -> str:
     for path in candidates:
         if "signed-record.pdf" in auditor.get(path):
             return path
-    raise RuntimeError("no signed-off assessment found on the dashboard")
+    raise RuntimeError("no signed-off assessment found in the auditor's list")
 
 
 def run(dataset: Dataset, log_dir, runs: int, seconds: float, log=print) -> Result:

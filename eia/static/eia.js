@@ -13,6 +13,13 @@ new MutationObserver((changes) => {
   }
 }).observe(document.body, { attributes: true, attributeFilter: ["aria-expanded"], subtree: true });
 
+// Every form's buttons ignore a second click within a moment (GOV.UK Frontend's preventDoubleClick), so a
+// double click posts once. The server also treats a repeated decision as the first (eia.services.progress).
+document.querySelectorAll("form button.govuk-button, form input[type=submit].govuk-button").forEach((button) => {
+  button.setAttribute("data-module", "govuk-button");
+  button.setAttribute("data-prevent-double-click", "true");
+});
+
 initAll();
 document.querySelectorAll(conditionalInputs).forEach(dropExpanded);
 

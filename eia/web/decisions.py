@@ -8,7 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from eia.domain.capabilities import WRITE_ASSESSMENTS, role_can
-from eia.services import assessments, comments, findings, workflow
+from eia.extensions import db
+from eia.services import assessments, comments, findings, progress, workflow
 from eia.services.trail import decision_trail
 from eia.services.database import Conflict, NotAllowed
 from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
@@ -89,6 +90,17 @@ def _anchor(transition, field: str) -> str:
     return field.replace(":", "-") if shown else workflow.WHOLE_FORM
 
 
+def _repeated_post(assessment, action: str):
+    """A second post of a decision this person has just taken (a double click, a resent form): nothing is
+    recorded twice, and they are shown what their first post did rather than told someone else acted."""
+    if progress.already_taken(assessment, current_user, action) is None:
+        return None
+    if progress.submission_receipt(assessment, current_user) is not None:
+        return redirect(url_for("main.submitted", assessment_id=assessment.id))
+    flash("Your decision was already recorded: it was recorded once.", "success")
+    return redirect(url_for("main.assessment", assessment_id=assessment.id))
+
+
 @bp.route("/<id:assessment_id>/actions/<action>", methods=["GET", "POST"])
 @redisplays_on_csrf_failure
 @login_required
@@ -99,6 +111,8 @@ def act(assessment_id: int, action: str):
     errors: list[dict[str, str]] = []
     status = 200
     still_possible = transition is not None
+    if transition is None and request.method == "POST" and (repeated := _repeated_post(assessment, action)):
+        return repeated
     if transition is None:
         # Someone else moved the assessment on since this form was loaded: say so, keep what was typed.
         transition = workflow.overtaken_action(assessment, current_user, action)
@@ -127,10 +141,15 @@ def act(assessment_id: int, action: str):
             errors = [{"text": SIGN_OFF_FAILED_MESSAGE, "href": "#decision"}]
             status = 503
         except Conflict:
+            db.session.refresh(assessment)
+            if repeated := _repeated_post(assessment, action):
+                return repeated
             errors = [{"text": CONFLICT_MESSAGE, "href": "#decision"}]
             form.version.data = str(assessment.lock_version)
             status = 409
         else:
+            if transition.is_submission:
+                return redirect(url_for("main.submitted", assessment_id=assessment.id))
             state = definitions_of(assessment).workflow.state(outcome.to_state)
             message = f"{transition.done_label}. The assessment is now {state.label.lower()}."
             if outcome.fired_rules:

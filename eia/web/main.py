@@ -9,14 +9,13 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, load_only
 
 from eia.domain.capabilities import COMMENT, WRITE_ASSESSMENTS
 from eia.domain.workflow_diagram import render_svg
 from eia.extensions import db
 from eia.models import Assessment, Comment, Notification
-from eia.models.assessment import LIST_COLUMNS
-from eia.services import access, archive, assessments, findings, revisions, workflow
+from eia.clock import uk_today
+from eia.services import access, archive, assessments, findings, home, progress, revisions, workflow
 from eia.services.database import NotAllowed, unit_of_work
 from eia.models.types import utcnow
 from eia.web.downloads import content_disposition
@@ -30,15 +29,24 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @login_required
 def dashboard():
-    query = (access.visible_assessments(current_user).order_by(Assessment.updated_at.desc()).limit(50)
-             .options(load_only(*LIST_COLUMNS), joinedload(Assessment.department)))
-    rows = db.session.scalars(query).all()
-    me = current_user.id
-    return render_template(
-        "main/dashboard.html",
-        mine=[a for a in rows if a.author_id == me],
-        others=[a for a in rows if a.author_id != me],
-    )
+    """The person's home: what needs their action first, then what is in progress and recently decided."""
+    return render_template("main/home.html", home=home.home_for(current_user, uk_today()))
+
+
+@bp.get("/assessments")
+@login_required
+def assessments_list():
+    """Every assessment the person can see, filtered and paginated: for authors and approvers, their
+    department's (signed-off ones too, read-only), so an old assessment can still be found."""
+    filters = home.ListFilters.from_args(request.args)
+    departments = home.department_choices(current_user)
+    if not departments:  # the page offers no department filter: an address's is ignored
+        filters.department_id = None
+        filters.problems.pop("department", None)
+    results = home.assessment_list(current_user, filters)
+    errors = [{"text": text, "href": f"#{field}"} for field, text in filters.problems.items()]
+    return render_template("main/assessments.html", filters=filters, results=results, errors=errors,
+                           stages=home.stage_choices(), departments=departments)
 
 
 @bp.get("/assessments/<id:assessment_id>")
@@ -62,6 +70,7 @@ def assessment(assessment_id: int):
         archived=archive.record_for(found),
         versions=revisions.versions(found),
         can_revise=revisions.can_start_revision(found, current_user),
+        returned=progress.latest_return(found),
     )
 
 
@@ -95,6 +104,18 @@ def _diagram(definitions, state: str) -> Markup:
     if key not in cache:
         cache[key] = Markup(render_svg(definitions.workflow, state))
     return cache[key]
+
+
+@bp.get("/assessments/<id:assessment_id>/submitted")
+@login_required
+def submitted(assessment_id: int):
+    """The confirmation after submitting: the reference, who reviews it next and that they have been told.
+    Once the assessment has moved on, its record page says where it is instead."""
+    found = visible_or_404(assessment_id)
+    receipt = progress.submission_receipt(found, current_user)
+    if receipt is None:
+        return redirect(url_for(".assessment", assessment_id=found.id))
+    return render_template("main/submitted.html", assessment=found, receipt=receipt)
 
 
 @bp.post("/assessments/<id:assessment_id>/revisions")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from eia.domain import questionnaire as q
 from eia.domain.capabilities import WRITE_ASSESSMENTS
-from eia.services import access, assessments, findings, legal, revisions, workflow
+from eia.services import access, assessments, findings, legal, progress, revisions, workflow
 from eia.services.database import Conflict, NotAllowed
 from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
 from eia.web.form_builder import attach_errors, build_form, field_prefix, render_layout, submitted_values
@@ -61,7 +63,12 @@ def new():
 
 def _start_page(errors=(), status=200):
     return render_template("questionnaire/start.html", form=VersionedForm(), kinds=library().subject_types,
-                           chosen=request.form.get("subject_type"), errors=list(errors)), status
+                           chosen=request.form.get("subject_type"), errors=list(errors),
+                           form_token=request.form.get("form_token") or secrets.token_urlsafe(16)), status
+
+
+STARTED_KEY = "started_from_form"  # session: the start form's one-time token -> the assessment it started
+STARTED_KEPT = 10
 
 
 @bp.post("/")
@@ -70,10 +77,17 @@ def start():
     form = VersionedForm()
     if not form.validate_on_submit():
         abort(400)
+    token = (request.form.get("form_token") or "")[:64]
+    started = dict(session.get(STARTED_KEY) or {})
+    if token and token in started:  # the same form posted again (a double click, a resend): one assessment
+        return redirect(url_for(".task_list", assessment_id=started[token]))
     try:
         assessment = assessments.start(current_user, request.form.get("subject_type") or "")
     except assessments.UnknownSubjectType:
         return _start_page([{"text": NO_KIND_CHOSEN, "href": "#subject_type"}], status=400)
+    if token:
+        started[token] = assessment.id
+        session[STARTED_KEY] = dict(list(started.items())[-STARTED_KEPT:])
     return redirect(url_for(".task_list", assessment_id=assessment.id))
 
 
@@ -106,7 +120,7 @@ def task_list(assessment_id: int):
         complete=complete,
         total=total,
         status_labels=STATUS_LABELS,
-        returned=_latest_return(assessment),
+        returned=progress.latest_return(assessment),
     )
 
 
@@ -124,16 +138,6 @@ def _relevance_shown(path: q.Path, task: q.Task, relevance) -> str | None:
         return None
     value = relevance.value(path.answers, task.characteristic)
     return q.display_value(relevance.question, value, {}) or None if value else None
-
-
-def _latest_return(assessment):
-    """The decision that returned the assessment, if that is why it is editable again."""
-    if not assessment.transitions:
-        return None
-    latest = assessment.transitions[-1]
-    transition = definitions_of(assessment).workflow.transitions.get(latest.action)
-    returned_here = latest.to_state == assessment.status and transition is not None and transition.takes_section_reasons
-    return latest if returned_here else None
 
 
 @bp.route("/<id:assessment_id>/pages/<page_id>", methods=["GET", "POST"])
@@ -422,4 +426,5 @@ def check_answers(assessment_id: int):
         blocking=[result for result in checks if result.blocks],
         warnings=[result for result in checks if not result.blocks],
         form=VersionedForm(data={"version": str(assessment.lock_version)}),
+        returned=progress.latest_return(assessment),
     )

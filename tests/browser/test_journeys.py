@@ -18,6 +18,13 @@ OUTCOME = {"outcome": "no_change", "changes_made": "Added supervisor review", "b
 REVIEW = {"monitoring": "Quarterly data review", "review_date": ["1", "11", "2027"]}
 
 
+def assert_fits_320(page: Page) -> None:
+    """The page does not scroll sideways at 320 px (WCAG 1.4.10)."""
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, "the page scrolls sideways at 320 px"
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def sign_in(page: Page, email: str) -> None:
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(email)
@@ -129,10 +136,16 @@ def test_author_completes_and_submits_an_assessment(page: Page):
     expect(page.get_by_role("heading", name="Age: likely impact")).to_be_visible()
     assert_accessible(page, "author-check-answers")
     page.get_by_role("button", name="Submit for approval", exact=True).click()
+    expect(page.locator(".govuk-panel__title")).to_contain_text("Assessment submitted")
+    assert_accessible(page, "author-submitted")
+    assert_fits_320(page)
+    page.locator("main").get_by_role("link", name="See the assessment you submitted").click()
     expect(page.locator("#status")).to_contain_text("Submitted")
     assert_accessible(page, "author-record-submitted")
     page.goto("/")
-    expect(page.get_by_role("row", name=re.compile("Body-worn video in custody"))).to_contain_text("Submitted")
+    expect(page.locator("#in-progress-list")).to_contain_text("Body-worn video in custody")
+    assert_accessible(page, "author-home")
+    assert_fits_320(page)
 
 
 def test_approver_and_board_decide_by_exception(page: Page):
@@ -263,7 +276,7 @@ def with_the_board(client_for, title: str) -> int:
 def board_decides(page: Page, assessment_id: int, decision: str) -> None:
     """The Board member opens the assessment from the queue and chooses a decision (the form is then shown)."""
     sign_in(page, "board@example.org")
-    page.get_by_role("link", name="Board", exact=True).click()
+    page.get_by_role("link", name="The Board's queue", exact=True).click()
     page.locator(f"a[href='/assessments/{assessment_id}']").click()
     page.locator("#actions").get_by_role("link", name=decision, exact=True).click()
 
@@ -284,11 +297,15 @@ def test_board_returns_and_the_author_responds(page: Page, client_for):
     sign_out(page)
 
     sign_in(page, "author@example.org")
-    expect(page.get_by_role("row", name=re.compile("Taser deployment review"))).to_contain_text("Returned")
-    page.get_by_role("link", name="Taser deployment review").click()
-    page.get_by_role("link", name="Continue this assessment").click()
-    expect(page.locator(".govuk-warning-text")).to_contain_text("This assessment was returned to you")
-    expect(page.locator(".govuk-inset-text")).to_contain_text("The mitigation needs more detail")
+    expect(page.locator("#returned-to-you-list")).to_contain_text("Taser deployment review")
+    assert_accessible(page, "author-home-returned")
+    page.locator("#returned-to-you-list").get_by_role("link", name="Taser deployment review").click()
+    expect(page.locator("#returned-banner")).to_contain_text("The mitigation needs more detail")
+    assert_accessible(page, "author-record-returned")
+    assert_fits_320(page)
+    page.locator("#returned-banner").get_by_role("link", name="Continue", exact=True).click()
+    expect(page.locator("#returned-banner")).to_contain_text("returned this assessment on")
+    expect(page.locator("#returned-banner")).to_contain_text("The mitigation needs more detail")
     expect(page.get_by_text("Returned: Say how supervisors will review each use")).to_be_visible()
     assert_accessible(page, "guide-author-returned")
 
@@ -304,10 +321,11 @@ def test_board_returns_and_the_author_responds(page: Page, client_for):
 
     page.goto(f"/assessments/{assessment_id}/check-answers")
     page.get_by_role("button", name="Submit for approval", exact=True).click()
-    expect(page.locator("#status")).to_contain_text("Submitted")
+    expect(page.locator(".govuk-panel__title")).to_contain_text("Assessment submitted")
+    page.goto(f"/assessments/{assessment_id}")
     expect(page.locator("#decision-trail + ol")).to_contain_text("The mitigation needs more detail")
 
-    page.get_by_role("link", name="Notifications", exact=True).click()
+    page.get_by_role("link", name=re.compile("^Notifications")).click()
     expect(page.locator("main li").filter(has_text="Taser deployment review").first).to_contain_text("New")
     page.get_by_role("button", name="Mark all as read", exact=True).click()
     expect(page.locator("main .govuk-tag", has_text="New")).to_have_count(0)
@@ -317,13 +335,13 @@ def test_board_returns_and_the_author_responds(page: Page, client_for):
 def test_board_rejects_and_the_record_is_read_only(page: Page, client_for):
     assessment_id = with_the_board(client_for, "Dispersal order pilot")
     board_decides(page, assessment_id, "Reject")
-    page.get_by_role("button", name="Reject", exact=True).click()
+    page.get_by_role("button", name="Yes, reject", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a comment")
     assert_accessible(page, "board-reject-error")
     page.goto(page.url)
     page.get_by_label("Comment").fill("The adverse impact on race is not justified")
     assert_accessible(page, "guide-board-reject")
-    page.get_by_role("button", name="Reject", exact=True).click()
+    page.get_by_role("button", name="Yes, reject", exact=True).click()
     expect(page.locator("#status")).to_contain_text("Rejected")
     sign_out(page)
 
@@ -388,6 +406,6 @@ def test_author_edits_the_action_plan_comments_and_withdraws(page: Page):
     page.goto(assessment_url)
     page.locator("#actions").get_by_role("link", name="Withdraw", exact=True).click()
     assert_accessible(page, "author-withdraw")
-    page.get_by_role("button", name="Withdraw", exact=True).click()
+    page.get_by_role("button", name="Yes, withdraw", exact=True).click()
     expect(page.locator("#status")).to_contain_text("Withdrawn")
     expect(page.locator("#actions")).to_have_count(0)

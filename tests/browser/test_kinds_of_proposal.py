@@ -56,7 +56,7 @@ def test_a_minor_change_is_screened_and_signed_off_without_a_full_analysis(page:
     page.goto(f"{url}/check-answers")
     assert_accessible(page, "author-screening-check-answers")
     page.get_by_role("button", name="Submit for approval", exact=True).click()
-    expect(page.locator("#status")).to_contain_text("Submitted")
+    expect(page.locator(".govuk-panel__title")).to_contain_text("Assessment submitted")
     sign_out(page)
     approver_signs_off(page, "Custody: booking-in desks moved")
 
@@ -95,7 +95,7 @@ def test_a_use_of_police_powers_is_assessed_for_human_rights_and_signed_off(page
     expect(page.locator("main")).to_contain_text("Article 5")
     assert_accessible(page, "author-human-rights-check-answers")
     page.get_by_role("button", name="Submit for approval", exact=True).click()
-    expect(page.locator("#status")).to_contain_text("Submitted")
+    expect(page.locator(".govuk-panel__title")).to_contain_text("Assessment submitted")
     sign_out(page)
     approver_signs_off(page, "Stop and search: body-worn video")
 

@@ -49,7 +49,8 @@ def test_after_sign_off_pages_are_accessible(page: Page, demo):
     page.get_by_role("button", name="Save update").click()
     expect(page.locator("#history")).to_contain_text("All supervisors trained")
     assert_accessible(page, "action-updated")
-    page.get_by_role("link", name="Reviews", exact=True).click()
+    page.get_by_role("link", name="Actions", exact=True).click()
+    page.get_by_role("link", name="Reviews due", exact=True).click()
     assert_accessible(page, "guide-approver-reviews")
     sign_out(page)
 

@@ -54,7 +54,7 @@ def test_when_smtp_is_down_the_decision_stands_and_the_email_is_sent_later(make_
     assessment_id = start_assessment(author)
     complete_assessment(author, assessment_id)
     submit(author, assessment_id)
-    assert author.get("/").find("tr", class_="govuk-table__row") is not None
+    assert author.get("/").find(id="in-progress-list").find("li") is not None
     with app.app_context():
         queued = db.session.scalars(select(OutboundEmail)).all()
         assert [(e.to_address, e.sent_at, e.attempts) for e in queued] == [("approver@example.org", None, 1)]

@@ -31,7 +31,7 @@ def test_author_completes_and_submits_with_two_relevant_characteristics(client_f
 
     submit(author, assessment_id)
     dashboard = author.get("/")
-    row = next(tr for tr in dashboard.find_all("tr") if "Body-worn video in custody" in tr.text)
+    row = next(li for li in dashboard.find(id="in-progress-list").find_all("li") if "Body-worn video in custody" in li.text)
     assert "Submitted" in row.text
 
     with demo.app_context():

@@ -60,6 +60,8 @@ EXPECTED = {
     ("/assessments/{id}/actions/submit", "other_organisation"): (404, 404, 404, 404, 404, 404, 200, 404),
     ("/assessments/{id}/actions/start_review", "submitted"): (404, 404, 200, 404, 404, 404, 404, 404),
     ("/assessments/{id}/actions/approve", "approved"):     (404, 404, 404, 404, 404, 404, 404, 404),
+    ("/assessments/{id}/submitted", "submitted"):           (200, 404, 302, 302, 302, 302, 404, 302),
+    ("/assessments/{id}/submitted", "other_organisation"):  (404, 404, 404, 404, 404, 404, 302, 404),
     ("/actions/{id}", "approved_action"):                  (200, 404, 200, 200, 200, 200, 404, 200),
     ("/archive/{id}", "approved"):                         (403, 403, 403, 200, 200, 200, 403, 200),
     ("/archive/{id}", "other_department"):                 (403, 403, 403, 200, 200, 200, 403, 200),

@@ -34,6 +34,8 @@ ROUTES = {
     "tokens.create": SIGNED_IN,
     "tokens.revoke": SIGNED_IN,
     "main.dashboard": SIGNED_IN,
+    "main.assessments_list": SIGNED_IN,
+    "main.submitted": SIGNED_IN,
     "main.assessment": SIGNED_IN,
     "main.signed_record": SIGNED_IN,
     "main.notifications_page": SIGNED_IN,

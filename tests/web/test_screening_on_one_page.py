@@ -155,7 +155,7 @@ def _routine_assessment(author, *, screening_on_one_page: bool) -> int:
     browser.submit(f"{base}/pages/review", {"monitoring": "Quarterly", "review_date": ["1", "11", "2027"]},
                    button=("intent", "continue"))
     confirmation = browser.submit(f"{base}/check-answers", action=f"{base}/actions/submit")
-    assert "Submitted" in confirmation.text
+    assert "Assessment submitted" in confirmation.text
     return len(author.requests) - start
 
 
