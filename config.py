@@ -128,6 +128,9 @@ class Config:
     # Archive and signing
     ARCHIVE_BACKEND = os.environ.get("EIA_ARCHIVE_BACKEND", "database")  # or "filesystem"
     ARCHIVE_DIR = Path(os.environ.get("EIA_ARCHIVE_DIR", INSTANCE_DIR / "archive"))
+    # Signed audit checkpoints are written here (at each sign-off and by `eia audit checkpoint`) and every
+    # verification reads the newest: mount somewhere the database's administrators cannot write.
+    AUDIT_CHECKPOINT_DIR = Path(os.environ["EIA_AUDIT_CHECKPOINT_DIR"]) if os.environ.get("EIA_AUDIT_CHECKPOINT_DIR") else None
     SIGNING_PKCS12 = os.environ.get("EIA_SIGNING_PKCS12")
     SIGNING_PKCS12_PASSPHRASE = os.environ.get("EIA_SIGNING_PKCS12_PASSPHRASE")
     # A PKCS#11 token holding each organisation's seal key and certificate (labelled EIA_SIGNING_PKCS11_KEY,

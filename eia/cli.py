@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from contextlib import contextmanager
 
@@ -271,17 +272,33 @@ def audit_verify(checkpoint_file) -> None:
 @click.option("--output", type=click.File("w"), default="-", help="Where to write it (default: standard output)")
 @with_appcontext
 def audit_checkpoint(output) -> None:
-    """Export a signed statement of the chain head; keep it outside this system."""
+    """Export a signed statement of the chain head; keep it outside this system. With
+    EIA_AUDIT_CHECKPOINT_DIR set it is also kept there, and every verification then uses the newest."""
     import json
 
     from eia.services import integrity
 
     try:
-        checkpoint = integrity.create_checkpoint()
-    except ValueError as error:
+        checkpoint, kept_at = integrity.write_checkpoint()
+    except (ValueError, OSError) as error:
         raise click.ClickException(str(error)) from None
     output.write(json.dumps(checkpoint, indent=2) + "\n")
-    click.echo(f"Checkpoint of audit event {checkpoint['seq']} written.", err=True)
+    click.echo(f"Checkpoint of audit event {checkpoint['seq']} written{f' and kept at {kept_at}' if kept_at else ''}.",
+               err=True)
+
+
+@audit_group.command("role-grants")
+@click.option("--application-role", default="eia_app", show_default=True, help="The role the application connects as")
+@click.option("--owner-role", default="eia_owner", show_default=True, help="The role that owns the tables")
+def audit_role_grants(application_role: str, owner_role: str) -> None:
+    """Print the PostgreSQL role split that lets the application only add to and read the audit log
+    and the archive (see docs/security.md)."""
+    from eia.services.append_only import role_grants
+
+    for role in (application_role, owner_role):
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
+            raise click.BadParameter(f"{role!r} is not a plain role name (lower-case letters, digits, underscores)")
+    click.echo(role_grants(application_role, owner_role))
 
 
 @click.group("archive")

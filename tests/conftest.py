@@ -89,6 +89,8 @@ def _truncate_all(app) -> None:
 
     with app.app_context():
         tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        # As the owner: the audit log and the archive refuse TRUNCATE from anyone else (eia.services.append_only).
+        db.session.execute(text("SET LOCAL session_replication_role = replica"))
         db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.session.commit()
         db.engine.dispose()

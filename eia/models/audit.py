@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Computed, ForeignKey, Integer, String, Text
+from sqlalchemy import Computed, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import ColumnElement
@@ -66,6 +66,9 @@ class AuditEvent(db.Model):
     no update or delete path for this table. ``seq`` is the primary key and each event names its
     predecessor's hash, so two concurrent appends cannot both commit: the chain never forks.
     """
+
+    # Each assessment's events are read to cross-check the decision trail shown on its pages.
+    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     canonical: Mapped[str] = mapped_column(Text)

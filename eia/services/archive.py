@@ -22,6 +22,10 @@ from eia.services.storage import storage_for
 
 
 
+# The audit event written in the sign-off transaction; integrity checks compare each record with it.
+ARCHIVED_EVENT = "assessment.archived"
+
+
 def storage():
     return storage_for(current_app.config["ARCHIVE_BACKEND"], current_app.config["ARCHIVE_DIR"])
 
@@ -57,7 +61,7 @@ def archive_signed_off(assessment: Assessment, decided_by: User) -> ArchivedReco
     db.session.add(record)
     db.session.flush()
     event = audit.record(
-        "assessment.archived",
+        ARCHIVED_EVENT,
         actor=decided_by,
         object_type="assessment",
         object_id=assessment.id,

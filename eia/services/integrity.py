@@ -13,21 +13,24 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import LargeBinary, cast, create_engine, func, select, text
 from sqlalchemy.pool import NullPool
 
 from eia.domain.audit import GENESIS_HASH, verify_chain
+from eia.domain.record_facts import read_record_facts
 from eia.domain.signing import SealTrust, sha256_hex, verify_pdf
 from eia.extensions import db
 from eia.models import ArchivedRecord, AuditEvent, User
 from eia.models.audit import DERIVED_COLUMNS
 from eia.models.types import utcnow
 from eia.services import audit, seals
-from eia.services.archive import archived_pdf
+from eia.services.archive import ARCHIVED_EVENT, archived_pdf
 from eia.services.database import unit_of_work
 from eia.services.storage import FilesystemStorage, StorageError
+from eia.services.trail import trail_problems
 
 CHECKPOINT_FORMAT = "due-regard-audit-checkpoint/1"
 _BATCH = 5000
@@ -59,6 +62,9 @@ def verify_audit_chain(checkpoint: dict | None = None, *, workers: int = 1) -> I
     processes; the problems reported are the same, in the same order.
     """
     report = IntegrityReport()
+    if checkpoint is None:
+        checkpoint, unreadable = latest_checkpoint()
+        report.problems.extend(unreadable)
     report.problems.extend(derived_column_problems())
     head_seq = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
     ranges = _ranges(head_seq, workers)
@@ -79,6 +85,7 @@ def verify_audit_chain(checkpoint: dict | None = None, *, workers: int = 1) -> I
         report.problems.append(
             f"the archive refers to audit event {archived_up_to} but the log ends at {last_seq}: recent events were deleted"
         )
+    report.problems.extend(removed_record_problems())
     return report
 
 
@@ -209,6 +216,41 @@ def create_checkpoint(actor: User | None = None) -> dict:
     }
 
 
+def checkpoint_directory() -> Path | None:
+    configured = current_app.config.get("AUDIT_CHECKPOINT_DIR")
+    return Path(configured) if configured else None
+
+
+def write_checkpoint(actor: User | None = None) -> tuple[dict, Path | None]:
+    """Create a checkpoint and, when a checkpoint directory is configured, keep it there (write-once)."""
+    checkpoint = create_checkpoint(actor)
+    directory = checkpoint_directory()
+    if directory is None:
+        return checkpoint, None
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"checkpoint-{checkpoint['seq']:012d}.json"
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(checkpoint, indent=2) + "\n")
+    os.chmod(partial, 0o444)
+    os.replace(partial, path)  # readers never see half a file
+    return checkpoint, path
+
+
+def latest_checkpoint() -> tuple[dict | None, list[str]]:
+    """The newest checkpoint in the checkpoint directory (None if none is configured or kept), and why
+    it cannot be used if it is damaged: a damaged newest checkpoint is itself a sign of tampering."""
+    directory = checkpoint_directory()
+    if directory is None or not directory.is_dir():
+        return None, []
+    newest = max(directory.glob("checkpoint-*.json"), default=None)
+    if newest is None:
+        return None, []
+    try:
+        return load_checkpoint(newest.read_text()), []
+    except (OSError, ValueError) as error:
+        return None, [f"the newest audit checkpoint ({newest.name}) cannot be used: {error}"]
+
+
 def load_checkpoint(text: str) -> dict:
     try:
         checkpoint = json.loads(text)
@@ -238,33 +280,114 @@ def checkpoint_signature_problems(checkpoint: dict) -> list[str]:
 # --- archive --------------------------------------------------------------------------------------
 
 
-def verify_archived_record(record: ArchivedRecord, trust: SealTrust | None = None) -> list[str]:
-    """The stored file against its record (size, SHA-256) and its seal against its organisation's seal history."""
+def archiving_events(assessment_ids: list[int] | None = None) -> dict[int, list[tuple[int, dict]]]:
+    """assessment id -> [(seq, details)] of the audit events that archived its record (all, or these)."""
+    query = select(AuditEvent.seq, AuditEvent.object_id, AuditEvent.canonical).where(AuditEvent.action == ARCHIVED_EVENT)
+    if assessment_ids is not None:
+        query = query.where(AuditEvent.object_id.in_([str(i) for i in assessment_ids] or ["-"]))
+    found: dict[int, list[tuple[int, dict]]] = {}
+    for seq, object_id, canonical in db.session.execute(query.order_by(AuditEvent.seq)):
+        if object_id and object_id.isdigit():
+            found.setdefault(int(object_id), []).append((seq, json.loads(canonical).get("details", {})))
+    return found
+
+
+def verify_archived_record(record: ArchivedRecord, trust: SealTrust | None = None,
+                           events: dict[int, list[tuple[int, dict]]] | None = None) -> list[str]:
+    """The stored file against its record (size, SHA-256), its seal against its organisation's seal history,
+    and all three against the audit log: the event that archived it, and the log head the PDF states."""
     label = f"{record.reference} version {record.version_number} (archive {record.id})"
+    if events is None:
+        events = archiving_events([record.assessment_id])
+    problems = [f"{label}: {problem}" for problem in _archiving_event_problems(record, events)]
+    problems += trail_problems(record.assessment)
     try:
         content = archived_pdf(record)
     except StorageError as error:
-        return [f"{label}: the stored file cannot be read: {error}"]
-    problems = []
+        return problems + [f"{label}: the stored file cannot be read: {error}"]
     if len(content) != record.size:
         problems.append(f"{label}: the stored file is {len(content)} bytes, the record says {record.size}")
     if sha256_hex(content) != record.sha256:
         problems.append(f"{label}: the stored file's SHA-256 does not match the record (the file was altered)")
     verification = verify_pdf(content, trust or seals.trust_for(record.organisation_id))
     problems += [f"{label}: {problem}" for problem in verification.problems]
+    if verification.ok:  # an altered file's text proves nothing
+        problems += [f"{label}: {problem}" for problem in _printed_fact_problems(record, content)]
+    return problems
+
+
+def _archiving_event_problems(record: ArchivedRecord, events: dict[int, list[tuple[int, dict]]]) -> list[str]:
+    candidates = events.get(record.assessment_id, [])
+    seq, details = next(((s, d) for s, d in candidates if d.get("archive_id") == record.id),
+                        candidates[-1] if candidates else (None, None))
+    if seq is None:
+        return [("the audit log has no event recording that this record was archived: the record was added "
+                 "or replaced outside the application, or its event was deleted")]
+    problems = []
+    if details.get("sha256") != record.sha256:
+        problems.append(f"the record's SHA-256 is not the one audit event {seq} recorded when it was archived: "
+                        "the signed file was replaced")
+    if details.get("size") != record.size:
+        problems.append(f"the record's size ({record.size} bytes) is not the one audit event {seq} recorded when "
+                        f"it was archived ({details.get('size')} bytes): the signed file was replaced")
+    if details.get("archive_id") != record.id:
+        problems.append(f"audit event {seq} archived a different record of this assessment: the record was replaced")
+    if record.audit_seq != seq:
+        problems.append(f"the record says it was archived by audit event {record.audit_seq}, but the log says "
+                        f"event {seq}: the record was edited")
+    assessment = record.assessment
+    if (record.reference, record.version_number) != (assessment.reference, assessment.version_number):
+        problems.append(f"the record says it is {record.reference} version {record.version_number}, but its "
+                        f"assessment is {assessment.reference} version {assessment.version_number}: the record was edited")
+    return problems
+
+
+def _printed_fact_problems(record: ArchivedRecord, content: bytes) -> list[str]:
+    """The sealed PDF's own words against its record and the audit log."""
+    try:
+        facts = read_record_facts(content)
+    except ValueError:
+        return ["the signed file's text cannot be read, so it cannot be compared with the audit log"]
+    problems = []
+    if (facts.reference, facts.version) != (record.reference, record.version_number):
+        problems.append(f"the signed file is the record of {facts.reference or 'an unnamed assessment'} version "
+                        f"{facts.version or 'unknown'}, not of this one: the file was swapped")
+    if facts.chain_head:
+        seq, printed_hash = facts.chain_head
+        stored = db.session.scalar(select(AuditEvent.entry_hash).where(AuditEvent.seq == seq))
+        if stored is None:
+            problems.append(f"the signed file states that the audit log had reached event {seq} before sign-off, "
+                            "but that event is no longer in the log: events were deleted")
+        elif stored != printed_hash:
+            problems.append(f"the signed file states the hash of audit event {seq} before sign-off, and the log now "
+                            "holds a different one: the log was rewritten")
+    return problems
+
+
+def removed_record_problems() -> list[str]:
+    """Records the audit log says were archived but the archive no longer holds."""
+    present = set(db.session.scalars(select(ArchivedRecord.id)))
+    problems = []
+    for assessment_id, events in archiving_events().items():
+        for seq, details in events:
+            if details.get("archive_id") not in present:
+                problems.append(f"audit event {seq} records archiving signed record {details.get('archive_id')} "
+                                f"(assessment {assessment_id}), but the archive no longer holds it: it was deleted")
     return problems
 
 
 def verify_archive() -> IntegrityReport:
     report = IntegrityReport()
     trust: dict[int, SealTrust] = {}
+    events = archiving_events()
     referenced = set()
     for record in db.session.scalars(select(ArchivedRecord).order_by(ArchivedRecord.id)):
         report.checked += 1
         referenced.add(record.storage_key)
         if record.organisation_id not in trust:
             trust[record.organisation_id] = seals.trust_for(record.organisation_id)
-        report.problems.extend(verify_archived_record(record, trust[record.organisation_id]))
+        report.problems.extend(verify_archived_record(record, trust[record.organisation_id], events))
+    report.problems.extend(removed_record_problems())
     files = FilesystemStorage(current_app.config["ARCHIVE_DIR"])
     for key in sorted(files.keys() - referenced):
         report.notes.append(f"{files.path_for(key)} is not referenced by any record (left by a sign-off that rolled back)")

@@ -193,6 +193,20 @@ def _archive(assessment: Assessment, actor: User, outcome: Outcome, decision: De
         raise SignOffFailed(str(error)) from error
 
 
+def _checkpoint_after_sign_off(assessment: Assessment) -> None:
+    """Keep a checkpoint outside the database once a sign-off is committed (when a directory is configured):
+    cutting the log back past a sign-off then shows. The sign-off stands even if this fails."""
+    from eia.services import integrity
+
+    if integrity.checkpoint_directory() is None:
+        return
+    try:
+        integrity.write_checkpoint()
+    except Exception as error:  # the decision is committed; the next checkpoint covers it
+        current_app.logger.error("checkpoint after sign-off of assessment %s failed: %s", assessment.id, error,
+                                 exc_info=error)
+
+
 def _record_legal_checks(assessment: Assessment, actor: User, outcome: Outcome, decision: Decision) -> None:
     """Store the legal checks' results with this transition; a signing-off one also checks the decision date."""
     signing_off = definitions_of(assessment).workflow.state(outcome.to_state).final
@@ -308,6 +322,8 @@ def take_action(
                 **transition.details,  # as effects left them (the legal checks' results, say)
             },
         )
+    if any(EFFECTS[effect] is _archive for effect in outcome.effects):
+        _checkpoint_after_sign_off(assessment)
     notifications.send_soon()
     return outcome
 

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from eia.domain.capabilities import capabilities_of
 from eia.clock import UK
 from eia.services.definitions import HasDefinitions, definitions_of
-from eia.services.trail import decision_trail
+from eia.services.trail import decision_trail, trail_problems
 
 
 def format_date(value: date | datetime | str | None) -> str:
@@ -144,6 +144,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_datetime)
     app.add_template_global(status_tag_html)
     app.add_template_global(decision_trail, "trail_of")
+    app.add_template_global(trail_problems, "trail_problems_of")
     app.add_template_global(navigation)
     app.add_template_global(account_links)
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from eia.domain.signing import verify_pdf
 from eia.extensions import db
@@ -17,6 +17,7 @@ from eia.services import archive, seals
 from eia.services.storage import FilesystemStorage
 from tests import factories
 from tests.conftest import PASSWORD, signed_in
+from tests.insider import insider_sql
 from tests.journeys import (
     AN_ACTION,
     act,
@@ -99,7 +100,7 @@ def test_flipping_one_byte_of_a_stored_file_is_reported(archive_app):
         content = bytearray(archive.archived_pdf(record))
         content[len(content) // 3] ^= 0x01
         if record.storage_backend == "database":
-            db.session.execute(text("UPDATE archived_record SET content = :c WHERE id = :i"),
+            insider_sql("UPDATE archived_record SET content = :c WHERE id = :i",
                                {"c": bytes(content), "i": record.id})
             db.session.commit()
         else:
@@ -117,8 +118,8 @@ def test_editing_an_audit_row_is_reported(archive_app):
     _signed_off(archive_app)
     with archive_app.app_context():
         target = db.session.scalar(select(AuditEvent.seq).where(AuditEvent.action == "assessment.submit"))
-        db.session.execute(text("UPDATE audit_event SET canonical = replace(canonical, 'submitted', 'approved') "
-                                "WHERE seq = :s"), {"s": target})
+        insider_sql("UPDATE audit_event SET canonical = replace(canonical, 'submitted', 'approved') "
+                                "WHERE seq = :s", {"s": target})
         db.session.commit()
     result = _cli(archive_app, "audit", "verify")
     assert result.exit_code == 1
@@ -132,7 +133,7 @@ def test_deleting_the_last_events_is_reported_against_a_checkpoint(archive_app, 
     assert made.exit_code == 0, made.output
     with archive_app.app_context():
         last = db.session.scalar(select(func.max(AuditEvent.seq)))
-        db.session.execute(text("DELETE FROM audit_event WHERE seq >= :s"), {"s": last - 1})
+        insider_sql("DELETE FROM audit_event WHERE seq >= :s", {"s": last - 1})
         db.session.commit()
     result = _cli(archive_app, "audit", "verify", "--checkpoint", str(checkpoint_file))
     assert result.exit_code == 1
@@ -144,7 +145,7 @@ def test_deleting_events_the_archive_refers_to_is_reported_without_a_checkpoint(
     _signed_off(archive_app)
     with archive_app.app_context():
         archived_at = db.session.scalar(select(func.max(ArchivedRecord.audit_seq)))
-        db.session.execute(text("DELETE FROM audit_event WHERE seq >= :s"), {"s": archived_at})
+        insider_sql("DELETE FROM audit_event WHERE seq >= :s", {"s": archived_at})
         db.session.commit()
     result = _cli(archive_app, "audit", "verify")
     assert result.exit_code == 1

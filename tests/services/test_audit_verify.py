@@ -20,6 +20,7 @@ from eia.models import AuditEvent, User
 from eia.models.audit import DERIVED_COLUMNS
 from eia.services import audit, integrity
 from eia.services.database import unit_of_work
+from tests.insider import insider_sql
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def chain(demo):
 
 def _tamper(app, statement: str, seq: int) -> list[str]:
     with app.app_context():
-        db.session.execute(text(statement), {"seq": seq})
+        insider_sql(statement, {"seq": seq})
         db.session.commit()
         return integrity.verify_audit_chain().problems
 
@@ -86,7 +87,7 @@ def test_the_database_refuses_a_record_that_is_not_json(chain):
     app, middle = chain
     with app.app_context():
         with pytest.raises(DBAPIError, match="(?i)json"):
-            db.session.execute(text("UPDATE audit_event SET canonical = 'not json' WHERE seq = :seq"), {"seq": middle})
+            insider_sql("UPDATE audit_event SET canonical = 'not json' WHERE seq = :seq", {"seq": middle})
         db.session.rollback()
 
 
@@ -107,6 +108,7 @@ def test_a_column_no_longer_generated_is_reported_and_the_migration_refuses_to_h
     with app.app_context():
         try:
             downgrade(revision="0011")
+            # The old schema has no append-only triggers (0018 comes later): plain SQL works.
             db.session.execute(text("UPDATE audit_event SET action = 'user.signed_in' WHERE seq = :seq"), {"seq": middle})
             db.session.commit()
             problems = integrity.verify_audit_chain().problems
@@ -149,6 +151,7 @@ def test_a_column_generated_some_other_way_is_reported(chain):
 def _regenerate_object_id(expression: str) -> None:
     db.session.execute(text(f"ALTER TABLE audit_event DROP COLUMN object_id, ADD COLUMN object_id varchar(60) "
                             f"GENERATED ALWAYS AS ({expression}) STORED"))
+    db.session.execute(text("CREATE INDEX IF NOT EXISTS ix_audit_event_object ON audit_event (object_type, object_id)"))
     db.session.commit()
 
 
@@ -169,11 +172,11 @@ def test_several_processes_report_exactly_what_one_does(chain, monkeypatch):
         ranges = integrity._ranges(head, 3)
         assert len(ranges) == 3 and ranges[0][0] == 1 and ranges[-1][1] == head
         second_start = ranges[1][0]
-        db.session.execute(text("DELETE FROM audit_event WHERE seq BETWEEN :first AND :last"),
+        insider_sql("DELETE FROM audit_event WHERE seq BETWEEN :first AND :last",
                            {"first": second_start - 1, "last": second_start})
-        db.session.execute(text("UPDATE audit_event SET canonical = replace(canonical, '\"seq\"', '\"seq\" ') "
-                                "WHERE seq = :seq"), {"seq": ranges[2][0]})
-        db.session.execute(text("DELETE FROM audit_event WHERE seq = :seq"), {"seq": head})
+        insider_sql("UPDATE audit_event SET canonical = replace(canonical, '\"seq\"', '\"seq\" ') "
+                    "WHERE seq = :seq", {"seq": ranges[2][0]})
+        insider_sql("DELETE FROM audit_event WHERE seq = :seq", {"seq": head})
         db.session.commit()
         single = integrity.verify_audit_chain(workers=1)
         parallel = integrity.verify_audit_chain(workers=3)

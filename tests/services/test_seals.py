@@ -9,7 +9,7 @@ import time
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pypdf import PdfReader
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from eia.domain.pdf import render_assessment_pdf
 from eia.domain.signing import PdfSealer, sha256_hex
@@ -19,6 +19,7 @@ from eia.models import ArchivedRecord, AuditEvent, Organisation, SealCertificate
 from eia.services import archive, seals
 from tests import factories
 from tests.conftest import PASSWORD, signed_in
+from tests.insider import insider_sql
 
 
 def _seeded(make_app, **config):
@@ -48,7 +49,7 @@ def _record(assessment_id: int) -> ArchivedRecord:
 
 def _swap_content(record: ArchivedRecord, content: bytes) -> None:
     """What an insider with write access to the database can do: the file, its hash and size all agree."""
-    db.session.execute(text("UPDATE archived_record SET content = :c, sha256 = :h, size = :s WHERE id = :i"),
+    insider_sql("UPDATE archived_record SET content = :c, sha256 = :h, size = :s WHERE id = :i",
                        {"c": content, "h": sha256_hex(content), "s": len(content), "i": record.id})
     db.session.commit()
 
@@ -190,18 +191,24 @@ def test_upgrading_keeps_records_sealed_by_the_former_instance_wide_certificate_
         former = seals.instance_signer()  # the same files the former instance-wide seal used
         record = _record(assessment_id)
         _swap_content(record, _resealed(record, former))
-        db.session.execute(text("UPDATE archived_record SET signer_certificate_sha256 = :f"),
+        insider_sql("UPDATE archived_record SET signer_certificate_sha256 = :f",
                            {"f": former.certificate_fingerprint})
         db.session.commit()
         upgrade()
         (period,) = seals.history(record.organisation_id)
         assert period.certificate_sha256 == former.certificate_fingerprint and period.in_use_until is not None
-    result = _cli(app, "archive", "verify")
-    assert result.exit_code == 0, result.output
+    # The test stands in a record sealed by the former certificate by replacing the file, which the check
+    # against its archiving audit event rightly reports; the seal itself must raise nothing.
+    assert _seal_problems(_cli(app, "archive", "verify").output) == []
     _sign_off(app, "After the upgrade")  # starts the organisation's own seal
     with app.app_context():
         assert len(seals.history(record.organisation_id)) == 2
-    assert _cli(app, "archive", "verify").exit_code == 0
+    assert _seal_problems(_cli(app, "archive", "verify").output) == []
+
+
+def _seal_problems(output: str) -> list[str]:
+    return [line for line in output.splitlines()
+            if line.startswith("PROBLEM") and not line.endswith("the signed file was replaced")]
 
 
 def test_an_independent_validator_names_the_organisation_and_finds_the_whole_document_signed(make_app, tmp_path):

@@ -18,6 +18,7 @@ from eia.extensions import db
 from eia.models import Assessment, AssessmentSearch, AssessmentSearchText, AuditEvent
 from eia.services import search
 from tests import factories
+from tests.insider import as_owner
 from tests.journeys import (
     AN_ACTION,
     complete_assessment,
@@ -258,8 +259,8 @@ def test_the_record_page_shows_versions_trail_events_and_integrity_on_request(cl
 def test_the_integrity_panel_reports_a_tampered_chain(client_for, scenario, demo):
     with demo.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assessment.started").limit(1))
-        event.canonical = event.canonical.replace("assessment.started", "assessment.tampered")
-        db.session.commit()
+        with as_owner():
+            event.canonical = event.canonical.replace("assessment.started", "assessment.tampered")
     auditor = client_for("auditor@example.org")
     page = auditor.get(f"/archive/{scenario.signed_off}?check=integrity&recheck=yes")
     assert page.text_of(id="chain-verdict") == "Problem found"
@@ -324,8 +325,9 @@ def test_a_record_of_another_organisation_is_not_confirmed(client_for, scenario,
     signed = auditor.client.get(f"/assessments/{scenario.signed_off}/signed-record.pdf").get_data()
     with demo.app_context():  # the record moves to the other organisation: its file is no longer ours
         record = db.session.scalar(select(ArchivedRecord).where(ArchivedRecord.assessment_id == scenario.signed_off))
-        record.organisation_id = db.session.get(Assessment, scenario.neighbour).organisation_id
-        db.session.commit()
+        neighbour = db.session.get(Assessment, scenario.neighbour).organisation_id
+        with as_owner():
+            record.organisation_id = neighbour
     assert "does not match any record" in _upload(auditor, signed).text_of(id="verdict")
 
 
