@@ -73,12 +73,32 @@ class Config:
     # the page with what the user typed (eia.web.errors).
     WTF_CSRF_TIME_LIMIT = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 
-    # Sign-in throttling, counted in the database so it holds across workers and instances.
+    # Sign-in throttling, counted in the database so it holds across workers and instances. Past the
+    # free failures (per account, per client address) each attempt waits after the last failure: the
+    # first delay, doubling with every further failure, up to the longest. A browser that has signed in
+    # to the account before (its signed "known device" cookie) is not held up by the account's count,
+    # so a stranger's guesses cannot keep the owner out.
     SIGN_IN_WINDOW = timedelta(minutes=_env_int("EIA_SIGN_IN_WINDOW_MINUTES", 15))
     SIGN_IN_MAX_FAILURES_PER_ACCOUNT = _env_int("EIA_SIGN_IN_MAX_FAILURES_PER_ACCOUNT", 10)
     SIGN_IN_MAX_FAILURES_PER_ADDRESS = _env_int("EIA_SIGN_IN_MAX_FAILURES_PER_ADDRESS", 50)
+    SIGN_IN_FIRST_DELAY = timedelta(seconds=_env_int("EIA_SIGN_IN_FIRST_DELAY_SECONDS", 30))
+    SIGN_IN_LONGEST_DELAY = timedelta(seconds=_env_int("EIA_SIGN_IN_LONGEST_DELAY_SECONDS", 900))
+    KNOWN_DEVICE_DAYS = _env_int("EIA_KNOWN_DEVICE_DAYS", 180)
     # A longer list of passwords to refuse (one per line); the shipped short list otherwise.
     PASSWORD_DENY_LIST = os.environ.get("EIA_PASSWORD_DENY_LIST")
+    # A second factor (an authenticator app, eia.services.second_factor) at password sign-in: required of
+    # every role that carries the "sign in with a second factor" capability, or of everyone when
+    # EIA_SECOND_FACTOR_FOR_EVERYONE=1. Anyone may turn it on for themselves. Single sign-on relies on the
+    # provider's own multi-factor check instead (OIDC_REQUIRE_MFA).
+    SECOND_FACTOR_REQUIRED = os.environ.get("EIA_SECOND_FACTOR_REQUIRED", "1") == "1"
+    SECOND_FACTOR_FOR_EVERYONE = os.environ.get("EIA_SECOND_FACTOR_FOR_EVERYONE", "0") == "1"
+    # A password an administrator sets works for this many days, and only to choose a new one.
+    TEMPORARY_PASSWORD_DAYS = _env_int("EIA_TEMPORARY_PASSWORD_DAYS", 7)
+    # Single sign-on sessions have no password to ask for again: something sensitive (a new API token)
+    # needs a sign-in this recent instead.
+    REAUTHENTICATION_WINDOW = timedelta(minutes=_env_int("EIA_REAUTHENTICATION_MINUTES", 10))
+    # The longest an API token may last (days): the choices offered stop here.
+    API_TOKEN_MAX_DAYS = _env_int("EIA_API_TOKEN_MAX_DAYS", 365)
     # Single sign-on over OpenID Connect (optional): the identity provider's issuer URL (its discovery
     # document is read from <issuer>/.well-known/openid-configuration) and this app's client.
     # Register <PUBLIC_BASE_URL>/sign-in/sso/callback as the redirect URI.
@@ -165,6 +185,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     MAIL_ENABLED = True
+    # Most tests sign in with a password alone; the second factor's own tests turn this on.
+    SECOND_FACTOR_REQUIRED = False
 
 
 class ConfigurationError(RuntimeError):
@@ -176,6 +198,8 @@ class ProductionConfig(Config):
     # __Host-: the browser accepts the cookie only over HTTPS, for this host, for every path.
     SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_SECURE = True
+    # The demo password is printed in the README: no account may have it here.
+    REFUSE_DEMO_PASSWORD = True
 
     @classmethod
     def init_app(cls, config: dict) -> None:

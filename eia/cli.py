@@ -136,6 +136,26 @@ def unlink_identity_command(email) -> None:
                "have ended. Its next single sign-on links it again by verified email.")
 
 
+@users_group.command("reset-second-factor")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why, for the audit log, e.g. 'lost phone, identity checked in person'")
+@with_appcontext
+def reset_second_factor_command(email, reason) -> None:
+    """Remove an account's authenticator app and end its sessions (audited): for when the only
+    administrator has lost theirs. They set it up again at their next sign-in."""
+    from eia.services import second_factor
+
+    user = _user_by_email(email)
+    reason = " ".join(reason.split())
+    if not reason:
+        raise click.ClickException("Give the reason with --reason: it is kept in the audit log")
+    if not user.has_second_factor:
+        raise click.ClickException(f"{user.email} has no authenticator app set up")
+    second_factor.remove(user, actor=None, reason=reason)
+    click.echo(f"Removed the authenticator app of {user.email} and ended its sessions. It is set up again at the "
+               "next sign-in.")
+
+
 @click.group("definitions")
 def definitions_group() -> None:
     """Check the definitions in workflows/."""

@@ -115,6 +115,7 @@ def instances(demo, tmp_path):
     env = {
         **os.environ,
         "EIA_CONFIG": "development",
+        "EIA_SECOND_FACTOR_REQUIRED": "0",  # approvers sign in with a password alone here
         "DATABASE_URL": POSTGRES_URL,
         "SECRET_KEY": "two-instances-test-secret-key-0123456789",
         "EIA_INSTANCE_DIR": str(tmp_path),  # shared: one signing identity, as production shares its key

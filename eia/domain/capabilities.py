@@ -35,6 +35,9 @@ EXPORT_REGISTER = "export_register"
 VERIFY_RECORDS = "verify_records"
 VIEW_COMPLIANCE = "view_compliance"
 ADMINISTER = "administer"
+# Not an action but a duty: whoever holds it proves a second factor at password sign-in (when the
+# service requires one), because what they can decide or see carries weight.
+SIGN_IN_WITH_SECOND_FACTOR = "sign_in_with_second_factor"
 
 CAPABILITIES = {
     WRITE_ASSESSMENTS: "Start assessments, change their own while the workflow allows it, and revise signed-off ones",
@@ -49,17 +52,19 @@ CAPABILITIES = {
     VERIFY_RECORDS: "Check whether a PDF is an authentic signed record",
     VIEW_COMPLIANCE: "See the compliance report",
     ADMINISTER: "Manage people, roles, departments, objectives and settings",
+    SIGN_IN_WITH_SECOND_FACTOR: "Must confirm each password sign-in with a code from an authenticator app",
 }
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     "author": frozenset({WRITE_ASSESSMENTS, VIEW_DEPARTMENT_ASSESSMENTS, COMMENT}),
-    "approver": frozenset({VIEW_DEPARTMENT_ASSESSMENTS, COMMENT, REVIEW_DEPARTMENT_SUBMISSIONS, VIEW_COMPLIANCE}),
+    "approver": frozenset({VIEW_DEPARTMENT_ASSESSMENTS, COMMENT, REVIEW_DEPARTMENT_SUBMISSIONS, VIEW_COMPLIANCE,
+                           SIGN_IN_WITH_SECOND_FACTOR}),
     "board": frozenset({VIEW_ORGANISATION_ASSESSMENTS, COMMENT, DECIDE_REFERRALS, OVERSEE_DELEGATED_APPROVALS,
-                        READ_ARCHIVE, EXPORT_REGISTER, VERIFY_RECORDS, VIEW_COMPLIANCE}),
+                        READ_ARCHIVE, EXPORT_REGISTER, VERIFY_RECORDS, VIEW_COMPLIANCE, SIGN_IN_WITH_SECOND_FACTOR}),
     "auditor": frozenset({VIEW_ORGANISATION_ASSESSMENTS, READ_ARCHIVE, EXPORT_REGISTER, VERIFY_RECORDS,
-                          VIEW_COMPLIANCE}),
+                          VIEW_COMPLIANCE, SIGN_IN_WITH_SECOND_FACTOR}),
     "admin": frozenset({VIEW_ORGANISATION_ASSESSMENTS, READ_ARCHIVE, EXPORT_REGISTER, VERIFY_RECORDS,
-                        VIEW_COMPLIANCE, ADMINISTER}),
+                        VIEW_COMPLIANCE, ADMINISTER, SIGN_IN_WITH_SECOND_FACTOR}),
 }
 
 

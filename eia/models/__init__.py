@@ -11,7 +11,7 @@ from eia.models.notification import Notification, OutboundEmail
 from eia.models.organisation import Department, EqualityObjective, Organisation
 from eia.models.seal import SealCertificate
 from eia.models.search import AssessmentSearch, AssessmentSearchText, SignedOffCharacteristic
-from eia.models.session import SignInAttempt, UserSession
+from eia.models.session import RecoveryCode, SignInAttempt, UserSession
 from eia.models.user import ROLES, User, UserRole
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "OutboundEmail",
     "Organisation",
     "ROLES",
+    "RecoveryCode",
     "SealCertificate",
     "SignedOffCharacteristic",
     "SignInAttempt",

@@ -27,5 +27,9 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it stopped working, in words people read ("revoked by its owner", "password changed", an
+    # administrator's reason), and who revoked it when that was someone else.
+    revoked_reason: Mapped[str | None] = mapped_column(String(200))
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

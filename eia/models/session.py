@@ -23,6 +23,8 @@ class UserSession(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(40))
     user_agent: Mapped[str] = mapped_column(String(120), default="")
+    # How the person proved who they are, as the sessions page shows it (eia.services.sessions.METHODS).
+    authenticated_by: Mapped[str] = mapped_column(String(40), default="password", server_default="password")
 
     user: Mapped[User] = relationship()
 
@@ -40,3 +42,14 @@ class SignInAttempt(db.Model):
         Index("ix_sign_in_attempt_email_attempted_at", "email", "attempted_at"),
         Index("ix_sign_in_attempt_client_address_attempted_at", "client_address", "attempted_at"),
     )
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for signing in without the authenticator app. Only its SHA-256 is kept: the
+    codes are random (59 bits each), so a slow hash adds nothing, and each works once."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

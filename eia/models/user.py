@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eia.domain.capabilities import ROLES, capabilities_of, roles_label
@@ -38,6 +38,15 @@ class User(UserMixin, db.Model):
     # Accounts are found by this pair, never by email (ASVS 10.5.2).
     oidc_issuer: Mapped[str | None] = mapped_column(String(255))
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    # A password an administrator set: it works until then, and only to choose a new one (None: the
+    # person chose their own).
+    password_temporary_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The second factor (eia.services.second_factor): the authenticator app's shared secret (base32;
+    # unused until the app's first code confirms it), when that was, and the last time step a code
+    # was accepted for (a code works once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
@@ -48,12 +57,17 @@ class User(UserMixin, db.Model):
                                                      order_by=UserRole.role)
 
     @property
+    def has_second_factor(self) -> bool:
+        return self.totp_enabled_at is not None
+
+    @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
     # The token of the server-side session this request runs in (see eia.services.sessions):
     # Flask-Login stores get_id() in the cookie, so the cookie names a session, never a user.
     session_token = None  # set per request; not a column
+    session_authenticated_by = None  # how that session was signed in (UserSession.authenticated_by)
 
     def get_id(self) -> str | None:
         return self.session_token

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from eia.domain.capabilities import ADMINISTER, capabilities_of
 from eia.extensions import db
 from eia.models import Department, EqualityObjective, Organisation, User
-from eia.services import audit, sessions, users
+from eia.services import accounts, api_tokens, audit, second_factor, sessions, users
 from eia.services.users import checked_roles
 from eia.services.database import NotAllowed, unit_of_work
 from eia.services.definitions import library
@@ -36,10 +36,14 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
         raise AdminRefused("You cannot deactivate your own account")
     with unit_of_work():
         user.active = active
+        tokens_revoked = 0
         if not active:
             sessions.revoke_all(user, "deactivated")
+            # Revoked, not merely refused while inactive: reactivation does not bring them back.
+            tokens_revoked = api_tokens.revoke_all(user, "account deactivated", by=actor)
         audit.record("user.activated" if active else "user.deactivated", actor=actor, object_type="user",
-                     object_id=user.id, details={"email": user.email})
+                     object_id=user.id, details={"email": user.email,
+                                                 **({} if active else {"api_tokens_revoked": tokens_revoked})})
     return user
 
 
@@ -158,3 +162,49 @@ def update_settings(actor: User, *, extra_characteristics: list[str], board_subj
                          "extra_characteristics": organisation.extra_characteristics,
                          "board_subject_types": organisation.board_subject_types}})
     return organisation
+
+
+MAX_REASON_LENGTH = 200
+NO_REASON = "Enter the reason: it is kept in the audit log"
+
+
+def checked_reason(reason: str | None) -> str:
+    """An administrator's reason for acting on someone's account: required, one line, 200 characters at most."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise AdminRefused(NO_REASON)
+    if len(reason) > MAX_REASON_LENGTH:
+        raise AdminRefused(f"The reason must be {MAX_REASON_LENGTH} characters or fewer")
+    return reason
+
+
+def reset_second_factor(actor: User, user_id: int, reason: str | None) -> User:
+    """Remove a person's second factor (a lost phone) and sign them out; they set it up again at sign-in."""
+    user = person(actor, user_id)
+    reason = checked_reason(reason)
+    if not user.has_second_factor:
+        raise AdminRefused(f"{user.name} has no authenticator app set up")
+    second_factor.remove(user, actor=actor, reason=reason)
+    return user
+
+
+def end_sessions(actor: User, user_id: int, reason: str | None) -> int:
+    """Sign a person out everywhere (the administrator's own session excepted); returns how many ended."""
+    user = person(actor, user_id)
+    return accounts.end_all_sessions(user, actor=actor, reason=checked_reason(reason))
+
+
+def revoke_token(actor: User, user_id: int, token_id: int, reason: str | None):
+    """Revoke one of a person's API tokens, with the reason they will see on their tokens page."""
+    user = person(actor, user_id)
+    reason = checked_reason(reason)
+    return api_tokens.revoke_token(user, token_id, by=actor, reason=reason)
+
+
+def set_temporary_password(actor: User, user_id: int, password: str | None) -> User:
+    """Give a person a temporary password to hand over (AccountError, field "temporary-password", if it is not acceptable)."""
+    user = person(actor, user_id)
+    if user.id == actor.id:
+        raise AdminRefused("Change your own password from your account")
+    users.set_temporary_password(user, password or "", actor=actor)
+    return user

@@ -10,7 +10,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import select, update
 
 from eia.extensions import db
 from eia.models import ApiToken, User
@@ -51,8 +52,19 @@ def is_live(token: ApiToken, now: datetime | None = None) -> bool:
     return token.revoked_at is None and token.expires_at > (now or utcnow())
 
 
+REVOKED_BY_OWNER = "revoked by its owner"
+
+
+def lifetimes_days() -> tuple[int, ...]:
+    """The lifetimes offered: those within the configured maximum (API_TOKEN_MAX_DAYS), or the shortest."""
+    allowed = tuple(days for days in LIFETIMES_DAYS if days <= current_app.config["API_TOKEN_MAX_DAYS"])
+    return allowed or LIFETIMES_DAYS[:1]
+
+
 def create_token(user: User, name: str, scopes: list[str], lifetime_days: int | None) -> tuple[ApiToken, str]:
-    """A new token and its secret (the only time the secret exists outside the caller's hands)."""
+    """A new token and its secret (the only time the secret exists outside the caller's hands).
+
+    The caller has re-authenticated the person first (eia.services.users.confirm_identity)."""
     name = (name or "").strip()
     if not name:
         raise TokenRefused("name", "Enter a name for the token, for example the script that will use it")
@@ -62,7 +74,7 @@ def create_token(user: User, name: str, scopes: list[str], lifetime_days: int | 
         raise TokenRefused("scopes", "Select what the token may do")
     if any(scope not in SCOPES for scope in scopes):
         raise TokenRefused("scopes", "Select what the token may do from the list")
-    if lifetime_days not in LIFETIMES_DAYS:
+    if lifetime_days not in lifetimes_days():
         raise TokenRefused("lifetime", "Select how long the token lasts")
     if sum(1 for token in tokens_for(user) if is_live(token)) >= MAX_TOKENS_PER_USER:
         raise TokenRefused("name", f"You can have up to {MAX_TOKENS_PER_USER} tokens: revoke one you no longer use")
@@ -79,16 +91,27 @@ def create_token(user: User, name: str, scopes: list[str], lifetime_days: int | 
     return token, secret
 
 
-def revoke_token(user: User, token_id: int) -> ApiToken:
+def revoke_token(user: User, token_id: int, *, by: User | None = None, reason: str = REVOKED_BY_OWNER) -> ApiToken:
+    """Revoke ``user``'s token ``token_id``: by its owner, or by an administrator (``by``) with a reason."""
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
         raise NotAllowed("No such token")
     if token.revoked_at is None:
+        actor = by or user
         with unit_of_work():
-            token.revoked_at = utcnow()
-            audit.record("api_token.revoked", actor=user, object_type="api_token", object_id=token.id,
-                         details={"name": token.name})
+            token.revoked_at, token.revoked_reason = utcnow(), reason
+            token.revoked_by_id = None if actor is user else actor.id
+            audit.record("api_token.revoked", actor=actor, object_type="api_token", object_id=token.id,
+                         details={"name": token.name, "owner": user.email, "reason": reason})
     return token
+
+
+def revoke_all(user: User, reason: str, *, by: User | None = None) -> int:
+    """Revoke every live token of ``user`` (inside the caller's unit of work); returns how many."""
+    return db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow())
+        .values(revoked_at=utcnow(), revoked_reason=reason, revoked_by_id=by.id if by and by is not user else None)
+    ).rowcount
 
 
 def authenticate(secret: str) -> ApiToken | None:

@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from eia.extensions import db
@@ -25,6 +25,10 @@ from eia.services.database import unit_of_work
 # resolution is plenty for a 30-minute idle timeout.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
+# How a session was signed in (UserSession.authenticated_by); the second factor adds its own two.
+BY_PASSWORD = "password"
+BY_SINGLE_SIGN_ON = "single sign-on"
+
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -36,14 +40,48 @@ def user_agent_summary(user_agent: str | None) -> str:
     return printable[:120]
 
 
-def start(user: User, user_agent: str | None) -> str:
+def start(user: User, user_agent: str | None, authenticated_by: str = BY_PASSWORD) -> str:
     """A new session for ``user`` (inside the caller's unit of work); returns the cookie token."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     db.session.add(UserSession(token_hash=_hash(token), user=user, created_at=now, last_seen_at=now,
-                               user_agent=user_agent_summary(user_agent)))
-    user.session_token = token
+                               user_agent=user_agent_summary(user_agent), authenticated_by=authenticated_by))
+    user.session_token, user.session_authenticated_by = token, authenticated_by
     return token
+
+
+def mark(token: str | None, authenticated_by: str) -> None:
+    """Record that the session ``token`` has now proved more (a second factor set up in it)."""
+    if token:
+        db.session.execute(update(UserSession).where(UserSession.token_hash == _hash(token))
+                           .values(authenticated_by=authenticated_by))
+
+
+def signed_in_since(token: str | None) -> datetime | None:
+    """When the session ``token`` was signed in (None: no such session)."""
+    row = db.session.get(UserSession, _hash(token)) if token else None
+    return row.created_at if row is not None else None
+
+
+def is_current(row: UserSession, user: User) -> bool:
+    return bool(user.session_token) and row.token_hash == _hash(user.session_token)
+
+
+def live_sessions(user: User) -> list[UserSession]:
+    """``user``'s sessions that still work, newest first."""
+    now = utcnow()
+    rows = db.session.scalars(select(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+                              .order_by(UserSession.created_at.desc()))
+    return [row for row in rows if expiry_reason(row, now) is None]
+
+
+def revoke_one(user: User, token_hash: str, reason: str) -> bool:
+    """End ``user``'s session ``token_hash`` (inside the caller's unit of work); False if there is no such live one."""
+    return db.session.execute(
+        update(UserSession)
+        .where(UserSession.token_hash == token_hash, UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+    ).rowcount == 1
 
 
 def revoke(token: str | None, reason: str) -> None:
@@ -94,6 +132,6 @@ def load(token: str) -> User | None:
     if now - row.last_seen_at >= LAST_SEEN_RESOLUTION:
         with unit_of_work():
             row.last_seen_at = now
-    row.user.session_token = token
+    row.user.session_token, row.user.session_authenticated_by = token, row.authenticated_by
     return row.user
 

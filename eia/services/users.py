@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,11 +11,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import delete, func, select
+from zxcvbn import zxcvbn
 
 from eia.extensions import db
 from eia.models import ROLES, Department, Organisation, SignInAttempt, User
 from eia.models.types import utcnow
-from eia.services import audit, sessions
+from eia.services import api_tokens, audit, second_factor, sessions
 from eia.services.database import unit_of_work
 
 # NCSC password guidance: length and a deny-list; no composition rules, no expiry.
@@ -23,6 +25,8 @@ MAX_PASSWORD_LENGTH = 256
 DEFAULT_DENY_LIST = Path(__file__).resolve().parents[1] / "data" / "common-passwords.txt"
 TOO_COMMON = "Password is too easy to guess: use three or more random words"
 WRONG_CURRENT_PASSWORD = "Your current password is not correct"
+SAME_PASSWORD = "Your new password must be different from your current one"
+DEMO_PASSWORD_REFUSED = "This password is published in the demo instructions: choose another"
 
 
 MAX_NAME_LENGTH = 200
@@ -38,7 +42,25 @@ class AccountError(ValueError):
 
 
 class TooManyAttempts(Exception):
-    """Sign-in is throttled for this account or client address; nothing was checked."""
+    """Sign-in is throttled for this account or client address; nothing was checked. ``limit`` says
+    which ("account" or "client address"), ``wait`` how long until the next attempt is checked."""
+
+    def __init__(self, limit: str, wait: timedelta) -> None:
+        super().__init__(limit)
+        self.limit, self.wait = limit, wait
+
+
+class TemporaryPasswordExpired(Exception):
+    """The password was an administrator's temporary one, and it has expired: an administrator sets another."""
+
+
+class SecondFactorNeeded(Exception):
+    """The password was right; ``user`` must now give a code from their authenticator app (or a recovery
+    code) before a session starts: see complete_sign_in."""
+
+    def __init__(self, user: User) -> None:
+        super().__init__("second factor needed")
+        self.user = user
 
 
 class PasswordSignInClosed(Exception):
@@ -64,13 +86,22 @@ def _deny_list(path: str) -> frozenset[str]:
     return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str, *, about: Iterable[str] = ()) -> str | None:
+    """Why ``password`` may not be used, or None. ``about``: the person's email and name, which a
+    password must not lean on. zxcvbn estimates how many guesses it would take (its dictionaries
+    hold some 30,000 common passwords and 40,000 common words and names, keyboard patterns,
+    dates and repeats); fewer than 10^8 (zxcvbn's score below 3) is too easy."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
+    if current_app.config.get("REFUSE_DEMO_PASSWORD") and password == current_app.config["DEMO_PASSWORD_DEFAULT"]:
+        return DEMO_PASSWORD_REFUSED
     deny_list = _deny_list(str(current_app.config.get("PASSWORD_DENY_LIST") or DEFAULT_DENY_LIST))
     if len(set(password)) < 4 or password.strip().casefold() in deny_list:
+        return TOO_COMMON
+    # The first 100 characters decide: zxcvbn's time grows quickly with length, and 100 is plenty.
+    if zxcvbn(password[:100], user_inputs=[value[:100] for value in about if value])["score"] < 3:
         return TOO_COMMON
     return None
 
@@ -111,7 +142,7 @@ def create_user(
     if "@" not in email or len(email) > 254:
         raise AccountError("Enter an email address in the correct format, like name@example.org", field="email")
     roles = checked_roles(roles)  # checked in the order the form asks
-    problem = password_problem(password)
+    problem = password_problem(password, about=(email, name))
     if problem:
         raise AccountError(problem, field="password")
     if department is not None and department.organisation_id != organisation.id:
@@ -125,6 +156,8 @@ def create_user(
             organisation=organisation,
             department=department,
             password_hash=_hasher().hash(password),
+            # Set by an administrator: theirs to hand over, so it lasts days and must be changed at once.
+            password_temporary_until=_temporary_until() if created_by is not None else None,
         )
         user.set_roles(roles)
         db.session.add(user)
@@ -139,17 +172,31 @@ def create_user(
     return user
 
 
-def _throttled(email: str, client_address: str) -> str | None:
-    """Which limit, if any, the recent failures for this account or address have reached."""
+def _temporary_until():
+    return utcnow() + timedelta(days=current_app.config["TEMPORARY_PASSWORD_DAYS"])
+
+
+TEMPORARY_PASSWORD_EXPIRED = "temporary password expired"
+
+
+def _throttled(email: str, client_address: str, *, known_device: bool = False) -> tuple[str, timedelta] | None:
+    """Which limit, if any, the recent failures for this account or address hold this attempt back by,
+    and for how much longer. Past the free failures, each attempt waits after the last failure: the
+    first delay, doubled for every failure beyond, up to the longest. A known device (one that has signed
+    in to this account before) is held back only by its address's failures, never by the account's."""
     config = current_app.config
-    since = utcnow() - config["SIGN_IN_WINDOW"]
-    recent = select(func.count()).select_from(SignInAttempt).where(SignInAttempt.attempted_at > since)
-    if db.session.scalar(recent.where(SignInAttempt.email == email)) >= config["SIGN_IN_MAX_FAILURES_PER_ACCOUNT"]:
-        return "account"
-    if db.session.scalar(recent.where(SignInAttempt.client_address == client_address)) >= config[
-        "SIGN_IN_MAX_FAILURES_PER_ADDRESS"
-    ]:
-        return "client address"
+    now = utcnow()
+    since = now - config["SIGN_IN_WINDOW"]
+    recent = select(func.count(), func.max(SignInAttempt.attempted_at)).where(SignInAttempt.attempted_at > since)
+    checks = [("client address", SignInAttempt.client_address == client_address, config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"])]
+    if not known_device:
+        checks.insert(0, ("account", SignInAttempt.email == email, config["SIGN_IN_MAX_FAILURES_PER_ACCOUNT"]))
+    for limit, condition, free in checks:
+        failures, last = db.session.execute(recent.where(condition)).one()
+        if failures >= free:
+            delay = min(config["SIGN_IN_FIRST_DELAY"] * 2 ** min(failures - free, 20), config["SIGN_IN_LONGEST_DELAY"])
+            if now < last + delay:
+                return limit, last + delay - now
     return None
 
 
@@ -159,7 +206,8 @@ def _record_failure(email: str, client_address: str) -> None:
     db.session.add(SignInAttempt(email=email, client_address=client_address, attempted_at=now))
 
 
-def authenticate(email: str, password: str, *, client_address: str = "unknown", user_agent: str | None = None) -> User | None:
+def authenticate(email: str, password: str, *, client_address: str = "unknown", user_agent: str | None = None,
+                 known_device: bool = False) -> User | None:
     """The user these credentials belong to, signed in to a new server-side session, or None.
 
     Every attempt is audited with its reason. Failures are counted in the database per account and
@@ -170,11 +218,12 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
     email = normalise_email(email)[:254]
     client_address = (client_address or "unknown")[:45]
     with unit_of_work():
-        limit = _throttled(email, client_address)
-        if limit is not None:
-            audit.record("sign_in.throttled", details={"email": email, "client_address": client_address, "limit": limit})
-    if limit is not None:
-        raise TooManyAttempts(limit)
+        throttled = _throttled(email, client_address, known_device=known_device)
+        if throttled is not None:
+            audit.record("sign_in.throttled", details={"email": email, "client_address": client_address,
+                                                       "limit": throttled[0]})
+    if throttled is not None:
+        raise TooManyAttempts(*throttled)
     user = db.session.scalar(select(User).where(User.email == email))
     hasher = _hasher()
     with unit_of_work():
@@ -189,6 +238,8 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
             reason = "wrong password"
         elif not user.active:
             reason = "account disabled"
+        elif user.password_temporary_until is not None and user.password_temporary_until <= utcnow():
+            reason = TEMPORARY_PASSWORD_EXPIRED
         if reason is not None:
             _record_failure(email, client_address)
             subject = {} if user is None else {"object_type": "user", "object_id": user.id}
@@ -196,17 +247,59 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
                          details={"email": email, "reason": reason, "client_address": client_address})
     if reason == PASSWORD_SIGN_IN_CLOSED:
         raise PasswordSignInClosed()
+    if reason == TEMPORARY_PASSWORD_EXPIRED:
+        raise TemporaryPasswordExpired()
     if reason is not None:
         return None
+    needs_code = user.has_second_factor
     with unit_of_work():
         if hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hasher.hash(password)
-        user.last_signed_in_at = utcnow()
-        db.session.execute(delete(SignInAttempt).where(SignInAttempt.email == email))
-        sessions.start(user, user_agent)
-        audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id,
-                     details={"client_address": client_address})
+        if needs_code:
+            audit.record("sign_in.password_accepted", actor=user, object_type="user", object_id=user.id,
+                         details={"client_address": client_address})
+        else:
+            _signed_in(user, client_address, user_agent, sessions.BY_PASSWORD)
+    if needs_code:
+        raise SecondFactorNeeded(user)
     return user
+
+
+def _signed_in(user: User, client_address: str, user_agent: str | None, authenticated_by: str) -> None:
+    user.last_signed_in_at = utcnow()
+    # Only this address's failures are forgiven: the owner signing in must not reset a stranger's delay.
+    db.session.execute(delete(SignInAttempt).where(SignInAttempt.email == user.email,
+                                                   SignInAttempt.client_address == client_address))
+    sessions.start(user, user_agent, authenticated_by)
+    audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id,
+                 details={"client_address": client_address, "method": authenticated_by})
+
+
+def complete_sign_in(user_id: int, code: str, *, client_address: str = "unknown", user_agent: str | None = None,
+                     known_device: bool = False) -> User | None:
+    """The second step of a password sign-in: ``code`` from the authenticator app or a recovery code.
+    The user signed in to a new session, or None (a wrong code counts as a failed sign-in, so the same
+    throttling applies). TooManyAttempts past the limit, the code unchecked."""
+    client_address = (client_address or "unknown")[:45]
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or not user.has_second_factor:
+        return None
+    with unit_of_work():
+        throttled = _throttled(user.email, client_address, known_device=known_device)
+        if throttled is not None:
+            audit.record("sign_in.throttled", details={"email": user.email, "client_address": client_address,
+                                                       "limit": throttled[0]})
+    if throttled is not None:
+        raise TooManyAttempts(*throttled)
+    with unit_of_work():
+        method = second_factor.check(user, code)
+        if method is None:
+            _record_failure(user.email, client_address)
+            audit.record("sign_in.failed", actor=user, object_type="user", object_id=user.id,
+                         details={"email": user.email, "reason": "wrong second factor code", "client_address": client_address})
+        else:
+            _signed_in(user, client_address, user_agent, method)
+    return user if method is not None else None
 
 
 class IdentityRefused(Exception):
@@ -271,7 +364,7 @@ def sign_in_with_identity(*, issuer: str, subject: str, email: str | None, email
                 audit.record("user.identity_linked", actor=user, object_type="user", object_id=user.id,
                              details=identity)
             user.last_signed_in_at = utcnow()
-            sessions.start(user, user_agent)
+            sessions.start(user, user_agent, sessions.BY_SINGLE_SIGN_ON)
             audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id,
                          details={**identity, "method": "single sign-on"})
     if reason is not None:
@@ -324,12 +417,83 @@ def change_password(user: User, current_password: str, new_password: str) -> int
             audit.record("password.change_failed", actor=user, object_type="user", object_id=user.id,
                          details={"reason": "wrong current password"})
         raise AccountError(WRONG_CURRENT_PASSWORD, field="current_password")
-    problem = password_problem(new_password)
+    if new_password == current_password:
+        raise AccountError(SAME_PASSWORD, field="new_password")
+    problem = password_problem(new_password, about=(user.email, user.name))
     if problem:
         raise AccountError(problem, field="new_password")
     with unit_of_work():
         user.password_hash = _hasher().hash(new_password)
+        user.password_temporary_until = None
         ended = sessions.revoke_all(user, "password changed", keep=user.session_token)
+        # A token minted with the old password must not outlive it (whoever knew it may hold one).
+        tokens_revoked = api_tokens.revoke_all(user, "password changed")
         audit.record("password.changed", actor=user, object_type="user", object_id=user.id,
-                     details={"other_sessions_ended": ended})
+                     details={"other_sessions_ended": ended, "api_tokens_revoked": tokens_revoked})
     return ended
+
+
+WRONG_PASSWORD_AGAIN = "Enter your password"
+WRONG_CODE_AGAIN = "Enter the 6-digit code your authenticator app shows now"
+SIGN_IN_AGAIN = "Sign out and sign in again: this needs a sign-in in the last {minutes} minutes"
+
+
+def _reauthentication_held_back(user: User, client_address: str) -> None:
+    """A signed-in session guessing the password (or code) is slowed down like a sign-in: the same
+    failures, the same delays (AccountError, field "password", saying how long)."""
+    with unit_of_work():
+        throttled = _throttled(user.email, client_address)
+        if throttled is not None:
+            audit.record("sign_in.throttled", actor=user, details={"email": user.email, "client_address": client_address,
+                                                                   "limit": throttled[0], "re_authentication": True})
+    if throttled is not None:
+        seconds = max(1, int(throttled[1].total_seconds() + 0.999))
+        raise AccountError(TOO_MANY_AGAIN.format(seconds=seconds), field="password")
+
+
+TOO_MANY_AGAIN = "Too many wrong attempts: wait {seconds} seconds and try again"
+
+
+def confirm_identity(user: User, password: str, code: str = "", *, client_address: str = "unknown") -> None:
+    """Re-authentication before something sensitive (a new API token, new recovery codes): the password
+    again and, if the person has a second factor, a fresh code; for a single sign-on session (no
+    password to ask for), a sign-in within REAUTHENTICATION_WINDOW. AccountError (field "password" or
+    "code") otherwise; every refusal is audited."""
+    client_address = (client_address or "unknown")[:45]
+    reason = None
+    if user.session_authenticated_by != sessions.BY_SINGLE_SIGN_ON:
+        _reauthentication_held_back(user, client_address)
+    with unit_of_work():
+        if user.session_authenticated_by == sessions.BY_SINGLE_SIGN_ON:
+            # The provider proved who this is, with its own second factor: a recent enough sign-in counts.
+            since = sessions.signed_in_since(user.session_token)
+            if since is None or utcnow() - since > current_app.config["REAUTHENTICATION_WINDOW"]:
+                minutes = int(current_app.config["REAUTHENTICATION_WINDOW"].total_seconds() // 60)
+                reason, field, message = "single sign-on too long ago", "password", SIGN_IN_AGAIN.format(minutes=minutes)
+        elif not _verify(_hasher(), user.password_hash, password or ""):
+            reason, field, message = "wrong password", "password", WRONG_PASSWORD_AGAIN
+        elif user.has_second_factor and second_factor.check(user, code or "") is None:
+            reason, field, message = "wrong second factor code", "code", WRONG_CODE_AGAIN
+    if reason is not None:
+        with unit_of_work():
+            if user.session_authenticated_by != sessions.BY_SINGLE_SIGN_ON:
+                _record_failure(user.email, client_address)
+            audit.record("reauthentication.failed", actor=user, object_type="user", object_id=user.id,
+                         details={"reason": reason, "client_address": client_address})
+        raise AccountError(message, field=field)
+
+
+def set_temporary_password(user: User, password: str, *, actor: User) -> None:
+    """An administrator gives ``user`` a new password to hand over (they forgot theirs): it lasts
+    TEMPORARY_PASSWORD_DAYS and must be changed at the next sign-in. Their sessions and API tokens end."""
+    problem = password_problem(password, about=(user.email, user.name))
+    if problem:
+        raise AccountError(problem, field="temporary-password")
+    with unit_of_work():
+        user.password_hash = _hasher().hash(password)
+        user.password_temporary_until = _temporary_until()
+        ended = sessions.revoke_all(user, "password reset by an administrator")
+        tokens_revoked = api_tokens.revoke_all(user, "password reset by an administrator", by=actor)
+        audit.record("password.reset_by_administrator", actor=actor, object_type="user", object_id=user.id,
+                     details={"expires_at": user.password_temporary_until.isoformat(), "sessions_ended": ended,
+                              "api_tokens_revoked": tokens_revoked})

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from eia.domain.capabilities import ADMINISTER, CAPABILITIES, ROLE_CAPABILITIES
 from eia.extensions import db
 from eia.models import ROLES, User
-from eia.services import admin, users
+from eia.services import admin, api_tokens, second_factor, sessions, users
 from eia.services.definitions import current_definitions, library
 from eia.services.database import NotAllowed
 from eia.web.forms import VersionedForm
@@ -41,6 +41,7 @@ def _render(errors=None, typed=None, status=200):
         # Each error is also shown at the input its summary link points to.
         field_errors={error["href"].removeprefix("#"): {"text": error["text"]} for error in errors or []},
         typed=typed or {},
+        still_needs_app=lambda person: second_factor.required_by_role(person) and not person.has_second_factor,
     ), status
 
 
@@ -96,7 +97,91 @@ def set_active(user_id: int, change: str):
 
 def _person_page(person: User, errors=None, status=200):
     return render_template("admin/person.html", person=person, form=VersionedForm(), errors=errors or [],
-                           sso_configured="sso" in current_app.blueprints), status
+                           field_errors={error["href"].removeprefix("#"): error["text"] for error in errors or []},
+                           sso_configured="sso" in current_app.blueprints,
+                           live_sessions=sessions.live_sessions(person),
+                           tokens=api_tokens.tokens_for(person), is_live=api_tokens.is_live,
+                           asks_for_password=current_user.session_authenticated_by != sessions.BY_SINGLE_SIGN_ON,
+                           asks_for_code=current_user.has_second_factor
+                           and current_user.session_authenticated_by != sessions.BY_SINGLE_SIGN_ON), status
+
+
+def _administrator_not_confirmed(user_id: int, form_id: str):
+    """None when the administrator gave their own password (and a code) again; otherwise the person's page
+    with the error. Asked before the actions that could hand someone's account to another."""
+    try:
+        users.confirm_identity(current_user, request.form.get("your_password", ""), request.form.get("your_code", ""),
+                               client_address=request.remote_addr or "unknown")
+    except users.AccountError as refused:
+        try:
+            person = admin.person(current_user, user_id)
+        except NotAllowed:
+            abort(404)
+        return _person_page(person, [{"text": str(refused), "href": f"#{form_id}-your-{refused.field}"}], 400)
+    return None
+
+
+def _account_action(user_id: int, act, anchor: str, done):
+    """Run an administrator's action on a person's account (``act`` gives what ``done`` words)."""
+    _checked_form()
+    try:
+        result = act()
+    except NotAllowed:
+        abort(404)
+    except admin.AdminRefused as refused:
+        try:
+            return _person_page(admin.person(current_user, user_id), [{"text": str(refused), "href": f"#{anchor}"}], 400)
+        except NotAllowed:
+            abort(404)
+    flash(done(result), "success")
+    return redirect(url_for(".person", user_id=user_id))
+
+
+@bp.post("/users/<id:user_id>/temporary-password")
+@capability_required(ADMINISTER)
+def set_temporary_password(user_id: int):
+    _checked_form()
+    if (refused := _administrator_not_confirmed(user_id, "temporary-password")) is not None:
+        return refused
+    try:
+        user = admin.set_temporary_password(current_user, user_id, request.form.get("password"))
+    except NotAllowed:
+        abort(404)
+    except (admin.AdminRefused, users.AccountError) as refused:
+        return _person_page(admin.person(current_user, user_id),
+                            [{"text": str(refused), "href": "#temporary-password"}], 400)
+    days = current_app.config["TEMPORARY_PASSWORD_DAYS"]
+    flash(f"{user.name} has a new temporary password: it works for {days} days, and only to choose their own. "
+          "They have been signed out", "success")
+    return redirect(url_for(".person", user_id=user_id))
+
+
+@bp.post("/users/<id:user_id>/second-factor/reset")
+@capability_required(ADMINISTER)
+def reset_second_factor(user_id: int):
+    _checked_form()
+    if (refused := _administrator_not_confirmed(user_id, "second-factor")) is not None:
+        return refused
+    return _account_action(
+        user_id, lambda: admin.reset_second_factor(current_user, user_id, request.form.get("reason")),
+        "second-factor-reason",
+        lambda user: f"{user.name}’s authenticator app has been reset and they have been signed out")
+
+
+@bp.post("/users/<id:user_id>/sessions/end")
+@capability_required(ADMINISTER)
+def end_sessions(user_id: int):
+    return _account_action(
+        user_id, lambda: admin.end_sessions(current_user, user_id, request.form.get("reason")),
+        "sessions-reason", lambda ended: f"Signed out of {ended} session{'' if ended == 1 else 's'}")
+
+
+@bp.post("/users/<id:user_id>/api-tokens/<id:token_id>/revoke")
+@capability_required(ADMINISTER)
+def revoke_token(user_id: int, token_id: int):
+    return _account_action(
+        user_id, lambda: admin.revoke_token(current_user, user_id, token_id, request.form.get("reason")),
+        f"token-{token_id}-reason", lambda token: f"Token “{token.name}” revoked: it no longer works")
 
 
 @bp.get("/users/<id:user_id>")

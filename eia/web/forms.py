@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, HiddenField, PasswordField, SubmitField
+from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
 
 
 class DateInput(GovDateInput):
@@ -44,3 +44,8 @@ class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("Current password", widget=GovPasswordInput())
     new_password = PasswordField("New password", widget=GovPasswordInput())
     submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField("Code", widget=GovTextInput())
+    submit = SubmitField("Continue", widget=GovSubmitInput())

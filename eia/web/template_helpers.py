@@ -64,6 +64,7 @@ NAVIGATION = (
 
 ACCOUNT_LINKS = (
     ("main.notifications_page", "Notifications"),
+    ("account.index", "Your account"),
     ("tokens.index", "API tokens"),
     ("auth.change_password", "Change your password"),
 )

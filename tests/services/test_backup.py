@@ -35,7 +35,7 @@ def _populate(app) -> None:
     returned = factories.submitted(app)
     factories.act(app, returned, "return", factories.APPROVER, comment="More evidence\nplease")
     author = signed_in(app, "author@example.org")
-    author.submit("/account/api-tokens/", {"name": "Script", "scopes": ["read"]}, action="/account/api-tokens/", status=200)
+    author.submit("/account/api-tokens/", {"name": "Script", "scopes": ["read"], "password": PASSWORD}, action="/account/api-tokens/", status=200)
 
 
 def _rows(app) -> dict[str, list[dict]]:

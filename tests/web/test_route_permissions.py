@@ -29,7 +29,15 @@ ROUTES = {
     "static": PUBLIC,
     "auth.sign_in": PUBLIC,
     "auth.sign_out": SIGNED_IN,
+    "auth.sign_in_code": PUBLIC,
     "auth.change_password": SIGNED_IN,
+    "account.index": SIGNED_IN,
+    "account.authenticator_app": SIGNED_IN,
+    "account.new_recovery_codes": SIGNED_IN,
+    "account.turn_off_authenticator_app": SIGNED_IN,
+    "account.sessions_page": SIGNED_IN,
+    "account.end_other_sessions": SIGNED_IN,
+    "account.end_session": SIGNED_IN,
     "tokens.index": SIGNED_IN,
     "tokens.create": SIGNED_IN,
     "tokens.revoke": SIGNED_IN,
@@ -71,6 +79,10 @@ ROUTES = {
     "admin.set_active": CAPABILITY,
     "admin.person": CAPABILITY,
     "admin.unlink_identity": CAPABILITY,
+    "admin.set_temporary_password": CAPABILITY,
+    "admin.reset_second_factor": CAPABILITY,
+    "admin.end_sessions": CAPABILITY,
+    "admin.revoke_token": CAPABILITY,
     "admin.add_department": CAPABILITY,
     "admin.add_objective": CAPABILITY,
     "admin.settings": CAPABILITY,
@@ -87,7 +99,7 @@ ARCHIVE = {"archive.search_page", "archive.export_csv", "archive.export_xlsx", "
 COMPLIANCE = {"compliance.report", "compliance.report_pdf"}
 ADMINISTRATION = {"admin.index", "admin.create_user", "admin.set_active", "admin.add_department", "admin.add_objective",
                   "admin.settings", "admin.roles", "admin.subject_types", "admin.person",
-                  "admin.unlink_identity"}
+                  "admin.unlink_identity", "admin.set_temporary_password", "admin.reset_second_factor", "admin.end_sessions", "admin.revoke_token"}
 OPENS = {
     "author": AUTHOR,
     "approver": {"queues.review_queue"} | COMPLIANCE,
@@ -121,7 +133,7 @@ def _opens(app, rule, roles: frozenset[str]) -> bool:
 
 def _url(rule, assessment_id: int, user_id: int = 1) -> str:
     values = {"assessment_id": assessment_id, "page_id": "action_plan", "task_definition_id": "screening", "position": 1, "action": "submit", "action_id": 1,
-              "token_id": 1,
+              "token_id": 1, "session_id": "0" * 64,
               "user_id": user_id, "change": "deactivate", "filename": "govuk-frontend/eia.min.css"}
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 

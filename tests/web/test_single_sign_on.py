@@ -131,3 +131,26 @@ def test_production_refuses_an_incomplete_or_plain_http_sso_setup(monkeypatch):
     ProductionConfig.init_app({"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "postgresql://db/eia",
                                "OIDC_ISSUER": "https://idp.example",
                                "OIDC_CLIENT_ID": "eia", "OIDC_CLIENT_SECRET": "s" * 32})
+
+
+def test_a_token_needs_a_recent_single_sign_on_instead_of_the_password(sso_app):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from eia.models import ApiToken
+    from eia.models.types import utcnow
+
+    browser = PageClient(sso_app.test_client())
+    _sso_sign_in(browser)
+    page = browser.get("/account/api-tokens/")
+    assert page.find("input", id="password") is None and "within 10 minutes of signing in" in page.html
+    browser.submit("/account/api-tokens/", {"name": "Fresh", "scopes": ["read"]}, action="/account/api-tokens/", status=200)
+    with sso_app.app_context():
+        db.session.execute(update(UserSession).values(created_at=utcnow() - timedelta(minutes=11)))
+        db.session.commit()
+    stale = browser.submit("/account/api-tokens/", {"name": "Stale", "scopes": ["read"]}, action="/account/api-tokens/",
+                           status=400)
+    assert stale.error_messages == ["Sign out and sign in again: this needs a sign-in in the last 10 minutes"]
+    with sso_app.app_context():
+        assert list(db.session.scalars(select(ApiToken.name))) == ["Fresh"]
