@@ -34,7 +34,7 @@ from eia.services.archive import storage
 from eia.services.audit import _AUDIT_APPEND_LOCK
 from eia.services.database import is_postgresql, unit_of_work
 from eia.services.users import create_user
-from eia.services.definitions import current_definitions
+from eia.services.definitions import current_definitions, definitions_of, library
 from eia.clock import uk_today
 
 BATCH = 1000
@@ -46,12 +46,14 @@ BOARD_SCENARIOS = {"board_approve", "board_approve_with_conditions", "board_retu
 
 @dataclass
 class Cast:
-    """Who acts in an organisation: an author and an approver per department, and a Board member."""
+    """Who acts in an organisation: an author and an approver per department, a Board member, and the
+    equality advisers (for kinds of proposal the organisation sends through a quality review)."""
 
     organisation: Organisation
     authors: dict[int, list[User]]
     approvers: dict[int, User]
     board: User
+    advisers: list[User] = field(default_factory=list)
 
     @property
     def department_ids(self) -> list[int]:
@@ -81,7 +83,7 @@ def ensure_cast(organisation: Organisation, password: str) -> Cast:
                 approvers[department.id] = existing[0]
     board = next((u for u in users if u.has_role("board")), None) or create_user(
         email=f"board@{domain}", name="Board Member", roles=["board"], organisation=organisation, password=password)
-    return Cast(organisation, authors, approvers, board)
+    return Cast(organisation, authors, approvers, board, [u for u in users if u.has_role("adviser")])
 
 
 def _characteristics(assessment_ids: list[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -110,7 +112,7 @@ def run_scenario(cast: Cast, rng: random.Random, scenario: str, *, department_id
         profile = sample_data.PROFILES[rng.choice(["adverse", "board_requested", "missing_evidence"])]
     else:
         profile = sample_data.PROFILES["routine"]
-    assessment = assessments.start(author)
+    assessment = assessments.start(author, title_and_type[1] if title_and_type else None)
     answers = _sample_answers(rng, cast, department_id, assessment.characteristic_ids, profile, title_and_type)
     for page_id, values in answers.items():
         if page_id == "action_plan":
@@ -126,7 +128,15 @@ def run_scenario(cast: Cast, rng: random.Random, scenario: str, *, department_id
     def act(user: User, action: str, **decision) -> None:
         workflow.take_action(assessment, user, action, workflow.Decision(**decision), assessment.lock_version)
 
-    act(author, "submit")
+    def submit() -> None:
+        act(author, "submit")
+        # Where the organisation sends this kind through an equality adviser's quality review, one passes it on.
+        state = definitions_of(assessment).workflow.state(assessment.status)
+        if state.queue == "adviser":
+            adviser = next(u for u in cast.advisers if u.id != author.id)
+            act(adviser, "pass_quality_review", comment="Evidence and engagement are proportionate to the impact.")
+
+    submit()
     if scenario == "submitted":
         return assessment
     act(approver, "start_review")
@@ -134,7 +144,7 @@ def run_scenario(cast: Cast, rng: random.Random, scenario: str, *, department_id
         act(approver, "return", comment="Please say which staff networks you consulted.")
         _ok(assessments.save_page(assessment, author, "aims", {**answers["aims"], "scope": answers["aims"]["scope"]
                                   + " The staff networks were consulted in writing."}, assessment.lock_version), "aims")
-        act(author, "submit")
+        submit()
         act(approver, "start_review")
     act(approver, "approve", comment="Content with the analysis and the action plan.")
     if scenario in ("approve", "return_then_approve", "with_board"):
@@ -419,6 +429,27 @@ DEMO_ASSESSMENTS = [
 ]
 
 
+# The kinds of proposal the demo force sends through the equality adviser's quality review first.
+DEMO_QUALITY_REVIEWED_KINDS = ("sop", "service_change")
+QUALITY_REVIEW_WORKFLOW = "eia-adviser-review"
+
+
+def _route_through_quality_review(organisation: Organisation, kinds: tuple[str, ...]) -> None:
+    """As the organisation's administrator would on the administration page (audited), unless it has
+    already made its own choice or the folder has no such workflow."""
+    from eia.models import UserRole
+    from eia.services import admin
+
+    folder = library()
+    administrator = db.session.scalar(select(User).join(UserRole).where(
+        User.organisation_id == organisation.id, UserRole.role == "admin", User.active.is_(True)).order_by(User.id))
+    if organisation.subject_type_routes or administrator is None or QUALITY_REVIEW_WORKFLOW not in folder.workflows:
+        return
+    routes = {kind.value: (kind.questionnaire_id, QUALITY_REVIEW_WORKFLOW if kind.value in kinds else kind.workflow_id)
+              for kind in folder.subject_types}
+    admin.update_subject_type_routes(administrator, routes)
+
+
 def seed_demo_assessments(password: str, seed: int = 2010) -> int:
     """The demo record for `make run`; each is made once (matched by title), so re-running adds nothing."""
     organisation = db.session.scalar(select(Organisation).where(Organisation.slug == DEMO_ORGANISATION))
@@ -427,6 +458,7 @@ def seed_demo_assessments(password: str, seed: int = 2010) -> int:
     if not missing:
         return 0
     cast = ensure_cast(organisation, password)
+    _route_through_quality_review(organisation, DEMO_QUALITY_REVIEWED_KINDS)
     departments = {d.name: d.id for d in organisation.departments}
     rng = random.Random(seed)
     for title_text, subject_type, department, scenario in missing:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 ROLES = {
     "author": "Policy author",
     "approver": "Approver (accountable senior officer)",
+    "adviser": "Equality adviser",
     "board": "Equality and Inclusion Board member",
     "auditor": "Auditor",
     "admin": "Administrator",
@@ -28,6 +29,7 @@ VIEW_DEPARTMENT_ASSESSMENTS = "view_department_assessments"
 VIEW_ORGANISATION_ASSESSMENTS = "view_organisation_assessments"
 COMMENT = "comment"
 REVIEW_DEPARTMENT_SUBMISSIONS = "review_department_submissions"
+REVIEW_QUALITY = "review_quality"
 DECIDE_REFERRALS = "decide_referrals"
 OVERSEE_DELEGATED_APPROVALS = "oversee_delegated_approvals"
 READ_ARCHIVE = "read_archive"
@@ -45,6 +47,7 @@ CAPABILITIES = {
     VIEW_ORGANISATION_ASSESSMENTS: "See every assessment in the organisation",
     COMMENT: "Comment on the assessments they can see",
     REVIEW_DEPARTMENT_SUBMISSIONS: "Review their department's submissions and update its actions",
+    REVIEW_QUALITY: "Review the quality of submissions, comment and return them, where the workflow has a quality review",
     DECIDE_REFERRALS: "Decide the assessments referred to the Board",
     OVERSEE_DELEGATED_APPROVALS: "Look over the sign-offs made without the Board",
     READ_ARCHIVE: "Search and read the archive of signed-off records",
@@ -59,6 +62,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     "author": frozenset({WRITE_ASSESSMENTS, VIEW_DEPARTMENT_ASSESSMENTS, COMMENT}),
     "approver": frozenset({VIEW_DEPARTMENT_ASSESSMENTS, COMMENT, REVIEW_DEPARTMENT_SUBMISSIONS, VIEW_COMPLIANCE,
                            SIGN_IN_WITH_SECOND_FACTOR}),
+    # An equality adviser reads every department's submissions where the workflow asks for their review.
+    "adviser": frozenset({VIEW_ORGANISATION_ASSESSMENTS, COMMENT, REVIEW_QUALITY, READ_ARCHIVE, VIEW_COMPLIANCE,
+                          SIGN_IN_WITH_SECOND_FACTOR}),
     "board": frozenset({VIEW_ORGANISATION_ASSESSMENTS, COMMENT, DECIDE_REFERRALS, OVERSEE_DELEGATED_APPROVALS,
                         READ_ARCHIVE, EXPORT_REGISTER, VERIFY_RECORDS, VIEW_COMPLIANCE, SIGN_IN_WITH_SECOND_FACTOR}),
     "auditor": frozenset({VIEW_ORGANISATION_ASSESSMENTS, READ_ARCHIVE, EXPORT_REGISTER, VERIFY_RECORDS,

@@ -424,6 +424,12 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
         rows += [[_cell(check, styles), _cell(result, styles)] for check, result in snapshot.legal_checks]
         story.append(_table(rows, [CONTENT_WIDTH * 0.6, CONTENT_WIDTH * 0.4]))
 
+    if snapshot.question_comments:
+        story += [CondPageBreak(40 * mm), _Heading("Comments on questions", styles["h1"], level=0)]
+        rows = [[_cell("Question", styles, bold=True), _cell("Comments", styles, bold=True)]]
+        rows += [[_cell(question, styles), _cell(thread, styles)] for question, thread in snapshot.question_comments]
+        story.append(_table(rows, [CONTENT_WIDTH * 0.4, CONTENT_WIDTH * 0.6]))
+
     story += [CondPageBreak(50 * mm), _Heading("Decision trail", styles["h1"], level=0)]
     for entry in snapshot.decision_trail:
         story.append(KeepTogether([

@@ -85,6 +85,8 @@ class AssessmentSnapshot:
     legal_checks: tuple[tuple[str, str], ...] = ()  # (check, result) recorded at sign-off
     # The summary on the record's first page. Records sealed before it existed have none, and re-render without it.
     findings: KeyFindings | None = None
+    # (question, its thread as people read it): comments on particular questions, an adviser's say.
+    question_comments: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return _encode(self)
@@ -122,6 +124,7 @@ class AssessmentSnapshot:
                 "audit_chain_head": tuple(data["audit_chain_head"]) if data["audit_chain_head"] else None,
                 "legal_checks": _pairs(data.get("legal_checks", ())),
                 "findings": KeyFindings.from_dict(data["findings"]) if data.get("findings") else None,
+                "question_comments": _pairs(data.get("question_comments", ())),
             }
         )
 

@@ -187,8 +187,8 @@ def decide(workflow: Workflow, state: str, action: str, roles: Iterable[str], re
 # The preconditions and effects a transition may name: the services carry them out
 # (eia.services.workflow.REQUIREMENTS and EFFECTS hold exactly these).
 REQUIREMENT_NAMES = ("questionnaire_complete", "not_author", "legal_checks_pass")
-EFFECT_NAMES = ("notify:author", "notify:approver", "notify:board", "add_conditions_to_action_plan", "archive",
-                "record_legal_checks", "track_actions")
+EFFECT_NAMES = ("notify:author", "notify:approver", "notify:board", "notify:adviser", "add_conditions_to_action_plan",
+                "archive", "record_legal_checks", "track_actions")
 # Identifiers of the "assessment" and "organisation" rule sources (eia.services.workflow.rule_resolver).
 SOURCE_IDENTIFIERS = {
     "assessment": ("subject_type", "version_number", "department_id"),
@@ -392,6 +392,7 @@ def _meaning_problems(data: dict, source: str) -> list[str]:
         problem("$.states", 'no state signs an assessment off: give one "ends": "signed_off"')
     if not any(t["purpose"] == "submit" for t in data["transitions"]):
         problem("$.transitions", 'no transition submits an assessment: give one "purpose": "submit"')
+    problems += _queue_problems(data, source)
     for index, transition in enumerate(data["transitions"]):
         where = f"$.transitions[{index}]"
         purpose = transition["purpose"]
@@ -424,6 +425,18 @@ def _meaning_problems(data: dict, source: str) -> list[str]:
         if signs_off and "decision" not in transition:
             problem(where, 'can sign the assessment off, so give "decision": how the signed record names the decision')
     return problems
+
+
+def _queue_problems(data: dict[str, Any], source: str) -> list[str]:
+    """A queue is a list of work to do: whoever's queue a state is in must be able to move it on
+    (an adviser's review stage that only the approver could leave would strand the adviser)."""
+    return [
+        f"{source}: $.states[{index}].queue: state {state['id']!r} waits in the {state['queue']} queue, but no "
+        f"transition from it lists the role {state['queue']!r}"
+        for index, state in enumerate(data["states"])
+        if "queue" in state and not any(state["id"] in t["from"] and state["queue"] in t["roles"]
+                                        for t in data["transitions"])
+    ]
 
 
 def _effect_problems(holder: dict, where: str, source: str) -> list[str]:

@@ -4,7 +4,7 @@ from eia.models.api_token import ApiToken
 from eia.models.archive import ArchivedRecord
 from eia.models.assessment import Assessment, Transition
 from eia.models.audit import AuditEvent
-from eia.models.comment import Comment
+from eia.models.comment import Comment, QuestionComment
 from eia.models.definition_version import DefinitionVersion
 from eia.models.lifecycle import ACTION_STATUSES, ActionNote, SentReminder, TrackedAction
 from eia.models.notification import Notification, OutboundEmail
@@ -32,6 +32,7 @@ __all__ = [
     "Notification",
     "OutboundEmail",
     "Organisation",
+    "QuestionComment",
     "ROLES",
     "RecoveryCode",
     "SealCertificate",

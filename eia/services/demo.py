@@ -1,5 +1,8 @@
-"""Demo data for `make run`: two organisations that share nothing, a user for every role, and one person
-with two roles (an approver who also sits on the Board)."""
+"""Demo data for `make run`: two organisations that share nothing, a user for every role, and people
+with two roles (an approver who also sits on the Board; an author who is also an equality adviser).
+
+Which kinds of proposal go through the equality adviser's quality review is the demo record's choice
+(eia.dataset.seed_demo_assessments): here every kind follows the folder's mapping."""
 
 from __future__ import annotations
 
@@ -35,6 +38,8 @@ ORGANISATIONS = [
             ("admin@example.org", "Ade Admin", ["admin"], None),
             ("author2@example.org", "Jo Colleague", ["author"], "Crime and Public Protection"),
             ("approver-board@example.org", "Rowan Approver-Board", ["approver", "board"], "Crime and Public Protection"),
+            ("adviser@example.org", "Eden Adviser", ["adviser"], None),
+            ("author-adviser@example.org", "Kit Author-Adviser", ["author", "adviser"], "People and Organisational Development"),
         ],
     },
     {

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import joinedload, load_only
 
-from eia.domain.capabilities import (DECIDE_REFERRALS, REVIEW_DEPARTMENT_SUBMISSIONS, VIEW_ORGANISATION_ASSESSMENTS,
-                                     WRITE_ASSESSMENTS, roles_with)
+from eia.domain.capabilities import (DECIDE_REFERRALS, REVIEW_DEPARTMENT_SUBMISSIONS, REVIEW_QUALITY,
+                                     VIEW_ORGANISATION_ASSESSMENTS, WRITE_ASSESSMENTS, roles_with)
 from eia.extensions import db
 from eia.models import Assessment, Department, TrackedAction, User
 from eia.models.assessment import LIST_COLUMNS
@@ -83,6 +83,15 @@ def waiting_for_my_review(user: User) -> Select:
             .order_by(Assessment.submitted_at, Assessment.id))
 
 
+def waiting_for_my_quality_review(user: User) -> Select:
+    """Submissions the workflow sent for an equality adviser's quality review, in the order they were submitted."""
+    if not user.can(REVIEW_QUALITY):
+        return select(Assessment).where(false())
+    return (access.visible_assessments(user, through=REVIEW_QUALITY)
+            .where(_in_queue_of_roles_with(REVIEW_QUALITY))
+            .order_by(Assessment.submitted_at, Assessment.id))
+
+
 def waiting_for_the_board(user: User) -> Select:
     """Assessments referred to the Board, for a Board member (as the Board queue lists them)."""
     if not user.can(DECIDE_REFERRALS):
@@ -133,7 +142,8 @@ NEEDS_ACTION_SHOWN = 10  # rows per group on the home page; "See all" lists the 
 def needs_action_count(user: User, today: date) -> int:
     """How many things wait on this person: the count beside "Home" in the navigation."""
     return sum(_count(query) for query in (returned_to_me(user), waiting_for_my_review(user),
-                                           waiting_for_the_board(user), actions_due(user, today)))
+                                           waiting_for_my_quality_review(user), waiting_for_the_board(user),
+                                           actions_due(user, today)))
 
 
 def home_for(user: User, today: date) -> Home:
@@ -141,6 +151,8 @@ def home_for(user: User, today: date) -> Home:
     for key, title, query, see_all in (
         ("returned-to-you", "Returned to you", returned_to_me(user), ("main.assessments_list", {"stage": "with_author", "mine": "yes"})),
         ("review", "Waiting for your review", waiting_for_my_review(user), ("queues.review_queue", {})),
+        ("quality-review", "Waiting for your quality review", waiting_for_my_quality_review(user),
+         ("queues.quality_review_queue", {})),
         ("board", "Waiting for the Board", waiting_for_the_board(user), ("queues.board_queue", {})),
     ):
         total = _count(query)

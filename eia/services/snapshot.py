@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from eia.clock import UK
 from eia.domain import questionnaire as q
 from eia.domain.legal_checks import snapshot_rows
 from eia.domain.snapshot import (
@@ -15,11 +16,10 @@ from eia.domain.snapshot import (
     SnapshotSection,
 )
 from eia.models import Assessment, User
-from eia.services import audit, findings, legal
+from eia.services import audit, findings, legal, question_comments
 from eia.services.assessments import answer_options, answer_summary, current_path
 from eia.services.definitions import definitions_of
 from eia.services.trail import decision_trail
-
 
 
 def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapshot:
@@ -82,7 +82,28 @@ def build_snapshot(assessment: Assessment, decided_by: User) -> AssessmentSnapsh
         audit_chain_head=head,
         legal_checks=snapshot_rows(legal.recorded(assessment)),
         findings=findings.for_assessment(assessment),
+        question_comments=question_comment_rows(assessment),
     )
+
+
+def question_comment_rows(assessment: Assessment) -> tuple[tuple[str, str], ...]:
+    """Each comment thread on a question as (question, what was said and whether it was resolved)."""
+    rows = []
+    for thread in question_comments.threads(assessment):
+        said = [f"{c.author.name}, {_uk_day(c.created_at)}: {c.text}" for c in [thread.first, *thread.first.replies]]
+        if thread.resolved:
+            said.append(f"Resolved by {thread.first.resolved_by.name}, {_uk_day(thread.first.resolved_at)}.")
+        else:
+            said.append("Not resolved.")
+        question = (f"{thread.subject.page_title}: {thread.subject.label}" if thread.subject
+                    else "A question no longer in the assessment")
+        rows.append((question, "\n".join(said)))
+    return tuple(rows)
+
+
+def _uk_day(moment) -> str:
+    local = moment.astimezone(UK)
+    return f"{local.day} {local.strftime('%B %Y')}"
 
 
 def _iso_date(value: str | None) -> date | None:

@@ -224,6 +224,7 @@ EFFECTS: dict[str, Effect] = {
     "notify:author": _notifier("author"),
     "notify:approver": _notifier("approver"),
     "notify:board": _notifier("board"),
+    "notify:adviser": _notifier("adviser"),
     "add_conditions_to_action_plan": _add_conditions_to_action_plan,
     "archive": _archive,
     "record_legal_checks": _record_legal_checks,

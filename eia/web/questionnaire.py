@@ -416,13 +416,16 @@ def check_answers(assessment_id: int):
     options = assessments.answer_options(assessment, path)
     problems = q.submission_problems(path, options, uk_today())
     checks = [] if problems else [result for result in legal.evaluate(assessment) if not result.passed]
+    submission = next((t for t in workflow.available_actions(assessment, current_user) if t.is_submission), None)
     return render_template(
         "questionnaire/check_answers.html",
+        # Where a submission goes is the workflow's to say (the approver, or first an equality adviser).
+        submitted_to=definitions_of(assessment).workflow.state(submission.routes[-1].to) if submission else None,
         assessment=assessment,
         summary=assessments.answer_summary(assessment, path, options),
         findings=findings.for_assessment(assessment, with_legal_checks=False),  # the page lists them with links
         problems=problems,
-        submission=next((t for t in workflow.available_actions(assessment, current_user) if t.is_submission), None),
+        submission=submission,
         blocking=[result for result in checks if result.blocks],
         warnings=[result for result in checks if not result.blocks],
         form=VersionedForm(data={"version": str(assessment.lock_version)}),

@@ -1,4 +1,5 @@
-"""The approver's review queue, the Board's queue and its digest of delegated approvals."""
+"""The approver's review queue, the equality adviser's quality review queue, the Board's queue and its
+digest of delegated approvals."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from eia.domain.capabilities import DECIDE_REFERRALS, OVERSEE_DELEGATED_APPROVALS, REVIEW_DEPARTMENT_SUBMISSIONS
-from eia.services import queues
+from eia.domain.capabilities import (
+    DECIDE_REFERRALS,
+    OVERSEE_DELEGATED_APPROVALS,
+    REVIEW_DEPARTMENT_SUBMISSIONS,
+    REVIEW_QUALITY,
+)
+from eia.services import quality, queues
 from eia.web.permissions import capability_required
 from eia.clock import UK
 
@@ -21,6 +27,14 @@ DIGEST_DEFAULT_DAYS = 30
 @capability_required(REVIEW_DEPARTMENT_SUBMISSIONS)
 def review_queue():
     return render_template("queues/review.html", items=queues.approver_queue(current_user))
+
+
+@bp.get("/quality-review")
+@capability_required(REVIEW_QUALITY)
+def quality_review_queue():
+    """What waits for an equality adviser's quality review, each with a summary of what to look at."""
+    return render_template("queues/quality_review.html",
+                           items=[quality.summary(a) for a in quality.adviser_queue(current_user)])
 
 
 @bp.get("/board")

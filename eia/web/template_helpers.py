@@ -54,7 +54,8 @@ NAVIGATION = (
     # it, by the capability its view requires (capability_required; eia.domain.capabilities). Six at most
     # for anyone: the work queues are reached from Home, which counts what waits in them; account pages
     # (notifications, API tokens, password, sign out) are links in the header.
-    (HOME, "Home", ("queues.review_queue", "queues.board_queue", "queues.digest")),
+    (HOME, "Home", ("queues.review_queue", "queues.quality_review_queue", "queues.board_queue",
+            "queues.digest")),
     ("main.assessments_list", "Assessments", ()),
     ("archive.search_page", "Archive", ()),
     ("lifecycle.actions", "Actions", ("lifecycle.reviews",)),

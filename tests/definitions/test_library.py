@@ -53,7 +53,7 @@ def test_mapping_problems_are_each_reported(tmp_path):
     assert definition_problems(folder) == [
         "subject-types.json: $.subject_types[0].questionnaire: unknown questionnaire 'eia_full' (known: eia, eia-human-rights, "
         "eia-screening)",
-        "subject-types.json: $.subject_types[1].workflow: unknown workflow 'fast-track' (known: eia-standard)",
+        "subject-types.json: $.subject_types[1].workflow: unknown workflow 'fast-track' (known: eia-adviser-review, eia-standard)",
         "subject-types.json: $.subject_types[3].value: duplicate subject type 'change_programme'",
     ]
 

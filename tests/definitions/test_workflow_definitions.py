@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / "workflows"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "workflows"
 
-KNOWN_EFFECTS = ("notify:author, notify:approver, notify:board, add_conditions_to_action_plan, archive, "
+KNOWN_EFFECTS = ("notify:author, notify:approver, notify:board, notify:adviser, add_conditions_to_action_plan, archive, "
                  "record_legal_checks, track_actions")
 CASES = {
     # structure (JSON Schema): misspelt and unknown keys, wrong types, lengths
@@ -35,7 +35,7 @@ CASES = {
     "state-id-too-long": ["$.states[4].id: must be 30 characters or fewer"],
     "no-roles": ["$.transitions[0].roles: [] should be non-empty"],
     "unknown-role": ["$.transitions[0].roles[1]: 'superuser' is not one of "
-                     "['author', 'approver', 'board', 'auditor', 'admin']"],
+                     "['author', 'approver', 'adviser', 'board', 'auditor', 'admin']"],
     # states and transitions
     "unknown-state": ["$.transitions[0].to: unknown state 'reviw'"],
     "unknown-initial": ["$.initial: unknown state 'start'"],
@@ -52,7 +52,9 @@ CASES = {
     "unknown-requirement": ["$.transitions[0].requires[0]: unknown requirement 'questionnaire_finished' "
                             "(known: questionnaire_complete, not_author, legal_checks_pass)"],
     # what states and transitions mean: the application names none of them, so it must be able to rely on this
-    "unknown-queue": ["$.states[2].queue: 'boardroom' is not one of ['author', 'approver', 'board', 'auditor', 'admin']"],
+    "unknown-queue": ["$.states[2].queue: 'boardroom' is not one of ['author', 'approver', 'adviser', 'board', 'auditor', 'admin']"],
+    "queue-nobody-acts-on": ["$.states[1].queue: state 'review' waits in the adviser queue, but no transition from "
+                             "it lists the role 'adviser'"],
     "no-signed-off-state": ['$.states: no state signs an assessment off: give one "ends": "signed_off"'],
     "no-submission": ['$.transitions: no transition submits an assessment: give one "purpose": "submit"'],
     "submit-from-locked-state": ["$.transitions[0].from[0]: an assessment is submitted from a state its author can "

@@ -21,6 +21,8 @@ def test_the_table_as_written():
         "author": ["comment", "view_department_assessments", "write_assessments"],
         "approver": ["comment", "review_department_submissions", "sign_in_with_second_factor", "view_compliance",
                      "view_department_assessments"],
+        "adviser": ["comment", "read_archive", "review_quality", "sign_in_with_second_factor", "view_compliance",
+                    "view_organisation_assessments"],
         "board": ["comment", "decide_referrals", "export_register", "oversee_delegated_approvals", "read_archive",
                   "sign_in_with_second_factor", "verify_records", "view_compliance", "view_organisation_assessments"],
         "auditor": ["export_register", "read_archive", "sign_in_with_second_factor", "verify_records", "view_compliance",
@@ -41,7 +43,8 @@ def test_several_roles_can_do_what_any_of_them_can():
 def test_role_can_and_roles_with():
     assert c.role_can("author", c.WRITE_ASSESSMENTS) and not c.role_can("approver", c.WRITE_ASSESSMENTS)
     assert not c.role_can(None, c.COMMENT)
-    assert c.roles_with(c.READ_ARCHIVE) == {"board", "auditor", "admin"}
+    assert c.roles_with(c.READ_ARCHIVE) == {"adviser", "board", "auditor", "admin"}
+    assert c.roles_with(c.REVIEW_QUALITY) == {"adviser"}
     assert c.roles_with(c.ADMINISTER) == {"admin"}
     with pytest.raises(KeyError):
         c.roles_with("fly")
@@ -52,6 +55,7 @@ def test_roles_are_named_in_plain_english_in_the_tables_order():
         "Approver (accountable senior officer) and Equality and Inclusion Board member")
     assert c.roles_label(["admin", "auditor", "author"]) == "Policy author, Auditor and Administrator"
     assert c.roles_label(["auditor"]) == "Auditor"
+    assert c.roles_label(["adviser", "author"]) == "Policy author and Equality adviser"
     assert c.roles_label([]) == ""
 
 

@@ -20,7 +20,7 @@ from tests.conftest import PASSWORD, POSTGRES_URL, _make_app, _truncate_all
 
 DEFINITION = load_library(Config.WORKFLOWS_DIR).default.workflow
 USERS = {"author": "author@example.org", "approver": "approver@example.org", "board": "board@example.org",
-         "auditor": "auditor@example.org", "admin": "admin@example.org"}
+         "adviser": "adviser@example.org", "auditor": "auditor@example.org", "admin": "admin@example.org"}
 CASES = [(role, action, state) for role in ROLES for action in DEFINITION.transitions for state in DEFINITION.states]
 
 

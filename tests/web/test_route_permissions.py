@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from eia.domain.capabilities import capabilities_of
 from eia.extensions import db
-from eia.models import Assessment, AuditEvent, Comment, Transition, User
+from eia.models import Assessment, AuditEvent, Comment, QuestionComment, Transition, User
 from tests.journeys import AN_ACTION, start_assessment
 
 DEMO_USERS = {
@@ -19,6 +19,7 @@ DEMO_USERS = {
     "board": "board@example.org",
     "auditor": "auditor@example.org",
     "admin": "admin@example.org",
+    "adviser": "adviser@example.org",
     "approver and board": "approver-board@example.org",
 }
 PUBLIC, SIGNED_IN, CAPABILITY = "public", "signed in", "capability"
@@ -62,6 +63,10 @@ ROUTES = {
     "archive.verify_file": CAPABILITY,
     "decisions.act": SIGNED_IN,
     "decisions.comment": SIGNED_IN,
+    "question_comments.index": SIGNED_IN,
+    "question_comments.start": SIGNED_IN,
+    "question_comments.reply": SIGNED_IN,
+    "question_comments.resolve": SIGNED_IN,
     "questionnaire.new": CAPABILITY,
     "questionnaire.start": CAPABILITY,
     "questionnaire.task_list": CAPABILITY,
@@ -72,6 +77,7 @@ ROUTES = {
     "questionnaire.finish_list": CAPABILITY,
     "questionnaire.check_answers": CAPABILITY,
     "queues.review_queue": CAPABILITY,
+    "queues.quality_review_queue": CAPABILITY,
     "queues.board_queue": CAPABILITY,
     "queues.digest": CAPABILITY,
     "admin.index": CAPABILITY,
@@ -106,6 +112,7 @@ OPENS = {
     "board": {"queues.board_queue", "queues.digest"} | ARCHIVE | COMPLIANCE,
     "auditor": ARCHIVE | COMPLIANCE,
     "admin": ARCHIVE | COMPLIANCE | ADMINISTRATION,
+    "adviser": {"queues.quality_review_queue", "archive.search_page", "archive.record"} | COMPLIANCE,
     "approver and board": {"queues.review_queue", "queues.board_queue", "queues.digest"} | ARCHIVE | COMPLIANCE,
 }
 
@@ -133,7 +140,7 @@ def _opens(app, rule, roles: frozenset[str]) -> bool:
 
 def _url(rule, assessment_id: int, user_id: int = 1) -> str:
     values = {"assessment_id": assessment_id, "page_id": "action_plan", "task_definition_id": "screening", "position": 1, "action": "submit", "action_id": 1,
-              "token_id": 1, "session_id": "0" * 64,
+              "token_id": 1, "session_id": "0" * 64, "thread_id": 1,
               "user_id": user_id, "change": "deactivate", "filename": "govuk-frontend/eia.min.css"}
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 
@@ -247,6 +254,9 @@ BAD_INPUT = {
     "questionnaire.finish_list": {"version": "not a number"},
     "decisions.act": {"comment": "z" * 100000, "conditions-1-text": "forged", "conditions-1-due-day": "99", "section-nowhere": "forged"},
     "decisions.comment": {"text": "w" * 100000},
+    "question_comments.start": {"question": "subject/title", "text": "forged"},
+    "question_comments.reply": {"text": "forged"},
+    "question_comments.resolve": {},
     "main.start_revision": {"reason": "forged"},
 }
 
@@ -254,7 +264,7 @@ BAD_INPUT = {
 def _everything(app) -> tuple:
     with app.app_context():
         counts = tuple(db.session.scalar(select(func.count()).select_from(model))
-                       for model in (Assessment, AuditEvent, Comment, Transition))
+                       for model in (Assessment, AuditEvent, Comment, QuestionComment, Transition))
         rows = tuple((a.id, a.status, a.lock_version, a.title, repr(a.answers)) for a in db.session.scalars(select(Assessment)))
         return counts, rows
 
