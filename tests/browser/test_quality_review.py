@@ -36,7 +36,7 @@ def test_the_adviser_returns_an_assessment_with_reasons_then_passes_it_on(page: 
 
     assessment_id = beside_playwright(submitted)
     sign_in(page, "adviser@example.org")
-    page.get_by_role("link", name="Quality review", exact=True).click()
+    page.get_by_role("link", name="The equality adviser's quality review queue", exact=True).click()
     card = page.locator(".govuk-summary-card", has_text=TITLE)
     expect(card).to_contain_text("Characteristics analysed")
     expect(card).to_contain_text("The approver can sign it off: no escalation rule fires")
@@ -71,7 +71,7 @@ def test_the_adviser_returns_an_assessment_with_reasons_then_passes_it_on(page: 
     sign_in(page, "author@example.org")
     page.goto(f"/assessments/{assessment_id}/tasks")
     expect(page.locator("main")).to_contain_text("Returned: Say what the youth advisory group told you")
-    expect(page.locator("main")).to_contain_text("by Eden Adviser")
+    expect(page.locator("main")).to_contain_text("Eden Adviser returned this assessment")
     expect(page.locator("#question-comments")).to_contain_text("1 comment on your answers not resolved yet")
     assert_accessible(page, "author-question-comments-task-list")
     page.locator("#question-comments").get_by_role("link").first.click()
