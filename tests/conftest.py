@@ -19,8 +19,9 @@ def _database_of_this_worker() -> None:
         return
     server, name = url.rsplit("/", 1)
     worker_name = f"{name}_{worker}"
-    engine = create_engine(f"{server}/{name}".replace("postgresql://", "postgresql+psycopg://", 1),
-                           isolation_level="AUTOCOMMIT")
+    engine = create_engine(
+        f"{server}/{name}".replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     with engine.connect() as connection:
         if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": worker_name}):
             connection.execute(text(f'CREATE DATABASE "{worker_name}"'))
@@ -38,7 +39,9 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 
 
 def pytest_report_header(config):
-    return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite (set TEST_DATABASE_URL for PostgreSQL)'}"
+    return (
+        f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite (set TEST_DATABASE_URL for PostgreSQL)'}"
+    )
 
 
 def _make_app(database_uri: str, instance_dir: Path, **overrides):

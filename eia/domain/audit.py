@@ -39,8 +39,9 @@ def chain_hash(prev_hash_hex: str, canonical: bytes) -> str:
     return hashlib.sha256(bytes.fromhex(prev_hash_hex) + leaf_hash(canonical)).hexdigest()
 
 
-def verify_chain(events: Iterable[tuple], *, start_hash: str = GENESIS_HASH,
-                 start_seq: int = 1) -> tuple[list[str], int, str, int]:
+def verify_chain(
+    events: Iterable[tuple], *, start_hash: str = GENESIS_HASH, start_seq: int = 1
+) -> tuple[list[str], int, str, int]:
     """Recompute the chain over ``(seq, canonical, prev_hash, entry_hash)`` rows in sequence order.
 
     ``canonical`` is the stored text or its UTF-8 bytes. Returns (problems, last sequence, last hash,

@@ -15,7 +15,6 @@ from jsonschema import Draft202012Validator
 
 from eia.domain.bindings import PER_AIM, SPECS, binding_problems, build_bindings
 from eia.domain.legacy_definitions import LEGACY_BINDINGS
-from eia.domain.questionnaire import ReplayedAnswer, reveal_of
 from eia.domain.questionnaire import (
     QUESTION_TYPES,
     Aim,
@@ -24,8 +23,10 @@ from eia.domain.questionnaire import (
     PageDef,
     Question,
     Questionnaire,
+    ReplayedAnswer,
     SectionDef,
     TaskDef,
+    reveal_of,
 )
 from eia.domain.rules import check_rule
 
@@ -35,7 +36,19 @@ CHOICES_FROM = ("departments", "objectives", "relevant_characteristics", "subjec
 TITLE_PLACEHOLDERS = ("{characteristic}", "{characteristic_lower}")
 # Question ids become form field names: they must not shadow the form's own attributes and fields.
 RESERVED_QUESTION_IDS = frozenset(
-    {"version", "csrf_token", "intent", "data", "errors", "meta", "process", "validate", "populate_obj", "form_errors", "hidden_tag"}
+    {
+        "version",
+        "csrf_token",
+        "intent",
+        "data",
+        "errors",
+        "meta",
+        "process",
+        "validate",
+        "populate_obj",
+        "form_errors",
+        "hidden_tag",
+    }
 )
 
 
@@ -59,7 +72,8 @@ _BINDINGS = {
     "additionalProperties": False,
     "properties": {
         name: {"type": "object", "minProperties": 1, "additionalProperties": _IDENTIFIER}
-        if spec.kind == PER_AIM else _IDENTIFIER
+        if spec.kind == PER_AIM
+        else _IDENTIFIER
         for name, spec in SPECS.items()
     },
 }
@@ -202,8 +216,11 @@ QUESTIONNAIRE_SCHEMA = {
                                                             "properties": {
                                                                 "source": {"const": "answers"},
                                                                 "identifier": {"type": "string"},
-                                                                "only": {"type": "array", "minItems": 1,
-                                                                         "items": {"type": "string"}},
+                                                                "only": {
+                                                                    "type": "array",
+                                                                    "minItems": 1,
+                                                                    "items": {"type": "string"},
+                                                                },
                                                             },
                                                         },
                                                     },
@@ -248,8 +265,15 @@ def schema_problems(data: Any, schema: dict, source: str) -> list[str]:
     ]
 
 
-_JSON_KINDS = {"object": "an object", "array": "a list", "string": "text", "integer": "a whole number",
-               "number": "a number", "boolean": "true or false", "null": "null"}
+_JSON_KINDS = {
+    "object": "an object",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
 
 
 def _kind(value: Any) -> str:
@@ -311,7 +335,9 @@ def check_questionnaire(data: Any, source: str) -> list[str]:
             per_characteristic = task.get("for_each") == "characteristic"
             problems += _placeholder_problems(task["title"], per_characteristic, f"{source}: {task_path}.title")
             if "when" in task:
-                problems += [f"{source}: {e}" for e in check_rule(task["when"], QUESTIONNAIRE_SOURCES, f"{task_path}.when")]
+                problems += [
+                    f"{source}: {e}" for e in check_rule(task["when"], QUESTIONNAIRE_SOURCES, f"{task_path}.when")
+                ]
             if "all_on_one_page" in task:
                 problems += _one_page_problems(task, per_characteristic, f"{source}: {task_path}.all_on_one_page")
             for p, page in enumerate(task["pages"]):
@@ -355,30 +381,36 @@ def _page_problems(page: dict, per_characteristic: bool, source: str, page_path:
     question_ids = [q["id"] for q in page["questions"]]
     problems += [f"{source}: {page_path}.questions: duplicate question id {d!r}" for d in _duplicates(question_ids)]
     for q, question in enumerate(page["questions"]):
-        where = f"{page_path}.questions[{q}]"
-        problems += _placeholder_problems(question["label"], per_characteristic, f"{source}: {where}.label")
-        if question["id"] in RESERVED_QUESTION_IDS:
-            problems.append(f"{source}: {where}.id: {question['id']!r} is reserved (it names part of the form)")
-        for key in ("when", "required_when"):
-            if key in question:
-                problems += [f"{source}: {e}" for e in check_rule(question[key], QUESTIONNAIRE_SOURCES, f"{where}.{key}")]
-        if question.get("required") and "required_when" in question:
-            problems.append(f"{source}: {where}: use either required or required_when, not both")
-        has_choices = "choices" in question or "choices_from" in question
-        if question["type"] in ("radios", "checkboxes", "select"):
-            if ("choices" in question) == ("choices_from" in question):
-                problems.append(f"{source}: {where}: a {question['type']} question needs exactly one of choices or choices_from")
-        elif has_choices:
-            problems.append(f"{source}: {where}: only radios, checkboxes and select questions have choices")
-        if "suggestions_from" in question and question["type"] != "text":
-            problems.append(f"{source}: {where}: suggestions_from is only for text questions")
-        if "date_constraint" in question and question["type"] != "date":
-            problems.append(f"{source}: {where}: date_constraint is only for date questions")
-        if "max_length" in question and question["type"] not in ("text", "textarea"):
-            problems.append(f"{source}: {where}: max_length is only for text and textarea questions")
-        if "choices" in question:
-            values = [c["value"] for c in question["choices"]]
-            problems += [f"{source}: {where}.choices: duplicate value {d!r}" for d in _duplicates(values)]
+        problems += _question_problems(question, per_characteristic, source, f"{page_path}.questions[{q}]")
+    return problems
+
+
+def _question_problems(question: dict, per_characteristic: bool, source: str, where: str) -> list[str]:
+    problems = _placeholder_problems(question["label"], per_characteristic, f"{source}: {where}.label")
+    if question["id"] in RESERVED_QUESTION_IDS:
+        problems.append(f"{source}: {where}.id: {question['id']!r} is reserved (it names part of the form)")
+    for key in ("when", "required_when"):
+        if key in question:
+            problems += [f"{source}: {e}" for e in check_rule(question[key], QUESTIONNAIRE_SOURCES, f"{where}.{key}")]
+    if question.get("required") and "required_when" in question:
+        problems.append(f"{source}: {where}: use either required or required_when, not both")
+    has_choices = "choices" in question or "choices_from" in question
+    if question["type"] in ("radios", "checkboxes", "select"):
+        if ("choices" in question) == ("choices_from" in question):
+            problems.append(
+                f"{source}: {where}: a {question['type']} question needs exactly one of choices or choices_from"
+            )
+    elif has_choices:
+        problems.append(f"{source}: {where}: only radios, checkboxes and select questions have choices")
+    if "suggestions_from" in question and question["type"] != "text":
+        problems.append(f"{source}: {where}: suggestions_from is only for text questions")
+    if "date_constraint" in question and question["type"] != "date":
+        problems.append(f"{source}: {where}: date_constraint is only for date questions")
+    if "max_length" in question and question["type"] not in ("text", "textarea"):
+        problems.append(f"{source}: {where}: max_length is only for text and textarea questions")
+    if "choices" in question:
+        values = [c["value"] for c in question["choices"]]
+        problems += [f"{source}: {where}.choices: duplicate value {d!r}" for d in _duplicates(values)]
     return problems
 
 
@@ -418,8 +450,10 @@ def answer_identifier_problems(
             wanted = "':$c' or ':*'" if current_characteristic else "':*'"
             problems.append(f"{source}: {where}: identifier {identifier!r} needs {wanted} (per-characteristic page)")
         if per_characteristic and qualifier == "$c" and not current_characteristic:
-            problems.append(f"{source}: {where}: identifier {identifier!r}: ':$c' means nothing here "
-                            "(there is no current characteristic): use ':*'")
+            problems.append(
+                f"{source}: {where}: identifier {identifier!r}: ':$c' means nothing here "
+                "(there is no current characteristic): use ':*'"
+            )
         if not per_characteristic and qualifier:
             problems.append(f"{source}: {where}: identifier {identifier!r}: page {page_id!r} is not per characteristic")
     return problems

@@ -126,8 +126,11 @@ class Questionnaire:
 
     def relevant_characteristics(self, current: Path) -> list[Characteristic]:
         """The characteristics screened in on this path: those whose analysis task is on it."""
-        return [task.characteristic for task in current.tasks
-                if task.definition.id == self.bindings.analysis_task and task.characteristic is not None]
+        return [
+            task.characteristic
+            for task in current.tasks
+            if task.definition.id == self.bindings.analysis_task and task.characteristic is not None
+        ]
 
     def applicable_characteristics(self, ids: Iterable[str]) -> list[Characteristic]:
         """The characteristics an assessment covers, in definition order."""
@@ -408,7 +411,9 @@ def _hidden_by_reveal(current: Path, page: Page, visible: Mapping[str, Question]
     return {
         q.id
         for q in page.definition.questions
-        if q.id not in visible and reveal_of(page.definition, q) is not None and _holds_apart_from_page(q, page, resolve)
+        if q.id not in visible
+        and reveal_of(page.definition, q) is not None
+        and _holds_apart_from_page(q, page, resolve)
     }
 
 
@@ -525,9 +530,7 @@ def page_status(current: Path, page: Page, options: Mapping[str, list[Choice]], 
     if page.is_list:
         if not stored.get("done") or list_problem(current, page):
             return IN_PROGRESS
-        items_ok = all(
-            validate_page(current, page, item, options, today).ok for item in stored.get("items", [])
-        )
+        items_ok = all(validate_page(current, page, item, options, today).ok for item in stored.get("items", []))
         return COMPLETED if items_ok else IN_PROGRESS
     result = validate_page(current, page, stored, options, today)
     return COMPLETED if result.ok else IN_PROGRESS
@@ -689,7 +692,7 @@ def reveal_of(page_def: PageDef, question: Question) -> Reveal | None:
     if len(reveals) > 1:
         raise ValueError("a question can be revealed by one answer on its page, not several")
     (condition,) = reveals
-    (op, operands), = condition.items()
+    ((op, operands),) = condition.items()
     parent = _same_page_identifier(operands[0], page_def) if op in ("==", "in") else None
     values = (operands[1],) if op == "==" else operands[1]
     if (

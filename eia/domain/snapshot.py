@@ -99,9 +99,7 @@ class AssessmentSnapshot:
                 "decision_date": _date(data["decision_date"]),
                 "signed_off_at": datetime.fromisoformat(data["signed_off_at"]),
                 "review_date": _date(data["review_date"]),
-                "sections": tuple(
-                    SnapshotSection(title=s["title"], rows=_pairs(s["rows"])) for s in data["sections"]
-                ),
+                "sections": tuple(SnapshotSection(title=s["title"], rows=_pairs(s["rows"])) for s in data["sections"]),
                 "characteristics": tuple(
                     CharacteristicSnapshot(
                         **{
@@ -112,13 +110,17 @@ class AssessmentSnapshot:
                     )
                     for c in data["characteristics"]
                 ),
-                "actions": tuple(
-                    ActionRow(**{**a, "due_date": _date(a["due_date"])}) for a in data["actions"]
-                ),
+                "actions": tuple(ActionRow(**{**a, "due_date": _date(a["due_date"])}) for a in data["actions"]),
                 "decision_trail": tuple(
-                    TrailEntry(**{**t, "at": datetime.fromisoformat(t["at"]), "rules_fired": tuple(t["rules_fired"]),
-                                  "conditions": tuple(t.get("conditions", ())),
-                                  "section_reasons": tuple(t.get("section_reasons", ()))})
+                    TrailEntry(
+                        **{
+                            **t,
+                            "at": datetime.fromisoformat(t["at"]),
+                            "rules_fired": tuple(t["rules_fired"]),
+                            "conditions": tuple(t.get("conditions", ())),
+                            "section_reasons": tuple(t.get("section_reasons", ())),
+                        }
+                    )
                     for t in data["decision_trail"]
                 ),
                 "audit_chain_head": tuple(data["audit_chain_head"]) if data["audit_chain_head"] else None,
