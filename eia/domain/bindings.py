@@ -11,11 +11,11 @@ checker (eia.domain.definitions) holds every questionnaire to it. Pure: no Flask
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from eia.domain.questionnaire import Characteristic, PageDef, Question, TaskDef
+from eia.domain.questionnaire import Characteristic, PageDef, Question, SectionDef, TaskDef
 
 TEXT = ("text", "textarea")
 CHOICE = ("radios", "select")
@@ -156,6 +156,8 @@ class BoundQuestion:
         """The id of the concrete page holding the answer (the characteristic's, for a per-characteristic one)."""
         if not self.per_characteristic:
             return self.page_id
+        if characteristic is None:
+            raise ValueError(f"{self.page_id} is answered per characteristic: say which")
         characteristic_id = characteristic if isinstance(characteristic, str) else characteristic.id
         return f"{self.page_id}:{characteristic_id}"
 
@@ -202,7 +204,9 @@ class ActionPlan:
             source=item.get("source"),
         )
 
-    def new_item(self, action: str, characteristic: str, owner: str, due_date: str | None, source: str) -> dict:
+    def new_item(
+        self, action: str, characteristic: str, owner: str, due_date: str | None, source: str
+    ) -> dict[str, Any]:
         """An item as stored, for one the application adds itself."""
         return {
             self.action.id: action,
@@ -256,15 +260,15 @@ class _Located:
     task: TaskDef
 
 
-def _pages(sections) -> dict[str, _Located]:
+def _pages(sections: Iterable[SectionDef]) -> dict[str, _Located]:
     return {page.id: _Located(page, task) for section in sections for task in section.tasks for page in task.pages}
 
 
-def _tasks(sections) -> dict[str, TaskDef]:
+def _tasks(sections: Iterable[SectionDef]) -> dict[str, TaskDef]:
     return {task.id: task for section in sections for task in section.tasks}
 
 
-def build_bindings(data: Mapping[str, Any], sections) -> Bindings:
+def build_bindings(data: Mapping[str, Any], sections: Iterable[SectionDef]) -> Bindings:
     """The typed bindings of a checked questionnaire (``sections``: its SectionDefs)."""
     pages = _pages(sections)
 
@@ -296,7 +300,9 @@ def build_bindings(data: Mapping[str, Any], sections) -> Bindings:
 # --- checking ----------------------------------------------------------------------------------------
 
 
-def binding_problems(data: Mapping[str, Any], sections, aim_ids: list[str], source: str) -> list[str]:
+def binding_problems(
+    data: Mapping[str, Any], sections: Iterable[SectionDef], aim_ids: list[str], source: str
+) -> list[str]:
     """Every binding that does not resolve, or names a question of the wrong shape. ``data`` is the
     questionnaire's ``bindings`` object, already checked against the schema (every name present)."""
     pages = _pages(sections)
@@ -336,7 +342,7 @@ def binding_problems(data: Mapping[str, Any], sections, aim_ids: list[str], sour
     return problems
 
 
-def _task_problems(value: str, spec: BindingSpec, tasks, where: str) -> list[str]:
+def _task_problems(value: str, spec: BindingSpec, tasks: Mapping[str, TaskDef], where: str) -> list[str]:
     task = tasks.get(value)
     if task is None:
         return [f"{where}: names unknown task {value!r}"]

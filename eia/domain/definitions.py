@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 from eia.domain.bindings import PER_AIM, SPECS, binding_problems, build_bindings
 from eia.domain.legacy_definitions import LEGACY_BINDINGS
@@ -257,7 +257,7 @@ def read_json(path: Path, problems: list[str]) -> Any:
     return None
 
 
-def schema_problems(data: Any, schema: dict, source: str) -> list[str]:
+def schema_problems(data: Any, schema: dict[str, Any], source: str) -> list[str]:
     validator = Draft202012Validator(schema)
     return [
         f"{source}: {error.json_path}: {_schema_message(error)}"
@@ -285,14 +285,14 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _schema_message(error) -> str:
+def _schema_message(error: ValidationError) -> str:
     """jsonschema's message, except where it would echo a whole (possibly huge) value back."""
     if error.validator == "type":
         expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        return f"must be {' or '.join(_JSON_KINDS.get(t, t) for t in expected)}, not {_kind(error.instance)}"
+        return f"must be {' or '.join(_JSON_KINDS.get(t) or str(t) for t in expected)}, not {_kind(error.instance)}"
     if error.validator == "maxLength":
         return f"must be {error.validator_value} characters or fewer"
-    return error.message
+    return str(error.message)
 
 
 def _duplicates(ids: list[str]) -> Iterator[str]:
@@ -350,7 +350,7 @@ def check_questionnaire(data: Any, source: str) -> list[str]:
     return problems
 
 
-def _one_page_problems(task: dict, per_characteristic: bool, where: str) -> list[str]:
+def _one_page_problems(task: dict[str, Any], per_characteristic: bool, where: str) -> list[str]:
     """All characteristics' copies of a task on one page: only a per-characteristic task of one form page
     whose page and questions do not depend on answers (each copy is validated on its own)."""
     if not per_characteristic:
@@ -368,7 +368,7 @@ def _placeholder_problems(text: str, per_characteristic: bool, where: str) -> li
     return []
 
 
-def _page_problems(page: dict, per_characteristic: bool, source: str, page_path: str) -> list[str]:
+def _page_problems(page: dict[str, Any], per_characteristic: bool, source: str, page_path: str) -> list[str]:
     problems = _placeholder_problems(page["title"], per_characteristic, f"{source}: {page_path}.title")
     for key in ("when", "min_items_when"):
         if key in page:
@@ -385,7 +385,7 @@ def _page_problems(page: dict, per_characteristic: bool, source: str, page_path:
     return problems
 
 
-def _question_problems(question: dict, per_characteristic: bool, source: str, where: str) -> list[str]:
+def _question_problems(question: dict[str, Any], per_characteristic: bool, source: str, where: str) -> list[str]:
     problems = _placeholder_problems(question["label"], per_characteristic, f"{source}: {where}.label")
     if question["id"] in RESERVED_QUESTION_IDS:
         problems.append(f"{source}: {where}.id: {question['id']!r} is reserved (it names part of the form)")
@@ -414,7 +414,7 @@ def _question_problems(question: dict, per_characteristic: bool, source: str, wh
     return problems
 
 
-def _known_pages(questionnaire: dict) -> dict[str, tuple[set[str], bool]]:
+def _known_pages(questionnaire: dict[str, Any]) -> dict[str, tuple[set[str], bool]]:
     """page id -> (its question ids, whether it is per characteristic)."""
     return {
         page["id"]: ({q["id"] for q in page["questions"]}, task.get("for_each") == "characteristic")
@@ -424,13 +424,13 @@ def _known_pages(questionnaire: dict) -> dict[str, tuple[set[str], bool]]:
     }
 
 
-def _identifier_problems(data: dict, source: str) -> list[str]:
+def _identifier_problems(data: dict[str, Any], source: str) -> list[str]:
     """Every answers identifier in a rule must name a real page and question."""
     return answer_identifier_problems(data, data, "$", source, current_characteristic=True)
 
 
 def answer_identifier_problems(
-    questionnaire: dict, node: Any, path: str, source: str, *, current_characteristic: bool
+    questionnaire: dict[str, Any], node: Any, path: str, source: str, *, current_characteristic: bool
 ) -> list[str]:
     """Problems with the answers identifiers in the rules under ``node`` (a JSON document or part of
     one at ``path``), checked against the questionnaire document. ``current_characteristic`` says
@@ -471,8 +471,8 @@ def _answer_identifiers(node: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _answer_identifiers(value, f"{path}[{index}]")
 
 
-def _sections(questionnaire: dict) -> tuple[SectionDef, ...]:
-    def question(data: dict) -> Question:
+def _sections(questionnaire: dict[str, Any]) -> tuple[SectionDef, ...]:
+    def question(data: dict[str, Any]) -> Question:
         return Question(
             id=data["id"],
             type=data["type"],
@@ -528,7 +528,7 @@ def _sections(questionnaire: dict) -> tuple[SectionDef, ...]:
     )
 
 
-def _build(questionnaire: dict, characteristics: dict) -> Questionnaire:
+def _build(questionnaire: dict[str, Any], characteristics: dict[str, Any]) -> Questionnaire:
     sections = _sections(questionnaire)
     return Questionnaire(
         id=questionnaire["id"],
@@ -555,7 +555,7 @@ def questionnaire_problems(directory: Path) -> list[str]:
 
 def load_questionnaire(directory: Path) -> Questionnaire:
     questionnaire, problems = _load(directory)
-    if problems:
+    if problems or questionnaire is None:
         raise DefinitionError(problems)
     return questionnaire
 
@@ -570,7 +570,7 @@ def check_questionnaire_documents(questionnaire: Any, characteristics: Any) -> l
     return problems or questionnaire_document_problems(questionnaire, characteristics, QUESTIONNAIRE_FILE)
 
 
-def questionnaire_document_problems(questionnaire: Any, characteristics: dict, source: str) -> list[str]:
+def questionnaire_document_problems(questionnaire: Any, characteristics: dict[str, Any], source: str) -> list[str]:
     """Every problem in one questionnaire document (read from ``source``), given valid characteristics."""
     problems = check_questionnaire(questionnaire, source)
     if problems:
@@ -580,7 +580,7 @@ def questionnaire_document_problems(questionnaire: Any, characteristics: dict, s
     return _reveal_problems(sections, source) + binding_problems(questionnaire["bindings"], sections, aim_ids, source)
 
 
-def build_questionnaire(questionnaire: dict, characteristics: dict) -> Questionnaire:
+def build_questionnaire(questionnaire: dict[str, Any], characteristics: dict[str, Any]) -> Questionnaire:
     """The domain objects for documents already checked (or pinned when they were valid). A pinned
     questionnaire from before bindings existed is read with the bindings shipped then; the document
     itself is not changed."""

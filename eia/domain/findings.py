@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from eia.domain import questionnaire as q
-from eia.domain.bindings import BOARD_CONDITION
+from eia.domain.bindings import BOARD_CONDITION, BoundQuestion
 
 # The answers the bindings' specs fix (eia.domain.bindings.SPECS "values"): what counts as adverse.
 ADVERSE_DIRECTION = "negative"
@@ -155,7 +155,7 @@ def key_findings(
     answers = current.answers
     relevant = {c.id for c in questionnaire.relevant_characteristics(current)}
 
-    def shown(bound, characteristic=None) -> str:
+    def shown(bound: BoundQuestion, characteristic: q.Characteristic | None = None) -> str:
         return q.display_value(bound.question, bound.value(answers, characteristic), options)
 
     characteristics = []

@@ -18,9 +18,11 @@ from __future__ import annotations
 import functools
 import io
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -85,7 +87,7 @@ class RenderedPdf:
 @functools.cache
 def _fonts() -> frozenset[int]:
     """Register the embedded fonts once; return the code points both can draw."""
-    covered = None
+    covered: set[int] | None = None
     for name, filename in ((REGULAR, "DejaVuSans.ttf"), (BOLD, "DejaVuSans-Bold.ttf")):
         font = TTFont(name, str(FONT_DIR / filename))
         pdfmetrics.registerFont(font)
@@ -94,7 +96,7 @@ def _fonts() -> frozenset[int]:
     pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
     if ttfonts.uharfbuzz is not None:
         ttfonts.shapeFragWord.__defaults__[0].update(_SHAPING_FEATURES)  # reportlab's only way to set them
-    return frozenset(covered)
+    return frozenset(covered or ())
 
 
 def _drawable(char: str, covered: frozenset[int]) -> bool:
@@ -136,7 +138,10 @@ def _paragraph(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(text, _style_for(text, style))
 
 
-def _styles() -> dict[str, ParagraphStyle]:
+Styles = dict[str, ParagraphStyle]
+
+
+def _styles() -> Styles:
     base = ParagraphStyle(
         "body", fontName=REGULAR, fontSize=10, leading=14, textColor=BLACK, alignment=TA_LEFT, spaceAfter=4
     )
@@ -175,7 +180,7 @@ class _SealPanel(Flowable):
     LABEL_WIDTH = 38 * mm
     TITLE_HEIGHT = 9 * mm
 
-    def __init__(self, lines: list[tuple[str, str]], placed: list[SealBox], styles) -> None:
+    def __init__(self, lines: list[tuple[str, str]], placed: list[SealBox], styles: Styles) -> None:
         super().__init__()
         self.rows = [
             (_paragraph(markup(label), styles["seal_label"]), _paragraph(markup(value), styles["seal_value"]))
@@ -183,7 +188,7 @@ class _SealPanel(Flowable):
         ]
         self.placed = placed
 
-    def wrap(self, available_width, available_height):
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         self.width = available_width
         value_width = available_width - self.LABEL_WIDTH - 2 * self.PADDING
         self.heights = [
@@ -216,13 +221,13 @@ class _SealPanel(Flowable):
         )
 
 
-def _numbered_canvas(header: str):
+def _numbered_canvas(header: str) -> type:
     """A canvas that writes the running header and "Page X of Y" once the page count is known."""
 
     class NumberedCanvas(rl_canvas.Canvas):
-        def __init__(self, *args, **kwargs) -> None:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
+            self._pages: list[dict[str, Any]] = []
 
         def showPage(self) -> None:  # noqa: N802 (reportlab's name)
             self._pages.append(dict(self.__dict__))
@@ -245,14 +250,16 @@ def _numbered_canvas(header: str):
 
 
 class _RecordDocument(BaseDocTemplate):
-    def afterFlowable(self, flowable) -> None:  # noqa: N802 (reportlab's name)
+    def afterFlowable(self, flowable: Any) -> None:  # noqa: N802 (reportlab's name)
         if isinstance(flowable, _Heading):
             key = f"h{id(flowable)}"
             self.canv.bookmarkPage(key)
             self.canv.addOutlineEntry(flowable.outline_title, key, level=flowable.outline_level, closed=False)
 
 
-def _table(rows: list[list], widths: list[float], header: bool = True, shading: list[tuple] = ()) -> Table:
+def _table(
+    rows: list[list[Any]], widths: list[float], header: bool = True, shading: Sequence[tuple[Any, ...]] = ()
+) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitInRow=1, hAlign="LEFT")
     style = [
         ("FONTNAME", (0, 0), (-1, -1), REGULAR),  # else Table emits an unembedded Helvetica
@@ -268,7 +275,7 @@ def _table(rows: list[list], widths: list[float], header: bool = True, shading: 
     return table
 
 
-def _cell(text: str, styles, bold: bool = False) -> Paragraph:
+def _cell(text: str, styles: Styles, bold: bool = False) -> Paragraph:
     return _paragraph(markup(text), styles["cell_bold" if bold else "cell"])
 
 
@@ -279,17 +286,17 @@ def _date(value: date | datetime | None, with_time: bool = False) -> str:
     return f"{day} {value:%H:%M} UTC" if with_time and isinstance(value, datetime) else day
 
 
-def _answers(rows, styles) -> list:
+def _answers(rows: Iterable[tuple[str, str]], styles: Styles) -> list[Any]:
     """Question and answer pairs as label + body paragraphs: answers of any length flow over pages."""
-    flowables = []
+    flowables: list[Any] = []
     for label, value in rows:
         flowables.append(_paragraph(markup(label), styles["label"]))  # kept with the answer's first lines
         flowables.append(_paragraph(markup(value), styles["body"]))
     return flowables
 
 
-def _characteristic(item: CharacteristicSnapshot, styles) -> list:
-    flowables: list = [CondPageBreak(60 * mm), _Heading(item.name, styles["h2"], level=1)]
+def _characteristic(item: CharacteristicSnapshot, styles: Styles) -> list[Any]:
+    flowables: list[Any] = [CondPageBreak(60 * mm), _Heading(item.name, styles["h2"], level=1)]
     flowables.append(_paragraph(f"<b>Relevance:</b> {markup(item.relevance or 'Not answered')}", styles["body"]))
     if item.reason:
         flowables.append(_paragraph(f"<b>Reason:</b> {markup(item.reason)}", styles["body"]))
@@ -320,9 +327,9 @@ def _characteristic(item: CharacteristicSnapshot, styles) -> list:
     return flowables
 
 
-def _key_findings(findings: KeyFindings, styles) -> list:
+def _key_findings(findings: KeyFindings, styles: Styles) -> list[Any]:
     """The summary on the first page: the same findings the decision pages opened with (eia.domain.findings)."""
-    flowables: list = [_Heading("Key findings", styles["h1"], level=0)]
+    flowables: list[Any] = [_Heading("Key findings", styles["h1"], level=0)]
     if findings.screened_in:
         rows = [
             [
@@ -395,7 +402,7 @@ def _key_findings(findings: KeyFindings, styles) -> list:
     return flowables
 
 
-def _cover_table(snapshot: AssessmentSnapshot, styles) -> Table:
+def _cover_table(snapshot: AssessmentSnapshot, styles: Styles) -> Table:
     """The record's facts at a glance: one a row, or two a row when the key findings must start on page 1."""
     decider = snapshot.decision_trail[-1] if snapshot.decision_trail else None
     cover = [
@@ -432,7 +439,7 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
     """Render the record; the last page carries the seal panel that the signature field is placed on."""
     _fonts()
     styles = _styles()
-    story: list = [
+    story: list[Any] = [
         _paragraph("Equality Impact Assessment", styles["caption"]),
         _Heading(snapshot.title, styles["title"], level=0),
         _paragraph(
@@ -531,7 +538,7 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
             story.append(_paragraph(f"<b>To change:</b> {markup(reason)}", styles["body"]))
 
     # The integrity statement and the seal panel stay together on the last page.
-    integrity: list = [_Heading("Integrity", styles["h1"], level=0)]
+    integrity: list[Any] = [_Heading("Integrity", styles["h1"], level=0)]
     if snapshot.audit_chain_head:
         seq, entry_hash = snapshot.audit_chain_head
         integrity.append(

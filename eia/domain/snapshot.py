@@ -6,6 +6,7 @@ the archive record re-renders the same document decades later.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from typing import Any
@@ -89,7 +90,8 @@ class AssessmentSnapshot:
     question_comments: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return _encode(self)
+        encoded: dict[str, Any] = _encode(self)
+        return encoded
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AssessmentSnapshot:
@@ -148,5 +150,5 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _pairs(rows) -> tuple[tuple[str, str], ...]:
+def _pairs(rows: Iterable[Sequence[str]]) -> tuple[tuple[str, str], ...]:
     return tuple((label, value) for label, value in rows)

@@ -7,7 +7,7 @@ effects and preconditions a transition names.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,7 @@ class State:
 @dataclass(frozen=True)
 class Route:
     to: str
-    when: dict | None = None
+    when: dict[str, Any] | None = None
     when_rule_set_fires: str | None = None
     effects: tuple[str, ...] = ()
 
@@ -305,7 +305,7 @@ def load_workflow(path: Path) -> Workflow:
     return build_workflow(data)
 
 
-def _routes(transition: dict) -> list[dict]:
+def _routes(transition: dict[str, Any]) -> list[dict[str, Any]]:
     return transition["routes"] if "routes" in transition else [{"to": transition.get("to")}]
 
 
@@ -333,7 +333,7 @@ def validate_workflow_data(data: Any, source: str) -> list[str]:
     return _reachability_problems(data, edges, source)
 
 
-def _state_id_problems(data: dict, state_ids: list[str], source: str) -> list[str]:
+def _state_id_problems(data: dict[str, Any], state_ids: list[str], source: str) -> list[str]:
     problems = [
         f"{source}: $.states[{index}].id: duplicate state id {state_id!r}"
         for index, state_id in enumerate(state_ids)
@@ -344,7 +344,7 @@ def _state_id_problems(data: dict, state_ids: list[str], source: str) -> list[st
     return problems
 
 
-def _rule_set_problems(rule_sets: dict, source: str) -> list[str]:
+def _rule_set_problems(rule_sets: dict[str, Any], source: str) -> list[str]:
     problems: list[str] = []
     rule_ids: list[str] = []
     for name, rules in rule_sets.items():
@@ -358,7 +358,12 @@ def _rule_set_problems(rule_sets: dict, source: str) -> list[str]:
 
 
 def _transition_problems(
-    transition: dict, where: str, rule_sets: dict, state_ids: list[str], edges: dict[str, set[str]], source: str
+    transition: dict[str, Any],
+    where: str,
+    rule_sets: dict[str, Any],
+    state_ids: list[str],
+    edges: dict[str, set[str]],
+    source: str,
 ) -> list[str]:
     """A transition's problems; records the edges it adds to ``edges`` for the reachability check."""
     problems: list[str] = []
@@ -395,7 +400,12 @@ def _transition_problems(
 
 
 def _route_problems(
-    route: dict, route_where: str, from_states: list[str], rule_sets: dict, state_ids: list[str], source: str
+    route: dict[str, Any],
+    route_where: str,
+    from_states: list[str],
+    rule_sets: dict[str, Any],
+    state_ids: list[str],
+    source: str,
 ) -> list[str]:
     problems: list[str] = []
 
@@ -416,7 +426,7 @@ def _route_problems(
     return problems
 
 
-def _reachability_problems(data: dict, edges: dict[str, set[str]], source: str) -> list[str]:
+def _reachability_problems(data: dict[str, Any], edges: dict[str, set[str]], source: str) -> list[str]:
     """Every state is reachable from the initial one, and every state that does not end the assessment has a way out."""
     problems: list[str] = []
     reachable, queue = {data["initial"]}, deque([data["initial"]])
@@ -442,7 +452,7 @@ def _reachability_problems(data: dict, edges: dict[str, set[str]], source: str) 
 ARCHIVE_NEEDS = ("add_conditions_to_action_plan", "record_legal_checks", "track_actions")
 
 
-def _meaning_problems(data: dict, source: str) -> list[str]:
+def _meaning_problems(data: dict[str, Any], source: str) -> list[str]:
     """What the service needs the states and transitions to say: the application names none of them."""
     states = {state["id"]: state for state in data["states"]}
     problems = []
@@ -516,7 +526,7 @@ def _queue_problems(data: dict[str, Any], source: str) -> list[str]:
     ]
 
 
-def _effect_problems(holder: dict, where: str, source: str) -> list[str]:
+def _effect_problems(holder: dict[str, Any], where: str, source: str) -> list[str]:
     return [
         f"{source}: {where}.effects[{e}]: unknown effect {effect!r} (known: {', '.join(EFFECT_NAMES)})"
         for e, effect in enumerate(holder.get("effects", []))
@@ -535,7 +545,7 @@ def _rule_problems(rule: Any, where: str, source: str) -> list[str]:
     return problems
 
 
-def _source_identifiers(node: Any, path: str):
+def _source_identifiers(node: Any, path: str) -> Iterator[tuple[str, str, str]]:
     if is_source(node):
         yield path, node["source"], node["identifier"]
     elif isinstance(node, dict):
@@ -546,13 +556,13 @@ def _source_identifiers(node: Any, path: str):
             yield from _source_identifiers(value, f"{path}[{index}]")
 
 
-def rule_identifier_problems(workflow: dict, questionnaire: dict, source: str) -> list[str]:
+def rule_identifier_problems(workflow: dict[str, Any], questionnaire: dict[str, Any], source: str) -> list[str]:
     """The answers identifiers in a (valid) workflow document's rules, checked against the
     questionnaire document: a misspelt one would silently never match."""
     return answer_identifier_problems(questionnaire, workflow, "$", source, current_characteristic=False)
 
 
-def build_workflow(data: dict) -> Workflow:
+def build_workflow(data: dict[str, Any]) -> Workflow:
     """The domain objects for a document already validated (or pinned when it was valid)."""
     data = upgrade_pinned_workflow(data)
     return Workflow(
