@@ -50,7 +50,8 @@ def test_the_adviser_returns_an_assessment_with_reasons_then_passes_it_on(page: 
     expect(page.locator(".govuk-error-summary")).to_contain_text("Select the question your comment is about")
     assert_accessible(page, "adviser-question-comment-error")
     page.get_by_label("Question", exact=True).select_option(
-        label="Age: engagement: Who did you engage, when, and what did they tell you?")
+        label="Age: engagement: Who did you engage, when, and what did they tell you?"
+    )
     page.get_by_label("Your comment").fill("Say what the youth advisory group told you")
     page.get_by_role("button", name="Add comment", exact=True).click()
     expect(page.locator(".govuk-summary-card")).to_contain_text("Not resolved")
