@@ -28,6 +28,8 @@ def test_create_and_revoke_a_token(page: Page):
     assert re.fullmatch(r"eia_[\w-]{40,}", secret)
     assert_accessible(page, "guide-api-tokens")
     page.get_by_role("button", name=re.compile("Revoke")).click()
-    expect(page.get_by_text("Revoked: revoked by its owner", exact=True)).to_be_visible()  # waits for the page after the redirect
+    expect(
+        page.get_by_text("Revoked: revoked by its owner", exact=True)
+    ).to_be_visible()  # waits for the page after the redirect
     assert secret not in page.content()
     assert_accessible(page, "api-tokens-revoked")
