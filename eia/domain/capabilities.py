@@ -36,6 +36,8 @@ READ_ARCHIVE = "read_archive"
 EXPORT_REGISTER = "export_register"
 VERIFY_RECORDS = "verify_records"
 VIEW_COMPLIANCE = "view_compliance"
+VIEW_POLICY_REGISTER = "view_policy_register"
+MANAGE_POLICY_REGISTER = "manage_policy_register"
 ADMINISTER = "administer"
 # Not an action but a duty: whoever holds it proves a second factor at password sign-in (when the
 # service requires one), because what they can decide or see carries weight.
@@ -54,23 +56,27 @@ CAPABILITIES = {
     EXPORT_REGISTER: "Download the register of signed-off records",
     VERIFY_RECORDS: "Check whether a PDF is an authentic signed record",
     VIEW_COMPLIANCE: "See the compliance report",
+    VIEW_POLICY_REGISTER: "See the register of policies, procedures and change programmes, and which have a current assessment",
+    MANAGE_POLICY_REGISTER: "Add, change and import entries of the policy register",
     ADMINISTER: "Manage people, roles, departments, objectives and settings",
     SIGN_IN_WITH_SECOND_FACTOR: "Must confirm each password sign-in with a code from an authenticator app",
 }
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    "author": frozenset({WRITE_ASSESSMENTS, VIEW_DEPARTMENT_ASSESSMENTS, COMMENT}),
+    "author": frozenset({WRITE_ASSESSMENTS, VIEW_DEPARTMENT_ASSESSMENTS, COMMENT, VIEW_POLICY_REGISTER}),
     "approver": frozenset({VIEW_DEPARTMENT_ASSESSMENTS, COMMENT, REVIEW_DEPARTMENT_SUBMISSIONS, VIEW_COMPLIANCE,
-                           SIGN_IN_WITH_SECOND_FACTOR}),
+                           VIEW_POLICY_REGISTER, MANAGE_POLICY_REGISTER, SIGN_IN_WITH_SECOND_FACTOR}),
     # An equality adviser reads every department's submissions where the workflow asks for their review.
     "adviser": frozenset({VIEW_ORGANISATION_ASSESSMENTS, COMMENT, REVIEW_QUALITY, READ_ARCHIVE, VIEW_COMPLIANCE,
-                          SIGN_IN_WITH_SECOND_FACTOR}),
+                          VIEW_POLICY_REGISTER, SIGN_IN_WITH_SECOND_FACTOR}),
     "board": frozenset({VIEW_ORGANISATION_ASSESSMENTS, COMMENT, DECIDE_REFERRALS, OVERSEE_DELEGATED_APPROVALS,
-                        READ_ARCHIVE, EXPORT_REGISTER, VERIFY_RECORDS, VIEW_COMPLIANCE, SIGN_IN_WITH_SECOND_FACTOR}),
+                        READ_ARCHIVE, EXPORT_REGISTER, VERIFY_RECORDS, VIEW_COMPLIANCE, VIEW_POLICY_REGISTER,
+                        SIGN_IN_WITH_SECOND_FACTOR}),
     "auditor": frozenset({VIEW_ORGANISATION_ASSESSMENTS, READ_ARCHIVE, EXPORT_REGISTER, VERIFY_RECORDS,
-                          VIEW_COMPLIANCE, SIGN_IN_WITH_SECOND_FACTOR}),
+                          VIEW_COMPLIANCE, VIEW_POLICY_REGISTER, SIGN_IN_WITH_SECOND_FACTOR}),
     "admin": frozenset({VIEW_ORGANISATION_ASSESSMENTS, READ_ARCHIVE, EXPORT_REGISTER, VERIFY_RECORDS,
-                        VIEW_COMPLIANCE, ADMINISTER, SIGN_IN_WITH_SECOND_FACTOR}),
+                        VIEW_COMPLIANCE, VIEW_POLICY_REGISTER, MANAGE_POLICY_REGISTER, ADMINISTER,
+                        SIGN_IN_WITH_SECOND_FACTOR}),
 }
 
 

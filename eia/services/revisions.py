@@ -111,6 +111,9 @@ def start_revision(previous: Assessment, author: User, *, reason: str = "revisio
                 details={"reference": revision.reference, "version": revision.version_number,
                          "previous_version_id": previous.id, "reason": reason},
             )
+            from eia.services.policy_register import link_revision  # the register builds on assessments
+
+            link_revision(previous, revision, author)
     except IntegrityError:
         raise RevisionExists(latest_version(previous)) from None
     return revision
