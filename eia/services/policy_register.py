@@ -160,81 +160,86 @@ def url_problem(url: str) -> str | None:
     return None
 
 
-def check(organisation_id: int, raw: Mapping[str, Any], *, department_by: str = "id") -> EntryValues:
+def _plain_text(raw: Any, name: str, missing: str, limit: int) -> tuple[str, str | None]:
+    """A one-line text field, and what is wrong with it: ``name`` as a sentence names it ("The title")."""
+    value = _text(raw)
+    if not value:
+        return value, missing
+    if len(value) > limit:
+        return value, f"{name} must be {limit} characters or fewer"
+    if _CONTROL.search(value):
+        return value, f"{name} must be plain text on one line"
+    return value, None
+
+
+def _kind(raw: Any) -> tuple[SubjectType | None, str | None]:
+    typed = _text(raw)
+    if not typed:
+        return None, "Select what kind of document it is"
+    chosen = next((k for k in kinds() if typed.casefold() in (k.value.casefold(), k.label.casefold())), None)
+    if chosen is None:
+        return None, (f"“{typed[:60]}” is not a kind of document the service knows: use one of "
+                      + ", ".join(k.label for k in kinds()))
+    return chosen, None
+
+
+def _departments(organisation_id: int) -> list[Department]:
+    return list(db.session.scalars(select(Department).where(Department.organisation_id == organisation_id)
+                                   .order_by(Department.name)))
+
+
+def _department(departments: list[Department], raw: Any, by: str) -> tuple[Department | None, str | None]:
+    typed = _text(raw)
+    if not typed:
+        return None, None
+    if by == "id":
+        found = next((d for d in departments if str(d.id) == typed), None)
+        return found, None if found else "Select a department from the list"
+    found = next((d for d in departments if d.name.casefold() == typed.casefold()), None)
+    if found:
+        return found, None
+    if not departments:
+        return None, "The organisation has no departments yet: leave the department empty"
+    return None, (f"“{typed[:60]}” is not one of the organisation's departments: use one of "
+                  + ", ".join(d.name for d in departments))
+
+
+def _review_date(raw: Any) -> tuple[date | None, str | None]:
+    if isinstance(raw, Mapping):
+        return _date_from_parts(raw)
+    typed = _text(raw)
+    if not typed:
+        return None, None
+    found = _date_from_text(typed)
+    if found is None:
+        return None, f"Enter the review date as a real date written 2027-03-31 or 31/03/2027, not “{typed[:30]}”"
+    return found, None
+
+
+def check(organisation_id: int, raw: Mapping[str, Any], *, department_by: str = "id",
+          departments: list[Department] | None = None) -> EntryValues:
     """The entry's values, or EntryInvalid with a message per field. ``department_by``: whether the
     department is given by its id (a form's select) or its name (a CSV file); the kind may be given by
     its value or its label. ``review_date`` is text (2027-03-31 or 31/03/2027) or a form's day, month
     and year."""
-    errors: dict[str, str] = {}
-
-    title = _text(raw.get("title"))
-    if not title:
-        errors["title"] = "Enter the title of the policy, procedure or programme"
-    elif len(title) > LENGTHS["title"]:
-        errors["title"] = f"The title must be {LENGTHS['title']} characters or fewer"
-    elif _CONTROL.search(title):
-        errors["title"] = "The title must be plain text on one line"
-
-    kind_text = _text(raw.get("kind"))
-    chosen = next((k for k in kinds() if kind_text and kind_text.casefold() in (k.value.casefold(), k.label.casefold())),
-                  None)
-    if not kind_text:
-        errors["kind"] = "Select what kind of document it is"
-    elif chosen is None:
-        errors["kind"] = (f"“{kind_text[:60]}” is not a kind of document the service knows: use one of "
-                          + ", ".join(k.label for k in kinds()))
-
-    department_text = _text(raw.get("department"))
-    departments = db.session.scalars(select(Department).where(Department.organisation_id == organisation_id)
-                                     .order_by(Department.name)).all()
-    department = None
-    if department_text:
-        if department_by == "id":
-            department = next((d for d in departments if str(d.id) == department_text), None)
-            problem = "Select a department from the list"
-        else:
-            department = next((d for d in departments if d.name.casefold() == department_text.casefold()), None)
-            problem = (f"“{department_text[:60]}” is not one of the organisation's departments: use one of "
-                       + ", ".join(d.name for d in departments)) if departments else \
-                "The organisation has no departments yet: leave the department empty"
-        if department is None:
-            errors["department"] = problem
-
-    owner = _text(raw.get("owner"))
-    if not owner:
-        errors["owner"] = "Enter the name of the document's owner"
-    elif len(owner) > LENGTHS["owner"]:
-        errors["owner"] = f"The owner's name must be {LENGTHS['owner']} characters or fewer"
-    elif _CONTROL.search(owner):
-        errors["owner"] = "The owner's name must be plain text on one line"
-
-    version = _text(raw.get("document_version"))
-    if not version:
-        errors["document_version"] = "Enter the document's version, for example 2.1"
-    elif len(version) > LENGTHS["document_version"]:
-        errors["document_version"] = f"The version must be {LENGTHS['document_version']} characters or fewer"
-    elif _CONTROL.search(version):
-        errors["document_version"] = "The version must be plain text on one line"
-
-    review = raw.get("review_date")
-    review_date = None
-    if isinstance(review, Mapping):
-        review_date, problem = _date_from_parts(review)
-        if problem:
-            errors["review_date"] = problem
-    elif _text(review):
-        review_date = _date_from_text(_text(review))
-        if review_date is None:
-            errors["review_date"] = ("Enter the review date as a real date written 2027-03-31 or 31/03/2027, not "
-                                     f"“{_text(review)[:30]}”")
-
+    title, title_problem = _plain_text(raw.get("title"), "The title",
+                                       "Enter the title of the policy, procedure or programme", LENGTHS["title"])
+    kind, kind_problem = _kind(raw.get("kind"))
+    department, department_problem = _department(
+        _departments(organisation_id) if departments is None else departments, raw.get("department"), department_by)
+    owner, owner_problem = _plain_text(raw.get("owner"), "The owner's name", "Enter the name of the document's owner",
+                                       LENGTHS["owner"])
+    version, version_problem = _plain_text(raw.get("document_version"), "The version",
+                                           "Enter the document's version, for example 2.1", LENGTHS["document_version"])
+    review_date, review_problem = _review_date(raw.get("review_date"))
     url = _text(raw.get("document_url"))
-    if url and (problem := url_problem(url)):
-        errors["document_url"] = problem
-
+    problems = {"title": title_problem, "kind": kind_problem, "department": department_problem, "owner": owner_problem,
+                "document_version": version_problem, "review_date": review_problem,
+                "document_url": url_problem(url) if url else None}
+    errors = {name: problem for name, problem in problems.items() if problem}
     if errors:
         raise EntryInvalid(errors)
-    return EntryValues(title=title, kind=chosen.value, department_id=department.id if department else None, owner=owner,
+    return EntryValues(title=title, kind=kind.value, department_id=department.id if department else None, owner=owner,
                        document_version=version, review_date=review_date, document_url=url)
 
 
@@ -377,9 +382,24 @@ def _header_name(cell: str) -> str:
     return re.sub(r"[\s\-]+", "_", cell.strip().lower())
 
 
-def read_csv(content: bytes, organisation_id: int) -> list[tuple[int, EntryValues]]:
-    """Every row as entry values with its row number (the header is row 1, as a spreadsheet shows it),
-    or ImportRefused listing every problem by row and column."""
+def _header_problems(number: int, header: list[str], names: list[str]) -> list[str]:
+    problems = []
+    unknown = [cell.strip() for cell, name in zip(header, names, strict=True) if name not in COLUMNS]
+    if len(unknown) == 1:
+        problems.append(f"Row {number}: the column “{unknown[0][:40]}” is not one the register has; the "
+                        "columns are " + ", ".join(COLUMNS))
+    elif unknown:
+        problems.append(f"Row {number}: the columns " + ", ".join(f"“{cell[:40]}”" for cell in unknown)
+                        + " are not ones the register has; the columns are " + ", ".join(COLUMNS))
+    repeated = sorted(name for name, count in Counter(n for n in names if n in COLUMNS).items() if count > 1)
+    problems.extend(f"Row {number}: the column “{name}” appears more than once" for name in repeated)
+    missing = [column for column, (_field, required) in COLUMNS.items() if required and column not in names]
+    problems.extend(f"Row {number}: the file has no “{column}” column, which every entry needs" for column in missing)
+    return problems
+
+
+def _rows(content: bytes) -> list[tuple[int, list[str]]]:
+    """The file's non-blank rows with their numbers, or ImportRefused if it is not CSV text."""
     if not content.strip():
         raise ImportRefused(["The file is empty: it needs a header row and at least one row of entries"])
     try:
@@ -396,23 +416,16 @@ def read_csv(content: bytes, organisation_id: int) -> list[tuple[int, EntryValue
     rows = [(number, row) for number, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
     if not rows:
         raise ImportRefused(["The file is empty: it needs a header row and at least one row of entries"])
+    return rows
+
+
+def read_csv(content: bytes, organisation_id: int) -> list[tuple[int, EntryValues]]:
+    """Every row as entry values with its row number (the header is row 1, as a spreadsheet shows it),
+    or ImportRefused listing every problem by row and column."""
+    rows = _rows(content)
     header_number, header = rows[0]
     names = [_header_name(cell) for cell in header]
-    problems = []
-    unknown = [cell.strip() for cell, name in zip(header, names, strict=True) if name not in COLUMNS]
-    if len(unknown) == 1:
-        problems.append(f"Row {header_number}: the column “{unknown[0][:40]}” is not one the register has; the "
-                        "columns are " + ", ".join(COLUMNS))
-    elif unknown:
-        problems.append(f"Row {header_number}: the columns " + ", ".join(f"“{cell[:40]}”" for cell in unknown)
-                        + " are not ones the register has; the columns are " + ", ".join(COLUMNS))
-    repeated = sorted(name for name, count in Counter(n for n in names if n in COLUMNS).items() if count > 1)
-    for name in repeated:
-        problems.append(f"Row {header_number}: the column “{name}” appears more than once")
-    missing = [column for column, (_field, required) in COLUMNS.items() if required and column not in names]
-    for column in missing:
-        problems.append(f"Row {header_number}: the file has no “{column}” column, which every entry needs")
-    if problems:
+    if problems := _header_problems(header_number, header, names):
         raise ImportRefused(problems)
     entries = rows[1:]
     if not entries:
@@ -420,6 +433,8 @@ def read_csv(content: bytes, organisation_id: int) -> list[tuple[int, EntryValue
     if len(entries) > MAX_IMPORT_ROWS:
         raise ImportRefused([f"The file has {len(entries)} entries: import at most {MAX_IMPORT_ROWS} at a time"])
 
+    problems: list[str] = []
+    departments = _departments(organisation_id)
     read: list[tuple[int, EntryValues]] = []
     first_row_of_title: dict[str, int] = {}
     for number, row in entries:
@@ -429,7 +444,7 @@ def read_csv(content: bytes, organisation_id: int) -> list[tuple[int, EntryValue
         cells = dict(zip(names, row + [""] * (len(names) - len(row)), strict=True))
         raw = {COLUMNS[name][0]: value for name, value in cells.items()}
         try:
-            values = check(organisation_id, raw, department_by="name")
+            values = check(organisation_id, raw, department_by="name", departments=departments)
         except EntryInvalid as invalid:
             problems.extend(f"Row {number}, column “{FIELD_COLUMNS[field_name]}”: {message}"
                             for field_name, message in invalid.errors.items())

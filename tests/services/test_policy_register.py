@@ -62,7 +62,7 @@ def test_a_good_file_adds_every_entry_in_one_audited_import_and_a_second_import_
         event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
         assert event.action == "policy_register.imported"
 
-        again = register.import_csv(admin, "title,kind,owner,version\nstop and search,sop,New owner,2.2\n".encode())
+        again = register.import_csv(admin, b"title,kind,owner,version\nstop and search,sop,New owner,2.2\n")
         assert (again.added, again.updated) == (0, 1)
         db.session.refresh(stop)
         assert (stop.owner, stop.document_version) == ("New owner", "2.2")
@@ -70,15 +70,15 @@ def test_a_good_file_adds_every_entry_in_one_audited_import_and_a_second_import_
 
 def test_a_bad_file_is_refused_with_every_problem_by_row_and_column_and_nothing_is_written(demo):
     bad = (
-        "title,kind,department,owner,version,review_date,document_link\n"
-        "Fine entry,sop,,Owner,1,,\n"  # row 2 is good: it must not be imported either
-        ",sop,,Owner,1,,\n"
-        "Unknown kind,spaceship,,Owner,1,,\n"
-        "Bad date,sop,,Owner,1,31/02/2027,\n"
-        "Bad link,sop,,Owner,1,,javascript:alert(1)\n"
-        "Fine entry,policy,,Owner,2,,\n"
-        "Nowhere,sop,Department of Silly Walks,,1,,\n"
-    ).encode()
+        b"title,kind,department,owner,version,review_date,document_link\n"
+        b"Fine entry,sop,,Owner,1,,\n"  # row 2 is good: it must not be imported either
+        b",sop,,Owner,1,,\n"
+        b"Unknown kind,spaceship,,Owner,1,,\n"
+        b"Bad date,sop,,Owner,1,31/02/2027,\n"
+        b"Bad link,sop,,Owner,1,,javascript:alert(1)\n"
+        b"Fine entry,policy,,Owner,2,,\n"
+        b"Nowhere,sop,Department of Silly Walks,,1,,\n"
+    )
     with demo.app_context():
         before = _counts()
         with pytest.raises(register.ImportRefused) as refused:
