@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import case, func, not_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from eia.clock import uk_today
@@ -284,13 +285,16 @@ def add(user: User, raw: Mapping[str, Any]) -> PolicyRegisterEntry:
     values = check(user.organisation_id, raw)
     if _title_taken(user.organisation_id, values.title):
         raise EntryInvalid({"title": "The register already has an entry with this title"})
-    with unit_of_work():
-        entry = PolicyRegisterEntry(organisation_id=user.organisation_id)
-        _apply(entry, values)
-        db.session.add(entry)
-        db.session.flush()
-        audit.record("policy_register.entry_added", actor=user, object_type="policy_register_entry", object_id=entry.id,
-                     details=_details(entry))
+    try:
+        with unit_of_work():
+            entry = PolicyRegisterEntry(organisation_id=user.organisation_id)
+            _apply(entry, values)
+            db.session.add(entry)
+            db.session.flush()
+            audit.record("policy_register.entry_added", actor=user, object_type="policy_register_entry",
+                         object_id=entry.id, details=_details(entry))
+    except IntegrityError:  # someone added one with this title at the same moment
+        raise EntryInvalid({"title": "The register already has an entry with this title"}) from None
     return entry
 
 
@@ -300,13 +304,16 @@ def edit(user: User, entry_id: int, raw: Mapping[str, Any]) -> PolicyRegisterEnt
     values = check(user.organisation_id, raw)
     if _title_taken(user.organisation_id, values.title, except_id=entry.id):
         raise EntryInvalid({"title": "The register already has another entry with this title"})
-    with unit_of_work():
-        before = _details(entry)
-        _apply(entry, values)
-        after = _details(entry)
-        audit.record("policy_register.entry_changed", actor=user, object_type="policy_register_entry", object_id=entry.id,
-                     details={"changed": {key: {"from": before[key], "to": after[key]}
-                                          for key in after if before[key] != after[key]}})
+    try:
+        with unit_of_work():
+            before = _details(entry)
+            _apply(entry, values)
+            after = _details(entry)
+            audit.record("policy_register.entry_changed", actor=user, object_type="policy_register_entry",
+                         object_id=entry.id, details={"changed": {key: {"from": before[key], "to": after[key]}
+                                                                  for key in after if before[key] != after[key]}})
+    except IntegrityError:
+        raise EntryInvalid({"title": "The register already has another entry with this title"}) from None
     return entry
 
 
@@ -469,6 +476,16 @@ def import_csv(user: User, content: bytes) -> ImportResult:
     existing = {entry.title.casefold(): entry for entry in db.session.scalars(
         select(PolicyRegisterEntry).where(PolicyRegisterEntry.organisation_id == user.organisation_id))}
     result = ImportResult()
+    try:
+        _import_rows(user, rows, existing, result)
+    except IntegrityError:  # an entry with one of these titles was added while the file was being read
+        raise ImportRefused(["Someone added an entry with one of these titles while the file was being imported: "
+                             "nothing was imported, so upload the file again"]) from None
+    return result
+
+
+def _import_rows(user: User, rows: list[tuple[int, EntryValues]], existing: dict[str, PolicyRegisterEntry],
+                 result: ImportResult) -> None:
     with unit_of_work():
         added, updated = [], []
         for _number, values in rows:
@@ -485,7 +502,6 @@ def import_csv(user: User, content: bytes) -> ImportResult:
         result.added, result.updated = len(added), len(updated)
         audit.record("policy_register.imported", actor=user, object_type="organisation", object_id=user.organisation_id,
                      details={"added": [e.id for e in added], "updated": [e.id for e in updated]})
-    return result
 
 
 def csv_template() -> str:
@@ -573,8 +589,9 @@ class Filters:
     def args(self, **changes: Any) -> dict[str, Any]:
         values = {"department": self.department_id, "kind": self.kind, "status": self.status, "page": self.page}
         values.update(changes)
-        return {key: value for key, value in values.items() if value not in (None, "", 1) or
-                (key != "page" and value not in (None, ""))}
+        if values["page"] == 1:
+            del values["page"]
+        return {key: value for key, value in values.items() if value not in (None, "")}
 
 
 def read_filters(user: User, args: Mapping[str, str]) -> Filters:

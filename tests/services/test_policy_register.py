@@ -224,3 +224,14 @@ def test_starting_an_assessment_from_an_entry_links_it_with_its_kind_and_title(d
             register.start_assessment(admin, entry.id)  # only authors start assessments
         with pytest.raises(NotAllowed):
             register.link(_user("author2@example.org"), entry, assessment)  # not their assessment, not a manager
+
+
+def test_two_people_adding_one_title_at_once_get_a_message_not_an_error(demo, monkeypatch):
+    with demo.app_context():
+        admin = _user(ADMIN)
+        register.add(admin, _entry("Taser deployment"))
+        before = _counts()
+        monkeypatch.setattr(register, "_title_taken", lambda *args, **kwargs: False)  # as if both checked at once
+        with pytest.raises(register.EntryInvalid, match="already has an entry with this title"):
+            register.add(admin, _entry("Taser deployment"))
+        assert _counts() == before
