@@ -322,7 +322,7 @@ def link(user: User, entry: PolicyRegisterEntry, assessment: Assessment) -> Poli
     Its author or someone who manages the register may; both must be of the same organisation."""
     if entry.organisation_id != assessment.organisation_id or entry.organisation_id != user.organisation_id:
         raise NotAllowed("another organisation")
-    if not (user.can(MANAGE_POLICY_REGISTER) or (user.can(WRITE_ASSESSMENTS) and assessment.author_id == user.id)):
+    if not access.can_view(user, assessment) or not may_link(user, assessment):
         raise NotAllowed("may not link")
     with unit_of_work():
         made = _link(user, entry, assessment)

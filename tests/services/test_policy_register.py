@@ -235,3 +235,13 @@ def test_two_people_adding_one_title_at_once_get_a_message_not_an_error(demo, mo
         with pytest.raises(register.EntryInvalid, match="already has an entry with this title"):
             register.add(admin, _entry("Taser deployment"))
         assert _counts() == before
+
+
+def test_a_register_manager_links_only_assessments_they_can_see(demo):
+    elsewhere = answered(demo, author="author2@example.org", title="Victim contact")  # Crime and Public Protection
+    with demo.app_context():
+        entry = register.add(_user(ADMIN), _entry("Victim contact procedure"))
+        with pytest.raises(NotAllowed):
+            register.link(_user("approver@example.org"), entry, db.session.get(Assessment, elsewhere))
+        register.link(_user(ADMIN), entry, db.session.get(Assessment, elsewhere))  # the administrator sees them all
+        assert register.entry_coverage(entry).status == register.IN_PROGRESS
