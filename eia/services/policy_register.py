@@ -96,6 +96,25 @@ def get(user: User, entry_id: int) -> PolicyRegisterEntry:
     return entry
 
 
+def manages_department(user: User, department_id: int | None) -> bool:
+    """Whether ``user`` may add or change entries of this department (None: entries of no department). Those
+    who see the whole organisation manage all of it; others (an approver) their own department's."""
+    if not user.can(MANAGE_POLICY_REGISTER):
+        return False
+    return access.sees_whole_organisation(user) or (department_id is not None and department_id == user.department_id)
+
+
+def may_edit(user: User, entry: PolicyRegisterEntry) -> bool:
+    return entry.organisation_id == user.organisation_id and manages_department(user, entry.department_id)
+
+
+def _outside_department(user: User) -> str:
+    department = user.department
+    if department is None:
+        return "You can add or change entries of your own department only, and your account has no department"
+    return f"You can add or change entries of {department.name} only"
+
+
 # --- validating an entry (the form and the import share this) -------------------------------------------
 
 @dataclass(frozen=True)
@@ -283,6 +302,8 @@ def _apply(entry: PolicyRegisterEntry, values: EntryValues) -> None:
 def add(user: User, raw: Mapping[str, Any]) -> PolicyRegisterEntry:
     _require(user, MANAGE_POLICY_REGISTER)
     values = check(user.organisation_id, raw)
+    if not manages_department(user, values.department_id):
+        raise EntryInvalid({"department": _outside_department(user)})
     if _title_taken(user.organisation_id, values.title):
         raise EntryInvalid({"title": "The register already has an entry with this title"})
     try:
@@ -301,7 +322,11 @@ def add(user: User, raw: Mapping[str, Any]) -> PolicyRegisterEntry:
 def edit(user: User, entry_id: int, raw: Mapping[str, Any]) -> PolicyRegisterEntry:
     _require(user, MANAGE_POLICY_REGISTER)
     entry = get(user, entry_id)
+    if not may_edit(user, entry):
+        raise NotAllowed("another department's entry")
     values = check(user.organisation_id, raw)
+    if not manages_department(user, values.department_id):
+        raise EntryInvalid({"department": _outside_department(user)})
     if _title_taken(user.organisation_id, values.title, except_id=entry.id):
         raise EntryInvalid({"title": "The register already has another entry with this title"})
     try:
@@ -475,6 +500,15 @@ def import_csv(user: User, content: bytes) -> ImportResult:
     rows = read_csv(content, user.organisation_id)
     existing = {entry.title.casefold(): entry for entry in db.session.scalars(
         select(PolicyRegisterEntry).where(PolicyRegisterEntry.organisation_id == user.organisation_id))}
+    problems = []
+    for number, values in rows:
+        if not manages_department(user, values.department_id):
+            problems.append(f"Row {number}, column “department”: {_outside_department(user)}")
+        elif (entry := existing.get(values.title.casefold())) is not None and not may_edit(user, entry):
+            problems.append(f"Row {number}, column “title”: “{values.title[:60]}” is an entry of another department, "
+                            "which you cannot change")
+    if problems:
+        raise ImportRefused(problems)
     result = ImportResult()
     try:
         _import_rows(user, rows, existing, result)

@@ -48,7 +48,9 @@ def _entry_form(entry: PolicyRegisterEntry | None = None) -> EntryForm:
                 "document_url": entry.document_url}
     form = EntryForm(data=data) if data else EntryForm()
     form.kind.choices = [("", "Choose")] + [(k.value, k.label) for k in register.kinds()]
-    form.department.choices = [("", "No department")] + [(str(d.id), d.name) for d in current_user.organisation.departments]
+    form.department.choices = ([("", "No department")] if register.manages_department(current_user, None) else []) + [
+        (str(d.id), d.name) for d in current_user.organisation.departments
+        if register.manages_department(current_user, d.id)]
     return form
 
 
@@ -96,7 +98,7 @@ def entry(entry_id: int):
     found = _entry_or_404(entry_id)
     return render_template("register/entry.html", entry=found, coverage=register.entry_coverage(found),
                            tags=register.STATUS_TAGS, statuses=register.STATUSES, kind_label=register.kind_label,
-                           can_manage=current_user.can(MANAGE_POLICY_REGISTER),
+                           can_edit=register.may_edit(current_user, found),
                            can_start=current_user.can(WRITE_ASSESSMENTS))
 
 
@@ -121,6 +123,8 @@ def add():
 @capability_required(MANAGE_POLICY_REGISTER)
 def edit(entry_id: int):
     found = _entry_or_404(entry_id)
+    if not register.may_edit(current_user, found):
+        abort(403)
     form = _entry_form(found)
     if request.method == "POST":
         try:

@@ -245,3 +245,33 @@ def test_a_register_manager_links_only_assessments_they_can_see(demo):
             register.link(_user("approver@example.org"), entry, db.session.get(Assessment, elsewhere))
         register.link(_user(ADMIN), entry, db.session.get(Assessment, elsewhere))  # the administrator sees them all
         assert register.entry_coverage(entry).status == register.IN_PROGRESS
+
+
+def test_an_approver_manages_the_entries_of_their_own_department_only(demo):
+    with demo.app_context():
+        approver = _user("approver@example.org")  # Operational Policing
+        own, other = (db.session.scalar(select(Department.id).where(Department.name == name))
+                      for name in ("Operational Policing", "Crime and Public Protection"))
+        mine = register.add(approver, _entry("Public order", department=str(own)))
+        with pytest.raises(register.EntryInvalid) as refused:
+            register.add(approver, _entry("Rape investigation", department=str(other)))
+        assert refused.value.errors == {"department": "You can add or change entries of Operational Policing only"}
+        with pytest.raises(register.EntryInvalid):
+            register.add(approver, _entry("No department"))
+        theirs = register.add(_user(ADMIN), _entry("Rape investigation", department=str(other)))
+        with pytest.raises(NotAllowed):
+            register.edit(approver, theirs.id, _entry("Rape investigation", department=str(own)))
+        with pytest.raises(register.EntryInvalid):
+            register.edit(approver, mine.id, _entry("Public order", department=str(other)))
+        before = _counts()
+        with pytest.raises(register.ImportRefused) as refused:
+            register.import_csv(approver, (
+                b"title,kind,department,owner,version\n"
+                b"Public order,sop,Operational Policing,Owner,2\n"
+                b"Rape investigation,sop,Operational Policing,Owner,2\n"
+                b"Serious violence,sop,Crime and Public Protection,Owner,1\n"))
+        assert refused.value.problems == [
+            "Row 3, column “title”: “Rape investigation” is an entry of another department, which you cannot change",
+            "Row 4, column “department”: You can add or change entries of Operational Policing only",
+        ]
+        assert _counts() == before

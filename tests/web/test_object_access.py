@@ -101,7 +101,8 @@ def world(client_for, demo):
         ids["other_organisation_person"] = db.session.scalar(select(User.id).where(User.email == VIEWERS["neighbour"]))
         admin = db.session.scalar(select(User).where(User.email == VIEWERS["admin"]))
         ids["entry"] = policy_register.add(admin, {"title": "Custody SOP", "kind": "sop", "owner": "Owner",
-                                                   "document_version": "1"}).id
+                                                   "document_version": "1",
+                                                   "department": str(admin_department(VIEWERS["approver"]))}).id
         neighbour = db.session.scalar(select(User).where(User.email == VIEWERS["neighbour"]))
         # The neighbouring organisation has no one who manages a register: its entry is written directly.
         theirs = PolicyRegisterEntry(organisation_id=neighbour.organisation_id, title="Their SOP", kind="sop",
@@ -110,6 +111,11 @@ def world(client_for, demo):
         db.session.commit()
         ids["other_organisation_entry"] = theirs.id
     return clients, ids
+
+
+def admin_department(email: str) -> int:
+    """The department of ``email`` (the register entry is of the approver's department, which they manage)."""
+    return db.session.scalar(select(User.department_id).where(User.email == email))
 
 
 def test_every_get_url_with_an_object_id_is_in_the_table(demo):
