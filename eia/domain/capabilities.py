@@ -64,19 +64,67 @@ CAPABILITIES = {
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     "author": frozenset({WRITE_ASSESSMENTS, VIEW_DEPARTMENT_ASSESSMENTS, COMMENT, VIEW_POLICY_REGISTER}),
-    "approver": frozenset({VIEW_DEPARTMENT_ASSESSMENTS, COMMENT, REVIEW_DEPARTMENT_SUBMISSIONS, VIEW_COMPLIANCE,
-                           VIEW_POLICY_REGISTER, MANAGE_POLICY_REGISTER, SIGN_IN_WITH_SECOND_FACTOR}),
+    "approver": frozenset(
+        {
+            VIEW_DEPARTMENT_ASSESSMENTS,
+            COMMENT,
+            REVIEW_DEPARTMENT_SUBMISSIONS,
+            VIEW_COMPLIANCE,
+            VIEW_POLICY_REGISTER,
+            MANAGE_POLICY_REGISTER,
+            SIGN_IN_WITH_SECOND_FACTOR,
+        }
+    ),
     # An equality adviser reads every department's submissions where the workflow asks for their review.
-    "adviser": frozenset({VIEW_ORGANISATION_ASSESSMENTS, COMMENT, REVIEW_QUALITY, READ_ARCHIVE, VIEW_COMPLIANCE,
-                          VIEW_POLICY_REGISTER, SIGN_IN_WITH_SECOND_FACTOR}),
-    "board": frozenset({VIEW_ORGANISATION_ASSESSMENTS, COMMENT, DECIDE_REFERRALS, OVERSEE_DELEGATED_APPROVALS,
-                        READ_ARCHIVE, EXPORT_REGISTER, VERIFY_RECORDS, VIEW_COMPLIANCE, VIEW_POLICY_REGISTER,
-                        SIGN_IN_WITH_SECOND_FACTOR}),
-    "auditor": frozenset({VIEW_ORGANISATION_ASSESSMENTS, READ_ARCHIVE, EXPORT_REGISTER, VERIFY_RECORDS,
-                          VIEW_COMPLIANCE, VIEW_POLICY_REGISTER, SIGN_IN_WITH_SECOND_FACTOR}),
-    "admin": frozenset({VIEW_ORGANISATION_ASSESSMENTS, READ_ARCHIVE, EXPORT_REGISTER, VERIFY_RECORDS,
-                        VIEW_COMPLIANCE, VIEW_POLICY_REGISTER, MANAGE_POLICY_REGISTER, ADMINISTER,
-                        SIGN_IN_WITH_SECOND_FACTOR}),
+    "adviser": frozenset(
+        {
+            VIEW_ORGANISATION_ASSESSMENTS,
+            COMMENT,
+            REVIEW_QUALITY,
+            READ_ARCHIVE,
+            VIEW_COMPLIANCE,
+            VIEW_POLICY_REGISTER,
+            SIGN_IN_WITH_SECOND_FACTOR,
+        }
+    ),
+    "board": frozenset(
+        {
+            VIEW_ORGANISATION_ASSESSMENTS,
+            COMMENT,
+            DECIDE_REFERRALS,
+            OVERSEE_DELEGATED_APPROVALS,
+            READ_ARCHIVE,
+            EXPORT_REGISTER,
+            VERIFY_RECORDS,
+            VIEW_COMPLIANCE,
+            VIEW_POLICY_REGISTER,
+            SIGN_IN_WITH_SECOND_FACTOR,
+        }
+    ),
+    "auditor": frozenset(
+        {
+            VIEW_ORGANISATION_ASSESSMENTS,
+            READ_ARCHIVE,
+            EXPORT_REGISTER,
+            VERIFY_RECORDS,
+            VIEW_COMPLIANCE,
+            VIEW_POLICY_REGISTER,
+            SIGN_IN_WITH_SECOND_FACTOR,
+        }
+    ),
+    "admin": frozenset(
+        {
+            VIEW_ORGANISATION_ASSESSMENTS,
+            READ_ARCHIVE,
+            EXPORT_REGISTER,
+            VERIFY_RECORDS,
+            VIEW_COMPLIANCE,
+            VIEW_POLICY_REGISTER,
+            MANAGE_POLICY_REGISTER,
+            ADMINISTER,
+            SIGN_IN_WITH_SECOND_FACTOR,
+        }
+    ),
 }
 
 

@@ -72,6 +72,7 @@ class ImportRefused(ValueError):
 
 # --- who may do what -----------------------------------------------------------------------------------
 
+
 def _require(user: User, capability: str) -> None:
     if not user.can(capability):
         raise NotAllowed(capability)
@@ -116,6 +117,7 @@ def _outside_department(user: User) -> str:
 
 
 # --- validating an entry (the form and the import share this) -------------------------------------------
+
 
 @dataclass(frozen=True)
 class EntryValues:
@@ -198,14 +200,19 @@ def _kind(raw: Any) -> tuple[SubjectType | None, str | None]:
         return None, "Select what kind of document it is"
     chosen = next((k for k in kinds() if typed.casefold() in (k.value.casefold(), k.label.casefold())), None)
     if chosen is None:
-        return None, (f"“{typed[:60]}” is not a kind of document the service knows: use one of "
-                      + ", ".join(k.label for k in kinds()))
+        return None, (
+            f"“{typed[:60]}” is not a kind of document the service knows: use one of "
+            + ", ".join(k.label for k in kinds())
+        )
     return chosen, None
 
 
 def _departments(organisation_id: int) -> list[Department]:
-    return list(db.session.scalars(select(Department).where(Department.organisation_id == organisation_id)
-                                   .order_by(Department.name)))
+    return list(
+        db.session.scalars(
+            select(Department).where(Department.organisation_id == organisation_id).order_by(Department.name)
+        )
+    )
 
 
 def _department(departments: list[Department], raw: Any, by: str) -> tuple[Department | None, str | None]:
@@ -220,8 +227,10 @@ def _department(departments: list[Department], raw: Any, by: str) -> tuple[Depar
         return found, None
     if not departments:
         return None, "The organisation has no departments yet: leave the department empty"
-    return None, (f"“{typed[:60]}” is not one of the organisation's departments: use one of "
-                  + ", ".join(d.name for d in departments))
+    return None, (
+        f"“{typed[:60]}” is not one of the organisation's departments: use one of "
+        + ", ".join(d.name for d in departments)
+    )
 
 
 def _review_date(raw: Any) -> tuple[date | None, str | None]:
@@ -236,46 +245,77 @@ def _review_date(raw: Any) -> tuple[date | None, str | None]:
     return found, None
 
 
-def check(organisation_id: int, raw: Mapping[str, Any], *, department_by: str = "id",
-          departments: list[Department] | None = None) -> EntryValues:
+def check(
+    organisation_id: int,
+    raw: Mapping[str, Any],
+    *,
+    department_by: str = "id",
+    departments: list[Department] | None = None,
+) -> EntryValues:
     """The entry's values, or EntryInvalid with a message per field. ``department_by``: whether the
     department is given by its id (a form's select) or its name (a CSV file); the kind may be given by
     its value or its label. ``review_date`` is text (2027-03-31 or 31/03/2027) or a form's day, month
     and year."""
-    title, title_problem = _plain_text(raw.get("title"), "The title",
-                                       "Enter the title of the policy, procedure or programme", LENGTHS["title"])
+    title, title_problem = _plain_text(
+        raw.get("title"), "The title", "Enter the title of the policy, procedure or programme", LENGTHS["title"]
+    )
     kind, kind_problem = _kind(raw.get("kind"))
     department, department_problem = _department(
-        _departments(organisation_id) if departments is None else departments, raw.get("department"), department_by)
-    owner, owner_problem = _plain_text(raw.get("owner"), "The owner's name", "Enter the name of the document's owner",
-                                       LENGTHS["owner"])
-    version, version_problem = _plain_text(raw.get("document_version"), "The version",
-                                           "Enter the document's version, for example 2.1", LENGTHS["document_version"])
+        _departments(organisation_id) if departments is None else departments, raw.get("department"), department_by
+    )
+    owner, owner_problem = _plain_text(
+        raw.get("owner"), "The owner's name", "Enter the name of the document's owner", LENGTHS["owner"]
+    )
+    version, version_problem = _plain_text(
+        raw.get("document_version"),
+        "The version",
+        "Enter the document's version, for example 2.1",
+        LENGTHS["document_version"],
+    )
     review_date, review_problem = _review_date(raw.get("review_date"))
     url = _text(raw.get("document_url"))
-    problems = {"title": title_problem, "kind": kind_problem, "department": department_problem, "owner": owner_problem,
-                "document_version": version_problem, "review_date": review_problem,
-                "document_url": url_problem(url) if url else None}
+    problems = {
+        "title": title_problem,
+        "kind": kind_problem,
+        "department": department_problem,
+        "owner": owner_problem,
+        "document_version": version_problem,
+        "review_date": review_problem,
+        "document_url": url_problem(url) if url else None,
+    }
     errors = {name: problem for name, problem in problems.items() if problem}
     if errors:
         raise EntryInvalid(errors)
-    return EntryValues(title=title, kind=kind.value, department_id=department.id if department else None, owner=owner,
-                       document_version=version, review_date=review_date, document_url=url)
+    return EntryValues(
+        title=title,
+        kind=kind.value,
+        department_id=department.id if department else None,
+        owner=owner,
+        document_version=version,
+        review_date=review_date,
+        document_url=url,
+    )
 
 
 def _title_taken(organisation_id: int, title: str, except_id: int | None = None) -> bool:
-    query = select(PolicyRegisterEntry.id).where(PolicyRegisterEntry.organisation_id == organisation_id,
-                                                 func.lower(PolicyRegisterEntry.title) == title.lower())
+    query = select(PolicyRegisterEntry.id).where(
+        PolicyRegisterEntry.organisation_id == organisation_id, func.lower(PolicyRegisterEntry.title) == title.lower()
+    )
     if except_id is not None:
         query = query.where(PolicyRegisterEntry.id != except_id)
     return db.session.scalar(query.limit(1)) is not None
 
 
 def _details(entry: PolicyRegisterEntry) -> dict[str, Any]:
-    return {"title": entry.title, "kind": entry.kind, "department_id": entry.department_id, "owner": entry.owner,
-            "document_version": entry.document_version,
-            "review_date": entry.review_date.isoformat() if entry.review_date else None,
-            "document_url": entry.document_url}
+    return {
+        "title": entry.title,
+        "kind": entry.kind,
+        "department_id": entry.department_id,
+        "owner": entry.owner,
+        "document_version": entry.document_version,
+        "review_date": entry.review_date.isoformat() if entry.review_date else None,
+        "document_url": entry.document_url,
+    }
 
 
 def _in_progress() -> Any:
@@ -288,8 +328,10 @@ def _apply(entry: PolicyRegisterEntry, values: EntryValues) -> None:
     progress are for; a signed-off assessment keeps the version it was for."""
     if entry.id is not None and values.document_version != entry.document_version:
         in_progress = db.session.scalars(
-            select(PolicyRegisterLink).join(Assessment, PolicyRegisterLink.assessment_id == Assessment.id)
-            .where(PolicyRegisterLink.entry_id == entry.id, _in_progress())).all()
+            select(PolicyRegisterLink)
+            .join(Assessment, PolicyRegisterLink.assessment_id == Assessment.id)
+            .where(PolicyRegisterLink.entry_id == entry.id, _in_progress())
+        ).all()
         for link in in_progress:
             link.document_version = values.document_version
     entry.title, entry.kind, entry.department_id = values.title, values.kind, values.department_id
@@ -298,6 +340,7 @@ def _apply(entry: PolicyRegisterEntry, values: EntryValues) -> None:
 
 
 # --- writes ------------------------------------------------------------------------------------------------
+
 
 def add(user: User, raw: Mapping[str, Any]) -> PolicyRegisterEntry:
     _require(user, MANAGE_POLICY_REGISTER)
@@ -312,8 +355,13 @@ def add(user: User, raw: Mapping[str, Any]) -> PolicyRegisterEntry:
             _apply(entry, values)
             db.session.add(entry)
             db.session.flush()
-            audit.record("policy_register.entry_added", actor=user, object_type="policy_register_entry",
-                         object_id=entry.id, details=_details(entry))
+            audit.record(
+                "policy_register.entry_added",
+                actor=user,
+                object_type="policy_register_entry",
+                object_id=entry.id,
+                details=_details(entry),
+            )
     except IntegrityError:  # someone added one with this title at the same moment
         raise EntryInvalid({"title": "The register already has an entry with this title"}) from None
     return entry
@@ -334,9 +382,17 @@ def edit(user: User, entry_id: int, raw: Mapping[str, Any]) -> PolicyRegisterEnt
             before = _details(entry)
             _apply(entry, values)
             after = _details(entry)
-            audit.record("policy_register.entry_changed", actor=user, object_type="policy_register_entry",
-                         object_id=entry.id, details={"changed": {key: {"from": before[key], "to": after[key]}
-                                                                  for key in after if before[key] != after[key]}})
+            audit.record(
+                "policy_register.entry_changed",
+                actor=user,
+                object_type="policy_register_entry",
+                object_id=entry.id,
+                details={
+                    "changed": {
+                        key: {"from": before[key], "to": after[key]} for key in after if before[key] != after[key]
+                    }
+                },
+            )
     except IntegrityError:
         raise EntryInvalid({"title": "The register already has another entry with this title"}) from None
     return entry
@@ -358,18 +414,30 @@ def _link(user: User | None, entry: PolicyRegisterEntry, assessment: Assessment)
     existing = db.session.scalar(select(PolicyRegisterLink).where(PolicyRegisterLink.assessment_id == assessment.id))
     before = existing.entry_id if existing else None
     if existing is None:
-        existing = PolicyRegisterLink(assessment_id=assessment.id, entry_id=entry.id,
-                                      document_version=entry.document_version,
-                                      linked_by_id=user.id if user else None)
+        existing = PolicyRegisterLink(
+            assessment_id=assessment.id,
+            entry_id=entry.id,
+            document_version=entry.document_version,
+            linked_by_id=user.id if user else None,
+        )
         db.session.add(existing)
     elif existing.entry_id != entry.id:
         existing.entry_id = entry.id
         existing.document_version = entry.document_version
         existing.linked_by_id = user.id if user else None
     db.session.flush()
-    audit.record("policy_register.assessment_linked", actor=user, object_type="policy_register_entry",
-                 object_id=entry.id, details={"assessment_id": assessment.id, "reference": assessment.reference,
-                                              "document_version": existing.document_version, "moved_from": before})
+    audit.record(
+        "policy_register.assessment_linked",
+        actor=user,
+        object_type="policy_register_entry",
+        object_id=entry.id,
+        details={
+            "assessment_id": assessment.id,
+            "reference": assessment.reference,
+            "document_version": existing.document_version,
+            "moved_from": before,
+        },
+    )
     return existing
 
 
@@ -418,11 +486,17 @@ def _header_problems(number: int, header: list[str], names: list[str]) -> list[s
     problems = []
     unknown = [cell.strip() for cell, name in zip(header, names, strict=True) if name not in COLUMNS]
     if len(unknown) == 1:
-        problems.append(f"Row {number}: the column “{unknown[0][:40]}” is not one the register has; the "
-                        "columns are " + ", ".join(COLUMNS))
+        problems.append(
+            f"Row {number}: the column “{unknown[0][:40]}” is not one the register has; the "
+            "columns are " + ", ".join(COLUMNS)
+        )
     elif unknown:
-        problems.append(f"Row {number}: the columns " + ", ".join(f"“{cell[:40]}”" for cell in unknown)
-                        + " are not ones the register has; the columns are " + ", ".join(COLUMNS))
+        problems.append(
+            f"Row {number}: the columns "
+            + ", ".join(f"“{cell[:40]}”" for cell in unknown)
+            + " are not ones the register has; the columns are "
+            + ", ".join(COLUMNS)
+        )
     repeated = sorted(name for name, count in Counter(n for n in names if n in COLUMNS).items() if count > 1)
     problems.extend(f"Row {number}: the column “{name}” appears more than once" for name in repeated)
     missing = [column for column, (_field, required) in COLUMNS.items() if required and column not in names]
@@ -443,8 +517,9 @@ def _rows(content: bytes) -> list[tuple[int, list[str]]]:
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error:
-        raise ImportRefused(["The file is not a CSV file the service can read: save it from your spreadsheet "
-                             "as “CSV UTF-8”"]) from None
+        raise ImportRefused(
+            ["The file is not a CSV file the service can read: save it from your spreadsheet as “CSV UTF-8”"]
+        ) from None
     rows = [(number, row) for number, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
     if not rows:
         raise ImportRefused(["The file is empty: it needs a header row and at least one row of entries"])
@@ -478,13 +553,17 @@ def read_csv(content: bytes, organisation_id: int) -> list[tuple[int, EntryValue
         try:
             values = check(organisation_id, raw, department_by="name", departments=departments)
         except EntryInvalid as invalid:
-            problems.extend(f"Row {number}, column “{FIELD_COLUMNS[field_name]}”: {message}"
-                            for field_name, message in invalid.errors.items())
+            problems.extend(
+                f"Row {number}, column “{FIELD_COLUMNS[field_name]}”: {message}"
+                for field_name, message in invalid.errors.items()
+            )
             continue
         key = values.title.casefold()
         if key in first_row_of_title:
-            problems.append(f"Row {number}, column “title”: “{values.title[:60]}” is also on row "
-                            f"{first_row_of_title[key]}: each entry may appear once")
+            problems.append(
+                f"Row {number}, column “title”: “{values.title[:60]}” is also on row "
+                f"{first_row_of_title[key]}: each entry may appear once"
+            )
             continue
         first_row_of_title[key] = number
         read.append((number, values))
@@ -498,28 +577,39 @@ def import_csv(user: User, content: bytes) -> ImportResult:
     nothing (ImportRefused) if any row is wrong."""
     _require(user, MANAGE_POLICY_REGISTER)
     rows = read_csv(content, user.organisation_id)
-    existing = {entry.title.casefold(): entry for entry in db.session.scalars(
-        select(PolicyRegisterEntry).where(PolicyRegisterEntry.organisation_id == user.organisation_id))}
+    existing = {
+        entry.title.casefold(): entry
+        for entry in db.session.scalars(
+            select(PolicyRegisterEntry).where(PolicyRegisterEntry.organisation_id == user.organisation_id)
+        )
+    }
     problems = []
     for number, values in rows:
         if not manages_department(user, values.department_id):
             problems.append(f"Row {number}, column “department”: {_outside_department(user)}")
         elif (entry := existing.get(values.title.casefold())) is not None and not may_edit(user, entry):
-            problems.append(f"Row {number}, column “title”: “{values.title[:60]}” is an entry of another department, "
-                            "which you cannot change")
+            problems.append(
+                f"Row {number}, column “title”: “{values.title[:60]}” is an entry of another department, "
+                "which you cannot change"
+            )
     if problems:
         raise ImportRefused(problems)
     result = ImportResult()
     try:
         _import_rows(user, rows, existing, result)
     except IntegrityError:  # an entry with one of these titles was added while the file was being read
-        raise ImportRefused(["Someone added an entry with one of these titles while the file was being imported: "
-                             "nothing was imported, so upload the file again"]) from None
+        raise ImportRefused(
+            [
+                "Someone added an entry with one of these titles while the file was being imported: "
+                "nothing was imported, so upload the file again"
+            ]
+        ) from None
     return result
 
 
-def _import_rows(user: User, rows: list[tuple[int, EntryValues]], existing: dict[str, PolicyRegisterEntry],
-                 result: ImportResult) -> None:
+def _import_rows(
+    user: User, rows: list[tuple[int, EntryValues]], existing: dict[str, PolicyRegisterEntry], result: ImportResult
+) -> None:
     with unit_of_work():
         added, updated = [], []
         for _number, values in rows:
@@ -534,8 +624,13 @@ def _import_rows(user: User, rows: list[tuple[int, EntryValues]], existing: dict
                 updated.append(entry)
         db.session.flush()
         result.added, result.updated = len(added), len(updated)
-        audit.record("policy_register.imported", actor=user, object_type="organisation", object_id=user.organisation_id,
-                     details={"added": [e.id for e in added], "updated": [e.id for e in updated]})
+        audit.record(
+            "policy_register.imported",
+            actor=user,
+            object_type="organisation",
+            object_id=user.organisation_id,
+            details={"added": [e.id for e in added], "updated": [e.id for e in updated]},
+        )
 
 
 def csv_template() -> str:
@@ -544,12 +639,22 @@ def csv_template() -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     first_kind = kinds()[0].label if kinds() else ""
-    writer.writerow(["Stop and search", first_kind, "", "Chief Inspector A. Example", "2.1", "2027-03-31",
-                     "https://intranet.example.org/policies/stop-and-search.pdf"])
+    writer.writerow(
+        [
+            "Stop and search",
+            first_kind,
+            "",
+            "Chief Inspector A. Example",
+            "2.1",
+            "2027-03-31",
+            "https://intranet.example.org/policies/stop-and-search.pdf",
+        ]
+    )
     return out.getvalue()
 
 
 # --- coverage --------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Covered:
@@ -589,27 +694,59 @@ def _link_facts(entry_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     facts: dict[int, list[dict[str, Any]]] = {entry_id: [] for entry_id in entry_ids}
     if not entry_ids:
         return facts
-    query = (select(PolicyRegisterLink.entry_id, PolicyRegisterLink.document_version, Assessment.id,
-                    Assessment.reference, Assessment.version_number, Assessment.title, Assessment.decided_at,
-                    case((signed_off, True), else_=False), case((final, True), else_=False))
-             .join(Assessment, PolicyRegisterLink.assessment_id == Assessment.id)
-             .where(PolicyRegisterLink.entry_id.in_(entry_ids))
-             .order_by(Assessment.created_at, Assessment.id))
-    for entry_id, version, assessment_id, reference, number, title, decided_at, is_signed_off, is_final in db.session.execute(query):
-        facts[entry_id].append({
-            "document_version": version, "assessment_id": assessment_id, "title": title,
-            "reference": reference if number == 1 else f"{reference} v{number}", "decided_at": decided_at,
-            "signed_off": bool(is_signed_off), "final": bool(is_final),
-        })
+    query = (
+        select(
+            PolicyRegisterLink.entry_id,
+            PolicyRegisterLink.document_version,
+            Assessment.id,
+            Assessment.reference,
+            Assessment.version_number,
+            Assessment.title,
+            Assessment.decided_at,
+            case((signed_off, True), else_=False),
+            case((final, True), else_=False),
+        )
+        .join(Assessment, PolicyRegisterLink.assessment_id == Assessment.id)
+        .where(PolicyRegisterLink.entry_id.in_(entry_ids))
+        .order_by(Assessment.created_at, Assessment.id)
+    )
+    for (
+        entry_id,
+        version,
+        assessment_id,
+        reference,
+        number,
+        title,
+        decided_at,
+        is_signed_off,
+        is_final,
+    ) in db.session.execute(query):
+        facts[entry_id].append(
+            {
+                "document_version": version,
+                "assessment_id": assessment_id,
+                "title": title,
+                "reference": reference if number == 1 else f"{reference} v{number}",
+                "decided_at": decided_at,
+                "signed_off": bool(is_signed_off),
+                "final": bool(is_final),
+            }
+        )
     return facts
 
 
 def covered(entries: list[PolicyRegisterEntry], today: date | None = None) -> list[Covered]:
     today = today or uk_today()
     facts = _link_facts([entry.id for entry in entries])
-    return [Covered(entry=entry, status=status_of(entry.document_version, facts[entry.id]),
-                    review_overdue=entry.review_date is not None and entry.review_date < today,
-                    assessments=facts[entry.id]) for entry in entries]
+    return [
+        Covered(
+            entry=entry,
+            status=status_of(entry.document_version, facts[entry.id]),
+            review_overdue=entry.review_date is not None and entry.review_date < today,
+            assessments=facts[entry.id],
+        )
+        for entry in entries
+    ]
 
 
 @dataclass
@@ -679,24 +816,36 @@ def register(user: User, filters: Filters, today: date | None = None) -> Registe
     choose (a page of them), and, for those who see every department, coverage by department."""
     _require(user, VIEW_POLICY_REGISTER)
     everything = db.session.scalars(
-        select(PolicyRegisterEntry).options(joinedload(PolicyRegisterEntry.department))
+        select(PolicyRegisterEntry)
+        .options(joinedload(PolicyRegisterEntry.department))
         .where(PolicyRegisterEntry.organisation_id == user.organisation_id)
-        .order_by(func.lower(PolicyRegisterEntry.title), PolicyRegisterEntry.id)).all()
+        .order_by(func.lower(PolicyRegisterEntry.title), PolicyRegisterEntry.id)
+    ).all()
     all_covered = covered(list(everything), today)
     counts = {status: 0 for status in STATUSES}
     for row in all_covered:
         for status in row.statuses:
             counts[status] += 1
-    chosen = [row for row in all_covered
-              if (filters.department_id is None or row.entry.department_id == filters.department_id)
-              and (filters.kind is None or row.entry.kind == filters.kind)
-              and (filters.status is None or filters.status in row.statuses)]
+    chosen = [
+        row
+        for row in all_covered
+        if (filters.department_id is None or row.entry.department_id == filters.department_id)
+        and (filters.kind is None or row.entry.kind == filters.kind)
+        and (filters.status is None or filters.status in row.statuses)
+    ]
     pages = max(1, math.ceil(len(chosen) / PER_PAGE))
     page = min(filters.page, pages)
-    shown = chosen[(page - 1) * PER_PAGE: page * PER_PAGE]
+    shown = chosen[(page - 1) * PER_PAGE : page * PER_PAGE]
     by_department = by_department_table(all_covered) if access.sees_whole_organisation(user) else None
-    return Register(rows=shown, total=len(chosen), page=page, pages=pages, counts=counts, entries=len(all_covered),
-                    by_department=by_department)
+    return Register(
+        rows=shown,
+        total=len(chosen),
+        page=page,
+        pages=pages,
+        counts=counts,
+        entries=len(all_covered),
+        by_department=by_department,
+    )
 
 
 def by_department_table(rows: list[Covered]) -> list[dict[str, Any]]:
@@ -719,24 +868,28 @@ def linkable_assessments(user: User, entry: PolicyRegisterEntry) -> list[Assessm
     """Assessments the user may link to ``entry``: ones they can see, not already linked to it, newest first
     (their own only, unless they manage the register)."""
     query = access.visible_assessments(user).where(
-        not_(Assessment.id.in_(select(PolicyRegisterLink.assessment_id).where(PolicyRegisterLink.entry_id == entry.id))))
+        not_(Assessment.id.in_(select(PolicyRegisterLink.assessment_id).where(PolicyRegisterLink.entry_id == entry.id)))
+    )
     if not user.can(MANAGE_POLICY_REGISTER):
         query = query.where(Assessment.author_id == user.id)
     return list(db.session.scalars(query.order_by(Assessment.updated_at.desc()).limit(200)))
 
 
 def entries_for_linking(user: User) -> list[PolicyRegisterEntry]:
-    return list(db.session.scalars(select(PolicyRegisterEntry)
-                                   .where(PolicyRegisterEntry.organisation_id == user.organisation_id)
-                                   .order_by(func.lower(PolicyRegisterEntry.title))))
+    return list(
+        db.session.scalars(
+            select(PolicyRegisterEntry)
+            .where(PolicyRegisterEntry.organisation_id == user.organisation_id)
+            .order_by(func.lower(PolicyRegisterEntry.title))
+        )
+    )
 
 
 def entry_of(assessment: Assessment) -> PolicyRegisterEntry | None:
-    return db.session.scalar(select(PolicyRegisterEntry).join(PolicyRegisterLink)
-                             .where(PolicyRegisterLink.assessment_id == assessment.id))
+    return db.session.scalar(
+        select(PolicyRegisterEntry).join(PolicyRegisterLink).where(PolicyRegisterLink.assessment_id == assessment.id)
+    )
 
 
 def may_link(user: User, assessment: Assessment) -> bool:
     return user.can(MANAGE_POLICY_REGISTER) or (user.can(WRITE_ASSESSMENTS) and assessment.author_id == user.id)
-
-

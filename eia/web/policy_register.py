@@ -31,34 +31,52 @@ class EntryForm(FlaskForm):
     title = StringField("Title", description="As the document itself is titled", widget=GovTextInput())
     kind = SelectField("Kind of document", validate_choice=False, widget=GovSelect())
     department = SelectField("Department", validate_choice=False, widget=GovSelect())
-    owner = StringField("Owner", description="The person responsible for the document, by name or post",
-                        widget=GovTextInput())
+    owner = StringField(
+        "Owner", description="The person responsible for the document, by name or post", widget=GovTextInput()
+    )
     document_version = StringField("Document version", description="For example 2.1", widget=GovTextInput())
-    review_date = DateField("Review date", description="When the document is next due for review. For example, 31 3 2027",
-                            format="%d %m %Y", widget=DateInput())
-    document_url = StringField("Link to the document", description="A full web address, starting with https://",
-                               widget=GovTextInput())
+    review_date = DateField(
+        "Review date",
+        description="When the document is next due for review. For example, 31 3 2027",
+        format="%d %m %Y",
+        widget=DateInput(),
+    )
+    document_url = StringField(
+        "Link to the document", description="A full web address, starting with https://", widget=GovTextInput()
+    )
 
 
 def _entry_form(entry: PolicyRegisterEntry | None = None) -> EntryForm:
     data = None
     if entry is not None and request.method == "GET":
-        data = {"title": entry.title, "kind": entry.kind, "department": str(entry.department_id or ""),
-                "owner": entry.owner, "document_version": entry.document_version, "review_date": entry.review_date,
-                "document_url": entry.document_url}
+        data = {
+            "title": entry.title,
+            "kind": entry.kind,
+            "department": str(entry.department_id or ""),
+            "owner": entry.owner,
+            "document_version": entry.document_version,
+            "review_date": entry.review_date,
+            "document_url": entry.document_url,
+        }
     form = EntryForm(data=data) if data else EntryForm()
     form.kind.choices = [("", "Choose")] + [(k.value, k.label) for k in register.kinds()]
     form.department.choices = ([("", "No department")] if register.manages_department(current_user, None) else []) + [
-        (str(d.id), d.name) for d in current_user.organisation.departments
-        if register.manages_department(current_user, d.id)]
+        (str(d.id), d.name)
+        for d in current_user.organisation.departments
+        if register.manages_department(current_user, d.id)
+    ]
     return form
 
 
 def _sent() -> dict:
     parts = (request.form.getlist("review_date") + ["", "", ""])[:3]
-    return {**{name: request.form.get(name, "") for name in ("title", "kind", "department", "owner",
-                                                            "document_version", "document_url")},
-            "review_date": dict(zip(("day", "month", "year"), parts, strict=True))}
+    return {
+        **{
+            name: request.form.get(name, "")
+            for name in ("title", "kind", "department", "owner", "document_version", "document_url")
+        },
+        "review_date": dict(zip(("day", "month", "year"), parts, strict=True)),
+    }
 
 
 def _with_errors(form: EntryForm, errors: dict[str, str]) -> list[dict[str, str]]:
@@ -67,7 +85,9 @@ def _with_errors(form: EntryForm, errors: dict[str, str]) -> list[dict[str, str]
         if name in errors:
             field = getattr(form, name)
             field.errors = [errors[name]]
-            summary.append({"text": errors[name], "href": f"#{field.id}-day" if name == "review_date" else f"#{field.id}"})
+            summary.append(
+                {"text": errors[name], "href": f"#{field.id}-day" if name == "review_date" else f"#{field.id}"}
+            )
     return summary
 
 
@@ -80,29 +100,45 @@ def _entry_or_404(entry_id: int) -> PolicyRegisterEntry:
 
 # --- the register and its coverage ------------------------------------------------------------------------
 
+
 @bp.get("/")
 @capability_required(VIEW_POLICY_REGISTER)
 def index():
     filters = register.read_filters(current_user, request.args)
     seen = register.register(current_user, filters)
     errors = [{"text": message, "href": f"#{name}"} for name, message in filters.problems.items()]
-    return render_template("register/index.html", register=seen, filters=filters, errors=errors,
-                           statuses=register.STATUSES, tags=register.STATUS_TAGS, kinds=register.kinds(),
-                           kind_label=register.kind_label, departments=current_user.organisation.departments,
-                           can_manage=current_user.can(MANAGE_POLICY_REGISTER)), (400 if errors else 200)
+    return render_template(
+        "register/index.html",
+        register=seen,
+        filters=filters,
+        errors=errors,
+        statuses=register.STATUSES,
+        tags=register.STATUS_TAGS,
+        kinds=register.kinds(),
+        kind_label=register.kind_label,
+        departments=current_user.organisation.departments,
+        can_manage=current_user.can(MANAGE_POLICY_REGISTER),
+    ), (400 if errors else 200)
 
 
 @bp.get("/<id:entry_id>")
 @capability_required(VIEW_POLICY_REGISTER)
 def entry(entry_id: int):
     found = _entry_or_404(entry_id)
-    return render_template("register/entry.html", entry=found, coverage=register.entry_coverage(found),
-                           tags=register.STATUS_TAGS, statuses=register.STATUSES, kind_label=register.kind_label,
-                           can_edit=register.may_edit(current_user, found),
-                           can_start=current_user.can(WRITE_ASSESSMENTS))
+    return render_template(
+        "register/entry.html",
+        entry=found,
+        coverage=register.entry_coverage(found),
+        tags=register.STATUS_TAGS,
+        statuses=register.STATUSES,
+        kind_label=register.kind_label,
+        can_edit=register.may_edit(current_user, found),
+        can_start=current_user.can(WRITE_ASSESSMENTS),
+    )
 
 
 # --- adding and changing an entry ----------------------------------------------------------------------------
+
 
 @bp.route("/new", methods=["GET", "POST"])
 @capability_required(MANAGE_POLICY_REGISTER)
@@ -112,8 +148,9 @@ def add():
         try:
             made = register.add(current_user, _sent())
         except register.EntryInvalid as invalid:
-            return render_template("register/form.html", form=form, entry=None,
-                                   errors=_with_errors(form, invalid.errors)), 400
+            return render_template(
+                "register/form.html", form=form, entry=None, errors=_with_errors(form, invalid.errors)
+            ), 400
         flash(f"“{made.title}” added to the register", "success")
         return redirect(url_for("policy_register.entry", entry_id=made.id))
     return render_template("register/form.html", form=form, entry=None, errors=[])
@@ -130,8 +167,9 @@ def edit(entry_id: int):
         try:
             register.edit(current_user, found.id, _sent())
         except register.EntryInvalid as invalid:
-            return render_template("register/form.html", form=form, entry=found,
-                                   errors=_with_errors(form, invalid.errors)), 400
+            return render_template(
+                "register/form.html", form=form, entry=found, errors=_with_errors(form, invalid.errors)
+            ), 400
         flash("Entry saved", "success")
         return redirect(url_for("policy_register.entry", entry_id=found.id))
     return render_template("register/form.html", form=form, entry=found, errors=[])
@@ -139,13 +177,20 @@ def edit(entry_id: int):
 
 # --- importing entries ---------------------------------------------------------------------------------------
 
+
 def _import_page(errors=None, problems=None, status: int = 200):
     # formdata=None: the form only carries the CSRF token, and reading the body again would fail when too large.
-    return render_template("register/import.html", form=VersionedForm(formdata=None), errors=errors or [],
-                           problems=(problems or [])[:SHOWN_IMPORT_PROBLEMS],
-                           more=max(0, len(problems or []) - SHOWN_IMPORT_PROBLEMS),
-                           columns=register.COLUMNS, kinds=register.kinds(), max_rows=register.MAX_IMPORT_ROWS,
-                           departments=current_user.organisation.departments), status
+    return render_template(
+        "register/import.html",
+        form=VersionedForm(formdata=None),
+        errors=errors or [],
+        problems=(problems or [])[:SHOWN_IMPORT_PROBLEMS],
+        more=max(0, len(problems or []) - SHOWN_IMPORT_PROBLEMS),
+        columns=register.COLUMNS,
+        kinds=register.kinds(),
+        max_rows=register.MAX_IMPORT_ROWS,
+        departments=current_user.organisation.departments,
+    ), status
 
 
 @bp.get("/import")
@@ -171,12 +216,18 @@ def import_file():
         result = register.import_csv(current_user, upload.read())
     except register.ImportRefused as refused:
         count = len(refused.problems)
-        summary = ("The file was not imported: it has 1 problem" if count == 1 else
-                   f"The file was not imported: it has {count} problems")
-        return _import_page(errors=[{"text": summary, "href": "#import-problems"}], problems=refused.problems,
-                            status=400)
-    flash(f"Imported: {result.added} {'entry' if result.added == 1 else 'entries'} added, "
-          f"{result.updated} updated", "success")
+        summary = (
+            "The file was not imported: it has 1 problem"
+            if count == 1
+            else f"The file was not imported: it has {count} problems"
+        )
+        return _import_page(
+            errors=[{"text": summary, "href": "#import-problems"}], problems=refused.problems, status=400
+        )
+    flash(
+        f"Imported: {result.added} {'entry' if result.added == 1 else 'entries'} added, {result.updated} updated",
+        "success",
+    )
     return redirect(url_for("policy_register.index"))
 
 
@@ -189,6 +240,7 @@ def csv_template():
 
 
 # --- assessments of an entry ----------------------------------------------------------------------------------
+
 
 @bp.post("/<id:entry_id>/start")
 @capability_required(WRITE_ASSESSMENTS)
@@ -203,9 +255,14 @@ def start_assessment(entry_id: int):
 
 
 def _link_page(assessment, errors=None, status: int = 200):
-    return render_template("register/link.html", assessment=assessment, errors=errors or [],
-                           current=register.entry_of(assessment), entries=register.entries_for_linking(current_user),
-                           chosen=request.form.get("entry", "")), status
+    return render_template(
+        "register/link.html",
+        assessment=assessment,
+        errors=errors or [],
+        current=register.entry_of(assessment),
+        entries=register.entries_for_linking(current_user),
+        chosen=request.form.get("entry", ""),
+    ), status
 
 
 @bp.route("/assessments/<id:assessment_id>", methods=["GET", "POST"])
@@ -219,8 +276,9 @@ def link_assessment(assessment_id: int):
     chosen = request.form.get("entry", "").strip()
     found = db.session.get(PolicyRegisterEntry, int(chosen)) if chosen.isdigit() and len(chosen) < 10 else None
     if found is None or found.organisation_id != current_user.organisation_id:
-        return _link_page(assessment, [{"text": "Select the entry of the policy register this assesses",
-                                        "href": "#entry"}], 400)
+        return _link_page(
+            assessment, [{"text": "Select the entry of the policy register this assesses", "href": "#entry"}], 400
+        )
     register.link(current_user, found, assessment)
     flash(f"Linked to “{found.title}” in the policy register", "success")
     return redirect(url_for("main.assessment", assessment_id=assessment.id))
@@ -229,5 +287,7 @@ def link_assessment(assessment_id: int):
 @bp.app_template_global()
 def policy_register_panel(assessment) -> dict:
     """For the assessment page: the register entry it assesses, and whether the reader may link it."""
-    return {"entry": register.entry_of(assessment),
-            "may_link": current_user.can(VIEW_POLICY_REGISTER) and register.may_link(current_user, assessment)}
+    return {
+        "entry": register.entry_of(assessment),
+        "may_link": current_user.can(VIEW_POLICY_REGISTER) and register.may_link(current_user, assessment),
+    }

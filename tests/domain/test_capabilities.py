@@ -19,17 +19,56 @@ def test_the_table_as_written():
     # A change to who may do what shows up here, deliberately.
     assert {role: sorted(caps) for role, caps in c.ROLE_CAPABILITIES.items()} == {
         "author": ["comment", "view_department_assessments", "view_policy_register", "write_assessments"],
-        "approver": ["comment", "manage_policy_register", "review_department_submissions", "sign_in_with_second_factor",
-                     "view_compliance", "view_department_assessments", "view_policy_register"],
-        "adviser": ["comment", "read_archive", "review_quality", "sign_in_with_second_factor", "view_compliance",
-                    "view_organisation_assessments", "view_policy_register"],
-        "board": ["comment", "decide_referrals", "export_register", "oversee_delegated_approvals", "read_archive",
-                  "sign_in_with_second_factor", "verify_records", "view_compliance", "view_organisation_assessments",
-                  "view_policy_register"],
-        "auditor": ["export_register", "read_archive", "sign_in_with_second_factor", "verify_records", "view_compliance",
-                    "view_organisation_assessments", "view_policy_register"],
-        "admin": ["administer", "export_register", "manage_policy_register", "read_archive", "sign_in_with_second_factor",
-                  "verify_records", "view_compliance", "view_organisation_assessments", "view_policy_register"],
+        "approver": [
+            "comment",
+            "manage_policy_register",
+            "review_department_submissions",
+            "sign_in_with_second_factor",
+            "view_compliance",
+            "view_department_assessments",
+            "view_policy_register",
+        ],
+        "adviser": [
+            "comment",
+            "read_archive",
+            "review_quality",
+            "sign_in_with_second_factor",
+            "view_compliance",
+            "view_organisation_assessments",
+            "view_policy_register",
+        ],
+        "board": [
+            "comment",
+            "decide_referrals",
+            "export_register",
+            "oversee_delegated_approvals",
+            "read_archive",
+            "sign_in_with_second_factor",
+            "verify_records",
+            "view_compliance",
+            "view_organisation_assessments",
+            "view_policy_register",
+        ],
+        "auditor": [
+            "export_register",
+            "read_archive",
+            "sign_in_with_second_factor",
+            "verify_records",
+            "view_compliance",
+            "view_organisation_assessments",
+            "view_policy_register",
+        ],
+        "admin": [
+            "administer",
+            "export_register",
+            "manage_policy_register",
+            "read_archive",
+            "sign_in_with_second_factor",
+            "verify_records",
+            "view_compliance",
+            "view_organisation_assessments",
+            "view_policy_register",
+        ],
     }
 
 
@@ -55,7 +94,8 @@ def test_role_can_and_roles_with():
 
 def test_roles_are_named_in_plain_english_in_the_tables_order():
     assert c.roles_label(["board", "approver"]) == (
-        "Approver (accountable senior officer) and Equality and Inclusion Board member")
+        "Approver (accountable senior officer) and Equality and Inclusion Board member"
+    )
     assert c.roles_label(["admin", "auditor", "author"]) == "Policy author, Auditor and Administrator"
     assert c.roles_label(["auditor"]) == "Auditor"
     assert c.roles_label(["adviser", "author"]) == "Policy author and Equality adviser"

@@ -26,15 +26,24 @@ def _user(email: str) -> User:
 
 
 def _entry(title: str, **changes) -> dict:
-    return {"title": title, "kind": "sop", "department": "", "owner": "Chief Inspector Example",
-            "document_version": "1.0", "review_date": "", "document_url": "https://intranet.example.org/sop.pdf",
-            **changes}
+    return {
+        "title": title,
+        "kind": "sop",
+        "department": "",
+        "owner": "Chief Inspector Example",
+        "document_version": "1.0",
+        "review_date": "",
+        "document_url": "https://intranet.example.org/sop.pdf",
+        **changes,
+    }
 
 
 def _counts() -> tuple[int, int, int]:
-    return (db.session.scalar(select(func.count()).select_from(PolicyRegisterEntry)),
-            db.session.scalar(select(func.count()).select_from(PolicyRegisterLink)),
-            db.session.scalar(select(func.count()).select_from(AuditEvent)))
+    return (
+        db.session.scalar(select(func.count()).select_from(PolicyRegisterEntry)),
+        db.session.scalar(select(func.count()).select_from(PolicyRegisterLink)),
+        db.session.scalar(select(func.count()).select_from(AuditEvent)),
+    )
 
 
 GOOD_CSV = (
@@ -55,9 +64,24 @@ def test_a_good_file_adds_every_entry_in_one_audited_import_and_a_second_import_
         assert (result.added, result.updated) == (3, 0)
         assert _counts() == (entries + 3, links, events + 1)
         stop = db.session.scalar(select(PolicyRegisterEntry).where(PolicyRegisterEntry.title == "Stop and search"))
-        assert (stop.kind, stop.department.name, stop.owner, stop.document_version, stop.review_date, stop.document_url) == (
-            "sop", "Operational Policing", "Ch Insp A. Example", "2.1", date(2027, 3, 31), "https://intranet.example.org/sop/12")
-        estate = db.session.scalar(select(PolicyRegisterEntry).where(PolicyRegisterEntry.title == "Estate closure programme"))
+        assert (
+            stop.kind,
+            stop.department.name,
+            stop.owner,
+            stop.document_version,
+            stop.review_date,
+            stop.document_url,
+        ) == (
+            "sop",
+            "Operational Policing",
+            "Ch Insp A. Example",
+            "2.1",
+            date(2027, 3, 31),
+            "https://intranet.example.org/sop/12",
+        )
+        estate = db.session.scalar(
+            select(PolicyRegisterEntry).where(PolicyRegisterEntry.title == "Estate closure programme")
+        )
         assert (estate.kind, estate.department, estate.review_date) == ("change_programme", None, date(2026, 12, 31))
         event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
         assert event.action == "policy_register.imported"
@@ -85,26 +109,32 @@ def test_a_bad_file_is_refused_with_every_problem_by_row_and_column_and_nothing_
             register.import_csv(_user(ADMIN), bad)
         problems = refused.value.problems
         assert problems[0] == "Row 3, column “title”: Enter the title of the policy, procedure or programme"
-        assert problems[1].startswith("Row 4, column “kind”: “spaceship” is not a kind of document the service knows: "
-                                      "use one of Policy, Standard operating procedure")
+        assert problems[1].startswith(
+            "Row 4, column “kind”: “spaceship” is not a kind of document the service knows: "
+            "use one of Policy, Standard operating procedure"
+        )
         assert problems[2].startswith("Row 5, column “review_date”: Enter the review date as a real date")
         assert problems[3].startswith("Row 6, column “document_link”: Enter the link as a full web address")
         assert problems[4] == "Row 7, column “title”: “Fine entry” is also on row 2: each entry may appear once"
-        assert problems[5].startswith("Row 8, column “department”: “Department of Silly Walks” is not one of the "
-                                      "organisation's departments")
+        assert problems[5].startswith(
+            "Row 8, column “department”: “Department of Silly Walks” is not one of the organisation's departments"
+        )
         assert problems[6] == "Row 8, column “owner”: Enter the name of the document's owner"
         assert len(problems) == 7
         assert _counts() == before
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "The file is empty"),
-    (b"\xff\xfe\x00t\x00i", "The file is not UTF-8 text"),
-    (b"title,kind,owner\nA,sop,B\n", "Row 1: the file has no “version” column"),
-    (b"title,kind,owner,version,colour\nA,sop,B,1,red\n", "Row 1: the column “colour” is not one the register has"),
-    (b"title,kind,owner,version\n", "The file has a header row but no entries"),
-    (b"title,kind,owner,version\nA,sop,B,1,extra\n", "Row 2: it has 5 cells but the header has 4 columns"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "The file is empty"),
+        (b"\xff\xfe\x00t\x00i", "The file is not UTF-8 text"),
+        (b"title,kind,owner\nA,sop,B\n", "Row 1: the file has no “version” column"),
+        (b"title,kind,owner,version,colour\nA,sop,B,1,red\n", "Row 1: the column “colour” is not one the register has"),
+        (b"title,kind,owner,version\n", "The file has a header row but no entries"),
+        (b"title,kind,owner,version\nA,sop,B,1,extra\n", "Row 2: it has 5 cells but the header has 4 columns"),
+    ],
+)
 def test_files_that_are_not_a_register_are_refused_in_plain_english(demo, content, message):
     with demo.app_context():
         before = _counts()
@@ -118,8 +148,17 @@ def test_an_entry_is_checked_field_by_field_and_only_register_managers_change_it
     with demo.app_context():
         admin = _user(ADMIN)
         with pytest.raises(register.EntryInvalid) as invalid:
-            register.add(admin, _entry("", kind="", owner="", document_version="", document_url="ftp://x",
-                                       review_date={"day": "31", "month": "2", "year": "2027"}))
+            register.add(
+                admin,
+                _entry(
+                    "",
+                    kind="",
+                    owner="",
+                    document_version="",
+                    document_url="ftp://x",
+                    review_date={"day": "31", "month": "2", "year": "2027"},
+                ),
+            )
         assert invalid.value.errors == {
             "title": "Enter the title of the policy, procedure or programme",
             "kind": "Select what kind of document it is",
@@ -127,7 +166,7 @@ def test_an_entry_is_checked_field_by_field_and_only_register_managers_change_it
             "document_version": "Enter the document's version, for example 2.1",
             "review_date": "The review date must be a real date, for example 31 3 2027",
             "document_url": "Enter the link as a full web address starting with https://, for example "
-                            "https://intranet.example.org/policies/stop-and-search.pdf",
+            "https://intranet.example.org/policies/stop-and-search.pdf",
         }
         entry = register.add(admin, _entry("Custody SOP", review_date={"day": "1", "month": "4", "year": "2027"}))
         assert entry.review_date == date(2027, 4, 1)
@@ -157,8 +196,10 @@ def test_coverage_says_for_each_entry_whether_it_has_a_current_eia(demo):
         register.link(author, progress, db.session.get(Assessment, in_progress_id))  # the author links their own
         register.link(admin, current, db.session.get(Assessment, signed_off_id))
 
-        statuses = {row.entry.title: (row.status_label, row.review_overdue) for row in register.covered(
-            [none, progress, current, overdue, due_today])}
+        statuses = {
+            row.entry.title: (row.status_label, row.review_overdue)
+            for row in register.covered([none, progress, current, overdue, due_today])
+        }
         assert statuses == {
             "No assessment yet": ("No EIA", False),
             "Custody": ("EIA in progress", False),
@@ -186,11 +227,14 @@ def test_coverage_says_for_each_entry_whether_it_has_a_current_eia(demo):
         assert register.register(author, register.Filters()).by_department is None, "an author sees their own part"
         filtered = register.register(board, register.read_filters(board, {"status": "review_overdue"}))
         assert [row.entry.title for row in filtered.rows] == ["Old policy"]
-        filtered = register.register(board, register.read_filters(board, {"department": str(policing.id),
-                                                                          "status": "in_progress"}))
+        filtered = register.register(
+            board, register.read_filters(board, {"department": str(policing.id), "status": "in_progress"})
+        )
         assert [row.entry.title for row in filtered.rows] == ["Custody"]
         assert register.read_filters(board, {"status": "forged", "kind": "x"}).problems == {
-            "status": "Select a coverage status from the list", "kind": "Select a kind of document from the list"}
+            "status": "Select a coverage status from the list",
+            "kind": "Select a kind of document from the list",
+        }
 
 
 def test_signing_off_the_new_version_makes_it_current_again_and_a_revision_stays_linked(demo):
@@ -217,8 +261,9 @@ def test_starting_an_assessment_from_an_entry_links_it_with_its_kind_and_title(d
         assert (assessment.title, assessment.subject_type) == ("Drone deployment", "policy")
         assert register.entry_of(assessment).id == entry.id
         assert register.entry_coverage(entry).status_label == "EIA in progress"
-        actions = list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.seq > events)
-                                          .order_by(AuditEvent.seq)))
+        actions = list(
+            db.session.scalars(select(AuditEvent.action).where(AuditEvent.seq > events).order_by(AuditEvent.seq))
+        )
         assert actions == ["policy_register.assessment_linked", "assessment.started"]
         with pytest.raises(NotAllowed):
             register.start_assessment(admin, entry.id)  # only authors start assessments
@@ -250,8 +295,10 @@ def test_a_register_manager_links_only_assessments_they_can_see(demo):
 def test_an_approver_manages_the_entries_of_their_own_department_only(demo):
     with demo.app_context():
         approver = _user("approver@example.org")  # Operational Policing
-        own, other = (db.session.scalar(select(Department.id).where(Department.name == name))
-                      for name in ("Operational Policing", "Crime and Public Protection"))
+        own, other = (
+            db.session.scalar(select(Department.id).where(Department.name == name))
+            for name in ("Operational Policing", "Crime and Public Protection")
+        )
         mine = register.add(approver, _entry("Public order", department=str(own)))
         with pytest.raises(register.EntryInvalid) as refused:
             register.add(approver, _entry("Rape investigation", department=str(other)))
@@ -265,11 +312,15 @@ def test_an_approver_manages_the_entries_of_their_own_department_only(demo):
             register.edit(approver, mine.id, _entry("Public order", department=str(other)))
         before = _counts()
         with pytest.raises(register.ImportRefused) as refused:
-            register.import_csv(approver, (
-                b"title,kind,department,owner,version\n"
-                b"Public order,sop,Operational Policing,Owner,2\n"
-                b"Rape investigation,sop,Operational Policing,Owner,2\n"
-                b"Serious violence,sop,Crime and Public Protection,Owner,1\n"))
+            register.import_csv(
+                approver,
+                (
+                    b"title,kind,department,owner,version\n"
+                    b"Public order,sop,Operational Policing,Owner,2\n"
+                    b"Rape investigation,sop,Operational Policing,Owner,2\n"
+                    b"Serious violence,sop,Crime and Public Protection,Owner,1\n"
+                ),
+            )
         assert refused.value.problems == [
             "Row 3, column “title”: “Rape investigation” is an entry of another department, which you cannot change",
             "Row 4, column “department”: You can add or change entries of Operational Policing only",

@@ -34,51 +34,51 @@ VIEWERS = {
 # department's submissions: start_review on Operational Policing's is not theirs)
 #                                                          author colleague approver board auditor admin neighbour both
 EXPECTED = {
-    ("/assessments/{id}", "draft"):                        (200, 404, 200, 200, 200, 200, 404, 200),
-    ("/assessments/{id}", "submitted"):                    (200, 404, 200, 200, 200, 200, 404, 200),
-    ("/assessments/{id}", "approved"):                     (200, 404, 200, 200, 200, 200, 404, 200),
-    ("/assessments/{id}", "other_department"):             (404, 200, 404, 200, 200, 200, 404, 200),
-    ("/assessments/{id}", "other_organisation"):           (404, 404, 404, 404, 404, 404, 200, 404),
-    ("/assessments/{id}/question-comments", "submitted"):  (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/assessments/{id}", "draft"): (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/assessments/{id}", "submitted"): (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/assessments/{id}", "approved"): (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/assessments/{id}", "other_department"): (404, 200, 404, 200, 200, 200, 404, 200),
+    ("/assessments/{id}", "other_organisation"): (404, 404, 404, 404, 404, 404, 200, 404),
+    ("/assessments/{id}/question-comments", "submitted"): (200, 404, 200, 200, 200, 200, 404, 200),
     ("/assessments/{id}/question-comments", "other_department"): (404, 200, 404, 200, 200, 200, 404, 200),
     ("/assessments/{id}/question-comments", "other_organisation"): (404, 404, 404, 404, 404, 404, 200, 404),
-    ("/assessments/{id}/tasks", "draft"):                  (200, 404, 403, 403, 403, 403, 404, 403),
-    ("/assessments/{id}/tasks", "submitted"):              (302, 404, 403, 403, 403, 403, 404, 403),
-    ("/assessments/{id}/tasks", "approved"):               (302, 404, 403, 403, 403, 403, 404, 403),
-    ("/assessments/{id}/tasks", "other_department"):       (404, 200, 403, 403, 403, 403, 404, 403),
-    ("/assessments/{id}/tasks", "other_organisation"):     (404, 404, 403, 403, 403, 403, 200, 403),
-    ("/assessments/{id}/pages/subject", "draft"):          (200, 404, 403, 403, 403, 403, 404, 403),
-    ("/assessments/{id}/pages/subject", "approved"):       (302, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/tasks", "draft"): (200, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/tasks", "submitted"): (302, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/tasks", "approved"): (302, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/tasks", "other_department"): (404, 200, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/tasks", "other_organisation"): (404, 404, 403, 403, 403, 403, 200, 403),
+    ("/assessments/{id}/pages/subject", "draft"): (200, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/pages/subject", "approved"): (302, 404, 403, 403, 403, 403, 404, 403),
     ("/assessments/{id}/pages/subject", "other_department"): (404, 200, 403, 403, 403, 403, 404, 403),
     ("/assessments/{id}/pages/subject", "other_organisation"): (404, 404, 403, 403, 403, 403, 200, 403),
-    ("/assessments/{id}/all/screening", "draft"):          (200, 404, 403, 403, 403, 403, 404, 403),
-    ("/assessments/{id}/all/screening", "approved"):       (302, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/all/screening", "draft"): (200, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/all/screening", "approved"): (302, 404, 403, 403, 403, 403, 404, 403),
     ("/assessments/{id}/all/screening", "other_department"): (404, 200, 403, 403, 403, 403, 404, 403),
     ("/assessments/{id}/all/screening", "other_organisation"): (404, 404, 403, 403, 403, 403, 200, 403),
-    ("/assessments/{id}/check-answers", "draft"):          (200, 404, 403, 403, 403, 403, 404, 403),
-    ("/assessments/{id}/check-answers", "approved"):       (302, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/check-answers", "draft"): (200, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/check-answers", "approved"): (302, 404, 403, 403, 403, 403, 404, 403),
     ("/assessments/{id}/check-answers", "other_organisation"): (404, 404, 403, 403, 403, 403, 200, 403),
-    ("/assessments/{id}/signed-record.pdf", "approved"):   (200, 404, 200, 200, 200, 200, 404, 200),
-    ("/assessments/{id}/signed-record.pdf", "draft"):      (404, 404, 404, 404, 404, 404, 404, 404),
-    ("/assessments/{id}/actions/submit", "draft"):         (200, 404, 404, 404, 404, 404, 404, 404),
+    ("/assessments/{id}/signed-record.pdf", "approved"): (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/assessments/{id}/signed-record.pdf", "draft"): (404, 404, 404, 404, 404, 404, 404, 404),
+    ("/assessments/{id}/actions/submit", "draft"): (200, 404, 404, 404, 404, 404, 404, 404),
     ("/assessments/{id}/actions/submit", "other_organisation"): (404, 404, 404, 404, 404, 404, 200, 404),
     ("/assessments/{id}/actions/start_review", "submitted"): (404, 404, 200, 404, 404, 404, 404, 404),
-    ("/assessments/{id}/actions/approve", "approved"):     (404, 404, 404, 404, 404, 404, 404, 404),
-    ("/assessments/{id}/submitted", "submitted"):           (200, 404, 302, 302, 302, 302, 404, 302),
-    ("/assessments/{id}/submitted", "other_organisation"):  (404, 404, 404, 404, 404, 404, 302, 404),
-    ("/actions/{id}", "approved_action"):                  (200, 404, 200, 200, 200, 200, 404, 200),
-    ("/archive/{id}", "approved"):                         (403, 403, 403, 200, 200, 200, 403, 200),
-    ("/archive/{id}", "other_department"):                 (403, 403, 403, 200, 200, 200, 403, 200),
-    ("/archive/{id}", "other_organisation"):               (403, 403, 403, 404, 404, 404, 403, 404),
-    ("/admin/users/{id}/roles", "person"):                 (403, 403, 403, 403, 403, 200, 403, 403),
+    ("/assessments/{id}/actions/approve", "approved"): (404, 404, 404, 404, 404, 404, 404, 404),
+    ("/assessments/{id}/submitted", "submitted"): (200, 404, 302, 302, 302, 302, 404, 302),
+    ("/assessments/{id}/submitted", "other_organisation"): (404, 404, 404, 404, 404, 404, 302, 404),
+    ("/actions/{id}", "approved_action"): (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/archive/{id}", "approved"): (403, 403, 403, 200, 200, 200, 403, 200),
+    ("/archive/{id}", "other_department"): (403, 403, 403, 200, 200, 200, 403, 200),
+    ("/archive/{id}", "other_organisation"): (403, 403, 403, 404, 404, 404, 403, 404),
+    ("/admin/users/{id}/roles", "person"): (403, 403, 403, 403, 403, 200, 403, 403),
     ("/admin/users/{id}/roles", "other_organisation_person"): (403, 403, 403, 403, 403, 404, 403, 403),
-    ("/admin/users/{id}", "person"):                       (403, 403, 403, 403, 403, 200, 403, 403),
-    ("/admin/users/{id}", "other_organisation_person"):    (403, 403, 403, 403, 403, 404, 403, 403),
-    ("/policy-register/{id}", "entry"):                    (200, 200, 200, 200, 200, 200, 404, 200),
+    ("/admin/users/{id}", "person"): (403, 403, 403, 403, 403, 200, 403, 403),
+    ("/admin/users/{id}", "other_organisation_person"): (403, 403, 403, 403, 403, 404, 403, 403),
+    ("/policy-register/{id}", "entry"): (200, 200, 200, 200, 200, 200, 404, 200),
     ("/policy-register/{id}", "other_organisation_entry"): (404, 404, 404, 404, 404, 404, 200, 404),
-    ("/policy-register/{id}/edit", "entry"):               (403, 403, 200, 403, 403, 200, 403, 200),
+    ("/policy-register/{id}/edit", "entry"): (403, 403, 200, 403, 403, 200, 403, 200),
     ("/policy-register/{id}/edit", "other_organisation_entry"): (403, 403, 404, 403, 403, 404, 403, 404),
-    ("/policy-register/assessments/{id}", "draft"):        (200, 404, 200, 403, 403, 200, 404, 200),
+    ("/policy-register/assessments/{id}", "draft"): (200, 404, 200, 403, 403, 200, 404, 200),
     ("/policy-register/assessments/{id}", "other_organisation"): (404, 404, 404, 403, 403, 404, 200, 404),
 }
 
@@ -93,29 +93,32 @@ def world(client_for, demo):
     ids["approved"] = factories.signed_off(demo, title="Custody CCTV retention", actions=[AN_ACTION])
     with demo.app_context():  # signing off turned the action plan into tracked actions
         ids["approved_action"] = db.session.scalar(
-            select(TrackedAction.id).where(TrackedAction.assessment_id == ids["approved"]))
+            select(TrackedAction.id).where(TrackedAction.assessment_id == ids["approved"])
+        )
     ids["other_department"] = start_assessment(clients["colleague"])
     ids["other_organisation"] = start_assessment(clients["neighbour"])
     with demo.app_context():
         ids["person"] = db.session.scalar(select(User.id).where(User.email == VIEWERS["author"]))
         ids["other_organisation_person"] = db.session.scalar(select(User.id).where(User.email == VIEWERS["neighbour"]))
         admin = db.session.scalar(select(User).where(User.email == VIEWERS["admin"]))
-        ids["entry"] = policy_register.add(admin, {"title": "Custody SOP", "kind": "sop", "owner": "Owner",
-                                                   "document_version": "1",
-                                                   "department": str(admin_department(VIEWERS["approver"]))}).id
+        # An entry of the approver's department, which they manage.
+        approver_department = db.session.scalar(select(User.department_id).where(User.email == VIEWERS["approver"]))
+        entry = {"title": "Custody SOP", "kind": "sop", "owner": "Owner", "document_version": "1"}
+        ids["entry"] = policy_register.add(admin, {**entry, "department": str(approver_department)}).id
         neighbour = db.session.scalar(select(User).where(User.email == VIEWERS["neighbour"]))
         # The neighbouring organisation has no one who manages a register: its entry is written directly.
-        theirs = PolicyRegisterEntry(organisation_id=neighbour.organisation_id, title="Their SOP", kind="sop",
-                                     owner="Owner", document_version="1", document_url="")
+        theirs = PolicyRegisterEntry(
+            organisation_id=neighbour.organisation_id,
+            title="Their SOP",
+            kind="sop",
+            owner="Owner",
+            document_version="1",
+            document_url="",
+        )
         db.session.add(theirs)
         db.session.commit()
         ids["other_organisation_entry"] = theirs.id
     return clients, ids
-
-
-def admin_department(email: str) -> int:
-    """The department of ``email`` (the register entry is of the approver's department, which they manage)."""
-    return db.session.scalar(select(User.department_id).where(User.email == email))
 
 
 def test_every_get_url_with_an_object_id_is_in_the_table(demo):
@@ -124,8 +127,12 @@ def test_every_get_url_with_an_object_id_is_in_the_table(demo):
         if rule.endpoint.startswith("api."):
             continue  # bearer tokens, not sessions: tests/api checks the API applies the same access rules
         if "GET" in rule.methods and any(arg.endswith("_id") for arg in rule.arguments):
-            shape = (rule.rule.replace("<id:assessment_id>", "{id}").replace("<id:action_id>", "{id}")
-                     .replace("<id:user_id>", "{id}").replace("<id:entry_id>", "{id}"))
+            shape = (
+                rule.rule.replace("<id:assessment_id>", "{id}")
+                .replace("<id:action_id>", "{id}")
+                .replace("<id:user_id>", "{id}")
+                .replace("<id:entry_id>", "{id}")
+            )
             assert any(_matches(shape, url) for url in in_table), f"{rule.rule} has no row in EXPECTED"
 
 
@@ -133,7 +140,8 @@ def _matches(shape: str, url: str) -> bool:
     """/assessments/{id}/pages/<page_id> matches /assessments/{id}/pages/subject."""
     shape_parts, url_parts = shape.split("/"), url.split("/")
     return len(shape_parts) == len(url_parts) and all(
-        s == u or s.startswith("<") for s, u in zip(shape_parts, url_parts, strict=True))
+        s == u or s.startswith("<") for s, u in zip(shape_parts, url_parts, strict=True)
+    )
 
 
 @pytest.mark.parametrize("viewer", list(VIEWERS))

@@ -19,10 +19,12 @@ AUTHOR = "author@example.org"
 APPROVER = "approver@example.org"
 BOARD = "board@example.org"
 
-GOOD_CSV = ("title,kind,department,owner,version,review_date,document_link\n"
-            "Stop and search,Standard operating procedure,Operational Policing,Ch Insp Example,2.1,2027-03-31,"
-            "https://intranet.example.org/sop/12\n"
-            "Estate closure programme,change_programme,,Supt Example,1,2020-01-31,\n")
+GOOD_CSV = (
+    "title,kind,department,owner,version,review_date,document_link\n"
+    "Stop and search,Standard operating procedure,Operational Policing,Ch Insp Example,2.1,2027-03-31,"
+    "https://intranet.example.org/sop/12\n"
+    "Estate closure programme,change_programme,,Supt Example,1,2020-01-31,\n"
+)
 
 
 def _entries(app) -> int:
@@ -32,9 +34,11 @@ def _entries(app) -> int:
 
 def _upload(client, content: bytes, status: int):
     token = client.get("/policy-register/import").csrf_token
-    response = client.client.post("/policy-register/import", data={"csrf_token": token,
-                                                                    "file": (io.BytesIO(content), "register.csv")},
-                                  content_type="multipart/form-data")
+    response = client.client.post(
+        "/policy-register/import",
+        data={"csrf_token": token, "file": (io.BytesIO(content), "register.csv")},
+        content_type="multipart/form-data",
+    )
     response.close()
     assert response.status_code == status, response.get_data(as_text=True)[:2000]
     return response
@@ -43,15 +47,25 @@ def _upload(client, content: bytes, status: int):
 def _add(app, title: str, **changes) -> int:
     with app.app_context():
         admin = db.session.scalar(select(User).where(User.email == ADMIN))
-        return register.add(admin, {"title": title, "kind": "sop", "owner": "Owner", "document_version": "1",
-                                    **changes}).id
+        return register.add(
+            admin, {"title": title, "kind": "sop", "owner": "Owner", "document_version": "1", **changes}
+        ).id
 
 
 def test_an_approver_adds_an_entry_with_errors_shown_in_the_error_summary_then_fixes_them(client_for, demo):
     approver = client_for(APPROVER)
-    page = approver.submit("/policy-register/new", {"title": "", "kind": "", "owner": "Ch Insp Example",
-                                                     "document_version": "2", "review_date": ["31", "2", "2027"],
-                                                     "document_url": "javascript:alert(1)"}, status=400)
+    page = approver.submit(
+        "/policy-register/new",
+        {
+            "title": "",
+            "kind": "",
+            "owner": "Ch Insp Example",
+            "document_version": "2",
+            "review_date": ["31", "2", "2027"],
+            "document_url": "javascript:alert(1)",
+        },
+        status=400,
+    )
     assert page.title.startswith("Error: ")
     assert page.error_messages == [
         "Enter the title of the policy, procedure or programme",
@@ -63,10 +77,18 @@ def test_an_approver_adds_an_entry_with_errors_shown_in_the_error_summary_then_f
     assert _entries(demo) == 0
     with demo.app_context():
         policing = db.session.scalar(select(Department).where(Department.name == "Operational Policing")).id
-    done = approver.submit("/policy-register/new", {"title": "Custody procedure", "kind": "sop",
-                                                     "department": str(policing), "owner": "Ch Insp Example",
-                                                     "document_version": "2", "review_date": ["31", "3", "2027"],
-                                                     "document_url": "https://intranet.example.org/custody"})
+    done = approver.submit(
+        "/policy-register/new",
+        {
+            "title": "Custody procedure",
+            "kind": "sop",
+            "department": str(policing),
+            "owner": "Ch Insp Example",
+            "document_version": "2",
+            "review_date": ["31", "3", "2027"],
+            "document_url": "https://intranet.example.org/custody",
+        },
+    )
     entry_page = approver.get(approver.location(done))
     assert entry_page.h1 == "Custody procedure"
     assert entry_page.text_of(id="coverage") == "No EIA"
@@ -76,7 +98,11 @@ def test_an_approver_adds_an_entry_with_errors_shown_in_the_error_summary_then_f
     approver.submit(edit_url, {"document_version": "3", "review_date": ["1", "4", "2027"]})
     with demo.app_context():
         entry = db.session.scalar(select(PolicyRegisterEntry))
-        assert (entry.document_version, entry.review_date.isoformat(), entry.department_id) == ("3", "2027-04-01", policing)
+        assert (entry.document_version, entry.review_date.isoformat(), entry.department_id) == (
+            "3",
+            "2027-04-01",
+            policing,
+        )
 
 
 def test_a_good_csv_is_imported_and_a_bad_one_is_refused_with_row_and_column_messages(client_for, demo):
@@ -111,17 +137,26 @@ def test_the_register_filters_and_paginates_and_the_board_sees_coverage_by_depar
     with demo.app_context():
         policing = db.session.scalar(select(Department).where(Department.name == "Operational Policing")).id
     for number in range(23):
-        _add(demo, f"Procedure {number:02d}", department=str(policing) if number % 2 else "",
-             review_date="2020-01-01" if number == 4 else "")
+        _add(
+            demo,
+            f"Procedure {number:02d}",
+            department=str(policing) if number % 2 else "",
+            review_date="2020-01-01" if number == 4 else "",
+        )
     board = client_for(BOARD)
     first = board.get("/policy-register/")
     assert first.text_of(id="results") == "Showing 1 to 20 of 23 entries"
     assert len(first.find(id="register-entries").find("tbody").find_all("tr")) == 20
     second = board.get("/policy-register/?page=2")
     assert second.text_of(id="results") == "Showing 21 to 23 of 23 entries"
-    rows = [[cell.text for cell in tr.find_all()] for tr in first.find(id="coverage-by-department").find("tbody").find_all("tr")]
-    assert [row[:5] for row in rows] == [["Operational Policing", "11", "0", "11", "0"],
-                                         ["No department", "12", "0", "12", "1"]]
+    rows = [
+        [cell.text for cell in tr.find_all()]
+        for tr in first.find(id="coverage-by-department").find("tbody").find_all("tr")
+    ]
+    assert [row[:5] for row in rows] == [
+        ["Operational Policing", "11", "0", "11", "0"],
+        ["No department", "12", "0", "12", "1"],
+    ]
     filtered = board.get(f"/policy-register/?department={policing}&kind=sop&status=no_eia")
     assert filtered.text_of(id="results") == "Showing 1 to 11 of 11 entries"
     overdue = board.get("/policy-register/?status=review_overdue")
@@ -162,8 +197,9 @@ def test_an_author_starts_an_assessment_from_an_entry_and_links_an_existing_one(
     # Someone else's assessment cannot be linked by another author; another organisation's entry is not found.
     other_author = client_for("author2@example.org")
     token = other_author.get("/").csrf_token
-    response = other_author.client.post(f"/policy-register/assessments/{existing}", data={"csrf_token": token,
-                                                                                          "entry": str(other_id)})
+    response = other_author.client.post(
+        f"/policy-register/assessments/{existing}", data={"csrf_token": token, "entry": str(other_id)}
+    )
     assert response.status_code == 404
     neighbour = client_for("author@neighbouring.example.org")
     neighbour.get(f"/policy-register/{entry_id}", status=404)
