@@ -140,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
         decisions,
         lifecycle,
         main,
+        policy_register,
         question_comments,
         questionnaire,
         queues,
@@ -160,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
         archive.bp,
         tokens.bp,
         account.bp,
+        policy_register.bp,
         api.bp,
     ):
         app.register_blueprint(blueprint)

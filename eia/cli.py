@@ -50,7 +50,7 @@ def _demo_password() -> str:
 @with_appcontext
 def seed_demo() -> None:
     """Create the demo organisations, users and signed-off assessments (idempotent: run it as often as you like)."""
-    from eia.dataset import seed_demo_assessments
+    from eia.dataset import seed_demo_assessments, seed_demo_register
     from eia.services.demo import seed
     from eia.services.users import AccountError
 
@@ -60,6 +60,7 @@ def seed_demo() -> None:
     except AccountError as error:
         raise click.ClickException(f"EIA_DEMO_PASSWORD cannot be used: {error}. Nothing was created.") from None
     created += seed_demo_assessments(password)
+    created += seed_demo_register()
     click.echo(
         f"Demo data ready ({created} new records). Sign in as author@example.org, approver@example.org, "
         "board@example.org, auditor@example.org, admin@example.org or approver-board@example.org (two roles)."

@@ -674,3 +674,176 @@ def seed_demo_assessments(password: str, seed: int = 2010) -> int:
             cast, rng, scenario, department_id=departments[department], title_and_type=(title_text, subject_type)
         )
     return len(missing)
+
+
+# The demo force's policy register: (title, kind, department, owner, document version, review in days from
+# today, the demo assessment of it, the document version that assessment was for). Some are covered by a
+# current assessment, some by one for an older version, some have one in progress, some none, and a few
+# are overdue for review.
+DEMO_REGISTER = [
+    (
+        "Stop and search: grounds recording standard",
+        "sop",
+        "Operational Policing",
+        "Chief Inspector Operations",
+        "3.0",
+        300,
+        "Stop and search: grounds recording standard",
+        "3.0",
+    ),
+    (
+        "Body-worn video retention policy",
+        "policy",
+        "Operational Policing",
+        "Head of Information Management",
+        "2.1",
+        200,
+        "Body-worn video retention policy",
+        "2.0",
+    ),
+    (
+        "Drone deployment policy",
+        "policy",
+        "Operational Policing",
+        "Superintendent Air Support",
+        "1.0",
+        365,
+        "Drone deployment policy",
+        "1.0",
+    ),
+    (
+        "Mental health street triage programme",
+        "change_programme",
+        "Operational Policing",
+        "Chief Inspector Partnerships",
+        "1.2",
+        180,
+        "Mental health street triage programme",
+        "1.2",
+    ),
+    (
+        "Vehicle pursuits procedure",
+        "sop",
+        "Operational Policing",
+        "Chief Inspector Roads Policing",
+        "4.3",
+        -45,
+        None,
+        None,
+    ),
+    (
+        "Domestic abuse first response procedure",
+        "sop",
+        "Crime and Public Protection",
+        "Detective Superintendent Safeguarding",
+        "2.0",
+        240,
+        "Domestic abuse first response procedure",
+        "2.0",
+    ),
+    (
+        "Missing persons risk assessment",
+        "sop",
+        "Crime and Public Protection",
+        "Detective Chief Inspector Public Protection",
+        "5.1",
+        -10,
+        "Missing persons risk assessment",
+        "5.1",
+    ),
+    ("Victim contact procedure", "sop", "Crime and Public Protection", "Victims Lead", "1.4", 90, None, None),
+    (
+        "Flexible working policy refresh",
+        "policy",
+        "People and Organisational Development",
+        "Head of HR",
+        "3.2",
+        400,
+        "Flexible working policy refresh",
+        "3.2",
+    ),
+    (
+        "Recruitment and selection policy",
+        "policy",
+        "People and Organisational Development",
+        "Head of Recruitment",
+        "6.0",
+        -120,
+        None,
+        None,
+    ),
+    (
+        "Control room call triage software",
+        "change_programme",
+        "Digital, Data and Technology",
+        "Head of Contact",
+        "1.0",
+        330,
+        "Control room call triage software",
+        "1.0",
+    ),
+    (
+        "Public website accessibility programme",
+        "change_programme",
+        "Digital, Data and Technology",
+        "Head of Digital",
+        "2.0",
+        150,
+        "Public website accessibility programme",
+        "1.0",
+    ),
+]
+
+
+def seed_demo_register() -> int:
+    """The demo force's policy register, linked to demo assessments; each entry is made once (by title)."""
+    from eia.models import PolicyRegisterEntry, UserRole
+    from eia.services import policy_register
+
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == DEMO_ORGANISATION))
+    administrator = db.session.scalar(
+        select(User)
+        .join(UserRole)
+        .where(User.organisation_id == organisation.id, UserRole.role == "admin", User.active.is_(True))
+        .order_by(User.id)
+    )
+    if administrator is None:
+        return 0
+    existing = set(
+        db.session.scalars(
+            select(PolicyRegisterEntry.title).where(PolicyRegisterEntry.organisation_id == organisation.id)
+        )
+    )
+    departments = {d.name: d.id for d in organisation.departments}
+    today = uk_today()
+    created = 0
+    for title, kind, department, owner, version, review_in, assessed_by, assessed_version in DEMO_REGISTER:
+        if title in existing:
+            continue
+        assessment = (
+            db.session.scalar(
+                select(Assessment)
+                .where(Assessment.organisation_id == organisation.id, Assessment.title == assessed_by)
+                .order_by(Assessment.version_number.desc())
+                .limit(1)
+            )
+            if assessed_by
+            else None
+        )
+        values = {
+            "title": title,
+            "kind": kind,
+            "department": str(departments.get(department, "")),
+            "owner": owner,
+            "document_version": assessed_version if assessment is not None else version,
+            "review_date": (today + timedelta(days=review_in)).isoformat(),
+            "document_url": f"https://intranet.example.org/policies/{_slug(title)}",
+        }
+        entry = policy_register.add(administrator, values)
+        created += 1
+        if assessment is None:
+            continue
+        policy_register.link(administrator, entry, assessment)
+        if assessed_version != version:  # the document has moved on since it was assessed
+            policy_register.edit(administrator, entry.id, {**values, "document_version": version})
+    return created

@@ -36,6 +36,8 @@ READ_ARCHIVE = "read_archive"
 EXPORT_REGISTER = "export_register"
 VERIFY_RECORDS = "verify_records"
 VIEW_COMPLIANCE = "view_compliance"
+VIEW_POLICY_REGISTER = "view_policy_register"
+MANAGE_POLICY_REGISTER = "manage_policy_register"
 ADMINISTER = "administer"
 # Not an action but a duty: whoever holds it proves a second factor at password sign-in (when the
 # service requires one), because what they can decide or see carries weight.
@@ -54,18 +56,22 @@ CAPABILITIES = {
     EXPORT_REGISTER: "Download the register of signed-off records",
     VERIFY_RECORDS: "Check whether a PDF is an authentic signed record",
     VIEW_COMPLIANCE: "See the compliance report",
+    VIEW_POLICY_REGISTER: "See the register of policies, procedures and change programmes, and which have a current assessment",
+    MANAGE_POLICY_REGISTER: "Add, change and import entries of the policy register",
     ADMINISTER: "Manage people, roles, departments, objectives and settings",
     SIGN_IN_WITH_SECOND_FACTOR: "Must confirm each password sign-in with a code from an authenticator app",
 }
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    "author": frozenset({WRITE_ASSESSMENTS, VIEW_DEPARTMENT_ASSESSMENTS, COMMENT}),
+    "author": frozenset({WRITE_ASSESSMENTS, VIEW_DEPARTMENT_ASSESSMENTS, COMMENT, VIEW_POLICY_REGISTER}),
     "approver": frozenset(
         {
             VIEW_DEPARTMENT_ASSESSMENTS,
             COMMENT,
             REVIEW_DEPARTMENT_SUBMISSIONS,
             VIEW_COMPLIANCE,
+            VIEW_POLICY_REGISTER,
+            MANAGE_POLICY_REGISTER,
             SIGN_IN_WITH_SECOND_FACTOR,
         }
     ),
@@ -77,6 +83,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             REVIEW_QUALITY,
             READ_ARCHIVE,
             VIEW_COMPLIANCE,
+            VIEW_POLICY_REGISTER,
             SIGN_IN_WITH_SECOND_FACTOR,
         }
     ),
@@ -90,6 +97,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             EXPORT_REGISTER,
             VERIFY_RECORDS,
             VIEW_COMPLIANCE,
+            VIEW_POLICY_REGISTER,
             SIGN_IN_WITH_SECOND_FACTOR,
         }
     ),
@@ -100,6 +108,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             EXPORT_REGISTER,
             VERIFY_RECORDS,
             VIEW_COMPLIANCE,
+            VIEW_POLICY_REGISTER,
             SIGN_IN_WITH_SECOND_FACTOR,
         }
     ),
@@ -110,6 +119,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             EXPORT_REGISTER,
             VERIFY_RECORDS,
             VIEW_COMPLIANCE,
+            VIEW_POLICY_REGISTER,
+            MANAGE_POLICY_REGISTER,
             ADMINISTER,
             SIGN_IN_WITH_SECOND_FACTOR,
         }

@@ -9,6 +9,7 @@ from eia.models.definition_version import DefinitionVersion
 from eia.models.lifecycle import ACTION_STATUSES, ActionNote, SentReminder, TrackedAction
 from eia.models.notification import Notification, OutboundEmail
 from eia.models.organisation import Department, EqualityObjective, Organisation
+from eia.models.policy_register import PolicyRegisterEntry, PolicyRegisterLink
 from eia.models.seal import SealCertificate
 from eia.models.search import AssessmentSearch, AssessmentSearchText, SignedOffCharacteristic
 from eia.models.session import RecoveryCode, SignInAttempt, UserSession
@@ -32,6 +33,8 @@ __all__ = [
     "Notification",
     "OutboundEmail",
     "Organisation",
+    "PolicyRegisterEntry",
+    "PolicyRegisterLink",
     "QuestionComment",
     "ROLES",
     "RecoveryCode",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -77,9 +77,16 @@ class UnknownSubjectType(ValueError):
     """The kind of proposal chosen is not one the definitions offer."""
 
 
-def start(author: User, subject_type: str | None = None) -> Assessment:
+def start(
+    author: User,
+    subject_type: str | None = None,
+    *,
+    title: str | None = None,
+    then: Callable[[Assessment], None] | None = None,
+) -> Assessment:
     """A new draft. Its kind of proposal (subject type) chooses the questionnaire and workflow it pins;
-    without one it follows the first kind's."""
+    without one it follows the first kind's. ``title`` pre-fills its title; ``then(assessment)`` runs in
+    the same transaction once it exists (linking it to a register entry, say)."""
     if not author.can(WRITE_ASSESSMENTS):
         raise NotAllowed("Only policy authors start assessments")
     kinds = library()
@@ -116,10 +123,14 @@ def start(author: User, subject_type: str | None = None) -> Assessment:
                     characteristic_ids=defs.questionnaire.default_characteristic_ids(
                         author.organisation.extra_characteristics or ()
                     ),
-                    answers=_initial_answers(author, kind, defs.questionnaire.bindings),
+                    answers=_initial_answers(author, kind, defs.questionnaire.bindings, title),
                 )
+                if title:
+                    assessment.title = title
                 db.session.add(assessment)
                 db.session.flush()
+                if then is not None:
+                    then(assessment)
                 search.index_assessment(assessment)
                 audit.record(
                     "assessment.started",
@@ -138,9 +149,14 @@ def start(author: User, subject_type: str | None = None) -> Assessment:
     raise Conflict()
 
 
-def _initial_answers(author: User, kind: SubjectType | None, bindings: Bindings) -> dict[str, Any]:
-    """What is already known: the author's department, and the kind of proposal they chose."""
+def _initial_answers(
+    author: User, kind: SubjectType | None, bindings: Bindings, title: str | None = None
+) -> dict[str, Any]:
+    """What is already known: the author's department, the kind of proposal they chose, and its title
+    when it is known (an assessment started from a register entry)."""
     answers: dict[str, dict[str, Any]] = {}
+    if title:
+        answers.setdefault(bindings.title.page_for(), {})[bindings.title.question.id] = title
     if author.department_id is not None:
         answers.setdefault(bindings.department.page_for(), {})[bindings.department.question.id] = str(
             author.department_id

@@ -122,6 +122,9 @@ def start_revision(previous: Assessment, author: User, *, reason: str = "revisio
                     "reason": reason,
                 },
             )
+            from eia.services.policy_register import link_revision  # the register builds on assessments
+
+            link_revision(previous, revision, author)
     except IntegrityError:
         raise RevisionExists(latest_version(previous)) from None
     return revision

@@ -18,13 +18,15 @@ def test_every_role_has_capabilities_and_every_capability_a_role_and_a_descripti
 def test_the_table_as_written():
     # A change to who may do what shows up here, deliberately.
     assert {role: sorted(caps) for role, caps in c.ROLE_CAPABILITIES.items()} == {
-        "author": ["comment", "view_department_assessments", "write_assessments"],
+        "author": ["comment", "view_department_assessments", "view_policy_register", "write_assessments"],
         "approver": [
             "comment",
+            "manage_policy_register",
             "review_department_submissions",
             "sign_in_with_second_factor",
             "view_compliance",
             "view_department_assessments",
+            "view_policy_register",
         ],
         "adviser": [
             "comment",
@@ -33,6 +35,7 @@ def test_the_table_as_written():
             "sign_in_with_second_factor",
             "view_compliance",
             "view_organisation_assessments",
+            "view_policy_register",
         ],
         "board": [
             "comment",
@@ -44,6 +47,7 @@ def test_the_table_as_written():
             "verify_records",
             "view_compliance",
             "view_organisation_assessments",
+            "view_policy_register",
         ],
         "auditor": [
             "export_register",
@@ -52,15 +56,18 @@ def test_the_table_as_written():
             "verify_records",
             "view_compliance",
             "view_organisation_assessments",
+            "view_policy_register",
         ],
         "admin": [
             "administer",
             "export_register",
+            "manage_policy_register",
             "read_archive",
             "sign_in_with_second_factor",
             "verify_records",
             "view_compliance",
             "view_organisation_assessments",
+            "view_policy_register",
         ],
     }
 
@@ -79,6 +86,8 @@ def test_role_can_and_roles_with():
     assert c.roles_with(c.READ_ARCHIVE) == {"adviser", "board", "auditor", "admin"}
     assert c.roles_with(c.REVIEW_QUALITY) == {"adviser"}
     assert c.roles_with(c.ADMINISTER) == {"admin"}
+    assert c.roles_with(c.MANAGE_POLICY_REGISTER) == {"approver", "admin"}
+    assert c.roles_with(c.VIEW_POLICY_REGISTER) == set(c.ROLES), "everyone sees which policies lack an assessment"
     with pytest.raises(KeyError):
         c.roles_with("fly")
 

@@ -7,12 +7,20 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from eia.dataset import DEMO_ASSESSMENTS, DEMO_QUALITY_REVIEWED_KINDS, SCENARIOS, generate, seed_demo_assessments
+from eia.dataset import (
+    DEMO_ASSESSMENTS,
+    DEMO_QUALITY_REVIEWED_KINDS,
+    DEMO_REGISTER,
+    SCENARIOS,
+    generate,
+    seed_demo_assessments,
+    seed_demo_register,
+)
 from eia.domain import legal_checks, sample_data
 from eia.domain import questionnaire as q
 from eia.extensions import db
-from eia.models import ArchivedRecord, Assessment, AssessmentSearch, Organisation, Transition
-from eia.services import assessments, integrity
+from eia.models import ArchivedRecord, Assessment, AssessmentSearch, Organisation, Transition, User
+from eia.services import assessments, integrity, policy_register
 from eia.services.definitions import current_definitions, library
 from tests.conftest import PASSWORD
 
@@ -124,4 +132,12 @@ def test_demo_assessments_are_seeded_once(demo):
             )
             == reviews
         )
+        assert integrity.verify_audit_chain().problems == []
+
+        # The demo force's policy register: linked to those assessments, every coverage status shown.
+        assert seed_demo_register() == len(DEMO_REGISTER)
+        assert seed_demo_register() == 0
+        admin = db.session.scalar(select(User).where(User.email == "admin@example.org"))
+        counts = policy_register.register(admin, policy_register.Filters()).counts
+        assert all(counts.values()), counts
         assert integrity.verify_audit_chain().problems == []

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from eia.extensions import db
-from eia.models import TrackedAction, User
+from eia.models import PolicyRegisterEntry, TrackedAction, User
+from eia.services import policy_register
 from tests import factories
 from tests.journeys import AN_ACTION, start_assessment
 
@@ -73,6 +74,12 @@ EXPECTED = {
     ("/admin/users/{id}/roles", "other_organisation_person"): (403, 403, 403, 403, 403, 404, 403, 403),
     ("/admin/users/{id}", "person"): (403, 403, 403, 403, 403, 200, 403, 403),
     ("/admin/users/{id}", "other_organisation_person"): (403, 403, 403, 403, 403, 404, 403, 403),
+    ("/policy-register/{id}", "entry"): (200, 200, 200, 200, 200, 200, 404, 200),
+    ("/policy-register/{id}", "other_organisation_entry"): (404, 404, 404, 404, 404, 404, 200, 404),
+    ("/policy-register/{id}/edit", "entry"): (403, 403, 200, 403, 403, 200, 403, 200),
+    ("/policy-register/{id}/edit", "other_organisation_entry"): (403, 403, 404, 403, 403, 404, 403, 404),
+    ("/policy-register/assessments/{id}", "draft"): (200, 404, 200, 403, 403, 200, 404, 200),
+    ("/policy-register/assessments/{id}", "other_organisation"): (404, 404, 404, 403, 403, 404, 200, 404),
 }
 
 
@@ -93,6 +100,24 @@ def world(client_for, demo):
     with demo.app_context():
         ids["person"] = db.session.scalar(select(User.id).where(User.email == VIEWERS["author"]))
         ids["other_organisation_person"] = db.session.scalar(select(User.id).where(User.email == VIEWERS["neighbour"]))
+        admin = db.session.scalar(select(User).where(User.email == VIEWERS["admin"]))
+        # An entry of the approver's department, which they manage.
+        approver_department = db.session.scalar(select(User.department_id).where(User.email == VIEWERS["approver"]))
+        entry = {"title": "Custody SOP", "kind": "sop", "owner": "Owner", "document_version": "1"}
+        ids["entry"] = policy_register.add(admin, {**entry, "department": str(approver_department)}).id
+        neighbour = db.session.scalar(select(User).where(User.email == VIEWERS["neighbour"]))
+        # The neighbouring organisation has no one who manages a register: its entry is written directly.
+        theirs = PolicyRegisterEntry(
+            organisation_id=neighbour.organisation_id,
+            title="Their SOP",
+            kind="sop",
+            owner="Owner",
+            document_version="1",
+            document_url="",
+        )
+        db.session.add(theirs)
+        db.session.commit()
+        ids["other_organisation_entry"] = theirs.id
     return clients, ids
 
 
@@ -106,6 +131,7 @@ def test_every_get_url_with_an_object_id_is_in_the_table(demo):
                 rule.rule.replace("<id:assessment_id>", "{id}")
                 .replace("<id:action_id>", "{id}")
                 .replace("<id:user_id>", "{id}")
+                .replace("<id:entry_id>", "{id}")
             )
             assert any(_matches(shape, url) for url in in_table), f"{rule.rule} has no row in EXPECTED"
 

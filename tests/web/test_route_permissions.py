@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from eia.domain.capabilities import capabilities_of
 from eia.extensions import db
-from eia.models import Assessment, AuditEvent, Comment, QuestionComment, Transition, User
+from eia.models import Assessment, AuditEvent, Comment, PolicyRegisterLink, QuestionComment, Transition, User
 from tests.journeys import AN_ACTION, start_assessment
 
 DEMO_USERS = {
@@ -94,6 +94,15 @@ ROUTES = {
     "admin.settings": CAPABILITY,
     "admin.roles": CAPABILITY,
     "admin.subject_types": CAPABILITY,
+    "policy_register.index": CAPABILITY,
+    "policy_register.entry": CAPABILITY,
+    "policy_register.add": CAPABILITY,
+    "policy_register.edit": CAPABILITY,
+    "policy_register.import_form": CAPABILITY,
+    "policy_register.import_file": CAPABILITY,
+    "policy_register.csv_template": CAPABILITY,
+    "policy_register.start_assessment": CAPABILITY,
+    "policy_register.link_assessment": CAPABILITY,
 }
 # The capability routes each role opens, written out: a change to the capability table shows here.
 AUTHOR = {
@@ -133,14 +142,27 @@ ADMINISTRATION = {
     "admin.end_sessions",
     "admin.revoke_token",
 }
+POLICY_REGISTER = {"policy_register.index", "policy_register.entry"}
+MANAGE_POLICY_REGISTER = {
+    "policy_register.add",
+    "policy_register.edit",
+    "policy_register.import_form",
+    "policy_register.import_file",
+    "policy_register.csv_template",
+    "policy_register.link_assessment",
+}
 OPENS = {
-    "author": AUTHOR,
-    "approver": {"queues.review_queue"} | COMPLIANCE,
-    "board": {"queues.board_queue", "queues.digest"} | ARCHIVE | COMPLIANCE,
-    "auditor": ARCHIVE | COMPLIANCE,
-    "admin": ARCHIVE | COMPLIANCE | ADMINISTRATION,
-    "adviser": {"queues.quality_review_queue", "archive.search_page", "archive.record"} | COMPLIANCE,
-    "approver and board": {"queues.review_queue", "queues.board_queue", "queues.digest"} | ARCHIVE | COMPLIANCE,
+    "author": AUTHOR | POLICY_REGISTER | {"policy_register.start_assessment", "policy_register.link_assessment"},
+    "approver": {"queues.review_queue"} | COMPLIANCE | POLICY_REGISTER | MANAGE_POLICY_REGISTER,
+    "board": {"queues.board_queue", "queues.digest"} | ARCHIVE | COMPLIANCE | POLICY_REGISTER,
+    "auditor": ARCHIVE | COMPLIANCE | POLICY_REGISTER,
+    "admin": ARCHIVE | COMPLIANCE | ADMINISTRATION | POLICY_REGISTER | MANAGE_POLICY_REGISTER,
+    "adviser": {"queues.quality_review_queue", "archive.search_page", "archive.record"} | COMPLIANCE | POLICY_REGISTER,
+    "approver and board": {"queues.review_queue", "queues.board_queue", "queues.digest"}
+    | ARCHIVE
+    | COMPLIANCE
+    | POLICY_REGISTER
+    | MANAGE_POLICY_REGISTER,
 }
 
 
@@ -176,6 +198,7 @@ def _url(rule, assessment_id: int, user_id: int = 1) -> str:
         "token_id": 1,
         "session_id": "0" * 64,
         "thread_id": 1,
+        "entry_id": 1,
         "user_id": user_id,
         "change": "deactivate",
         "filename": "govuk-frontend/eia.min.css",
@@ -304,6 +327,7 @@ BAD_INPUT = {
     "question_comments.reply": {"text": "forged"},
     "question_comments.resolve": {},
     "main.start_revision": {"reason": "forged"},
+    "policy_register.link_assessment": {"entry": "forged"},
 }
 
 
@@ -311,7 +335,7 @@ def _everything(app) -> tuple:
     with app.app_context():
         counts = tuple(
             db.session.scalar(select(func.count()).select_from(model))
-            for model in (Assessment, AuditEvent, Comment, QuestionComment, Transition)
+            for model in (Assessment, AuditEvent, Comment, PolicyRegisterLink, QuestionComment, Transition)
         )
         rows = tuple(
             (a.id, a.status, a.lock_version, a.title, repr(a.answers)) for a in db.session.scalars(select(Assessment))
