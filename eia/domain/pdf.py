@@ -75,6 +75,16 @@ class RenderError(Exception):
 
 
 @dataclass(frozen=True)
+class PublicCopy:
+    """What makes a rendering the public copy of a sealed record (eia.domain.publication)."""
+
+    original_sha256: str  # the archived original's SHA-256: the copy is derived from it
+    withheld: tuple[tuple[str, tuple[str, ...]], ...]  # (reason, the questions withheld for it)
+    published_on: date
+    check_address: str = ""  # where anyone can check a copy is genuine
+
+
+@dataclass(frozen=True)
 class RenderedPdf:
     content: bytes
     seal_box: SealBox  # where the visible seal panel was drawn, for the signature field
@@ -355,12 +365,17 @@ def _key_findings(findings: KeyFindings, styles) -> list:
     return flowables
 
 
-def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certificate_sha256: str) -> RenderedPdf:
-    """Render the record; the last page carries the seal panel that the signature field is placed on."""
+def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certificate_sha256: str,
+                          public_copy: PublicCopy | None = None) -> RenderedPdf:
+    """Render the record; the last page carries the seal panel that the signature field is placed on.
+
+    With ``public_copy`` it is the published copy: it says so, lists what was withheld and why, and
+    names the original it derives from by its SHA-256."""
     _fonts()
     styles = _styles()
     story: list = [
-        _paragraph("Equality Impact Assessment", styles["caption"]),
+        _paragraph("Equality Impact Assessment: public copy" if public_copy else "Equality Impact Assessment",
+                   styles["caption"]),
         _Heading(snapshot.title, styles["title"], level=0),
         _paragraph(f"{markup(snapshot.organisation)} · reference {markup(snapshot.reference)} · "
                   f"version {snapshot.version}", styles["caption"]),
@@ -376,9 +391,10 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
         ("Overall outcome", snapshot.outcome_label or "Not answered"),
         ("Subject type", snapshot.subject_type or "Not answered"),
         ("Department", snapshot.department or "None"),
-        ("Author", snapshot.author),
+        *([] if public_copy else [("Author", snapshot.author)]),
         ("Policy owner", snapshot.owner or "Not answered"),
         ("Review date", _date(snapshot.review_date)),
+        *([("Published", _date(public_copy.published_on))] if public_copy else []),
     ]
     if snapshot.findings is None:
         story.append(_table([[_cell(k, styles, bold=True), _cell(v, styles)] for k, v in cover],
@@ -389,16 +405,29 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
                              for row in pairs], [w * CONTENT_WIDTH for w in (0.17, 0.33, 0.17, 0.33)], header=False))
     if snapshot.findings is not None:
         story += [Spacer(1, 4 * mm), *_key_findings(snapshot.findings, styles)]
-    story += [
-        Spacer(1, 8 * mm),
-        _paragraph(f"This is {markup(snapshot.organisation)}'s record of the due regard it had to the aims of the "
-                   "Public Sector Equality Duty (section 149, Equality Act 2010) for this proposal: every answer, "
-                   "the impact on each protected characteristic, the action plan and the full decision trail, "
-                   "exactly as the decision-maker saw them when it was signed off.", styles["body"]),
-        _paragraph("It is sealed with the organisation's digital signature (see Integrity, on the last page): "
-                   "any change to this file breaks the seal.", styles["body"]),
-        PageBreak(),
-    ]
+    if public_copy:
+        story += [
+            Spacer(1, 8 * mm),
+            _paragraph(f"This is the copy that {markup(snapshot.organisation)} published of its record of the due "
+                       "regard it had to the aims of the Public Sector Equality Duty (section 149, Equality Act 2010) "
+                       "for this proposal. It is made from the signed record, which is kept unchanged. Answers that "
+                       "are not published read “Withheld”, with the reason; “What was withheld” lists them.",
+                       styles["body"]),
+            _paragraph("It is sealed with the organisation's digital signature (see Integrity, on the last page): "
+                       "any change to this file breaks the seal.", styles["body"]),
+            PageBreak(),
+        ]
+    else:
+        story += [
+            Spacer(1, 8 * mm),
+            _paragraph(f"This is {markup(snapshot.organisation)}'s record of the due regard it had to the aims of the "
+                       "Public Sector Equality Duty (section 149, Equality Act 2010) for this proposal: every answer, "
+                       "the impact on each protected characteristic, the action plan and the full decision trail, "
+                       "exactly as the decision-maker saw them when it was signed off.", styles["body"]),
+            _paragraph("It is sealed with the organisation's digital signature (see Integrity, on the last page): "
+                       "any change to this file breaks the seal.", styles["body"]),
+            PageBreak(),
+        ]
 
     for section in snapshot.sections:
         story += [CondPageBreak(50 * mm), _Heading(section.title, styles["h1"], level=0)]
@@ -430,7 +459,18 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
         rows += [[_cell(question, styles), _cell(thread, styles)] for question, thread in snapshot.question_comments]
         story.append(_table(rows, [CONTENT_WIDTH * 0.4, CONTENT_WIDTH * 0.6]))
 
-    story += [CondPageBreak(50 * mm), _Heading("Decision trail", styles["h1"], level=0)]
+    if public_copy:
+        story += [CondPageBreak(40 * mm), _Heading("What was withheld", styles["h1"], level=0)]
+        if public_copy.withheld:
+            rows = [[_cell("Reason", styles, bold=True), _cell("Answers withheld", styles, bold=True)]]
+            rows += [[_cell(reason, styles), _cell("\n".join(questions), styles)]
+                     for reason, questions in public_copy.withheld]
+            story.append(_table(rows, [CONTENT_WIDTH * 0.4, CONTENT_WIDTH * 0.6]))
+        else:
+            story.append(_paragraph("Nothing was withheld: every answer of the signed record is published.",
+                                    styles["body"]))
+
+    story += [CondPageBreak(50 * mm), _Heading("Decision" if public_copy else "Decision trail", styles["h1"], level=0)]
     for entry in snapshot.decision_trail:
         story.append(KeepTogether([
             _paragraph(f"{markup(entry.action_label)}: {markup(entry.from_state)} to {markup(entry.to_state)}",
@@ -456,6 +496,13 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
             f"<b>Audit log before this sign-off:</b> the last event was number {seq}, with hash "
             f"{markup(entry_hash)}. The events recording this decision and this signed record are the next ones "
             f"in the log, from event {seq + 1}.", styles["body"]))
+    if public_copy:
+        integrity.append(_paragraph(
+            f"<b>Made from the signed record</b> whose SHA-256 is {markup(public_copy.original_sha256)}. "
+            "That record is kept unchanged.", styles["body"]))
+        if public_copy.check_address:
+            integrity.append(_paragraph(f"<b>Check this copy is genuine</b> at {markup(public_copy.check_address)}.",
+                                        styles["body"]))
     integrity.append(_paragraph("The seal below is a PAdES digital signature over this whole file. Any change to the file, "
                                 "however small, invalidates it. Check it with <b>eia archive verify</b>, or any PDF reader "
                                 "that trusts the organisation's certificate.", styles["body"]))

@@ -9,6 +9,7 @@ from eia.models.definition_version import DefinitionVersion
 from eia.models.lifecycle import ACTION_STATUSES, ActionNote, SentReminder, TrackedAction
 from eia.models.notification import Notification, OutboundEmail
 from eia.models.organisation import Department, EqualityObjective, Organisation
+from eia.models.publication import Publication, RedactionMark
 from eia.models.seal import SealCertificate
 from eia.models.search import AssessmentSearch, AssessmentSearchText, SignedOffCharacteristic
 from eia.models.session import RecoveryCode, SignInAttempt, UserSession
@@ -32,9 +33,11 @@ __all__ = [
     "Notification",
     "OutboundEmail",
     "Organisation",
+    "Publication",
     "QuestionComment",
     "ROLES",
     "RecoveryCode",
+    "RedactionMark",
     "SealCertificate",
     "SignedOffCharacteristic",
     "SignInAttempt",

@@ -19,12 +19,13 @@ def test_the_table_as_written():
     # A change to who may do what shows up here, deliberately.
     assert {role: sorted(caps) for role, caps in c.ROLE_CAPABILITIES.items()} == {
         "author": ["comment", "view_department_assessments", "write_assessments"],
-        "approver": ["comment", "review_department_submissions", "sign_in_with_second_factor", "view_compliance",
-                     "view_department_assessments"],
+        "approver": ["comment", "publish_assessments", "review_department_submissions", "sign_in_with_second_factor",
+                     "view_compliance", "view_department_assessments"],
         "adviser": ["comment", "read_archive", "review_quality", "sign_in_with_second_factor", "view_compliance",
                     "view_organisation_assessments"],
-        "board": ["comment", "decide_referrals", "export_register", "oversee_delegated_approvals", "read_archive",
-                  "sign_in_with_second_factor", "verify_records", "view_compliance", "view_organisation_assessments"],
+        "board": ["comment", "decide_referrals", "export_register", "oversee_delegated_approvals", "publish_assessments",
+                  "read_archive", "sign_in_with_second_factor", "verify_records", "view_compliance",
+                  "view_organisation_assessments"],
         "auditor": ["export_register", "read_archive", "sign_in_with_second_factor", "verify_records", "view_compliance",
                     "view_organisation_assessments"],
         "admin": ["administer", "export_register", "read_archive", "sign_in_with_second_factor", "verify_records",
