@@ -130,10 +130,11 @@ class IdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
-    from eia.web import (account, admin, api, archive, auth, compliance, decisions, lifecycle, main, question_comments,
-                         queues, questionnaire, sso, tokens)
+    from eia.web import (account, admin, api, archive, auth, compliance, decisions, lifecycle, main, public, publishing,
+                         question_comments, queues, questionnaire, sso, tokens)
 
     for blueprint in (auth.bp, main.bp, questionnaire.bp, decisions.bp, question_comments.bp, queues.bp, admin.bp,
-                      lifecycle.bp, compliance.bp, archive.bp, tokens.bp, account.bp, api.bp):
+                      lifecycle.bp, compliance.bp, archive.bp, tokens.bp, account.bp, api.bp, publishing.bp, public.bp):
         app.register_blueprint(blueprint)
     sso.init_app(app)
+    public.init_app(app)

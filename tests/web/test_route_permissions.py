@@ -94,6 +94,19 @@ ROUTES = {
     "admin.settings": CAPABILITY,
     "admin.roles": CAPABILITY,
     "admin.subject_types": CAPABILITY,
+    # Publishing: who may is the assessment's pinned workflow's say (a capability it names), checked by the service.
+    "publishing.overview": SIGNED_IN,
+    "publishing.withhold": SIGNED_IN,
+    "publishing.check": SIGNED_IN,
+    "publishing.publish": SIGNED_IN,
+    "publishing.withdraw": SIGNED_IN,
+    # The public register: anonymous, cookie-less and cacheable (eia.web.public).
+    "public.register": PUBLIC,
+    "public.published": PUBLIC,
+    "public.published_pdf": PUBLIC,
+    "public.register_json": PUBLIC,
+    "public.feed": PUBLIC,
+    "public.check_document": PUBLIC,
 }
 # The capability routes each role opens, written out: a change to the capability table shows here.
 AUTHOR = {"main.start_revision", "questionnaire.new", "questionnaire.start", "questionnaire.task_list", "questionnaire.page",
@@ -141,7 +154,7 @@ def _opens(app, rule, roles: frozenset[str]) -> bool:
 def _url(rule, assessment_id: int, user_id: int = 1) -> str:
     values = {"assessment_id": assessment_id, "page_id": "action_plan", "task_definition_id": "screening", "position": 1, "action": "submit", "action_id": 1,
               "token_id": 1, "session_id": "0" * 64, "thread_id": 1,
-              "user_id": user_id, "change": "deactivate", "filename": "govuk-frontend/eia.min.css"}
+              "user_id": user_id, "change": "deactivate", "filename": "govuk-frontend/eia.min.css", "publication_id": 1}
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 
 
@@ -198,6 +211,9 @@ def test_anonymous_users_are_sent_to_sign_in(anonymous, demo, assessment_id):
 
 
 def test_public_routes_need_no_sign_in(anonymous, demo):
+    from tests.services.test_publication import publish_with_secret_withheld
+
+    publish_with_secret_withheld(demo)  # publication 1
     for rule in _rules(demo, PUBLIC):
         response = anonymous.client.get(_url(rule, 1))
         response.close()  # a static file is streamed
@@ -258,6 +274,9 @@ BAD_INPUT = {
     "question_comments.reply": {"text": "forged"},
     "question_comments.resolve": {},
     "main.start_revision": {"reason": "forged"},
+    "publishing.withhold": {"withhold-s1.1": "forged"},
+    "publishing.publish": {},
+    "publishing.withdraw": {"reason": "r" * 100000},
 }
 
 
