@@ -97,8 +97,8 @@ def published_pdf(publication_id: int):
 def _entry(item) -> dict:
     entry = {"title": item.title, "reference": item.reference, "version": item.version_number,
              "organisation": item.organisation_name, "department": item.department,
-             "subject_type": item.subject_type, "published": item.published_at.isoformat(),
-             "withdrawn": item.withdrawn_at.isoformat() if item.withdrawn_at else None,
+             "subject_type": item.subject_type, "published_on": item.published_at.isoformat(),
+             "withdrawn_on": item.withdrawn_at.isoformat() if item.withdrawn_at else None,
              "url": url_for(".published", publication_id=item.id, _external=True)}
     if not item.withdrawn_at:
         entry |= {"pdf": url_for(".published_pdf", publication_id=item.id, _external=True),

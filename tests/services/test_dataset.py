@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from eia.domain import questionnaire as q
 from eia.domain import legal_checks, sample_data
 from eia.extensions import db
-from eia.models import ArchivedRecord, Assessment, AssessmentSearch, Organisation, Transition
+from eia.models import ArchivedRecord, Assessment, AssessmentSearch, Organisation, Publication, Transition
 from eia.services import assessments, integrity
 from eia.services.definitions import current_definitions, library
-from eia.dataset import DEMO_ASSESSMENTS, DEMO_QUALITY_REVIEWED_KINDS, SCENARIOS, generate, seed_demo_assessments
+from eia.dataset import DEMO_ASSESSMENTS, DEMO_PUBLISHED, DEMO_QUALITY_REVIEWED_KINDS, SCENARIOS, generate, seed_demo_assessments
 from tests.conftest import PASSWORD
 
 
@@ -87,6 +87,9 @@ def test_demo_assessments_are_seeded_once(demo):
         assert seed_demo_assessments(PASSWORD) == len(DEMO_ASSESSMENTS)
         assert seed_demo_assessments(PASSWORD) == 0
         assert db.session.scalar(select(func.count()).select_from(ArchivedRecord)) >= 15
+        published = list(db.session.scalars(select(Publication)))
+        assert len(published) == DEMO_PUBLISHED, "several demo assessments are published"
+        assert published[0].redactions and published[0].redactions[0]["reason"]
         # The demo force sends some kinds through the equality adviser's quality review: those passed it.
         reviews = sum(1 + (scenario == "return_then_approve") for _title, kind, _department, scenario in DEMO_ASSESSMENTS
                       if kind in DEMO_QUALITY_REVIEWED_KINDS and scenario != "draft")

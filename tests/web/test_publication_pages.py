@@ -144,9 +144,9 @@ def test_withdrawing_shows_on_the_register_and_stops_the_pdf(client_for, anonymo
     register = anonymous.get("/public/")
     assert "Withdrawn" in register.text_of(id="register")
     page = anonymous.get(f"/public/assessments/{publication_id}")
-    assert "withdrawn on" in page.text_of(id="withdrawn")
+    assert "withdrawn on" in page.text_of(id="withdrawn-notice")
     assert anonymous.client.get(f"/public/assessments/{publication_id}/public-copy.pdf").status_code == 410
     response = anonymous.client.post("/public/check-a-document", data={"file": (io.BytesIO(content), "eia.pdf")},
                                      content_type="multipart/form-data")
     assert b"it has been withdrawn" in response.data
-    assert json.loads(anonymous.client.get("/public/register.json").data)["assessments"][0]["withdrawn"]
+    assert json.loads(anonymous.client.get("/public/register.json").data)["assessments"][0]["withdrawn_on"]
