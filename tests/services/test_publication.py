@@ -179,3 +179,33 @@ def test_the_redacted_snapshot_scrubs_a_withheld_answer_everywhere():
     assert public.sections[0].rows == (("Where", "Withheld: Operationally sensitive"), ("Why", "Fairness"))
     assert public.characteristics[0].reason == "Withheld: Operationally sensitive"
     assert public.author == "" and public.question_comments == ()
+
+
+def test_the_register_pages_filters_and_clamps(demo, published):
+    second = signed_off_with_secret(demo)
+    with demo.app_context():
+        publication.publish(db.session.get(Assessment, second), _user(APPROVER))
+        first_page = publication.register(per_page=1)
+        assert (first_page.total, first_page.pages, first_page.page) == (2, 2, 1)
+        last = publication.register(per_page=1, page=999)
+        assert last.page == 2 and last.items[0].id != first_page.items[0].id
+        department, = first_page.departments
+        kind, = first_page.subject_types
+        assert publication.register(department=department, subject_type=kind).total == 2
+        assert publication.register(subject_type="Something else").total == 0
+        assert publication.register(query="100%_").total == 0, "LIKE wildcards are taken literally"
+
+
+def test_the_checker_refuses_a_bad_publication():
+    import json
+    from pathlib import Path
+
+    from eia.domain.workflow import validate_workflow_data
+
+    data = json.loads((Path(__file__).resolve().parents[2] / "workflows" / "eia-standard.json").read_text())
+    data["publication"]["capability"] = "publish_everything"
+    assert validate_workflow_data(data, "eia-standard.json")[0].startswith(
+        "eia-standard.json: $.publication.capability: 'publish_everything' is not one of ['administer'")
+    data["publication"] = {"capability": "publish_assessments"}
+    assert validate_workflow_data(data, "eia-standard.json") == [
+        "eia-standard.json: $.publication: 'withholding_reasons' is a required property"]
