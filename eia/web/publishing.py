@@ -20,6 +20,13 @@ def _form_or_400() -> None:
         abort(400)
 
 
+def _elsewhere(assessment, state):
+    """Someone who may not publish goes back to the assessment; once it is published, to its publication."""
+    if state.may_publish:
+        return redirect(url_for(".overview", assessment_id=assessment.id))
+    return redirect(url_for("main.assessment", assessment_id=assessment.id))
+
+
 @bp.get("")
 @login_required
 def overview(assessment_id: int):
@@ -40,7 +47,7 @@ def withhold(assessment_id: int):
     if not state.may_publish or state.publication is not None:
         if request.method == "POST":
             _form_or_400()
-        return redirect(url_for(".overview", assessment_id=assessment.id))
+        return _elsewhere(assessment, state)
     answers = domain.answers(publication.original_snapshot(assessment))
     if request.method == "POST":
         _form_or_400()
@@ -66,7 +73,7 @@ def check(assessment_id: int):
     assessment = visible_or_404(assessment_id)
     state = publication.publishing(current_user, assessment)
     if not state.may_publish or state.publication is not None:
-        return redirect(url_for(".overview", assessment_id=assessment.id))
+        return _elsewhere(assessment, state)
     withheld = publication.withheld_answers(assessment)
     by_reason: dict[str, list] = {}
     for answer, reason in withheld:
