@@ -30,7 +30,7 @@ from eia.services import archive, audit, seals
 from eia.services.access import can_view
 from eia.services.database import NotAllowed, unit_of_work
 from eia.services.definitions import definitions_of
-from eia.services.storage import storage_for
+from eia.services.storage import DatabaseStorage, storage_for
 
 PUBLISHED_EVENT = "publication.published"
 WITHDRAWN_EVENT = "publication.withdrawn"
@@ -133,7 +133,9 @@ def choose_withheld(assessment: Assessment, user: User, withheld: dict[str, str]
 
 
 def _storage():
-    return storage_for(current_app.config["ARCHIVE_BACKEND"], current_app.config["ARCHIVE_DIR"] / "public")
+    # Always in its row, whatever the archive's backend: it commits or rolls back with the publication, and
+    # backups and restores carry it with the table (it can also be derived again from the sealed snapshot).
+    return DatabaseStorage()
 
 
 def _check_address() -> str:
