@@ -16,6 +16,7 @@ from datetime import datetime
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from eia.clock import UK
 from eia.domain import publication as domain
@@ -119,6 +120,13 @@ def choose_withheld(assessment: Assessment, user: User, withheld: dict[str, str]
     for target, reason in withheld.items():
         if target not in targets or reason not in state.rules.withholding_reasons:
             raise PublicationError("Choose a reason from the list for each answer you withhold.")
+    try:
+        _save_marks(assessment, user, withheld)
+    except IntegrityError as error:  # someone else saved theirs at the same moment
+        raise PublicationError("Someone else changed what to withhold at the same time: check it and try again.") from error
+
+
+def _save_marks(assessment: Assessment, user: User, withheld: dict[str, str]) -> None:
     with unit_of_work():
         for row in db.session.scalars(select(RedactionMark).where(RedactionMark.assessment_id == assessment.id)):
             db.session.delete(row)
@@ -153,6 +161,13 @@ def publish(assessment: Assessment, user: User) -> Publication:
     withheld = withheld_answers(assessment)
     public = domain.redacted_snapshot(original, {answer.target: reason for answer, reason in withheld})
     redactions = [{"question": f"{answer.group}: {answer.label}", "reason": reason} for answer, reason in withheld]
+    try:
+        return _publish(assessment, user, record, public, redactions)
+    except IntegrityError as error:  # published by someone else at the same moment
+        raise PublicationError("This assessment has been published already.") from error
+
+
+def _publish(assessment: Assessment, user: User, record, public: AssessmentSnapshot, redactions: list[dict]) -> Publication:
     now = utcnow()
     with unit_of_work():
         sealer, seal = seals.current_seal(assessment.organisation, user)

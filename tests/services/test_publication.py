@@ -209,3 +209,14 @@ def test_the_checker_refuses_a_bad_publication():
     data["publication"] = {"capability": "publish_assessments"}
     assert validate_workflow_data(data, "eia-standard.json") == [
         "eia-standard.json: $.publication: 'withholding_reasons' is a required property"]
+
+
+def test_two_people_publishing_at_once_publish_once(demo, published, monkeypatch):
+    assessment_id, _ = published
+    with demo.app_context():
+        monkeypatch.setattr(publication, "latest", lambda _assessment: None)  # as if both checked before either wrote
+        before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+        with pytest.raises(publication.PublicationError, match="published already"):
+            publication.publish(db.session.get(Assessment, assessment_id), _user(BOARD))
+        assert db.session.scalar(select(func.count()).select_from(Publication)) == 1
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
