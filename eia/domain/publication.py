@@ -50,7 +50,7 @@ def redacted_snapshot(snapshot: AssessmentSnapshot, withheld: dict[str, str]) ->
     withheld = {target: reason for target, reason in withheld.items() if target in by_target}
     secrets = {by_target[target].value: reason for target, reason in withheld.items() if by_target[target].value.strip()}
 
-    def rows(prefix: str, items):
+    def rows(prefix: str, items: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
         return tuple((label, WITHHELD.format(reason=withheld[f"{prefix}{r}"]) if f"{prefix}{r}" in withheld else value)
                      for r, (label, value) in enumerate(items, start=1))
 
@@ -72,7 +72,7 @@ def redacted_snapshot(snapshot: AssessmentSnapshot, withheld: dict[str, str]) ->
     data = _scrub(data, secrets, whole=True)
     answers_only = _scrub(answers_only, secrets, whole=False)
     data["sections"], data["actions"] = answers_only["sections"], answers_only["actions"]
-    for item, item_rows in zip(data["characteristics"], answers_only["rows"]):
+    for item, item_rows in zip(data["characteristics"], answers_only["rows"], strict=True):
         item["rows"] = item_rows
     return AssessmentSnapshot.from_dict(data)
 
@@ -91,7 +91,7 @@ def _scrub(value: Any, secrets: dict[str, str], *, whole: bool) -> Any:
     return value
 
 
-def redactions_by_reason(redactions: list[dict]) -> list[tuple[str, list[str]]]:
+def redactions_by_reason(redactions: list[dict[str, str]]) -> list[tuple[str, list[str]]]:
     """[(reason, [question, ...])] in the order reasons first appear."""
     grouped: dict[str, list[str]] = {}
     for item in redactions:

@@ -4,8 +4,8 @@ records, each derived from the sealed snapshot, sealed, and linked to the origin
 Revision ID: 0022
 Revises: 0021
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.

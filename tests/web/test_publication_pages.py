@@ -13,7 +13,14 @@ from sqlalchemy import select
 from eia.extensions import db
 from eia.models import Publication
 from tests.factories import APPROVER, BOARD
-from tests.services.test_publication import OWNER, REASON, SECRET, pdf_text, publish_with_secret_withheld, signed_off_with_secret
+from tests.services.test_publication import (
+    OWNER,
+    REASON,
+    SECRET,
+    pdf_text,
+    publish_with_secret_withheld,
+    signed_off_with_secret,
+)
 
 PUBLIC_GETS = ("/public/", "/public/?q=body", "/public/register.json", "/public/register.atom", "/public/check-a-document")
 
