@@ -121,10 +121,13 @@ def feed():
     return _cacheable(response)
 
 
+def _size_label(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+
+
 def _check_page(result=None, errors=None, status: int = 200):
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    return render_template("public/check.html", result=result, errors=errors or [],
-                           limit=f"{limit // (1024 * 1024)} MB"), status
+    limit = _size_label(current_app.config["MAX_CONTENT_LENGTH"])
+    return render_template("public/check.html", result=result, errors=errors or [], limit=limit), status
 
 
 @bp.route("/check-a-document", methods=["GET", "POST"])
@@ -144,6 +147,5 @@ def check_document():
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_error):
-    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-    return _check_page(errors=[{"text": f"The selected file must be {limit} MB or smaller", "href": "#file"}],
-                       status=413)
+    limit = _size_label(current_app.config["MAX_CONTENT_LENGTH"])
+    return _check_page(errors=[{"text": f"The selected file must be {limit} or smaller", "href": "#file"}], status=413)

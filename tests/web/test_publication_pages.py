@@ -157,3 +157,15 @@ def test_withdrawing_shows_on_the_register_and_stops_the_pdf(client_for, anonymo
                                      content_type="multipart/form-data")
     assert b"it has been withdrawn" in response.data
     assert json.loads(anonymous.client.get("/public/register.json").data)["assessments"][0]["withdrawn_on"]
+
+
+def test_check_a_document_refuses_a_file_too_large_in_plain_english(anonymous, demo):
+    # A small limit keeps the test client's request body in memory (larger ones spool to a file it never closes).
+    limit = demo.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+    too_big = io.BytesIO(b"%PDF-" + b"x" * limit)
+    response = anonymous.client.post("/public/check-a-document", data={"file": (too_big, "big.pdf")},
+                                     content_type="multipart/form-data")
+    assert response.status_code == 413 and b"The selected file must be 256 KB or smaller" in response.data
+    assert "Set-Cookie" not in response.headers
+    assert anonymous.client.get("/public/?page=abc&q=" + "x" * 5000).status_code == 200
+    assert anonymous.client.get("/public/assessments/99999").status_code == 404
