@@ -55,9 +55,7 @@ class Config:
     INSTANCE_DIR = INSTANCE_DIR
     WORKFLOWS_DIR = Path(os.environ.get("EIA_WORKFLOWS_DIR", BASE_DIR / "workflows"))
     SECRET_KEY = os.environ.get("SECRET_KEY")
-    SQLALCHEMY_DATABASE_URI = _database_url(
-        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'eia.db'}")
-    )
+    SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'eia.db'}"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # How long a request waits for a lock held by someone else before it gives up with a
     # "service unavailable" page (which keeps what the user typed) instead of hanging.
@@ -118,13 +116,17 @@ class Config:
     # which the organisation's own directory controls, count as verified when the provider does not say.
     # An explicit "email_verified": false is refused whatever the domain.
     OIDC_TRUSTED_EMAIL_DOMAINS = frozenset(
-        domain.strip().lower() for domain in os.environ.get("EIA_OIDC_TRUSTED_EMAIL_DOMAINS", "").split(",") if domain.strip())
+        domain.strip().lower()
+        for domain in os.environ.get("EIA_OIDC_TRUSTED_EMAIL_DOMAINS", "").split(",")
+        if domain.strip()
+    )
     # Seconds to wait for the provider (connect, and each read) on every call: discovery, token, userinfo, keys.
     OIDC_TIMEOUT_SECONDS = float(os.environ.get("EIA_OIDC_TIMEOUT_SECONDS", "5"))
     # With single sign-on on, only these accounts (emails, comma-separated) may sign in with a password:
     # the break-glass accounts for when the provider is down. Everyone else signs in through the provider.
     BREAK_GLASS_ACCOUNTS = frozenset(
-        email.strip().lower() for email in os.environ.get("EIA_BREAK_GLASS_ACCOUNTS", "").split(",") if email.strip())
+        email.strip().lower() for email in os.environ.get("EIA_BREAK_GLASS_ACCOUNTS", "").split(",") if email.strip()
+    )
     # Reverse proxies in front of the app: their X-Forwarded-For/-Proto are trusted (ProxyFix).
     PROXY_HOPS = _env_int("EIA_PROXY_HOPS", 0)
     MAX_CONTENT_LENGTH = _env_int("EIA_MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
@@ -150,7 +152,9 @@ class Config:
     ARCHIVE_DIR = Path(os.environ.get("EIA_ARCHIVE_DIR", INSTANCE_DIR / "archive"))
     # Signed audit checkpoints are written here (at each sign-off and by `eia audit checkpoint`) and every
     # verification reads the newest: mount somewhere the database's administrators cannot write.
-    AUDIT_CHECKPOINT_DIR = Path(os.environ["EIA_AUDIT_CHECKPOINT_DIR"]) if os.environ.get("EIA_AUDIT_CHECKPOINT_DIR") else None
+    AUDIT_CHECKPOINT_DIR = (
+        Path(os.environ["EIA_AUDIT_CHECKPOINT_DIR"]) if os.environ.get("EIA_AUDIT_CHECKPOINT_DIR") else None
+    )
     SIGNING_PKCS12 = os.environ.get("EIA_SIGNING_PKCS12")
     SIGNING_PKCS12_PASSPHRASE = os.environ.get("EIA_SIGNING_PKCS12_PASSPHRASE")
     # A PKCS#11 token holding each organisation's seal key and certificate (labelled EIA_SIGNING_PKCS11_KEY,
@@ -209,8 +213,10 @@ class ProductionConfig(Config):
         # The URL the app would really use: unset gives the SQLite default, so that is refused too.
         database = str(config.get("SQLALCHEMY_DATABASE_URI") or "").strip()
         if not database or database.startswith("sqlite"):
-            problems.append("DATABASE_URL must be set to a PostgreSQL URL (e.g. postgresql://user@host/eia), "
-                            "not SQLite, which is for development only")
+            problems.append(
+                "DATABASE_URL must be set to a PostgreSQL URL (e.g. postgresql://user@host/eia), "
+                "not SQLite, which is for development only"
+            )
         if config.get("OIDC_ISSUER") and not (config.get("OIDC_CLIENT_ID") and config.get("OIDC_CLIENT_SECRET")):
             problems.append("EIA_OIDC_CLIENT_ID and EIA_OIDC_CLIENT_SECRET must be set with EIA_OIDC_ISSUER")
         if (config.get("OIDC_ISSUER") or "").startswith("http://"):

@@ -1,8 +1,8 @@
 """`python -m bench` (`make bench`): build or reuse the dataset, run each workload, write the report.
 
-    python -m bench                          # everything at 50,000 assessments (dataset built once, cached)
-    python -m bench --only audit,signoff     # some workloads
-    python -m bench --quick                  # 1,000 assessments, short runs: a smoke test of the harness
+python -m bench                          # everything at 50,000 assessments (dataset built once, cached)
+python -m bench --only audit,signoff     # some workloads
+python -m bench --quick                  # 1,000 assessments, short runs: a smoke test of the harness
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ WORKLOADS = {"pages": pages, "signoff": signoff, "audit": audit, "search": searc
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--assessments", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", default=",".join(WORKLOADS), help=f"comma-separated: {', '.join(WORKLOADS)}")
@@ -43,9 +44,12 @@ def main() -> None:
     started = time.time()
     info = common.machine()
     data = dataset.ensure(args.assessments, args.seed, args.database_url)
-    info["dataset"] = {"assessments": args.assessments, "seed": args.seed,
-                       "database": "PostgreSQL" if args.database_url else "SQLite",
-                       "generate_seconds": (data.instance / "generate-seconds").read_text()}
+    info["dataset"] = {
+        "assessments": args.assessments,
+        "seed": args.seed,
+        "database": "PostgreSQL" if args.database_url else "SQLite",
+        "generate_seconds": (data.instance / "generate-seconds").read_text(),
+    }
     # In-process workloads build the app from the same environment the servers get.
     os.environ.update(data.env)
     log_dir = common.RESULTS / "logs"
@@ -59,8 +63,12 @@ def main() -> None:
         else:
             result = module.run(data, args.rounds)
         results.append(result)
-        print(common.report_markdown({"machine": info, "started": "", "seconds": 0,
-                                      "results": [_as_dict(result)]}).split("\n", 3)[3], flush=True)
+        print(
+            common.report_markdown({"machine": info, "started": "", "seconds": 0, "results": [_as_dict(result)]}).split(
+                "\n", 3
+            )[3],
+            flush=True,
+        )
     report = common.write_results(results, info, started)
     print(f"Report: {report}")
 

@@ -55,25 +55,44 @@ class Result:
 
 def git_sha() -> str:
     try:
-        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    memory_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kib = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     from importlib.metadata import version
 
     packages = {name: version(name) for name in ("flask", "sqlalchemy", "jinja2", "gunicorn", "reportlab", "pyhanko")}
-    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("[")[0].strip() \
-        if _has("wrk") else "not installed"
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(memory_kib / 1024 / 1024, 1),
-            "python": platform.python_version(), "os": platform.platform(), "packages": packages, "wrk": wrk,
-            "git": git_sha(), "load_average_at_start": os.getloadavg()}
+    wrk = (
+        subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("[")[0].strip()
+        if _has("wrk")
+        else "not installed"
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "packages": packages,
+        "wrk": wrk,
+        "git": git_sha(),
+        "load_average_at_start": os.getloadavg(),
+    }
 
 
 def _has(program: str) -> bool:
@@ -85,8 +104,12 @@ def _has(program: str) -> bool:
 def write_results(results: list[Result], info: dict, started: float) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(started))
-    data = {"machine": info, "started": stamp, "seconds": round(time.time() - started, 1),
-            "results": [asdict(r) for r in results]}
+    data = {
+        "machine": info,
+        "started": stamp,
+        "seconds": round(time.time() - started, 1),
+        "results": [asdict(r) for r in results],
+    }
     (RESULTS / f"{stamp}.json").write_text(json.dumps(data, indent=2, default=str))
     markdown = RESULTS / f"{stamp}.md"
     markdown.write_text(report_markdown(data))
@@ -95,9 +118,13 @@ def write_results(results: list[Result], info: dict, started: float) -> Path:
 
 def report_markdown(data: dict) -> str:
     info = data["machine"]
-    lines = [f"# Benchmark run {data['started']} (git {info['git']}, {data['seconds']} s)", "",
-             f"{info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB; Python {info['python']}; "
-             f"{info['wrk']}; load average at start {tuple(round(x, 2) for x in info['load_average_at_start'])}", ""]
+    lines = [
+        f"# Benchmark run {data['started']} (git {info['git']}, {data['seconds']} s)",
+        "",
+        f"{info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB; Python {info['python']}; "
+        f"{info['wrk']}; load average at start {tuple(round(x, 2) for x in info['load_average_at_start'])}",
+        "",
+    ]
     for result in data["results"]:
         lines.append(f"## {result['title']}")
         lines.append("")

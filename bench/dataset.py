@@ -30,10 +30,16 @@ class Dataset:
 
     @property
     def env(self) -> dict[str, str]:
-        env = {**os.environ, "EIA_INSTANCE_DIR": str(self.instance), "EIA_ARCHIVE_BACKEND": "filesystem",
-               "EIA_ARCHIVE_DIR": str(self.instance / "archive"), "EIA_DEMO_PASSWORD": PASSWORD, "EIA_CONFIG": "development",
-               # The benchmarks sign in with a password alone, as the page workloads measure pages, not sign-in.
-               "EIA_SECOND_FACTOR_REQUIRED": "0"}
+        env = {
+            **os.environ,
+            "EIA_INSTANCE_DIR": str(self.instance),
+            "EIA_ARCHIVE_BACKEND": "filesystem",
+            "EIA_ARCHIVE_DIR": str(self.instance / "archive"),
+            "EIA_DEMO_PASSWORD": PASSWORD,
+            "EIA_CONFIG": "development",
+            # The benchmarks sign in with a password alone, as the page workloads measure pages, not sign-in.
+            "EIA_SECOND_FACTOR_REQUIRED": "0",
+        }
         env.pop("DATABASE_URL", None)
         if self.database_url:
             env["DATABASE_URL"] = self.database_url

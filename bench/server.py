@@ -39,10 +39,27 @@ class Gunicorn:
         self.access_log.unlink(missing_ok=True)
         self.error_log = log_dir / f"{name}-error.log"
         self.process = subprocess.Popen(
-            [GUNICORN, "--config", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers), "--access-logformat", "%(D)s %(s)s", "--access-logfile", str(self.access_log),
-             "--error-logfile", str(self.error_log), app],
-            env={**env, "PYTHONPATH": str(ROOT)}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                GUNICORN,
+                "--config",
+                str(ROOT / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--access-logformat",
+                "%(D)s %(s)s",
+                "--access-logfile",
+                str(self.access_log),
+                "--error-logfile",
+                str(self.error_log),
+                app,
+            ],
+            env={**env, "PYTHONPATH": str(ROOT)},
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self._wait_until_serving()
 
     def _wait_until_serving(self, timeout: float = 60) -> None:
@@ -103,8 +120,7 @@ class Session:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
         self.opener.addheaders = [("User-Agent", USER_AGENT)]
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', self.get("/sign-in")).group(1)
-        data = urllib.parse.urlencode({"csrf_token": token, "email": email,
-                                       "password": password}).encode()
+        data = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": password}).encode()
         with self.opener.open(self.base + "/sign-in", data=data) as response:
             if "/sign-in" in response.url:
                 raise RuntimeError(f"could not sign in as {email}")
@@ -150,12 +166,21 @@ def load(server: Gunicorn, path: str, cookie: str | None, seconds: float, connec
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
-    output = subprocess.run(command + [server.base + path], capture_output=True, text=True, check=True,
-                            timeout=seconds + 30).stdout
+    output = subprocess.run(
+        command + [server.base + path], capture_output=True, text=True, check=True, timeout=seconds + 30
+    ).stdout
     time.sleep(0.2)  # let the workers finish writing their access log lines
     cpu = server.cpu_seconds() - cpu_before
     times = server.server_times_ms(offset)
     latencies = {m.group(1): _ms(m.group(2), m.group(3)) for m in _WRK_LATENCY.finditer(output)}
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    return LoadRun(rps, latencies.get("50", float("nan")), latencies.get("99", float("nan")),
-                   percentile(times, 0.50), percentile(times, 0.99), max(times), cpu / len(times) * 1e6, len(times))
+    return LoadRun(
+        rps,
+        latencies.get("50", float("nan")),
+        latencies.get("99", float("nan")),
+        percentile(times, 0.50),
+        percentile(times, 0.99),
+        max(times),
+        cpu / len(times) * 1e6,
+        len(times),
+    )

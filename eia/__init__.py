@@ -8,10 +8,10 @@ from urllib.parse import parse_qsl
 
 from flask import Flask, Request, g
 from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.engine import make_url
 from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from config import BASE_DIR, Config, config_from_environment
 from eia.extensions import csrf, db, login_manager, migrate
@@ -130,11 +130,42 @@ class IdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
-    from eia.web import (account, admin, api, archive, auth, compliance, decisions, lifecycle, main, public, publishing,
-                         question_comments, queues, questionnaire, sso, tokens)
+    from eia.web import (
+        account,
+        admin,
+        api,
+        archive,
+        auth,
+        compliance,
+        decisions,
+        lifecycle,
+        main,
+        public,
+        publishing,
+        question_comments,
+        questionnaire,
+        queues,
+        sso,
+        tokens,
+    )
 
-    for blueprint in (auth.bp, main.bp, questionnaire.bp, decisions.bp, question_comments.bp, queues.bp, admin.bp,
-                      lifecycle.bp, compliance.bp, archive.bp, tokens.bp, account.bp, api.bp, publishing.bp, public.bp):
+    for blueprint in (
+        auth.bp,
+        main.bp,
+        questionnaire.bp,
+        decisions.bp,
+        question_comments.bp,
+        queues.bp,
+        admin.bp,
+        lifecycle.bp,
+        compliance.bp,
+        archive.bp,
+        tokens.bp,
+        account.bp,
+        api.bp,
+        publishing.bp,
+        public.bp,
+    ):
         app.register_blueprint(blueprint)
     sso.init_app(app)
     public.init_app(app)

@@ -60,8 +60,10 @@ def seed_demo() -> None:
     except AccountError as error:
         raise click.ClickException(f"EIA_DEMO_PASSWORD cannot be used: {error}. Nothing was created.") from None
     created += seed_demo_assessments(password)
-    click.echo(f"Demo data ready ({created} new records). Sign in as author@example.org, approver@example.org, "
-               "board@example.org, auditor@example.org, admin@example.org or approver-board@example.org (two roles).")
+    click.echo(
+        f"Demo data ready ({created} new records). Sign in as author@example.org, approver@example.org, "
+        "board@example.org, auditor@example.org, admin@example.org or approver-board@example.org (two roles)."
+    )
 
 
 @click.group("users")
@@ -72,8 +74,14 @@ def users_group() -> None:
 @users_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", "roles", required=True, multiple=True, type=click.Choice(list(ROLES)),
-              help="Repeat for a person with several roles: --role approver --role board")
+@click.option(
+    "--role",
+    "roles",
+    required=True,
+    multiple=True,
+    type=click.Choice(list(ROLES)),
+    help="Repeat for a person with several roles: --role approver --role board",
+)
 @click.option("--organisation", "organisation_slug", required=True, help="Organisation slug, e.g. example-constabulary")
 @click.option("--department", "department_name", help="Department name within the organisation")
 @click.password_option("--password", help="Prompted for if not given")
@@ -93,7 +101,9 @@ def create_user_command(email, name, roles, organisation_slug, department_name, 
         if department is None:
             raise click.ClickException(f"No department {department_name!r} in {organisation.name}")
     try:
-        user = create_user(email=email, name=name, roles=roles, organisation=organisation, department=department, password=password)
+        user = create_user(
+            email=email, name=name, roles=roles, organisation=organisation, department=department, password=password
+        )
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.email} ({user.role_label}) in {organisation.name}")
@@ -115,8 +125,10 @@ def show_identity_command(email) -> None:
     """Show the single sign-on identity linked to an account."""
     user = _user_by_email(email)
     if user.oidc_subject is None:
-        click.echo(f"{user.email} is not linked to a single sign-on identity: its next single sign-on links it by "
-                   "verified email")
+        click.echo(
+            f"{user.email} is not linked to a single sign-on identity: its next single sign-on links it by "
+            "verified email"
+        )
     else:
         click.echo(f"{user.email} is linked to the identity {user.oidc_subject!r} at {user.oidc_issuer}")
 
@@ -132,8 +144,10 @@ def unlink_identity_command(email) -> None:
     unlinked = unlink_identity(user, actor=None)
     if unlinked is None:
         raise click.ClickException(f"{user.email} is not linked to a single sign-on identity")
-    click.echo(f"Unlinked {user.email} from the identity {unlinked['subject']!r} at {unlinked['issuer']}; its sessions "
-               "have ended. Its next single sign-on links it again by verified email.")
+    click.echo(
+        f"Unlinked {user.email} from the identity {unlinked['subject']!r} at {unlinked['issuer']}; its sessions "
+        "have ended. Its next single sign-on links it again by verified email."
+    )
 
 
 @users_group.command("reset-second-factor")
@@ -152,8 +166,9 @@ def reset_second_factor_command(email, reason) -> None:
     if not user.has_second_factor:
         raise click.ClickException(f"{user.email} has no authenticator app set up")
     second_factor.remove(user, actor=None, reason=reason)
-    click.echo(f"Removed the authenticator app of {user.email} and ended its sessions. It is set up again at the "
-               "next sign-in.")
+    click.echo(
+        f"Removed the authenticator app of {user.email} and ended its sessions. It is set up again at the next sign-in."
+    )
 
 
 @click.group("definitions")
@@ -185,8 +200,12 @@ def mail_group() -> None:
 
 
 @mail_group.command("send")
-@click.option("--now", "ignore_backoff", is_flag=True,
-              help="Retry failed emails now instead of waiting for their back-off (after fixing the mail server)")
+@click.option(
+    "--now",
+    "ignore_backoff",
+    is_flag=True,
+    help="Retry failed emails now instead of waiting for their back-off (after fixing the mail server)",
+)
 @click.option("--limit", default=500, show_default=True, help="At most this many emails per run")
 @with_appcontext
 def send_mail(ignore_backoff, limit) -> None:
@@ -198,8 +217,10 @@ def send_mail(ignore_backoff, limit) -> None:
 
     sent, failed = send_pending(limit, ignore_backoff=ignore_backoff)
     status = queue_status()
-    click.echo(f"Sent {sent} email(s); {failed} failed and will be retried. "
-               f"{status['waiting']} waiting, {status['given_up']} given up after repeated failures.")
+    click.echo(
+        f"Sent {sent} email(s); {failed} failed and will be retried. "
+        f"{status['waiting']} waiting, {status['given_up']} given up after repeated failures."
+    )
     if failed:
         sys.exit(1)
 
@@ -210,15 +231,24 @@ def reminders_group() -> None:
 
 
 @reminders_group.command("send")
-@click.option("--days", default=14, show_default=True, type=click.IntRange(0, 366),
-              help="Remind about what falls due within this many days (overdue items always)")
-@click.option("--date", "on_day", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Act as if today were this day (YYYY-MM-DD), e.g. to catch up a missed run")
+@click.option(
+    "--days",
+    default=14,
+    show_default=True,
+    type=click.IntRange(0, 366),
+    help="Remind about what falls due within this many days (overdue items always)",
+)
+@click.option(
+    "--date",
+    "on_day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Act as if today were this day (YYYY-MM-DD), e.g. to catch up a missed run",
+)
 @with_appcontext
 def send_reminders(days, on_day) -> None:
     """Email owners and authors about actions and reviews due soon or overdue; at most once a day each."""
-    from eia.services import reminders
     from eia.clock import uk_today
+    from eia.services import reminders
     from eia.services.notifications import send_pending
 
     day = on_day.date() if on_day else uk_today()
@@ -234,8 +264,10 @@ def send_reminders(days, on_day) -> None:
         sent, failed = sent + batch_sent, failed + batch_failed
         if batch_sent == 0 or batch_failed:
             break
-    click.echo(f"{day.isoformat()}: {len(due)} reminder(s) due, {queued} queued, {len(due) - queued} already sent today; "
-               f"sent {sent} email(s), {failed} failed and will be retried by `eia mail send`.")
+    click.echo(
+        f"{day.isoformat()}: {len(due)} reminder(s) due, {queued} queued, {len(due) - queued} already sent today; "
+        f"sent {sent} email(s), {failed} failed and will be retried by `eia mail send`."
+    )
     if failed:
         sys.exit(1)
 
@@ -262,7 +294,7 @@ def _pyhanko_quiet():
     try:
         yield
     finally:
-        for logger, level in zip(loggers, levels):
+        for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
 
 
@@ -272,8 +304,12 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-@click.option("--checkpoint", "checkpoint_file", type=click.File("r"),
-              help="A checkpoint exported earlier: also detects deletion of events recorded since")
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.File("r"),
+    help="A checkpoint exported earlier: also detects deletion of events recorded since",
+)
 @with_appcontext
 def audit_verify(checkpoint_file) -> None:
     """Recompute the hash chain (a large log in a process per CPU); exit 1 listing each problem."""
@@ -303,8 +339,10 @@ def audit_checkpoint(output) -> None:
     except (ValueError, OSError) as error:
         raise click.ClickException(str(error)) from None
     output.write(json.dumps(checkpoint, indent=2) + "\n")
-    click.echo(f"Checkpoint of audit event {checkpoint['seq']} written{f' and kept at {kept_at}' if kept_at else ''}.",
-               err=True)
+    click.echo(
+        f"Checkpoint of audit event {checkpoint['seq']} written{f' and kept at {kept_at}' if kept_at else ''}.",
+        err=True,
+    )
 
 
 @audit_group.command("role-grants")
@@ -347,16 +385,20 @@ def _organisation(slug: str | None) -> Organisation:
         organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.slug)))
         if len(organisations) == 1:
             return organisations[0]
-        raise click.ClickException("Name the organisation with --organisation: one of "
-                                   + ", ".join(o.slug for o in organisations))
+        raise click.ClickException(
+            "Name the organisation with --organisation: one of " + ", ".join(o.slug for o in organisations)
+        )
     organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
     if organisation is None:
         raise click.ClickException(f"No organisation with slug {slug!r}")
     return organisation
 
 
-_ORGANISATION_OPTION = click.option("--organisation", "organisation_slug",
-                                    help="Organisation slug, e.g. example-constabulary (needed when there are several)")
+_ORGANISATION_OPTION = click.option(
+    "--organisation",
+    "organisation_slug",
+    help="Organisation slug, e.g. example-constabulary (needed when there are several)",
+)
 
 
 @seal_group.command("show")
@@ -374,12 +416,17 @@ def seal_show(organisation_slug) -> None:
     click.echo(f"Seals of {organisation.name}, oldest first:")
     for period in periods:
         until = period.in_use_until.strftime("%d %B %Y %H:%M UTC") if period.in_use_until else "now (in use)"
-        click.echo(f"- {period.subject}\n  SHA-256 {period.certificate_sha256}\n"
-                   f"  valid {period.not_before:%d %B %Y} to {period.not_after:%d %B %Y}; "
-                   f"in use {period.in_use_from:%d %B %Y %H:%M UTC} to {until}\n  private key: {period.key_source}")
+        click.echo(
+            f"- {period.subject}\n  SHA-256 {period.certificate_sha256}\n"
+            f"  valid {period.not_before:%d %B %Y} to {period.not_after:%d %B %Y}; "
+            f"in use {period.in_use_from:%d %B %Y %H:%M UTC} to {until}\n  private key: {period.key_source}"
+        )
     if seals.key_missing(organisation.id):
-        click.echo("The key of the seal in use is not on this server: restore it from the key backup, or run "
-                   "`eia seal rotate`.", err=True)
+        click.echo(
+            "The key of the seal in use is not on this server: restore it from the key backup, or run "
+            "`eia seal rotate`.",
+            err=True,
+        )
 
 
 @seal_group.command("rotate")
@@ -395,8 +442,10 @@ def seal_rotate(organisation_slug) -> None:
         period = seals.rotate(organisation)
     except (seals.SealError, SigningKeyError) as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"{organisation.name} now seals with {period.subject} (SHA-256 {period.certificate_sha256}); "
-               f"the private key is the {period.key_source}: back it up. Older records still verify.")
+    click.echo(
+        f"{organisation.name} now seals with {period.subject} (SHA-256 {period.certificate_sha256}); "
+        f"the private key is the {period.key_source}: back it up. Older records still verify."
+    )
 
 
 @click.group("search")
@@ -414,8 +463,12 @@ def search_rebuild() -> None:
 
 
 @click.command("export")
-@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="The bundle to write, e.g. bundle.zip")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="The bundle to write, e.g. bundle.zip",
+)
 @with_appcontext
 def export_command(output) -> None:
     """Write a backup bundle: every table's rows, the archived PDFs, the audit head, a manifest."""
@@ -427,8 +480,10 @@ def export_command(output) -> None:
     rows = sum(manifest["counts"].values())
     pdfs = sum(1 for name in manifest["members"] if name.startswith("archive/"))
     head = manifest["audit_head"]
-    click.echo(f"Wrote {output}: {rows} rows in {len(manifest['counts'])} tables, {pdfs} archived PDF(s), "
-               f"audit chain head {head['seq'] if head else 'none'}.")
+    click.echo(
+        f"Wrote {output}: {rows} rows in {len(manifest['counts'])} tables, {pdfs} archived PDF(s), "
+        f"audit chain head {head['seq'] if head else 'none'}."
+    )
 
 
 @click.command("import")
@@ -475,14 +530,28 @@ def dev_generate(count, organisation_slug, seed) -> None:
 
     organisation = db.session.scalar(select(Organisation).where(Organisation.slug == organisation_slug))
     if organisation is None:
-        raise click.ClickException(f"No organisation with slug {organisation_slug!r} (run `eia seed-demo` for the demo ones)")
+        raise click.ClickException(
+            f"No organisation with slug {organisation_slug!r} (run `eia seed-demo` for the demo ones)"
+        )
     password = _demo_password()
     with click.progressbar(length=count, label=f"Generating {count:,} assessments") as bar:
         made = generate(organisation, count, seed, password, progress=bar.update)
     click.echo(f"Added {made:,} assessments to {organisation.name}.")
 
 
-COMMANDS = (seed_demo, dev_group, users_group, definitions_group, mail_group, reminders_group, audit_group,
-            archive_group, seal_group, search_group, export_command, import_command)
+COMMANDS = (
+    seed_demo,
+    dev_group,
+    users_group,
+    definitions_group,
+    mail_group,
+    reminders_group,
+    audit_group,
+    archive_group,
+    seal_group,
+    search_group,
+    export_command,
+    import_command,
+)
 # Checking definitions must work even when they are too broken for the app to start.
 main.add_command(definitions_group)

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text
 
+from eia.clock import uk_today
 from eia.domain import questionnaire as q
 from eia.domain import sample_data
 from eia.domain.audit import GENESIS_HASH, canonical_bytes, chain_hash
@@ -33,14 +34,22 @@ from eia.services import assessments, search, workflow
 from eia.services.archive import storage
 from eia.services.audit import _AUDIT_APPEND_LOCK
 from eia.services.database import is_postgresql, unit_of_work
-from eia.services.users import create_user
 from eia.services.definitions import current_definitions, definitions_of, library
-from eia.clock import uk_today
+from eia.services.users import create_user
 
 BATCH = 1000
 # The decisions a sample assessment goes through, after the author has completed it.
-SCENARIOS = ("approve", "board_approve", "return_then_approve", "board_approve_with_conditions", "board_return",
-             "board_reject", "submitted", "with_board", "draft")
+SCENARIOS = (
+    "approve",
+    "board_approve",
+    "return_then_approve",
+    "board_approve_with_conditions",
+    "board_return",
+    "board_reject",
+    "submitted",
+    "with_board",
+    "draft",
+)
 BOARD_SCENARIOS = {"board_approve", "board_approve_with_conditions", "board_return", "board_reject", "with_board"}
 
 
@@ -66,8 +75,11 @@ def _slug(name: str) -> str:
 
 def ensure_cast(organisation: Organisation, password: str) -> Cast:
     """Use the organisation's users; add a sample author/approver where a department has none."""
-    users = list(db.session.scalars(select(User).where(User.organisation_id == organisation.id,
-                                                       User.active.is_(True)).order_by(User.id)))
+    users = list(
+        db.session.scalars(
+            select(User).where(User.organisation_id == organisation.id, User.active.is_(True)).order_by(User.id)
+        )
+    )
     domain = f"{organisation.slug}.example"
     authors: dict[int, list[User]] = {}
     approvers: dict[int, User] = {}
@@ -75,14 +87,23 @@ def ensure_cast(organisation: Organisation, password: str) -> Cast:
         for role, name in (("author", "Policy Author"), ("approver", "Accountable Officer")):
             existing = [u for u in users if u.has_role(role) and u.department_id == department.id]
             if not existing:
-                existing = [create_user(email=f"{role}.{_slug(department.name)}@{domain}", name=f"{name}, {department.name}",
-                                        roles=[role], organisation=organisation, department=department, password=password)]
+                existing = [
+                    create_user(
+                        email=f"{role}.{_slug(department.name)}@{domain}",
+                        name=f"{name}, {department.name}",
+                        roles=[role],
+                        organisation=organisation,
+                        department=department,
+                        password=password,
+                    )
+                ]
             if role == "author":
                 authors[department.id] = existing
             else:
                 approvers[department.id] = existing[0]
     board = next((u for u in users if u.has_role("board")), None) or create_user(
-        email=f"board@{domain}", name="Board Member", roles=["board"], organisation=organisation, password=password)
+        email=f"board@{domain}", name="Board Member", roles=["board"], organisation=organisation, password=password
+    )
     return Cast(organisation, authors, approvers, board, [u for u in users if u.has_role("adviser")])
 
 
@@ -91,19 +112,36 @@ def _characteristics(assessment_ids: list[str]) -> list[tuple[str, tuple[str, ..
     return [(c.id, tuple(c.aims)) for c in questionnaire.applicable_characteristics(assessment_ids)]
 
 
-def _sample_answers(rng: random.Random, cast: Cast, department_id: int, characteristic_ids: list[str],
-                    profile: sample_data.Profile, title_and_type=None) -> dict[str, Any]:
+def _sample_answers(
+    rng: random.Random,
+    cast: Cast,
+    department_id: int,
+    characteristic_ids: list[str],
+    profile: sample_data.Profile,
+    title_and_type=None,
+) -> dict[str, Any]:
     return sample_data.answers(
-        rng, profile=profile, characteristics=_characteristics(characteristic_ids), department_id=department_id,
-        objective_codes=[o.code for o in cast.organisation.objectives], today=uk_today(),
-        title_and_type=title_and_type)
+        rng,
+        profile=profile,
+        characteristics=_characteristics(characteristic_ids),
+        department_id=department_id,
+        objective_codes=[o.code for o in cast.organisation.objectives],
+        today=uk_today(),
+        title_and_type=title_and_type,
+    )
 
 
 # --- the real pipeline ------------------------------------------------------------------------------
 
 
-def run_scenario(cast: Cast, rng: random.Random, scenario: str, *, department_id: int | None = None,
-                 title_and_type: tuple[str, str] | None = None) -> Assessment:
+def run_scenario(
+    cast: Cast,
+    rng: random.Random,
+    scenario: str,
+    *,
+    department_id: int | None = None,
+    title_and_type: tuple[str, str] | None = None,
+) -> Assessment:
     """One assessment through the real services, ending in ``scenario`` (see SCENARIOS)."""
     department_id = department_id or rng.choice(cast.department_ids)
     author = rng.choice(cast.authors[department_id])
@@ -142,8 +180,19 @@ def run_scenario(cast: Cast, rng: random.Random, scenario: str, *, department_id
     act(approver, "start_review")
     if scenario == "return_then_approve":
         act(approver, "return", comment="Please say which staff networks you consulted.")
-        _ok(assessments.save_page(assessment, author, "aims", {**answers["aims"], "scope": answers["aims"]["scope"]
-                                  + " The staff networks were consulted in writing."}, assessment.lock_version), "aims")
+        _ok(
+            assessments.save_page(
+                assessment,
+                author,
+                "aims",
+                {
+                    **answers["aims"],
+                    "scope": answers["aims"]["scope"] + " The staff networks were consulted in writing.",
+                },
+                assessment.lock_version,
+            ),
+            "aims",
+        )
         submit()
         act(approver, "start_review")
     act(approver, "approve", comment="Content with the analysis and the action plan.")
@@ -176,12 +225,24 @@ class _Event:
 
 
 def _pdf_pool(organisation: Organisation) -> list[ArchivedRecord]:
-    return list(db.session.scalars(
-        select(ArchivedRecord).where(ArchivedRecord.organisation_id == organisation.id).order_by(ArchivedRecord.id).limit(8)))
+    return list(
+        db.session.scalars(
+            select(ArchivedRecord)
+            .where(ArchivedRecord.organisation_id == organisation.id)
+            .order_by(ArchivedRecord.id)
+            .limit(8)
+        )
+    )
 
 
-def bulk_generate(cast: Cast, count: int, rng: random.Random, *, progress: Callable[[int], None] = lambda n: None,
-                  span_days: int = 3 * 365) -> int:
+def bulk_generate(
+    cast: Cast,
+    count: int,
+    rng: random.Random,
+    *,
+    progress: Callable[[int], None] = lambda n: None,
+    span_days: int = 3 * 365,
+) -> int:
     """Insert ``count`` assessments (with transitions, archive rows and audit events) in batches.
 
     Creation dates spread over the last ``span_days``; the newest few are still in progress, as in a
@@ -193,8 +254,14 @@ def bulk_generate(cast: Cast, count: int, rng: random.Random, *, progress: Calla
     if not pool:
         raise ValueError("bulk generation reuses signed PDFs: run at least one signed-off sample assessment first")
     backend = storage()
-    existing = db.session.scalar(select(func.count()).select_from(Assessment).where(
-        Assessment.organisation_id == organisation.id, Assessment.version_number == 1)) or 0
+    existing = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Assessment)
+            .where(Assessment.organisation_id == organisation.id, Assessment.version_number == 1)
+        )
+        or 0
+    )
     characteristic_ids = defs.questionnaire.default_characteristic_ids(organisation.extra_characteristics or ())
     characteristics = _characteristics(characteristic_ids)
     objectives = [o.code for o in organisation.objectives]
@@ -205,11 +272,21 @@ def bulk_generate(cast: Cast, count: int, rng: random.Random, *, progress: Calla
     done = 0
     for offset in range(0, count, BATCH):
         with unit_of_work():
-            _insert_batch(cast, rng, defs, pool, backend, characteristics, characteristic_ids, objectives,
-                          created[offset:offset + BATCH], first_number=existing + offset + 1,
-                          in_progress_from=count - in_progress - offset)
-        done += len(created[offset:offset + BATCH])
-        progress(len(created[offset:offset + BATCH]))
+            _insert_batch(
+                cast,
+                rng,
+                defs,
+                pool,
+                backend,
+                characteristics,
+                characteristic_ids,
+                objectives,
+                created[offset : offset + BATCH],
+                first_number=existing + offset + 1,
+                in_progress_from=count - in_progress - offset,
+            )
+        done += len(created[offset : offset + BATCH])
+        progress(len(created[offset : offset + BATCH]))
     return done
 
 
@@ -220,12 +297,34 @@ def _final_scenario(rng: random.Random, profile: sample_data.Profile, active: bo
         return "withdrawn"
     if profile.name == "routine":
         return "return_then_approve" if rng.random() < 0.1 else "approve"
-    return rng.choices(["board_approve", "board_approve_with_conditions", "board_return_then_approve", "board_reject"],
-                       weights=[55, 25, 12, 8])[0]
+    return rng.choices(
+        ["board_approve", "board_approve_with_conditions", "board_return_then_approve", "board_reject"],
+        weights=[55, 25, 12, 8],
+    )[0]
 
 
-def _insert_batch(cast, rng, defs, pool, backend, characteristics, characteristic_ids, objectives,
-                  created: list[datetime], first_number: int, in_progress_from: int) -> None:
+def _timed(steps, start: datetime, rng) -> list[tuple]:
+    """Each step with the time it was taken: hours to days after the one before."""
+    transitions, when = [], start
+    for action, actor_role, comment, details, route in steps:
+        when = when + timedelta(hours=rng.uniform(2, 24 * 6))
+        transitions.append((action, actor_role, comment, details, route, when))
+    return transitions
+
+
+def _insert_batch(
+    cast,
+    rng,
+    defs,
+    pool,
+    backend,
+    characteristics,
+    characteristic_ids,
+    objectives,
+    created: list[datetime],
+    first_number: int,
+    in_progress_from: int,
+) -> None:
     workflow_def = defs.workflow
     organisation = cast.organisation
     rows, plans = [], []
@@ -237,77 +336,144 @@ def _insert_batch(cast, rng, defs, pool, backend, characteristics, characteristi
         scenario = _final_scenario(rng, profile, active)
         if scenario.startswith("board") or scenario == "with_board":
             profile = profile if profile.name != "routine" else sample_data.PROFILES["adverse"]
-        answers = sample_data.answers(rng, profile=profile, characteristics=characteristics, department_id=department_id,
-                                      objective_codes=objectives, today=at.date())
+        answers = sample_data.answers(
+            rng,
+            profile=profile,
+            characteristics=characteristics,
+            department_id=department_id,
+            objective_codes=objectives,
+            today=at.date(),
+        )
         steps = _steps(scenario, workflow_def, answers, organisation, characteristic_ids)
-        when = at
-        transitions = []
-        for action, actor_role, comment, details, route in steps:
-            when = when + timedelta(hours=rng.uniform(2, 24 * 6))
-            transitions.append((action, actor_role, comment, details, route, when))
+        transitions = _timed(steps, at, rng)
         status = steps[-1][4][1] if steps else workflow_def.initial
-        rows.append({
-            "organisation_id": organisation.id, "department_id": department_id, "author_id": author.id,
-            "reference": f"EIA-{at.year}-{first_number + index:04d}", "version_number": 1,
-            "title": answers["subject"]["title"], "subject_type": answers["subject"]["subject_type"], "status": status,
-            "workflow_id": workflow_def.id, "workflow_version": workflow_def.version,
-            "questionnaire_version": defs.questionnaire.version, "characteristic_ids": characteristic_ids,
-            "answers": answers, "lock_version": 1 + len(answers) + len(steps), "created_at": at,
-            "updated_at": transitions[-1][-1] if transitions else at + timedelta(hours=1),
-            "submitted_at": next((t[-1] for t in transitions if t[0] == "submit"), None),
-            "decided_at": transitions[-1][-1] if workflow_def.state(status).final else None,
-        })
+        rows.append(
+            {
+                "organisation_id": organisation.id,
+                "department_id": department_id,
+                "author_id": author.id,
+                "reference": f"EIA-{at.year}-{first_number + index:04d}",
+                "version_number": 1,
+                "title": answers["subject"]["title"],
+                "subject_type": answers["subject"]["subject_type"],
+                "status": status,
+                "workflow_id": workflow_def.id,
+                "workflow_version": workflow_def.version,
+                "questionnaire_version": defs.questionnaire.version,
+                "characteristic_ids": characteristic_ids,
+                "answers": answers,
+                "lock_version": 1 + len(answers) + len(steps),
+                "created_at": at,
+                "updated_at": transitions[-1][-1] if transitions else at + timedelta(hours=1),
+                "submitted_at": next((t[-1] for t in transitions if t[0] == "submit"), None),
+                "decided_at": transitions[-1][-1] if workflow_def.state(status).final else None,
+            }
+        )
         plans.append((author, department_id, answers, transitions, status))
     ids = db.session.scalars(insert(Assessment).returning(Assessment.id, sort_by_parameter_order=True), rows).all()
 
     transition_rows, events, archives = [], [], []
-    for index, (assessment_id, (author, department_id, answers, transitions, status)) in enumerate(zip(ids, plans)):
-        events.append(_Event(rows[index]["created_at"], author, "assessment.started", index,
-                             {"reference": rows[index]["reference"], "questionnaire_version": defs.questionnaire.version}))
+    for index, (assessment_id, (author, department_id, answers, transitions, status)) in enumerate(
+        zip(ids, plans, strict=True)
+    ):
+        events.append(
+            _Event(
+                rows[index]["created_at"],
+                author,
+                "assessment.started",
+                index,
+                {"reference": rows[index]["reference"], "questionnaire_version": defs.questionnaire.version},
+            )
+        )
         saved_at = rows[index]["created_at"]
         for page_id in ("subject", "responsibility", "aims", "objectives", "outcome", "review"):
             saved_at += timedelta(minutes=rng.uniform(5, 600))
-            events.append(_Event(saved_at, author, "assessment.page_saved", index,
-                                 {"page": page_id, "partial": False, "questions": sorted(answers[page_id])}))
+            events.append(
+                _Event(
+                    saved_at,
+                    author,
+                    "assessment.page_saved",
+                    index,
+                    {"page": page_id, "partial": False, "questions": sorted(answers[page_id])},
+                )
+            )
         for action, role, comment, details, (outcome_from, outcome_to, fired), when in transitions:
             actor = {"author": author, "approver": cast.approvers[department_id], "board": cast.board}[role]
-            transition_rows.append({"assessment_id": assessment_id, "action": action, "from_state": outcome_from,
-                                    "to_state": outcome_to, "actor_id": actor.id, "actor_role": role, "at": when,
-                                    "comment": comment, "fired_rules": fired, "details": details})
-            events.append(_Event(when, actor, f"assessment.{action}", index,
-                                 {"from": outcome_from, "to": outcome_to, "rules_fired": fired, "comment": comment or "",
-                                  **details}))
+            transition_rows.append(
+                {
+                    "assessment_id": assessment_id,
+                    "action": action,
+                    "from_state": outcome_from,
+                    "to_state": outcome_to,
+                    "actor_id": actor.id,
+                    "actor_role": role,
+                    "at": when,
+                    "comment": comment,
+                    "fired_rules": fired,
+                    "details": details,
+                }
+            )
+            events.append(
+                _Event(
+                    when,
+                    actor,
+                    f"assessment.{action}",
+                    index,
+                    {"from": outcome_from, "to": outcome_to, "rules_fired": fired, "comment": comment or "", **details},
+                )
+            )
         if status == "approved":
             decided_at, decider = transitions[-1][-1], events[-1].actor
             archives.append((index, assessment_id, pool[index % len(pool)], decided_at))
             events.append(_Event(decided_at, decider, "assessment.archived", index))
             if rng.random() < 0.2:  # an auditor or the author downloads the signed record later
-                events.append(_Event(decided_at + timedelta(days=rng.uniform(1, 60)), rng.choice([author, cast.board]),
-                                     "archive.downloaded", index))
+                events.append(
+                    _Event(
+                        decided_at + timedelta(days=rng.uniform(1, 60)),
+                        rng.choice([author, cast.board]),
+                        "archive.downloaded",
+                        index,
+                    )
+                )
     if transition_rows:
         db.session.execute(insert(Transition), transition_rows)
 
     events.sort(key=lambda e: e.at)
     if is_postgresql():
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_APPEND_LOCK})
-    head = db.session.execute(select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    head = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
     seq, prev_hash = (head.seq, head.entry_hash) if head else (0, GENESIS_HASH)
     first_seq = seq + 1
-    archived_event_seq = {e.assessment_index: first_seq + n for n, e in enumerate(events) if e.action == "assessment.archived"}
+    archived_event_seq = {
+        e.assessment_index: first_seq + n for n, e in enumerate(events) if e.action == "assessment.archived"
+    }
     archive_rows = []
     for index, assessment_id, source, signed_at in archives:
-        archive_rows.append({
-            "assessment_id": assessment_id, "organisation_id": organisation.id, "reference": rows[index]["reference"],
-            "version_number": 1, "sha256": source.sha256, "size": source.size, "storage_backend": backend.name,
-            "storage_key": source.storage_key, "signer_certificate_sha256": source.signer_certificate_sha256, "signed_at": signed_at,
-            "snapshot": source.snapshot, "audit_seq": archived_event_seq[index],
-            **({"content": source.content} if backend.name == "database" else {}),
-        })
+        archive_rows.append(
+            {
+                "assessment_id": assessment_id,
+                "organisation_id": organisation.id,
+                "reference": rows[index]["reference"],
+                "version_number": 1,
+                "sha256": source.sha256,
+                "size": source.size,
+                "storage_backend": backend.name,
+                "storage_key": source.storage_key,
+                "signer_certificate_sha256": source.signer_certificate_sha256,
+                "signed_at": signed_at,
+                "snapshot": source.snapshot,
+                "audit_seq": archived_event_seq[index],
+                **({"content": source.content} if backend.name == "database" else {}),
+            }
+        )
     archive_ids, sources = {}, {index: source for index, _id, source, _at in archives}
     if archive_rows:
-        returned = db.session.scalars(insert(ArchivedRecord).returning(ArchivedRecord.id, sort_by_parameter_order=True),
-                                      archive_rows).all()
-        archive_ids = {row["assessment_id"]: archive_id for row, archive_id in zip(archive_rows, returned)}
+        returned = db.session.scalars(
+            insert(ArchivedRecord).returning(ArchivedRecord.id, sort_by_parameter_order=True), archive_rows
+        ).all()
+        archive_ids = {row["assessment_id"]: archive_id for row, archive_id in zip(archive_rows, returned, strict=True)}
     event_rows = []
     for event in events:
         seq += 1
@@ -315,49 +481,77 @@ def _insert_batch(cast, rng, defs, pool, backend, characteristics, characteristi
         object_type, object_id = "assessment", str(assessment_id)
         if event.action == "assessment.archived":
             source = sources[event.assessment_index]
-            event.details = {"archive_id": archive_ids[assessment_id], "sha256": source.sha256, "size": source.size,
-                             "signer_certificate_sha256": source.signer_certificate_sha256, "storage": backend.name}
+            event.details = {
+                "archive_id": archive_ids[assessment_id],
+                "sha256": source.sha256,
+                "size": source.size,
+                "signer_certificate_sha256": source.signer_certificate_sha256,
+                "storage": backend.name,
+            }
         elif event.action == "archive.downloaded":
             source = sources[event.assessment_index]
             object_type, object_id = "archive", str(archive_ids[assessment_id])
             event.details = {"assessment_id": assessment_id, "sha256": source.sha256}
         body = {
-            "seq": seq, "at": event.at.isoformat(timespec="microseconds"),
+            "seq": seq,
+            "at": event.at.isoformat(timespec="microseconds"),
             "actor": {"id": event.actor.id, "email": event.actor.email, "roles": sorted(event.actor.roles)},
-            "action": event.action, "object": {"type": object_type, "id": object_id}, "details": event.details,
+            "action": event.action,
+            "object": {"type": object_type, "id": object_id},
+            "details": event.details,
         }
         canonical = canonical_bytes(body)
         entry_hash = chain_hash(prev_hash, canonical)
-        event_rows.append({"seq": seq, "canonical": canonical.decode("utf-8"), "prev_hash": prev_hash,
-                           "entry_hash": entry_hash})
+        event_rows.append(
+            {"seq": seq, "canonical": canonical.decode("utf-8"), "prev_hash": prev_hash, "entry_hash": entry_hash}
+        )
         prev_hash = entry_hash
     db.session.execute(insert(AuditEvent), event_rows)
 
 
-def _steps(scenario: str, workflow_def, answers: dict, organisation: Organisation, characteristic_ids: list[str]) -> list[tuple]:
+def _steps(
+    scenario: str, workflow_def, answers: dict, organisation: Organisation, characteristic_ids: list[str]
+) -> list[tuple]:
     """The workflow actions for a scenario, each routed by the domain engine as the service would."""
     actions: list[tuple[str, str, str | None, dict]] = {
         "draft": [],
         "withdrawn": [("withdraw", "author", None, {})],
         "submitted": [("submit", "author", None, {})],
         "with_approver": [("submit", "author", None, {}), ("start_review", "approver", None, {})],
-        "returned": [("submit", "author", None, {}), ("start_review", "approver", None, {}),
-                     ("return", "approver", "Add the evidence you used for the screening decisions.", {})],
-        "approve": [("submit", "author", None, {}), ("start_review", "approver", None, {}),
-                    ("approve", "approver", None, {})],
+        "returned": [
+            ("submit", "author", None, {}),
+            ("start_review", "approver", None, {}),
+            ("return", "approver", "Add the evidence you used for the screening decisions.", {}),
+        ],
+        "approve": [
+            ("submit", "author", None, {}),
+            ("start_review", "approver", None, {}),
+            ("approve", "approver", None, {}),
+        ],
     }.get(scenario, [])
     if scenario == "return_then_approve":
-        actions = [("submit", "author", None, {}), ("start_review", "approver", None, {}),
-                   ("return", "approver", "Say which staff networks you consulted.", {}),
-                   ("submit", "author", None, {}), ("start_review", "approver", None, {}),
-                   ("approve", "approver", "Thank you for the additions.", {})]
+        actions = [
+            ("submit", "author", None, {}),
+            ("start_review", "approver", None, {}),
+            ("return", "approver", "Say which staff networks you consulted.", {}),
+            ("submit", "author", None, {}),
+            ("start_review", "approver", None, {}),
+            ("approve", "approver", "Thank you for the additions.", {}),
+        ]
     elif scenario == "with_board" or scenario.startswith("board"):
-        actions = [("submit", "author", None, {}), ("start_review", "approver", None, {}),
-                   ("approve", "approver", "Content, but a rule sends this to the Board.", {})]
+        actions = [
+            ("submit", "author", None, {}),
+            ("start_review", "approver", None, {}),
+            ("approve", "approver", "Content, but a rule sends this to the Board.", {}),
+        ]
         if scenario == "board_return_then_approve":
-            actions += [("board_return", "board", "Set out the less discriminatory alternatives considered.", {}),
-                        ("submit", "author", None, {}), ("start_review", "approver", None, {}),
-                        ("approve", "approver", None, {}), ("board_approve", "board", None, {})]
+            actions += [
+                ("board_return", "board", "Set out the less discriminatory alternatives considered.", {}),
+                ("submit", "author", None, {}),
+                ("start_review", "approver", None, {}),
+                ("approve", "approver", None, {}),
+                ("board_approve", "board", None, {}),
+            ]
         elif scenario == "board_approve_with_conditions":
             actions.append((scenario, "board", None, {"conditions": ["Publish quarterly figures by characteristic"]}))
         elif scenario == "board_reject":
@@ -365,11 +559,18 @@ def _steps(scenario: str, workflow_def, answers: dict, organisation: Organisatio
         elif scenario == "board_approve":
             actions.append((scenario, "board", "The mitigation is proportionate.", {}))
     path = q.path(current_definitions().questionnaire, answers, characteristic_ids)
-    resolver = q.AnswerResolver(path.answers, path.characteristic_ids, extra={
-        "assessment": {"subject_type": answers["subject"]["subject_type"], "version_number": 1,
-                       "department_id": int(answers["subject"]["department"])},
-        "organisation": {"board_subject_types": list(organisation.board_subject_types or [])},
-    })
+    resolver = q.AnswerResolver(
+        path.answers,
+        path.characteristic_ids,
+        extra={
+            "assessment": {
+                "subject_type": answers["subject"]["subject_type"],
+                "version_number": 1,
+                "department_id": int(answers["subject"]["department"]),
+            },
+            "organisation": {"board_subject_types": list(organisation.board_subject_types or [])},
+        },
+    )
     state = workflow_def.initial
     steps = []
     for action, role, comment, details in actions:
@@ -383,8 +584,9 @@ def _steps(scenario: str, workflow_def, answers: dict, organisation: Organisatio
 # --- entry points -------------------------------------------------------------------------------------
 
 
-def generate(organisation: Organisation, count: int, seed: int, password: str,
-             progress: Callable[[int], None] = lambda n: None) -> int:
+def generate(
+    organisation: Organisation, count: int, seed: int, password: str, progress: Callable[[int], None] = lambda n: None
+) -> int:
     """`eia dev generate`: a few assessments through the real pipeline, the rest in bulk."""
     rng = random.Random(seed)
     cast = ensure_cast(organisation, password)
@@ -441,12 +643,18 @@ def _route_through_quality_review(organisation: Organisation, kinds: tuple[str, 
     from eia.services import admin
 
     folder = library()
-    administrator = db.session.scalar(select(User).join(UserRole).where(
-        User.organisation_id == organisation.id, UserRole.role == "admin", User.active.is_(True)).order_by(User.id))
+    administrator = db.session.scalar(
+        select(User)
+        .join(UserRole)
+        .where(User.organisation_id == organisation.id, UserRole.role == "admin", User.active.is_(True))
+        .order_by(User.id)
+    )
     if organisation.subject_type_routes or administrator is None or QUALITY_REVIEW_WORKFLOW not in folder.workflows:
         return
-    routes = {kind.value: (kind.questionnaire_id, QUALITY_REVIEW_WORKFLOW if kind.value in kinds else kind.workflow_id)
-              for kind in folder.subject_types}
+    routes = {
+        kind.value: (kind.questionnaire_id, QUALITY_REVIEW_WORKFLOW if kind.value in kinds else kind.workflow_id)
+        for kind in folder.subject_types
+    }
     admin.update_subject_type_routes(administrator, routes)
 
 
@@ -462,7 +670,9 @@ def seed_demo_assessments(password: str, seed: int = 2010) -> int:
     departments = {d.name: d.id for d in organisation.departments}
     rng = random.Random(seed)
     for title_text, subject_type, department, scenario in missing:
-        run_scenario(cast, rng, scenario, department_id=departments[department], title_and_type=(title_text, subject_type))
+        run_scenario(
+            cast, rng, scenario, department_id=departments[department], title_and_type=(title_text, subject_type)
+        )
     publish_demo_assessments(organisation, cast.board)
     return len(missing)
 
@@ -478,12 +688,17 @@ def publish_demo_assessments(organisation: Organisation, publisher: User, count:
     from eia.models import Publication
     from eia.services import publication
 
-    if db.session.scalar(select(func.count()).select_from(Publication)
-                         .where(Publication.organisation_id == organisation.id)):
+    if db.session.scalar(
+        select(func.count()).select_from(Publication).where(Publication.organisation_id == organisation.id)
+    ):
         return 0
     published = 0
-    candidates = db.session.scalars(select(Assessment).join(ArchivedRecord, ArchivedRecord.assessment_id == Assessment.id)
-                                    .where(Assessment.organisation_id == organisation.id).order_by(Assessment.id))
+    candidates = db.session.scalars(
+        select(Assessment)
+        .join(ArchivedRecord, ArchivedRecord.assessment_id == Assessment.id)
+        .where(Assessment.organisation_id == organisation.id)
+        .order_by(Assessment.id)
+    )
     for assessment in candidates:
         if published >= count:
             break
@@ -492,8 +707,11 @@ def publish_demo_assessments(organisation: Organisation, publisher: User, count:
             continue
         if published == 0 and state.rules.withholding_reasons:
             snapshot = publication.original_snapshot(assessment)
-            owner = {a.target: state.rules.withholding_reasons[0]
-                     for a in publishable_answers(snapshot) if snapshot.owner and a.value == snapshot.owner}
+            owner = {
+                a.target: state.rules.withholding_reasons[0]
+                for a in publishable_answers(snapshot)
+                if snapshot.owner and a.value == snapshot.owner
+            }
             if owner:
                 publication.choose_withheld(assessment, publisher, owner)
         publication.publish(assessment, publisher)

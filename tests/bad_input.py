@@ -32,12 +32,25 @@ class BadInput:
 
 
 VALUES = [
-    BadInput("oversized-aims", "aims", "x" * 5001,
-             "The aims of the proposal must be 5,000 characters or fewer (you entered 5,001)"),
-    BadInput("oversized-scope-multibyte", "scope", "é" * 5001,
-             "Who is affected must be 5,000 characters or fewer (you entered 5,001)"),
-    BadInput("list-for-text", "aims", ["one", "two"], "The aims of the proposal must be text",
-             api_refusal="The aims of the proposal must be text"),
+    BadInput(
+        "oversized-aims",
+        "aims",
+        "x" * 5001,
+        "The aims of the proposal must be 5,000 characters or fewer (you entered 5,001)",
+    ),
+    BadInput(
+        "oversized-scope-multibyte",
+        "scope",
+        "é" * 5001,
+        "Who is affected must be 5,000 characters or fewer (you entered 5,001)",
+    ),
+    BadInput(
+        "list-for-text",
+        "aims",
+        ["one", "two"],
+        "The aims of the proposal must be text",
+        api_refusal="The aims of the proposal must be text",
+    ),
     BadInput("list-for-choice", "affected", ["both", "staff"], "Select who it affects from the list"),
     BadInput("object-for-text", "aims", {"text": "x"}, None, form_value=NOT_IN_A_FORM, api_refusal=WRONG_JSON_TYPE),
     BadInput("number-for-choice", "affected", 3, None, form_value=NOT_IN_A_FORM, api_refusal=WRONG_JSON_TYPE),
@@ -47,8 +60,13 @@ VALUES = [
     BadInput("nul", "aims", "before\x00after", "The aims of the proposal must not contain control characters"),
     BadInput("escape-c0", "aims", "red \x1b[31m text", "The aims of the proposal must not contain control characters"),
     BadInput("delete-c0", "scope", "a\x7fb", "Who is affected must not contain control characters"),
-    BadInput("lone-surrogate", "aims", "half \ud800 a pair", "The aims of the proposal must not contain control characters",
-             form_value=NOT_IN_A_FORM),  # a form body is bytes: a lone surrogate cannot be encoded
+    BadInput(
+        "lone-surrogate",
+        "aims",
+        "half \ud800 a pair",
+        "The aims of the proposal must not contain control characters",
+        form_value=NOT_IN_A_FORM,
+    ),  # a form body is bytes: a lone surrogate cannot be encoded
     # Legitimate text that looks dangerous: kept exactly, escaped wherever it is shown. Bidi overrides
     # are kept too; the signed PDF shows them as visible [U+202E ...] marks (eia/domain/pdf.py).
     BadInput("script-tag", "aims", "<script>alert('aims')</script>", None),
@@ -62,6 +80,12 @@ VALUES = [
 INVALID_UTF8 = b"caf\xff\xfe"
 
 # Fields a browser never shows but an attacker can add; none of them may change anything.
-HIDDEN_FIELDS = {"status": "approved", "owner_id": "1", "author_id": "1", "organisation_id": "2",
-                 "archive_id": "1", "id": "1"}
+HIDDEN_FIELDS = {
+    "status": "approved",
+    "owner_id": "1",
+    "author_id": "1",
+    "organisation_id": "2",
+    "archive_id": "1",
+    "id": "1",
+}
 FORGED_VERSION = 999  # a version the assessment never had: a conflict, never a save

@@ -19,8 +19,9 @@ def _database_of_this_worker() -> None:
         return
     server, name = url.rsplit("/", 1)
     worker_name = f"{name}_{worker}"
-    engine = create_engine(f"{server}/{name}".replace("postgresql://", "postgresql+psycopg://", 1),
-                           isolation_level="AUTOCOMMIT")
+    engine = create_engine(
+        f"{server}/{name}".replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     with engine.connect() as connection:
         if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": worker_name}):
             connection.execute(text(f'CREATE DATABASE "{worker_name}"'))
@@ -38,7 +39,9 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 
 
 def pytest_report_header(config):
-    return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite (set TEST_DATABASE_URL for PostgreSQL)'}"
+    return (
+        f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite (set TEST_DATABASE_URL for PostgreSQL)'}"
+    )
 
 
 def _make_app(database_uri: str, instance_dir: Path, **overrides):
@@ -128,11 +131,37 @@ def app(make_app):
     return make_app()
 
 
-@pytest.fixture
-def demo(app):
-    """The demo organisations and users (see eia.services.demo)."""
+@pytest.fixture(scope="session")
+def seeded_database(migrated_database, tmp_path_factory) -> str | None:
+    """On SQLite, the migrated database with the demo seeded, built once per run and copied for each test
+    that asks for the demo: seeding hashes a password for every demo user. None on PostgreSQL."""
+    if POSTGRES_URL:
+        return None
+    from eia.extensions import db
     from eia.services.demo import seed
 
+    instance = tmp_path_factory.mktemp("seeded-instance")
+    seeded = instance / "seeded.db"
+    shutil.copyfile(migrated_database, seeded)
+    app = _make_app(f"sqlite:///{seeded}", instance)
+    with app.app_context():
+        seed(PASSWORD)
+        db.engine.dispose()
+    return str(seeded)
+
+
+@pytest.fixture
+def demo(app, seeded_database, tmp_path):
+    """The demo organisations and users (see eia.services.demo)."""
+    from eia.extensions import db
+    from eia.services.demo import seed
+
+    database = tmp_path / "eia.db"
+    if seeded_database and app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{database}":
+        with app.app_context():
+            db.engine.dispose()  # no connection may hold the file while it is replaced
+        shutil.copyfile(seeded_database, database)
+        return app
     with app.app_context():
         seed(PASSWORD)
     return app

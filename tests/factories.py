@@ -31,8 +31,9 @@ def _as_sent(page_id: str, assessment: Assessment, data: Mapping[str, Any]) -> d
     """Form-shaped answers (a date as [day, month, year], as the journeys send it) as the domain takes
     them: read by each question's type, as the web form's own reader does."""
     _, page = assessments.page_for(assessment, page_id)
-    return submitted_values([question for question in page.definition.questions if question.id in data],
-                            MultiDict(data))
+    return submitted_values(
+        [question for question in page.definition.questions if question.id in data], MultiDict(data)
+    )
 
 
 def _save(assessment: Assessment, author: User, page_id: str, data: Mapping[str, Any]) -> None:
@@ -45,7 +46,9 @@ def _save(assessment: Assessment, author: User, page_id: str, data: Mapping[str,
 
 def _fill_list(assessment: Assessment, author: User, page_id: str, items: Iterable[Mapping[str, Any]]) -> None:
     for item in items:
-        result = assessments.add_list_item(assessment, author, page_id, _as_sent(page_id, assessment, item), assessment.lock_version)
+        result = assessments.add_list_item(
+            assessment, author, page_id, _as_sent(page_id, assessment, item), assessment.lock_version
+        )
         assert result.ok, (page_id, result.errors)
     problem = assessments.finish_list(assessment, author, page_id, assessment.lock_version)
     assert problem is None, (page_id, problem)

@@ -49,14 +49,24 @@ class Provider:
     def _id_token(self, grant: dict) -> str:
         now = int(time.time())
         expires = now - 600 if self.misbehave.get("expired") else now + 300
-        claims = {"iss": self.misbehave.get("issuer", self.issuer), "aud": self.misbehave.get("audience", CLIENT_ID),
-                  "iat": now - 900 if self.misbehave.get("expired") else now, "exp": expires,
-                  "auth_time": now, "nonce": self.misbehave.get("nonce", grant["nonce"]), **grant["person"]}
+        claims = {
+            "iss": self.misbehave.get("issuer", self.issuer),
+            "aud": self.misbehave.get("audience", CLIENT_ID),
+            "iat": now - 900 if self.misbehave.get("expired") else now,
+            "exp": expires,
+            "auth_time": now,
+            "nonce": self.misbehave.get("nonce", grant["nonce"]),
+            **grant["person"],
+        }
         if self.misbehave.get("claims_at_userinfo"):
             claims = {k: v for k, v in claims.items() if k not in ("email", "email_verified")}
         if "azp" in self.misbehave:
             claims["azp"] = self.misbehave["azp"]
-        key = RSAKey.generate_key(2048, parameters={"kid": "provider-key"}) if self.misbehave.get("wrong_key") else self.key
+        key = (
+            RSAKey.generate_key(2048, parameters={"kid": "provider-key"})
+            if self.misbehave.get("wrong_key")
+            else self.key
+        )
         return jwt.encode({"alg": "RS256", "kid": "provider-key"}, claims, key)
 
     def _build(self) -> Flask:
@@ -64,18 +74,20 @@ class Provider:
 
         @app.get("/.well-known/openid-configuration")
         def discovery():
-            return jsonify({
-                "issuer": self.issuer,
-                "authorization_endpoint": f"{self.issuer}/authorize",
-                "token_endpoint": f"{self.issuer}/token",
-                "jwks_uri": f"{self.issuer}/jwks",
-                "userinfo_endpoint": f"{self.issuer}/userinfo",
-                "response_types_supported": ["code"],
-                "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256"],
-                "code_challenge_methods_supported": ["S256"],
-                "token_endpoint_auth_methods_supported": ["client_secret_basic"],
-            })
+            return jsonify(
+                {
+                    "issuer": self.issuer,
+                    "authorization_endpoint": f"{self.issuer}/authorize",
+                    "token_endpoint": f"{self.issuer}/token",
+                    "jwks_uri": f"{self.issuer}/jwks",
+                    "userinfo_endpoint": f"{self.issuer}/userinfo",
+                    "response_types_supported": ["code"],
+                    "subject_types_supported": ["public"],
+                    "id_token_signing_alg_values_supported": ["RS256"],
+                    "code_challenge_methods_supported": ["S256"],
+                    "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+                }
+            )
 
         @app.get("/jwks")
         def jwks():
@@ -91,8 +103,12 @@ class Provider:
             if "openid" not in args.get("scope", "").split() or not args.get("nonce"):
                 abort(400)
             code = secrets.token_urlsafe(16)
-            self.codes[code] = {"challenge": args["code_challenge"], "nonce": args["nonce"],
-                                "redirect_uri": args["redirect_uri"], "person": dict(self.person)}
+            self.codes[code] = {
+                "challenge": args["code_challenge"],
+                "nonce": args["nonce"],
+                "redirect_uri": args["redirect_uri"],
+                "person": dict(self.person),
+            }
             return redirect(f"{args['redirect_uri']}?{urlencode({'code': code, 'state': args.get('state', '')})}")
 
         @app.post("/token")
@@ -109,8 +125,14 @@ class Provider:
                 return jsonify({"error": "invalid_grant", "error_description": "PKCE check failed"}), 400
             access_token = secrets.token_urlsafe(16)
             self.access_tokens[access_token] = grant["person"]
-            return jsonify({"access_token": access_token, "token_type": "Bearer", "expires_in": 300,
-                            "id_token": self._id_token(grant)})
+            return jsonify(
+                {
+                    "access_token": access_token,
+                    "token_type": "Bearer",
+                    "expires_in": 300,
+                    "id_token": self._id_token(grant),
+                }
+            )
 
         @app.get("/userinfo")
         def userinfo():

@@ -160,8 +160,10 @@ class Page:
             if element.tag == "input" and element.attrs.get("type") in ("radio", "checkbox"):
                 if "checked" in element.attrs:
                     existing = values.get(name)
-                    values[name] = [*existing, element.attrs["value"]] if isinstance(existing, list) else (
-                        [existing, element.attrs["value"]] if existing else element.attrs["value"]
+                    values[name] = (
+                        [*existing, element.attrs["value"]]
+                        if isinstance(existing, list)
+                        else ([existing, element.attrs["value"]] if existing else element.attrs["value"])
                     )
                 continue
             if element.tag == "input":
@@ -201,8 +203,16 @@ class PageClient:
             page.check()
         return page
 
-    def submit(self, url: str, data: dict | None = None, *, action: str | None = None, status: int = 302,
-               button: tuple[str, str] | None = None, form_index: int = 0) -> Page:
+    def submit(
+        self,
+        url: str,
+        data: dict | None = None,
+        *,
+        action: str | None = None,
+        status: int = 302,
+        button: tuple[str, str] | None = None,
+        form_index: int = 0,
+    ) -> Page:
         """GET ``url``, fill its form with ``data`` (kept hidden fields win nothing over data), POST it."""
         page = self.get(url)
         form = page.form(action, form_index)

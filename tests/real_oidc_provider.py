@@ -30,10 +30,14 @@ CALL_SECONDS = 10
 
 def client(base_url: str) -> dict:
     """Our app as the provider registers it: the redirect and post-logout URIs an administrator registers."""
-    return {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "client_name": "Due Regard",
-            "redirect_uris": [f"{base_url}/sign-in/sso/callback"],
-            "post_logout_redirect_uris": [f"{base_url}/sign-in"],
-            "token_endpoint_auth_method": "client_secret_basic"}
+    return {
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "client_name": "Due Regard",
+        "redirect_uris": [f"{base_url}/sign-in/sso/callback"],
+        "post_logout_redirect_uris": [f"{base_url}/sign-in"],
+        "token_endpoint_auth_method": "client_secret_basic",
+    }
 
 
 class RealProvider:
@@ -46,9 +50,12 @@ class RealProvider:
     def __enter__(self) -> RealProvider:
         node = shutil.which("node")
         if node is None or not (HERE / "node_modules" / "oidc-provider").is_dir():
-            pytest.fail("The test OpenID provider is not installed: run `make test`, or `bash scripts/ensure-test-tools.sh`")
-        self.process = subprocess.Popen([node, str(HERE / "provider.mjs")], cwd=HERE, stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=self.log)
+            pytest.fail(
+                "The test OpenID provider is not installed: run `make test`, or `bash scripts/ensure-test-tools.sh`"
+            )
+        self.process = subprocess.Popen(
+            [node, str(HERE / "provider.mjs")], cwd=HERE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log
+        )
         self.process.stdin.write(json.dumps(self.settings).encode())
         self.process.stdin.close()
         ready, _, _ = select.select([self.process.stdout], [], [], STARTUP_SECONDS)
@@ -83,8 +90,11 @@ class RealProvider:
     def follow(self, browser: requests.Session, url: str, data: dict | None = None) -> requests.Response:
         """Follow the provider's redirects the way a browser would, stopping at the first response that is
         not a redirect or that leaves the provider (our callback)."""
-        response = browser.post(url, data=data, allow_redirects=False, timeout=CALL_SECONDS) if data is not None \
+        response = (
+            browser.post(url, data=data, allow_redirects=False, timeout=CALL_SECONDS)
+            if data is not None
             else browser.get(url, allow_redirects=False, timeout=CALL_SECONDS)
+        )
         while response.is_redirect:
             target = urljoin(response.url, response.headers["Location"])
             if not target.startswith(self.issuer + "/"):
@@ -92,8 +102,9 @@ class RealProvider:
             response = browser.get(target, allow_redirects=False, timeout=CALL_SECONDS)
         return response
 
-    def sign_in(self, browser: requests.Session, authorization_url: str, account: str | None, *,
-                second_factor: bool = True) -> str:
+    def sign_in(
+        self, browser: requests.Session, authorization_url: str, account: str | None, *, second_factor: bool = True
+    ) -> str:
         """From our redirect to the provider until it sends the browser back; returns that callback URL.
 
         With ``account`` None the provider must not ask (a session it still has); otherwise it must ask,
@@ -101,12 +112,15 @@ class RealProvider:
         """
         response = self.follow(browser, authorization_url)
         if account is not None:
-            assert response.status_code == 200 and "/interaction/" in response.url, \
+            assert response.status_code == 200 and "/interaction/" in response.url, (
                 f"the provider did not ask the person to sign in: {response.status_code} {response.url}"
+            )
             form = _html(response.text).find("form")
             fields = {"account": account, **({"mfa": "yes"} if second_factor else {})}
             response = self.follow(browser, urljoin(response.url, form.attrs["action"]), data=fields)
-        assert response.is_redirect, f"the provider did not send the browser back: {response.status_code} {response.text[:300]}"
+        assert response.is_redirect, (
+            f"the provider did not send the browser back: {response.status_code} {response.text[:300]}"
+        )
         return response.headers["Location"]
 
     def sign_out(self, browser: requests.Session, end_session_url: str) -> str:
@@ -114,7 +128,11 @@ class RealProvider:
         response = self.follow(browser, end_session_url)
         assert response.status_code == 200, response.text[:300]
         form = _html(response.text).find("form", id="op.logoutForm")
-        fields = {field.attrs["name"]: field.attrs.get("value", "") for field in form.find_all("input") if "name" in field.attrs}
+        fields = {
+            field.attrs["name"]: field.attrs.get("value", "")
+            for field in form.find_all("input")
+            if "name" in field.attrs
+        }
         response = self.follow(browser, urljoin(response.url, form.attrs["action"]), data={**fields, "logout": "yes"})
         assert response.is_redirect, response.text[:300]
         return response.headers["Location"]

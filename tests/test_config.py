@@ -36,7 +36,8 @@ def test_production_refuses_no_database_or_sqlite(database):
         ProductionConfig.init_app({"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": database})
     assert str(refused.value) == (
         "Refusing to start in production: DATABASE_URL must be set to a PostgreSQL URL "
-        "(e.g. postgresql://user@host/eia), not SQLite, which is for development only")
+        "(e.g. postgresql://user@host/eia), not SQLite, which is for development only"
+    )
 
 
 def test_the_production_app_does_not_start_on_sqlite(tmp_path):
@@ -56,8 +57,14 @@ def _production_environment(**values) -> dict:
 
 
 def test_eia_commands_say_why_production_refuses_to_start(tmp_path):
-    result = subprocess.run([str(EIA), "db", "upgrade"], capture_output=True, text=True, cwd=tmp_path, timeout=120,
-                            env=_production_environment(SECRET_KEY="x" * 64))
+    result = subprocess.run(
+        [str(EIA), "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env=_production_environment(SECRET_KEY="x" * 64),
+    )
     assert result.returncode == 1
     assert result.stderr.startswith("Error: Refusing to start in production: DATABASE_URL must be set")
     assert "Traceback" not in result.stderr
@@ -65,8 +72,8 @@ def test_eia_commands_say_why_production_refuses_to_start(tmp_path):
 
 def _deploy_commands() -> list[str]:
     readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Deploying on PostgreSQL"):]
-    block = section[section.index("```sh") + len("```sh"):section.index("```", section.index("```sh") + 5)]
+    section = readme[readme.index("## Deploying on PostgreSQL") :]
+    block = section[section.index("```sh") + len("```sh") : section.index("```", section.index("```sh") + 5)]
     return [line for line in block.strip().splitlines() if line]
 
 
@@ -81,14 +88,21 @@ def test_the_documented_deploy_commands_run(migrated_database):
     """The README's commands after the install, on the test PostgreSQL database (already migrated, so
     the upgrade is a no-op), with gunicorn asked to load the app and check its configuration, not serve."""
     commands = _deploy_commands()
-    after_install = commands[[i for i, c in enumerate(commands) if "pip install" in c][0] + 1:]
+    after_install = commands[[i for i, c in enumerate(commands) if "pip install" in c][0] + 1 :]
     script = "\n".join(
-        line.replace("DATABASE_URL=postgresql://eia@db.internal/eia", f"DATABASE_URL={os.environ['TEST_DATABASE_URL']}")
-            .replace("--bind 0.0.0.0:8000", "--check-config")
+        line.replace(
+            "DATABASE_URL=postgresql://eia@db.internal/eia", f"DATABASE_URL={os.environ['TEST_DATABASE_URL']}"
+        ).replace("--bind 0.0.0.0:8000", "--check-config")
         for line in after_install
     )
-    result = subprocess.run(["bash", "-ec", script], capture_output=True, text=True, cwd=ROOT, timeout=300,
-                            env={k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "EIA_CONFIG")})
+    result = subprocess.run(
+        ["bash", "-ec", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "EIA_CONFIG")},
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -100,11 +114,14 @@ def test_development_generates_and_keeps_a_secret_key(tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
 
 
-@pytest.mark.parametrize("given, expected", [
-    ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
-    ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
-    ("sqlite:///x.db", "sqlite:///x.db"),
-])
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
 def test_database_urls_get_the_psycopg_driver(given, expected):
     assert _database_url(given) == expected
 
@@ -119,7 +136,8 @@ def test_seed_demo_refuses_a_short_demo_password_clearly(app, monkeypatch):
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 1
     assert result.output.strip() == (
-        "Error: EIA_DEMO_PASSWORD cannot be used: Password must be 12 characters or more. Nothing was created.")
+        "Error: EIA_DEMO_PASSWORD cannot be used: Password must be 12 characters or more. Nothing was created."
+    )
     assert result.exception is None or isinstance(result.exception, SystemExit), "no traceback"
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 0

@@ -16,7 +16,11 @@ IMAGES = DOCS / "images"
 
 
 def _shown_in_guides() -> set[str]:
-    return {name for guide in DOCS.glob("*.md") for name in re.findall(r"!\[[^\]]*\]\(images/([^)]+)\.png\)", guide.read_text())}
+    return {
+        name
+        for guide in DOCS.glob("*.md")
+        for name in re.findall(r"!\[[^\]]*\]\(images/([^)]+)\.png\)", guide.read_text())
+    }
 
 
 def _screenshot_names_in_browser_tests() -> set[str]:
@@ -25,7 +29,9 @@ def _screenshot_names_in_browser_tests() -> set[str]:
         node.value
         for source in (ROOT / "tests" / "browser").glob("*.py")
         for node in ast.walk(ast.parse(source.read_text()))
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(rf"{GUIDE_PREFIX}[a-z0-9-]+", node.value)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.fullmatch(rf"{GUIDE_PREFIX}[a-z0-9-]+", node.value)
     }
 
 

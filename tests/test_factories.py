@@ -23,7 +23,10 @@ def test_a_factory_draft_has_the_answers_the_pages_would_have_saved(demo):
         by_factory, by_pages = (db.session.get(Assessment, i) for i in (built, through_pages))
         assert by_factory.answers == by_pages.answers
         assert (by_factory.title, by_factory.subject_type, by_factory.status) == (
-            by_pages.title, by_pages.subject_type, by_pages.status)
+            by_pages.title,
+            by_pages.subject_type,
+            by_pages.status,
+        )
 
 
 def test_a_signed_off_assessment_is_sealed_archived_and_audited(demo):

@@ -58,6 +58,7 @@ def test_each_persons_role_becomes_their_one_role_and_back(demo):
         assert roles["board@example.org"] == "board" and roles["author@example.org"] == "author"
         upgrade()
         with db.engine.connect() as connection:
-            rows = connection.execute(text(
-                'SELECT u.email, r.role FROM user_role r JOIN "user" u ON u.id = r.user_id')).all()
+            rows = connection.execute(
+                text('SELECT u.email, r.role FROM user_role r JOIN "user" u ON u.id = r.user_id')
+            ).all()
         assert sorted(rows) == sorted(roles.items())

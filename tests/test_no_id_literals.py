@@ -46,7 +46,8 @@ def _sources():
 def test_no_workflow_id_is_written_in_code_or_templates():
     ids = _workflow_ids()
     assert {"submit", "approved", "with_board"} <= ids, "the scan reads the shipped workflow"
-    literal = re.compile(r"""["'](%s)["']""" % "|".join(sorted(map(re.escape, ids), key=len, reverse=True)))
+    alternatives = "|".join(sorted(map(re.escape, ids), key=len, reverse=True))
+    literal = re.compile(rf"""["']({alternatives})["']""")
     found = []
     for relative, text in _sources():
         for number, line in enumerate(text.splitlines(), start=1):

@@ -110,8 +110,14 @@ def instances(demo, tmp_path):
     with demo.app_context():
         approver = db.session.scalar(select(User).where(User.email == "approver@example.org"))
         department = db.session.get(Department, approver.department_id)
-        create_user(email="approver2@example.org", name="Second Approver", roles=["approver"],
-                    organisation=approver.organisation, department=department, password=PASSWORD)
+        create_user(
+            email="approver2@example.org",
+            name="Second Approver",
+            roles=["approver"],
+            organisation=approver.organisation,
+            department=department,
+            password=PASSWORD,
+        )
     env = {
         **os.environ,
         "EIA_CONFIG": "development",
@@ -129,10 +135,27 @@ def instances(demo, tmp_path):
             port = _free_port()
             log = tmp_path / f"gunicorn-{name}.log"
             with open(log, "wb") as output:
-                processes.append((subprocess.Popen(
-                    [str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py",
-                     "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5", "eia:create_app()"],
-                    cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT), log))
+                processes.append(
+                    (
+                        subprocess.Popen(
+                            [
+                                str(Path(sys.executable).parent / "gunicorn"),
+                                "--config",
+                                "gunicorn.conf.py",
+                                "--bind",
+                                f"127.0.0.1:{port}",
+                                "--graceful-timeout",
+                                "5",
+                                "eia:create_app()",
+                            ],
+                            cwd=ROOT,
+                            env=env,
+                            stdout=output,
+                            stderr=subprocess.STDOUT,
+                        ),
+                        log,
+                    )
+                )
             urls.append(f"http://127.0.0.1:{port}")
         for (process, log), url in zip(processes, urls, strict=True):
             _wait_until_serving(url, process, log)
@@ -202,8 +225,9 @@ def _submitted(base_url: str) -> int:
 
 def _chain_is_whole(app) -> None:
     with app.app_context():
-        forks = db.session.execute(select(AuditEvent.prev_hash).group_by(AuditEvent.prev_hash)
-                                   .having(func.count() > 1)).all()
+        forks = db.session.execute(
+            select(AuditEvent.prev_hash).group_by(AuditEvent.prev_hash).having(func.count() > 1)
+        ).all()
         assert forks == [], "two events name the same predecessor: the chain forked"
         report = integrity.verify_audit_chain()
         assert report.ok, report.problems
@@ -216,23 +240,32 @@ def test_concurrent_decisions_on_two_instances_have_exactly_one_winner(demo, ins
         assessment_id = _submitted(a)
         act(first, assessment_id, "start_review")
         base = f"/assessments/{assessment_id}/actions"
-        results = _race((first, *_loaded(first, f"{base}/approve", {"comment": "Fine by me"})),
-                        (second, *_loaded(second, f"{base}/return", {"comment": "Needs the custody data"})))
+        results = _race(
+            (first, *_loaded(first, f"{base}/approve", {"comment": "Fine by me"})),
+            (second, *_loaded(second, f"{base}/return", {"comment": "Needs the custody data"})),
+        )
         winner, loser = _one_winner(results)
         assert DECISION_CONFLICT in loser.html
         typed = "Fine by me" if loser is results[0] else "Needs the custody data"
         assert loser.text_of(id="comment") == typed, "the loser's typed comment is kept"
         with demo.app_context():
             assessment = db.session.get(Assessment, assessment_id)
-            decisions = db.session.scalars(select(Transition.action).where(
-                Transition.assessment_id == assessment_id, Transition.action.in_(["approve", "return"]))).all()
+            decisions = db.session.scalars(
+                select(Transition.action).where(
+                    Transition.assessment_id == assessment_id, Transition.action.in_(["approve", "return"])
+                )
+            ).all()
             assert len(decisions) == 1 and assessment.status == ("approved" if decisions == ["approve"] else "returned")
-            archived = db.session.scalar(select(func.count()).select_from(ArchivedRecord)
-                                         .where(ArchivedRecord.assessment_id == assessment_id))
+            archived = db.session.scalar(
+                select(func.count()).select_from(ArchivedRecord).where(ArchivedRecord.assessment_id == assessment_id)
+            )
             assert archived == (1 if decisions == ["approve"] else 0)
-            audited = db.session.scalars(select(AuditEvent.action).where(
-                AuditEvent.object_id == str(assessment_id),
-                AuditEvent.action.in_(["assessment.approve", "assessment.return"]))).all()
+            audited = db.session.scalars(
+                select(AuditEvent.action).where(
+                    AuditEvent.object_id == str(assessment_id),
+                    AuditEvent.action.in_(["assessment.approve", "assessment.return"]),
+                )
+            ).all()
             assert audited == [f"assessment.{decisions[0]}"]
     _chain_is_whole(demo)
 
@@ -244,14 +277,23 @@ def test_sign_off_races_archive_exactly_once(demo, instances):
         assessment_id = _submitted(b)
         act(second, assessment_id, "start_review")
         url = f"/assessments/{assessment_id}/actions/approve"
-        _one_winner(_race((first, *_loaded(first, url, {"comment": "A"})),
-                          (second, *_loaded(second, url, {"comment": "B"}))))
+        _one_winner(
+            _race((first, *_loaded(first, url, {"comment": "A"})), (second, *_loaded(second, url, {"comment": "B"})))
+        )
         with demo.app_context():
-            records = db.session.scalars(select(ArchivedRecord).where(ArchivedRecord.assessment_id == assessment_id)).all()
+            records = db.session.scalars(
+                select(ArchivedRecord).where(ArchivedRecord.assessment_id == assessment_id)
+            ).all()
             assert len(records) == 1
             assert integrity.verify_archived_record(records[0]) == []
-            assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.action == "assessment.archived", AuditEvent.object_id == str(assessment_id))) == 1
+            assert (
+                db.session.scalar(
+                    select(func.count())
+                    .select_from(AuditEvent)
+                    .where(AuditEvent.action == "assessment.archived", AuditEvent.object_id == str(assessment_id))
+                )
+                == 1
+            )
     _chain_is_whole(demo)
 
 
@@ -273,8 +315,10 @@ def test_edits_from_two_tabs_on_two_instances_the_later_save_gets_a_conflict_pag
     # at the same moment: exactly one is saved, the other keeps its words
     for round_number in range(ROUNDS):
         texts = (f"Round {round_number}, tab one", f"Round {round_number}, tab two")
-        results = _race((author_a, *_loaded(author_a, url, {**answers, "aims": texts[0]})),
-                        (author_b, *_loaded(author_b, url, {**answers, "aims": texts[1]})))
+        results = _race(
+            (author_a, *_loaded(author_a, url, {**answers, "aims": texts[0]})),
+            (author_b, *_loaded(author_b, url, {**answers, "aims": texts[1]})),
+        )
         _winner, loser = _one_winner(results)
         won, lost = (texts[1], texts[0]) if loser is results[0] else texts
         assert loser.text_of(id="aims") == lost

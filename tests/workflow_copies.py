@@ -24,8 +24,13 @@ def changed_definitions(folder: Path) -> Path:
     shutil.copytree(WORKFLOWS, folder)
 
     def add_budget(questionnaire: dict) -> None:
-        aims = next(page for section in questionnaire["sections"] for task in section["tasks"]
-                    for page in task["pages"] if page["id"] == "aims")
+        aims = next(
+            page
+            for section in questionnaire["sections"]
+            for task in section["tasks"]
+            for page in task["pages"]
+            if page["id"] == "aims"
+        )
         aims["questions"].append({"id": "budget", "type": "text", "label": "Budget", "required": True})
 
     def rename_draft_and_stop_withdrawing_drafts(flow: dict) -> None:
@@ -66,17 +71,47 @@ def with_review_stage(folder: Path) -> Path:
     def add_stage(flow: dict) -> None:
         states = {state["id"]: state for state in flow["states"]}
         transitions = {transition["id"]: transition for transition in flow["transitions"]}
-        flow["states"].insert(1, {"id": "quality_check", "label": "Quality check", "tag": "pink", "queue": "board",
-                                  "description": "A Board member checks the quality of the analysis first"})
+        flow["states"].insert(
+            1,
+            {
+                "id": "quality_check",
+                "label": "Quality check",
+                "tag": "pink",
+                "queue": "board",
+                "description": "A Board member checks the quality of the analysis first",
+            },
+        )
         transitions["submit"]["to"] = "quality_check"
-        flow["transitions"].insert(1, {
-            "id": "pass_quality_check", "label": "Pass to the approver", "purpose": "forward",
-            "done_label": "Quality check passed", "from": ["quality_check"], "to": "submitted",
-            "roles": ["board"], "comment": "optional", "requires": ["not_author"], "effects": ["notify:approver"]})
-        flow["transitions"].insert(2, {
-            "id": "fail_quality_check", "label": "Return to the author", "purpose": "return",
-            "done_label": "Returned after the quality check", "from": ["quality_check"], "to": "returned",
-            "roles": ["board"], "comment": "required", "requires": ["not_author"], "effects": ["notify:author"]})
+        flow["transitions"].insert(
+            1,
+            {
+                "id": "pass_quality_check",
+                "label": "Pass to the approver",
+                "purpose": "forward",
+                "done_label": "Quality check passed",
+                "from": ["quality_check"],
+                "to": "submitted",
+                "roles": ["board"],
+                "comment": "optional",
+                "requires": ["not_author"],
+                "effects": ["notify:approver"],
+            },
+        )
+        flow["transitions"].insert(
+            2,
+            {
+                "id": "fail_quality_check",
+                "label": "Return to the author",
+                "purpose": "return",
+                "done_label": "Returned after the quality check",
+                "from": ["quality_check"],
+                "to": "returned",
+                "roles": ["board"],
+                "comment": "required",
+                "requires": ["not_author"],
+                "effects": ["notify:author"],
+            },
+        )
         assert states["submitted"]["queue"] == "approver"
 
     _edit(folder, "eia-standard.json", add_stage)
@@ -142,7 +177,10 @@ class RenamedQuestionnaire:
         for page_key, values in answers.items():
             page_id, colon, qualifier = page_key.partition(":")
             if "items" in values:
-                values = {**values, "items": [{self.questions[k]: v for k, v in item.items()} for item in values["items"]]}
+                values = {
+                    **values,
+                    "items": [{self.questions[k]: v for k, v in item.items()} for item in values["items"]],
+                }
             else:
                 values = {self.questions[k]: v for k, v in values.items()}
             renamed[f"{self.pages[page_id]}{colon}{qualifier}"] = values

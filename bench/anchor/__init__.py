@@ -14,9 +14,14 @@ def create_app() -> Flask:
     app = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
 
     def rendered(rows: int) -> str:
-        return render_template("page.html", title="Assessments", rows=[
-            {"reference": f"EIA-2026-{n:05d}", "title": ROW_TEXT, "status": "Signed off", "updated": "3 March 2026"}
-            for n in range(rows)])
+        return render_template(
+            "page.html",
+            title="Assessments",
+            rows=[
+                {"reference": f"EIA-2026-{n:05d}", "title": ROW_TEXT, "status": "Signed off", "updated": "3 March 2026"}
+                for n in range(rows)
+            ],
+        )
 
     @app.get("/page/<int:size>")
     def page(size: int):

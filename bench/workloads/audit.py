@@ -56,18 +56,46 @@ def run(dataset, rounds: int, log=print) -> Result:
     command_seconds = time.perf_counter() - started
     scale = 500_000 / checked[-1]
     bare_spread, verify_spread = Spread.of(bare_times), Spread.of(verify_times)
-    result.rows.append({"measure": f"bare SHA-256 chain over {count:,} stored canonical events (in memory)",
-                        "seconds": bare_spread.text(" s", 3), "per 500k events": f"{bare_spread.median * scale:.3f} s"})
+    result.rows.append(
+        {
+            "measure": f"bare SHA-256 chain over {count:,} stored canonical events (in memory)",
+            "seconds": bare_spread.text(" s", 3),
+            "per 500k events": f"{bare_spread.median * scale:.3f} s",
+        }
+    )
     single_spread = Spread.of(single_times)
-    result.rows.append({"measure": "verify_audit_chain in one process (read, hash, compare)",
-                        "seconds": single_spread.text(" s", 3), "per 500k events": f"{single_spread.median * scale:.3f} s"})
-    result.rows.append({"measure": f"verify_audit_chain as the command runs it ({workers} processes when large)",
-                        "seconds": verify_spread.text(" s", 3), "per 500k events": f"{verify_spread.median * scale:.3f} s"})
-    result.rows.append({"measure": "`eia audit verify` command, wall clock incl. start-up", "seconds": f"{command_seconds:.3f} s",
-                        "per 500k events": f"{command_seconds * scale:.3f} s"})
-    result.rows.append({"measure": "ratio verify in one process / bare", "per 500k events": "",
-                        "seconds": f"{single_spread.median / bare_spread.median:.2f}x"})
+    result.rows.append(
+        {
+            "measure": "verify_audit_chain in one process (read, hash, compare)",
+            "seconds": single_spread.text(" s", 3),
+            "per 500k events": f"{single_spread.median * scale:.3f} s",
+        }
+    )
+    result.rows.append(
+        {
+            "measure": f"verify_audit_chain as the command runs it ({workers} processes when large)",
+            "seconds": verify_spread.text(" s", 3),
+            "per 500k events": f"{verify_spread.median * scale:.3f} s",
+        }
+    )
+    result.rows.append(
+        {
+            "measure": "`eia audit verify` command, wall clock incl. start-up",
+            "seconds": f"{command_seconds:.3f} s",
+            "per 500k events": f"{command_seconds * scale:.3f} s",
+        }
+    )
+    result.rows.append(
+        {
+            "measure": "ratio verify in one process / bare",
+            "per 500k events": "",
+            "seconds": f"{single_spread.median / bare_spread.median:.2f}x",
+        }
+    )
     per_500k = verify_spread.median * scale
-    result.target(f"500k events verified in <= {TARGET_SECONDS_PER_500K:g} s", f"{per_500k:.3f} s",
-                  per_500k <= TARGET_SECONDS_PER_500K)
+    result.target(
+        f"500k events verified in <= {TARGET_SECONDS_PER_500K:g} s",
+        f"{per_500k:.3f} s",
+        per_500k <= TARGET_SECONDS_PER_500K,
+    )
     return result

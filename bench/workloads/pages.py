@@ -46,8 +46,11 @@ def _signed_off_record(auditor: Session, candidates: list[str]) -> str:
 
 
 def run(dataset: Dataset, log_dir, runs: int, seconds: float, log=print) -> Result:
-    result = Result("pages", f"Main pages under gunicorn (2 sync workers), wrk -t1 -c4 -d{seconds:g}s, "
-                             f"{runs} runs, vs a bare Flask+Jinja page of the same size ({dataset.assessments:,} assessments)")
+    result = Result(
+        "pages",
+        f"Main pages under gunicorn (2 sync workers), wrk -t1 -c4 -d{seconds:g}s, "
+        f"{runs} runs, vs a bare Flask+Jinja page of the same size ({dataset.assessments:,} assessments)",
+    )
     app = Gunicorn("eia:create_app()", dataset.env, log_dir, "app")
     anchor = Gunicorn("bench.anchor:create_app()", dataset.env, log_dir, "anchor")
     try:
@@ -69,8 +72,10 @@ def run(dataset: Dataset, log_dir, runs: int, seconds: float, log=print) -> Resu
     finally:
         app.stop()
         anchor.stop()
-    result.notes.append("server time = gunicorn's request time (%(D)s, from request read to response written) per "
-                        "request; client = wrk's latency on loopback; CPU = workers' utime+stime / requests")
+    result.notes.append(
+        "server time = gunicorn's request time (%(D)s, from request read to response written) per "
+        "request; client = wrk's latency on loopback; CPU = workers' utime+stime / requests"
+    )
     return result
 
 

@@ -19,8 +19,14 @@ TARGET_P95_MS = {50_000: 25.0, 500_000: 200.0}
 # Query classes after the protocol (performance-anchors.md §2.2), in the generator's vocabulary: no
 # generated word is in fewer than ~2.5% of records, so the rare query is an assessment's reference
 # (added in run()); the "matches" column of the report gives each class's frequency in the dataset.
-QUERIES = {"uncommon word": "strip", "common word": "policy", "very common word": "officers",
-           "phrase": '"stop and search"', "two words": "custody adjustments", "absent word": "zeppelin"}
+QUERIES = {
+    "uncommon word": "strip",
+    "common word": "policy",
+    "very common word": "officers",
+    "phrase": '"stop and search"',
+    "two words": "custody adjustments",
+    "absent word": "zeppelin",
+}
 
 
 def available() -> bool:
@@ -44,8 +50,10 @@ def bare_query(term: str):
 
     engine_text = parse_query(term).engine_text
     if is_postgresql():
-        sql = ("SELECT assessment_id FROM assessment_search_text WHERE document @@ websearch_to_tsquery('english', :q) "
-               "ORDER BY ts_rank(document, websearch_to_tsquery('english', :q)) DESC LIMIT 20")
+        sql = (
+            "SELECT assessment_id FROM assessment_search_text WHERE document @@ websearch_to_tsquery('english', :q) "
+            "ORDER BY ts_rank(document, websearch_to_tsquery('english', :q)) DESC LIMIT 20"
+        )
     else:
         sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q ORDER BY rank LIMIT 20"
     return db.session.execute(text(sql), {"q": engine_text}).all()
@@ -63,8 +71,10 @@ def _auditor():
 def run(dataset, rounds: int, log=print) -> Result:
     result = Result("search", f"Archive search at {dataset.assessments:,} assessments vs the bare full-text query")
     if not available():
-        result.skipped = ("eia.services.search does not exist in this branch (archive search is built elsewhere); "
-                          "TODO: fill in app_query/bare_query in bench/workloads/search.py after the merge")
+        result.skipped = (
+            "eia.services.search does not exist in this branch (archive search is built elsewhere); "
+            "TODO: fill in app_query/bare_query in bench/workloads/search.py after the merge"
+        )
         return result
     from eia import create_app
 
@@ -84,15 +94,23 @@ def run(dataset, rounds: int, log=print) -> Result:
             app_spread, bare_spread = Spread.of(app_ms), Spread.of(bare_ms)
             p95 = percentile(app_ms, 0.95)
             order = "relevance" if found.sort == "relevance" else "newest (too many to rank)"
-            result.rows.append({"query": f"{name} ({term})", "matches": f"{found.total:,}", "order": order,
-                                "app p50 / p95 ms": f"{app_spread.median:.2f} / {p95:.2f}",
-                                "bare p50 / p95 ms": f"{bare_spread.median:.2f} / {percentile(bare_ms, 0.95):.2f}",
-                                "ratio (p50)": f"{app_spread.median / bare_spread.median:.2f}x"})
+            result.rows.append(
+                {
+                    "query": f"{name} ({term})",
+                    "matches": f"{found.total:,}",
+                    "order": order,
+                    "app p50 / p95 ms": f"{app_spread.median:.2f} / {p95:.2f}",
+                    "bare p50 / p95 ms": f"{bare_spread.median:.2f} / {percentile(bare_ms, 0.95):.2f}",
+                    "ratio (p50)": f"{app_spread.median / bare_spread.median:.2f}x",
+                }
+            )
             target = TARGET_P95_MS.get(dataset.assessments)
             if target:
                 result.target(f"{name}: p95 <= {target:g} ms", f"{p95:.2f} ms", p95 <= target)
-        result.notes.append(f"{rounds} rounds per query, in process (no HTTP); ARCHIVE_RANK_LIMIT "
-                            f"{app.config['ARCHIVE_RANK_LIMIT']:,}; load average now {_load()}")
+        result.notes.append(
+            f"{rounds} rounds per query, in process (no HTTP); ARCHIVE_RANK_LIMIT "
+            f"{app.config['ARCHIVE_RANK_LIMIT']:,}; load average now {_load()}"
+        )
     return result
 
 
@@ -104,7 +122,9 @@ def _a_reference() -> str:
     from eia.models import AssessmentSearch
 
     middle = db.session.scalar(select(func.count()).select_from(AssessmentSearch)) // 2
-    return db.session.scalar(select(AssessmentSearch.reference).order_by(AssessmentSearch.assessment_id).offset(middle).limit(1))
+    return db.session.scalar(
+        select(AssessmentSearch.reference).order_by(AssessmentSearch.assessment_id).offset(middle).limit(1)
+    )
 
 
 def _load() -> str:

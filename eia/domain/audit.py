@@ -5,17 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 GENESIS_HASH = "0" * 64
 
 
-def canonical_bytes(event: Mapping) -> bytes:
+def canonical_bytes(event: Mapping[str, Any]) -> bytes:
     """Canonical JSON: sorted keys, compact, UTF-8. Floats are refused (their text is not canonical)."""
     _check(event)
     return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _check(value) -> None:
+def _check(value: object) -> None:
     if isinstance(value, bool) or value is None or isinstance(value, (str, int)):
         return
     if isinstance(value, Mapping):
@@ -39,8 +40,9 @@ def chain_hash(prev_hash_hex: str, canonical: bytes) -> str:
     return hashlib.sha256(bytes.fromhex(prev_hash_hex) + leaf_hash(canonical)).hexdigest()
 
 
-def verify_chain(events: Iterable[tuple], *, start_hash: str = GENESIS_HASH,
-                 start_seq: int = 1) -> tuple[list[str], int, str, int]:
+def verify_chain(
+    events: Iterable[tuple[Any, ...]], *, start_hash: str = GENESIS_HASH, start_seq: int = 1
+) -> tuple[list[str], int, str, int]:
     """Recompute the chain over ``(seq, canonical, prev_hash, entry_hash)`` rows in sequence order.
 
     ``canonical`` is the stored text or its UTF-8 bytes. Returns (problems, last sequence, last hash,

@@ -54,7 +54,10 @@ CAPABILITIES = {
     READ_ARCHIVE: "Search and read the archive of signed-off records",
     EXPORT_REGISTER: "Download the register of signed-off records",
     VERIFY_RECORDS: "Check whether a PDF is an authentic signed record",
-    PUBLISH_ASSESSMENTS: "Publish signed-off assessments on the public register, choosing what to withhold, and withdraw them, where the workflow allows publication",
+    PUBLISH_ASSESSMENTS: (
+        "Publish signed-off assessments on the public register, choosing what to withhold, and withdraw them, "
+        "where the workflow allows publication"
+    ),
     VIEW_COMPLIANCE: "See the compliance report",
     ADMINISTER: "Manage people, roles, departments, objectives and settings",
     SIGN_IN_WITH_SECOND_FACTOR: "Must confirm each password sign-in with a code from an authenticator app",
@@ -62,18 +65,62 @@ CAPABILITIES = {
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     "author": frozenset({WRITE_ASSESSMENTS, VIEW_DEPARTMENT_ASSESSMENTS, COMMENT}),
-    "approver": frozenset({VIEW_DEPARTMENT_ASSESSMENTS, COMMENT, REVIEW_DEPARTMENT_SUBMISSIONS, VIEW_COMPLIANCE,
-                           PUBLISH_ASSESSMENTS, SIGN_IN_WITH_SECOND_FACTOR}),
+    "approver": frozenset(
+        {
+            VIEW_DEPARTMENT_ASSESSMENTS,
+            COMMENT,
+            REVIEW_DEPARTMENT_SUBMISSIONS,
+            VIEW_COMPLIANCE,
+            PUBLISH_ASSESSMENTS,
+            SIGN_IN_WITH_SECOND_FACTOR,
+        }
+    ),
     # An equality adviser reads every department's submissions where the workflow asks for their review.
-    "adviser": frozenset({VIEW_ORGANISATION_ASSESSMENTS, COMMENT, REVIEW_QUALITY, READ_ARCHIVE, VIEW_COMPLIANCE,
-                          SIGN_IN_WITH_SECOND_FACTOR}),
-    "board": frozenset({VIEW_ORGANISATION_ASSESSMENTS, COMMENT, DECIDE_REFERRALS, OVERSEE_DELEGATED_APPROVALS,
-                        READ_ARCHIVE, EXPORT_REGISTER, VERIFY_RECORDS, VIEW_COMPLIANCE, PUBLISH_ASSESSMENTS,
-                        SIGN_IN_WITH_SECOND_FACTOR}),
-    "auditor": frozenset({VIEW_ORGANISATION_ASSESSMENTS, READ_ARCHIVE, EXPORT_REGISTER, VERIFY_RECORDS,
-                          VIEW_COMPLIANCE, SIGN_IN_WITH_SECOND_FACTOR}),
-    "admin": frozenset({VIEW_ORGANISATION_ASSESSMENTS, READ_ARCHIVE, EXPORT_REGISTER, VERIFY_RECORDS,
-                        VIEW_COMPLIANCE, ADMINISTER, SIGN_IN_WITH_SECOND_FACTOR}),
+    "adviser": frozenset(
+        {
+            VIEW_ORGANISATION_ASSESSMENTS,
+            COMMENT,
+            REVIEW_QUALITY,
+            READ_ARCHIVE,
+            VIEW_COMPLIANCE,
+            SIGN_IN_WITH_SECOND_FACTOR,
+        }
+    ),
+    "board": frozenset(
+        {
+            VIEW_ORGANISATION_ASSESSMENTS,
+            COMMENT,
+            DECIDE_REFERRALS,
+            OVERSEE_DELEGATED_APPROVALS,
+            READ_ARCHIVE,
+            EXPORT_REGISTER,
+            VERIFY_RECORDS,
+            VIEW_COMPLIANCE,
+            PUBLISH_ASSESSMENTS,
+            SIGN_IN_WITH_SECOND_FACTOR,
+        }
+    ),
+    "auditor": frozenset(
+        {
+            VIEW_ORGANISATION_ASSESSMENTS,
+            READ_ARCHIVE,
+            EXPORT_REGISTER,
+            VERIFY_RECORDS,
+            VIEW_COMPLIANCE,
+            SIGN_IN_WITH_SECOND_FACTOR,
+        }
+    ),
+    "admin": frozenset(
+        {
+            VIEW_ORGANISATION_ASSESSMENTS,
+            READ_ARCHIVE,
+            EXPORT_REGISTER,
+            VERIFY_RECORDS,
+            VIEW_COMPLIANCE,
+            ADMINISTER,
+            SIGN_IN_WITH_SECOND_FACTOR,
+        }
+    ),
 }
 
 

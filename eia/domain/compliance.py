@@ -14,8 +14,13 @@ from typing import Any
 from eia.domain.bindings import Bindings
 from eia.domain.questionnaire import Characteristic
 
-RELEVANCE_LABELS = (("high", "High"), ("medium", "Medium"), ("low", "Low"), ("unknown", "Not known yet"),
-                    ("none", "Not relevant"))
+RELEVANCE_LABELS = (
+    ("high", "High"),
+    ("medium", "Medium"),
+    ("low", "Low"),
+    ("unknown", "Not known yet"),
+    ("none", "Not relevant"),
+)
 ADVERSE_RESIDUAL = ("low", "medium", "high")
 
 
@@ -36,18 +41,24 @@ class CharacteristicFact:
     evidence_gap: bool  # no evidence, or gaps in it
 
 
-def characteristic_facts(answers: Mapping[str, Any], bindings: Bindings,
-                         characteristics: Iterable[Characteristic]) -> list[CharacteristicFact]:
+def characteristic_facts(
+    answers: Mapping[str, Any], bindings: Bindings, characteristics: Iterable[Characteristic]
+) -> list[CharacteristicFact]:
     """The facts of each characteristic an assessment covers, from its effective answers."""
     return [
         CharacteristicFact(
             characteristic_id=ch.id,
             relevance=bindings.relevance.value(answers, ch),
-            adverse_impact=any(direction.value(answers, ch) == "negative"
-                               for aim, direction in bindings.impact_direction.items() if aim in ch.aims),
+            adverse_impact=any(
+                direction.value(answers, ch) == "negative"
+                for aim, direction in bindings.impact_direction.items()
+                if aim in ch.aims
+            ),
             residual_adverse=bindings.residual_level.value(answers, ch) in ADVERSE_RESIDUAL,
-            evidence_gap=bool(bindings.has_evidence.value(answers, ch) == "no"
-                              or (bindings.evidence_gaps.value(answers, ch) or "").strip()),
+            evidence_gap=bool(
+                bindings.has_evidence.value(answers, ch) == "no"
+                or (bindings.evidence_gaps.value(answers, ch) or "").strip()
+            ),
         )
         for ch in characteristics
     ]

@@ -17,8 +17,8 @@ from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import CondPageBreak, Flowable, Frame, PageTemplate, Paragraph, Spacer
 
@@ -71,7 +71,11 @@ def bar_chart(counts: Sequence[Count]) -> Drawing:
     chart.categoryAxis.labels.dx = -3
     top = max([count.count for count in counts] + [1])
     step = max(1, math.ceil(top / 5))
-    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, step * math.ceil(top / step), step
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = (
+        0,
+        step * math.ceil(top / step),
+        step,
+    )
     chart.valueAxis.labels.fontName = REGULAR
     chart.valueAxis.labels.fontSize = 8
     chart.bars[0].fillColor = BAR_COLOUR
@@ -85,8 +89,14 @@ def bar_chart(counts: Sequence[Count]) -> Drawing:
     return drawing
 
 
-def _figure(title: str, counts: Sequence[Count], styles: dict[str, ParagraphStyle], column: str, empty: str,
-            counted: str = "Assessments") -> list[Flowable]:
+def _figure(
+    title: str,
+    counts: Sequence[Count],
+    styles: dict[str, ParagraphStyle],
+    column: str,
+    empty: str,
+    counted: str = "Assessments",
+) -> list[Flowable]:
     """A heading, the chart and the same figures as a table."""
     flowables: list[Flowable] = [CondPageBreak(60 * mm), _Heading(title, styles["h2"], level=1)]
     if not counts:
@@ -115,8 +125,11 @@ def render_compliance_pdf(figures: ComplianceFigures) -> bytes:
     story: list[Flowable] = [
         Paragraph("Public Sector Equality Duty: information to demonstrate compliance", styles["caption"]),
         _Heading(f"Equality impact assessments: {period}", styles["title"], level=0),
-        Paragraph(f"{markup(figures.organisation)} · {markup(figures.scope)} · actions and reviews as at "
-                  f"{_day(figures.as_at)}", styles["caption"]),
+        Paragraph(
+            f"{markup(figures.organisation)} · {markup(figures.scope)} · actions and reviews as at "
+            f"{_day(figures.as_at)}",
+            styles["caption"],
+        ),
         Spacer(1, 4 * mm),
     ]
     summary = [
@@ -125,15 +138,27 @@ def render_compliance_pdf(figures: ComplianceFigures) -> bytes:
         ("Reviews overdue", str(figures.reviews_overdue)),
         ("Not linked to an equality objective", str(figures.not_linked_to_an_objective)),
     ] + [(f"Actions: {count.label.lower()}", str(count.count)) for count in figures.actions]
-    story.append(_table([[_cell(k, styles, bold=True), _cell(v, styles)] for k, v in summary],
-                        [CONTENT_WIDTH * 0.7, CONTENT_WIDTH * 0.3], header=False))
+    story.append(
+        _table(
+            [[_cell(k, styles, bold=True), _cell(v, styles)] for k, v in summary],
+            [CONTENT_WIDTH * 0.7, CONTENT_WIDTH * 0.3],
+            header=False,
+        )
+    )
 
     story += [_Heading("Assessments", styles["h1"], level=0)]
     story += _figure("By department", figures.by_department, styles, "Department", "None were signed off.")
-    story += _figure("By kind of proposal", figures.by_subject_type, styles, "Kind of proposal", "None were signed off.")
+    story += _figure(
+        "By kind of proposal", figures.by_subject_type, styles, "Kind of proposal", "None were signed off."
+    )
     story += _figure("Outcomes", figures.outcomes, styles, "Outcome", "None were signed off.")
-    story += _figure("Why assessments went to the Board", figures.board_reasons, styles, "Escalation rule",
-                     "No assessment went to the Board.")
+    story += _figure(
+        "Why assessments went to the Board",
+        figures.board_reasons,
+        styles,
+        "Escalation rule",
+        "No assessment went to the Board.",
+    )
     story += _figure("Actions from signed-off assessments", list(figures.actions), styles, "Status", "", "Actions")
 
     story += [CondPageBreak(80 * mm), _Heading("By protected characteristic", styles["h1"], level=0)]
@@ -141,20 +166,26 @@ def render_compliance_pdf(figures: ComplianceFigures) -> bytes:
         first = CONTENT_WIDTH * 0.3
         relevance = [count.label for count in figures.characteristics[0].relevance]
         tables: tuple[tuple[str, list[str], Callable[[CharacteristicFigures], list[int]]], ...] = (
-            ("Relevance (number of assessments)", relevance,
-             lambda ch: [count.count for count in ch.relevance]),
-            ("Adverse impact and evidence (number of assessments)",
-             ["Adverse impact before mitigation", "Adverse impact remaining", "Evidence gaps"],
-             lambda ch: [ch.adverse_impact, ch.residual_adverse, ch.evidence_gaps]),
+            ("Relevance (number of assessments)", relevance, lambda ch: [count.count for count in ch.relevance]),
+            (
+                "Adverse impact and evidence (number of assessments)",
+                ["Adverse impact before mitigation", "Adverse impact remaining", "Evidence gaps"],
+                lambda ch: [ch.adverse_impact, ch.residual_adverse, ch.evidence_gaps],
+            ),
         )
         for title, columns, values in tables:
             rows = [[_cell(h, styles, bold=True) for h in ["Characteristic", *columns]]]
-            rows += [[_cell(ch.name, styles), *(_cell(str(v), styles) for v in values(ch))]
-                     for ch in figures.characteristics]
-            story += [_Heading(title, styles["h2"], level=1),
-                      _table(rows, [first] + [(CONTENT_WIDTH - first) / len(columns)] * len(columns))]
-        for title, attribute in (("Adverse impact before mitigation", "adverse_impact"),
-                                 ("Evidence gaps", "evidence_gaps")):
+            rows += [
+                [_cell(ch.name, styles), *(_cell(str(v), styles) for v in values(ch))] for ch in figures.characteristics
+            ]
+            story += [
+                _Heading(title, styles["h2"], level=1),
+                _table(rows, [first] + [(CONTENT_WIDTH - first) / len(columns)] * len(columns)),
+            ]
+        for title, attribute in (
+            ("Adverse impact before mitigation", "adverse_impact"),
+            ("Evidence gaps", "evidence_gaps"),
+        ):
             counts = [Count(ch.name, getattr(ch, attribute)) for ch in figures.characteristics]
             story += [CondPageBreak(90 * mm), _Heading(title, styles["h2"], level=1), bar_chart(counts)]
     else:
@@ -164,17 +195,29 @@ def render_compliance_pdf(figures: ComplianceFigures) -> bytes:
     for objective in figures.objectives:
         story.append(Paragraph(f"<b>{markup(objective.code)}: {markup(objective.title)}</b>", styles["body"]))
         if objective.assessments:
-            story.append(Paragraph("; ".join(f"{markup(ref)} {markup(title)}" for ref, title in objective.assessments),
-                                   styles["body"]))
+            story.append(
+                Paragraph(
+                    "; ".join(f"{markup(ref)} {markup(title)}" for ref, title in objective.assessments), styles["body"]
+                )
+            )
         else:
             story.append(Paragraph("No assessment signed off in the period is linked to it.", styles["small"]))
 
     buffer = io.BytesIO()
     document = _RecordDocument(
-        buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN,
-        title=f"Equality compliance report {period}: {figures.organisation}", author=figures.organisation,
-        subject="Public Sector Equality Duty: information to demonstrate compliance", creator="Due Regard",
-        lang="en-GB", displayDocTitle=1, initialFontName=REGULAR,
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=f"Equality compliance report {period}: {figures.organisation}",
+        author=figures.organisation,
+        subject="Public Sector Equality Duty: information to demonstrate compliance",
+        creator="Due Regard",
+        lang="en-GB",
+        displayDocTitle=1,
+        initialFontName=REGULAR,
     )
     frame = Frame(MARGIN, MARGIN, CONTENT_WIDTH, PAGE_HEIGHT - 2 * MARGIN, id="body")
     furniture = _page_furniture(f"{figures.organisation}: equality compliance report, {period}")

@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 from eia.domain.bindings import PER_AIM, SPECS, binding_problems, build_bindings
 from eia.domain.legacy_definitions import LEGACY_BINDINGS
-from eia.domain.questionnaire import ReplayedAnswer, reveal_of
 from eia.domain.questionnaire import (
     QUESTION_TYPES,
     Aim,
@@ -24,8 +23,10 @@ from eia.domain.questionnaire import (
     PageDef,
     Question,
     Questionnaire,
+    ReplayedAnswer,
     SectionDef,
     TaskDef,
+    reveal_of,
 )
 from eia.domain.rules import check_rule
 
@@ -35,7 +36,19 @@ CHOICES_FROM = ("departments", "objectives", "relevant_characteristics", "subjec
 TITLE_PLACEHOLDERS = ("{characteristic}", "{characteristic_lower}")
 # Question ids become form field names: they must not shadow the form's own attributes and fields.
 RESERVED_QUESTION_IDS = frozenset(
-    {"version", "csrf_token", "intent", "data", "errors", "meta", "process", "validate", "populate_obj", "form_errors", "hidden_tag"}
+    {
+        "version",
+        "csrf_token",
+        "intent",
+        "data",
+        "errors",
+        "meta",
+        "process",
+        "validate",
+        "populate_obj",
+        "form_errors",
+        "hidden_tag",
+    }
 )
 
 
@@ -59,7 +72,8 @@ _BINDINGS = {
     "additionalProperties": False,
     "properties": {
         name: {"type": "object", "minProperties": 1, "additionalProperties": _IDENTIFIER}
-        if spec.kind == PER_AIM else _IDENTIFIER
+        if spec.kind == PER_AIM
+        else _IDENTIFIER
         for name, spec in SPECS.items()
     },
 }
@@ -202,8 +216,11 @@ QUESTIONNAIRE_SCHEMA = {
                                                             "properties": {
                                                                 "source": {"const": "answers"},
                                                                 "identifier": {"type": "string"},
-                                                                "only": {"type": "array", "minItems": 1,
-                                                                         "items": {"type": "string"}},
+                                                                "only": {
+                                                                    "type": "array",
+                                                                    "minItems": 1,
+                                                                    "items": {"type": "string"},
+                                                                },
                                                             },
                                                         },
                                                     },
@@ -240,7 +257,7 @@ def read_json(path: Path, problems: list[str]) -> Any:
     return None
 
 
-def schema_problems(data: Any, schema: dict, source: str) -> list[str]:
+def schema_problems(data: Any, schema: dict[str, Any], source: str) -> list[str]:
     validator = Draft202012Validator(schema)
     return [
         f"{source}: {error.json_path}: {_schema_message(error)}"
@@ -248,8 +265,15 @@ def schema_problems(data: Any, schema: dict, source: str) -> list[str]:
     ]
 
 
-_JSON_KINDS = {"object": "an object", "array": "a list", "string": "text", "integer": "a whole number",
-               "number": "a number", "boolean": "true or false", "null": "null"}
+_JSON_KINDS = {
+    "object": "an object",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
 
 
 def _kind(value: Any) -> str:
@@ -261,14 +285,14 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _schema_message(error) -> str:
+def _schema_message(error: ValidationError) -> str:
     """jsonschema's message, except where it would echo a whole (possibly huge) value back."""
     if error.validator == "type":
         expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        return f"must be {' or '.join(_JSON_KINDS.get(t, t) for t in expected)}, not {_kind(error.instance)}"
+        return f"must be {' or '.join(_JSON_KINDS.get(t) or str(t) for t in expected)}, not {_kind(error.instance)}"
     if error.validator == "maxLength":
         return f"must be {error.validator_value} characters or fewer"
-    return error.message
+    return str(error.message)
 
 
 def _duplicates(ids: list[str]) -> Iterator[str]:
@@ -311,7 +335,9 @@ def check_questionnaire(data: Any, source: str) -> list[str]:
             per_characteristic = task.get("for_each") == "characteristic"
             problems += _placeholder_problems(task["title"], per_characteristic, f"{source}: {task_path}.title")
             if "when" in task:
-                problems += [f"{source}: {e}" for e in check_rule(task["when"], QUESTIONNAIRE_SOURCES, f"{task_path}.when")]
+                problems += [
+                    f"{source}: {e}" for e in check_rule(task["when"], QUESTIONNAIRE_SOURCES, f"{task_path}.when")
+                ]
             if "all_on_one_page" in task:
                 problems += _one_page_problems(task, per_characteristic, f"{source}: {task_path}.all_on_one_page")
             for p, page in enumerate(task["pages"]):
@@ -324,7 +350,7 @@ def check_questionnaire(data: Any, source: str) -> list[str]:
     return problems
 
 
-def _one_page_problems(task: dict, per_characteristic: bool, where: str) -> list[str]:
+def _one_page_problems(task: dict[str, Any], per_characteristic: bool, where: str) -> list[str]:
     """All characteristics' copies of a task on one page: only a per-characteristic task of one form page
     whose page and questions do not depend on answers (each copy is validated on its own)."""
     if not per_characteristic:
@@ -342,7 +368,7 @@ def _placeholder_problems(text: str, per_characteristic: bool, where: str) -> li
     return []
 
 
-def _page_problems(page: dict, per_characteristic: bool, source: str, page_path: str) -> list[str]:
+def _page_problems(page: dict[str, Any], per_characteristic: bool, source: str, page_path: str) -> list[str]:
     problems = _placeholder_problems(page["title"], per_characteristic, f"{source}: {page_path}.title")
     for key in ("when", "min_items_when"):
         if key in page:
@@ -355,34 +381,40 @@ def _page_problems(page: dict, per_characteristic: bool, source: str, page_path:
     question_ids = [q["id"] for q in page["questions"]]
     problems += [f"{source}: {page_path}.questions: duplicate question id {d!r}" for d in _duplicates(question_ids)]
     for q, question in enumerate(page["questions"]):
-        where = f"{page_path}.questions[{q}]"
-        problems += _placeholder_problems(question["label"], per_characteristic, f"{source}: {where}.label")
-        if question["id"] in RESERVED_QUESTION_IDS:
-            problems.append(f"{source}: {where}.id: {question['id']!r} is reserved (it names part of the form)")
-        for key in ("when", "required_when"):
-            if key in question:
-                problems += [f"{source}: {e}" for e in check_rule(question[key], QUESTIONNAIRE_SOURCES, f"{where}.{key}")]
-        if question.get("required") and "required_when" in question:
-            problems.append(f"{source}: {where}: use either required or required_when, not both")
-        has_choices = "choices" in question or "choices_from" in question
-        if question["type"] in ("radios", "checkboxes", "select"):
-            if ("choices" in question) == ("choices_from" in question):
-                problems.append(f"{source}: {where}: a {question['type']} question needs exactly one of choices or choices_from")
-        elif has_choices:
-            problems.append(f"{source}: {where}: only radios, checkboxes and select questions have choices")
-        if "suggestions_from" in question and question["type"] != "text":
-            problems.append(f"{source}: {where}: suggestions_from is only for text questions")
-        if "date_constraint" in question and question["type"] != "date":
-            problems.append(f"{source}: {where}: date_constraint is only for date questions")
-        if "max_length" in question and question["type"] not in ("text", "textarea"):
-            problems.append(f"{source}: {where}: max_length is only for text and textarea questions")
-        if "choices" in question:
-            values = [c["value"] for c in question["choices"]]
-            problems += [f"{source}: {where}.choices: duplicate value {d!r}" for d in _duplicates(values)]
+        problems += _question_problems(question, per_characteristic, source, f"{page_path}.questions[{q}]")
     return problems
 
 
-def _known_pages(questionnaire: dict) -> dict[str, tuple[set[str], bool]]:
+def _question_problems(question: dict[str, Any], per_characteristic: bool, source: str, where: str) -> list[str]:
+    problems = _placeholder_problems(question["label"], per_characteristic, f"{source}: {where}.label")
+    if question["id"] in RESERVED_QUESTION_IDS:
+        problems.append(f"{source}: {where}.id: {question['id']!r} is reserved (it names part of the form)")
+    for key in ("when", "required_when"):
+        if key in question:
+            problems += [f"{source}: {e}" for e in check_rule(question[key], QUESTIONNAIRE_SOURCES, f"{where}.{key}")]
+    if question.get("required") and "required_when" in question:
+        problems.append(f"{source}: {where}: use either required or required_when, not both")
+    has_choices = "choices" in question or "choices_from" in question
+    if question["type"] in ("radios", "checkboxes", "select"):
+        if ("choices" in question) == ("choices_from" in question):
+            problems.append(
+                f"{source}: {where}: a {question['type']} question needs exactly one of choices or choices_from"
+            )
+    elif has_choices:
+        problems.append(f"{source}: {where}: only radios, checkboxes and select questions have choices")
+    if "suggestions_from" in question and question["type"] != "text":
+        problems.append(f"{source}: {where}: suggestions_from is only for text questions")
+    if "date_constraint" in question and question["type"] != "date":
+        problems.append(f"{source}: {where}: date_constraint is only for date questions")
+    if "max_length" in question and question["type"] not in ("text", "textarea"):
+        problems.append(f"{source}: {where}: max_length is only for text and textarea questions")
+    if "choices" in question:
+        values = [c["value"] for c in question["choices"]]
+        problems += [f"{source}: {where}.choices: duplicate value {d!r}" for d in _duplicates(values)]
+    return problems
+
+
+def _known_pages(questionnaire: dict[str, Any]) -> dict[str, tuple[set[str], bool]]:
     """page id -> (its question ids, whether it is per characteristic)."""
     return {
         page["id"]: ({q["id"] for q in page["questions"]}, task.get("for_each") == "characteristic")
@@ -392,13 +424,13 @@ def _known_pages(questionnaire: dict) -> dict[str, tuple[set[str], bool]]:
     }
 
 
-def _identifier_problems(data: dict, source: str) -> list[str]:
+def _identifier_problems(data: dict[str, Any], source: str) -> list[str]:
     """Every answers identifier in a rule must name a real page and question."""
     return answer_identifier_problems(data, data, "$", source, current_characteristic=True)
 
 
 def answer_identifier_problems(
-    questionnaire: dict, node: Any, path: str, source: str, *, current_characteristic: bool
+    questionnaire: dict[str, Any], node: Any, path: str, source: str, *, current_characteristic: bool
 ) -> list[str]:
     """Problems with the answers identifiers in the rules under ``node`` (a JSON document or part of
     one at ``path``), checked against the questionnaire document. ``current_characteristic`` says
@@ -418,8 +450,10 @@ def answer_identifier_problems(
             wanted = "':$c' or ':*'" if current_characteristic else "':*'"
             problems.append(f"{source}: {where}: identifier {identifier!r} needs {wanted} (per-characteristic page)")
         if per_characteristic and qualifier == "$c" and not current_characteristic:
-            problems.append(f"{source}: {where}: identifier {identifier!r}: ':$c' means nothing here "
-                            "(there is no current characteristic): use ':*'")
+            problems.append(
+                f"{source}: {where}: identifier {identifier!r}: ':$c' means nothing here "
+                "(there is no current characteristic): use ':*'"
+            )
         if not per_characteristic and qualifier:
             problems.append(f"{source}: {where}: identifier {identifier!r}: page {page_id!r} is not per characteristic")
     return problems
@@ -437,8 +471,8 @@ def _answer_identifiers(node: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _answer_identifiers(value, f"{path}[{index}]")
 
 
-def _sections(questionnaire: dict) -> tuple[SectionDef, ...]:
-    def question(data: dict) -> Question:
+def _sections(questionnaire: dict[str, Any]) -> tuple[SectionDef, ...]:
+    def question(data: dict[str, Any]) -> Question:
         return Question(
             id=data["id"],
             type=data["type"],
@@ -494,7 +528,7 @@ def _sections(questionnaire: dict) -> tuple[SectionDef, ...]:
     )
 
 
-def _build(questionnaire: dict, characteristics: dict) -> Questionnaire:
+def _build(questionnaire: dict[str, Any], characteristics: dict[str, Any]) -> Questionnaire:
     sections = _sections(questionnaire)
     return Questionnaire(
         id=questionnaire["id"],
@@ -521,7 +555,7 @@ def questionnaire_problems(directory: Path) -> list[str]:
 
 def load_questionnaire(directory: Path) -> Questionnaire:
     questionnaire, problems = _load(directory)
-    if problems:
+    if problems or questionnaire is None:
         raise DefinitionError(problems)
     return questionnaire
 
@@ -536,7 +570,7 @@ def check_questionnaire_documents(questionnaire: Any, characteristics: Any) -> l
     return problems or questionnaire_document_problems(questionnaire, characteristics, QUESTIONNAIRE_FILE)
 
 
-def questionnaire_document_problems(questionnaire: Any, characteristics: dict, source: str) -> list[str]:
+def questionnaire_document_problems(questionnaire: Any, characteristics: dict[str, Any], source: str) -> list[str]:
     """Every problem in one questionnaire document (read from ``source``), given valid characteristics."""
     problems = check_questionnaire(questionnaire, source)
     if problems:
@@ -546,7 +580,7 @@ def questionnaire_document_problems(questionnaire: Any, characteristics: dict, s
     return _reveal_problems(sections, source) + binding_problems(questionnaire["bindings"], sections, aim_ids, source)
 
 
-def build_questionnaire(questionnaire: dict, characteristics: dict) -> Questionnaire:
+def build_questionnaire(questionnaire: dict[str, Any], characteristics: dict[str, Any]) -> Questionnaire:
     """The domain objects for documents already checked (or pinned when they were valid). A pinned
     questionnaire from before bindings existed is read with the bindings shipped then; the document
     itself is not changed."""

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from eia.domain import questionnaire as q
-from eia.domain.bindings import BOARD_CONDITION
+from eia.domain.bindings import BOARD_CONDITION, BoundQuestion
 
 # The answers the bindings' specs fix (eia.domain.bindings.SPECS "values"): what counts as adverse.
 ADVERSE_DIRECTION = "negative"
@@ -91,7 +91,8 @@ class KeyFindings:
         return cls(
             characteristics=tuple(
                 CharacteristicFinding(**{**c, "impacts": tuple(AimImpact(**i) for i in c["impacts"])})
-                for c in data["characteristics"]),
+                for c in data["characteristics"]
+            ),
             evidence_gaps=tuple(EvidenceGap(**g) for g in data["evidence_gaps"]),
             outcome=data["outcome"],
             outcome_justification=data["outcome_justification"],
@@ -112,7 +113,7 @@ class KeyFindings:
 
 
 def _aim_phrase(short_label: str) -> str:
-    """"Aim 1: eliminate discrimination" -> "aim 1 (eliminate discrimination)"."""
+    """ "Aim 1: eliminate discrimination" -> "aim 1 (eliminate discrimination)"."""
     head, sep, tail = short_label.partition(": ")
     return f"{head[:1].lower()}{head[1:]} ({tail})" if sep else short_label
 
@@ -154,7 +155,7 @@ def key_findings(
     answers = current.answers
     relevant = {c.id for c in questionnaire.relevant_characteristics(current)}
 
-    def shown(bound, characteristic=None) -> str:
+    def shown(bound: BoundQuestion, characteristic: q.Characteristic | None = None) -> str:
         return q.display_value(bound.question, bound.value(answers, characteristic), options)
 
     characteristics = []
@@ -168,26 +169,30 @@ def key_findings(
             for aim in characteristic.aims:
                 direction = bindings.impact_direction[aim]
                 adverse = direction.value(answers, characteristic) == ADVERSE_DIRECTION
-                impacts.append(AimImpact(
-                    aim=questionnaire.aims[aim].short_label,
-                    direction=shown(direction, characteristic),
-                    level=shown(bindings.impact_level[aim], characteristic) if adverse else "",
-                    adverse=adverse,
-                ))
+                impacts.append(
+                    AimImpact(
+                        aim=questionnaire.aims[aim].short_label,
+                        direction=shown(direction, characteristic),
+                        level=shown(bindings.impact_level[aim], characteristic) if adverse else "",
+                        adverse=adverse,
+                    )
+                )
             residual = shown(bindings.residual_level, characteristic)
             residual_adverse = bindings.residual_level.value(answers, characteristic) in ADVERSE_RESIDUAL_LEVELS
             no_evidence = bindings.has_evidence.value(answers, characteristic) == NO_EVIDENCE
             gap_text = (bindings.evidence_gaps.value(answers, characteristic) or "").strip()
             if no_evidence or gap_text:
                 gaps.append(EvidenceGap(characteristic.name, no_evidence, gap_text))
-        characteristics.append(CharacteristicFinding(
-            name=characteristic.name,
-            relevance=shown(bindings.relevance, characteristic),
-            screened_in=screened_in,
-            impacts=tuple(impacts),
-            residual=residual,
-            residual_adverse=residual_adverse,
-        ))
+        characteristics.append(
+            CharacteristicFinding(
+                name=characteristic.name,
+                relevance=shown(bindings.relevance, characteristic),
+                screened_in=screened_in,
+                impacts=tuple(impacts),
+                residual=residual,
+                residual_adverse=residual_adverse,
+            )
+        )
     plan = bindings.action_plan
     conditions = tuple(
         Condition(item.action, item.owner, _day(item.due_date))

@@ -28,10 +28,16 @@ LEGACY_BINDINGS = {
     "has_evidence": "evidence:*.has_evidence",
     "evidence_gaps": "evidence:*.gaps",
     "engaged": "engagement:*.engaged",
-    "impact_direction": {"eliminate": "impact:*.eliminate_direction", "advance": "impact:*.advance_direction",
-                         "foster": "impact:*.foster_direction"},
-    "impact_level": {"eliminate": "impact:*.eliminate_level", "advance": "impact:*.advance_level",
-                     "foster": "impact:*.foster_level"},
+    "impact_direction": {
+        "eliminate": "impact:*.eliminate_direction",
+        "advance": "impact:*.advance_direction",
+        "foster": "impact:*.foster_direction",
+    },
+    "impact_level": {
+        "eliminate": "impact:*.eliminate_level",
+        "advance": "impact:*.advance_level",
+        "foster": "impact:*.foster_level",
+    },
     "mitigation": "residual:*.mitigation",
     "residual_level": "residual:*.residual_level",
     "residual_justification": "residual:*.justification",
@@ -59,13 +65,18 @@ _STATE_MEANINGS: dict[str, dict[str, Any]] = {
 _TRANSITION_MEANINGS: dict[str, dict[str, Any]] = {
     "submit": {"purpose": "submit", "done_label": "Submitted for approval"},
     "start_review": {"purpose": "start_review", "done_label": "Review started"},
-    "approve": {"purpose": "decide", "done_label": "Approved",
-                "decision": "Signed off by the accountable officer"},
+    "approve": {"purpose": "decide", "done_label": "Approved", "decision": "Signed off by the accountable officer"},
     "return": {"purpose": "return", "done_label": "Returned to the author"},
-    "board_approve": {"purpose": "decide", "done_label": "Approved by the Board",
-                      "decision": "Approved by the Equality and Inclusion Board"},
-    "board_approve_with_conditions": {"purpose": "decide", "done_label": "Approved with conditions by the Board",
-                                      "decision": "Approved with conditions by the Equality and Inclusion Board"},
+    "board_approve": {
+        "purpose": "decide",
+        "done_label": "Approved by the Board",
+        "decision": "Approved by the Equality and Inclusion Board",
+    },
+    "board_approve_with_conditions": {
+        "purpose": "decide",
+        "done_label": "Approved with conditions by the Board",
+        "decision": "Approved with conditions by the Equality and Inclusion Board",
+    },
     "board_return": {"purpose": "return", "done_label": "Returned to the author by the Board"},
     "board_reject": {"purpose": "decide", "done_label": "Rejected by the Board", "warning": True},
     "withdraw": {"purpose": "withdraw", "done_label": "Withdrawn", "warning": True},
@@ -84,8 +95,12 @@ def upgrade_pinned_workflow(document: dict[str, Any]) -> dict[str, Any]:
             meaning = {**meaning, "ends": "withdrawn"}  # a final state of unknown meaning is at least closed
         states.append({**meaning, **upgraded})
     transitions = [
-        {"purpose": "decide", "done_label": transition["label"], **_TRANSITION_MEANINGS.get(transition["id"], {}),
-         **transition}
+        {
+            "purpose": "decide",
+            "done_label": transition["label"],
+            **_TRANSITION_MEANINGS.get(transition["id"], {}),
+            **transition,
+        }
         for transition in document["transitions"]
     ]
     return {**document, "states": states, "transitions": transitions}

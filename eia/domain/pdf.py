@@ -18,9 +18,11 @@ from __future__ import annotations
 import functools
 import io
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -28,8 +30,7 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase import ttfonts
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
@@ -57,8 +58,11 @@ MARGIN = 18 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 # GOV.UK palette: text, secondary text, borders, and the colours of the impact directions.
 BLACK, GREY, BORDER, LIGHT = (colors.HexColor(c) for c in ("#0b0c0c", "#505a5f", "#b1b4b6", "#f3f2f1"))
-DIRECTION_COLOURS = {"Negative": colors.HexColor("#f4cdc6"), "Positive": colors.HexColor("#cce2d8"),
-                     "Neutral": colors.HexColor("#e8f1f8")}
+DIRECTION_COLOURS = {
+    "Negative": colors.HexColor("#f4cdc6"),
+    "Positive": colors.HexColor("#cce2d8"),
+    "Neutral": colors.HexColor("#e8f1f8"),
+}
 
 
 # reportlab shapes with kern, liga and dlig; ligatures would turn "fi" into "ﬁ" in copied or extracted
@@ -93,7 +97,7 @@ class RenderedPdf:
 @functools.cache
 def _fonts() -> frozenset[int]:
     """Register the embedded fonts once; return the code points both can draw."""
-    covered = None
+    covered: set[int] | None = None
     for name, filename in ((REGULAR, "DejaVuSans.ttf"), (BOLD, "DejaVuSans-Bold.ttf")):
         font = TTFont(name, str(FONT_DIR / filename))
         pdfmetrics.registerFont(font)
@@ -102,7 +106,7 @@ def _fonts() -> frozenset[int]:
     pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
     if ttfonts.uharfbuzz is not None:
         ttfonts.shapeFragWord.__defaults__[0].update(_SHAPING_FEATURES)  # reportlab's only way to set them
-    return frozenset(covered)
+    return frozenset(covered or ())
 
 
 def _drawable(char: str, covered: frozenset[int]) -> bool:
@@ -144,9 +148,13 @@ def _paragraph(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(text, _style_for(text, style))
 
 
-def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("body", fontName=REGULAR, fontSize=10, leading=14, textColor=BLACK, alignment=TA_LEFT,
-                          spaceAfter=4)
+Styles = dict[str, ParagraphStyle]
+
+
+def _styles() -> Styles:
+    base = ParagraphStyle(
+        "body", fontName=REGULAR, fontSize=10, leading=14, textColor=BLACK, alignment=TA_LEFT, spaceAfter=4
+    )
     return {
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11, textColor=GREY),
@@ -182,17 +190,23 @@ class _SealPanel(Flowable):
     LABEL_WIDTH = 38 * mm
     TITLE_HEIGHT = 9 * mm
 
-    def __init__(self, lines: list[tuple[str, str]], placed: list[SealBox], styles) -> None:
+    def __init__(self, lines: list[tuple[str, str]], placed: list[SealBox], styles: Styles) -> None:
         super().__init__()
-        self.rows = [(_paragraph(markup(label), styles["seal_label"]), _paragraph(markup(value), styles["seal_value"]))
-                     for label, value in lines]
+        self.rows = [
+            (_paragraph(markup(label), styles["seal_label"]), _paragraph(markup(value), styles["seal_value"]))
+            for label, value in lines
+        ]
         self.placed = placed
 
-    def wrap(self, available_width, available_height):
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         self.width = available_width
         value_width = available_width - self.LABEL_WIDTH - 2 * self.PADDING
-        self.heights = [max(label.wrap(self.LABEL_WIDTH - 2 * mm, available_height)[1],
-                            value.wrap(value_width, available_height)[1]) for label, value in self.rows]
+        self.heights = [
+            max(
+                label.wrap(self.LABEL_WIDTH - 2 * mm, available_height)[1], value.wrap(value_width, available_height)[1]
+            )
+            for label, value in self.rows
+        ]
         self.height = self.TITLE_HEIGHT + sum(self.heights) + 2 * self.PADDING
         return available_width, self.height
 
@@ -207,22 +221,23 @@ class _SealPanel(Flowable):
         canvas.setFont(BOLD, 11)
         canvas.drawString(self.PADDING, y, "Digitally sealed record")
         y = self.height - self.PADDING - self.TITLE_HEIGHT
-        for (label, value), height in zip(self.rows, self.heights):
+        for (label, value), height in zip(self.rows, self.heights, strict=True):
             y -= height
             label.drawOn(canvas, self.PADDING, y + height - label.height)
             value.drawOn(canvas, self.PADDING + self.LABEL_WIDTH, y + height - value.height)
         x, y = canvas.absolutePosition(0, 0)
-        self.placed.append(SealBox(page=canvas.getPageNumber() - 1,
-                                   box=(int(x), int(y), int(x + self.width), int(y + self.height))))
+        self.placed.append(
+            SealBox(page=canvas.getPageNumber() - 1, box=(int(x), int(y), int(x + self.width), int(y + self.height)))
+        )
 
 
-def _numbered_canvas(header: str):
+def _numbered_canvas(header: str) -> type:
     """A canvas that writes the running header and "Page X of Y" once the page count is known."""
 
     class NumberedCanvas(rl_canvas.Canvas):
-        def __init__(self, *args, **kwargs) -> None:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
+            self._pages: list[dict[str, Any]] = []
 
         def showPage(self) -> None:  # noqa: N802 (reportlab's name)
             self._pages.append(dict(self.__dict__))
@@ -245,14 +260,16 @@ def _numbered_canvas(header: str):
 
 
 class _RecordDocument(BaseDocTemplate):
-    def afterFlowable(self, flowable) -> None:  # noqa: N802 (reportlab's name)
+    def afterFlowable(self, flowable: Any) -> None:  # noqa: N802 (reportlab's name)
         if isinstance(flowable, _Heading):
             key = f"h{id(flowable)}"
             self.canv.bookmarkPage(key)
             self.canv.addOutlineEntry(flowable.outline_title, key, level=flowable.outline_level, closed=False)
 
 
-def _table(rows: list[list], widths: list[float], header: bool = True, shading: list[tuple] = ()) -> Table:
+def _table(
+    rows: list[list[Any]], widths: list[float], header: bool = True, shading: Sequence[tuple[Any, ...]] = ()
+) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitInRow=1, hAlign="LEFT")
     style = [
         ("FONTNAME", (0, 0), (-1, -1), REGULAR),  # else Table emits an unembedded Helvetica
@@ -268,7 +285,7 @@ def _table(rows: list[list], widths: list[float], header: bool = True, shading: 
     return table
 
 
-def _cell(text: str, styles, bold: bool = False) -> Paragraph:
+def _cell(text: str, styles: Styles, bold: bool = False) -> Paragraph:
     return _paragraph(markup(text), styles["cell_bold" if bold else "cell"])
 
 
@@ -279,17 +296,17 @@ def _date(value: date | datetime | None, with_time: bool = False) -> str:
     return f"{day} {value:%H:%M} UTC" if with_time and isinstance(value, datetime) else day
 
 
-def _answers(rows, styles) -> list:
+def _answers(rows: Iterable[tuple[str, str]], styles: Styles) -> list[Any]:
     """Question and answer pairs as label + body paragraphs: answers of any length flow over pages."""
-    flowables = []
+    flowables: list[Any] = []
     for label, value in rows:
         flowables.append(_paragraph(markup(label), styles["label"]))  # kept with the answer's first lines
         flowables.append(_paragraph(markup(value), styles["body"]))
     return flowables
 
 
-def _characteristic(item: CharacteristicSnapshot, styles) -> list:
-    flowables: list = [CondPageBreak(60 * mm), _Heading(item.name, styles["h2"], level=1)]
+def _characteristic(item: CharacteristicSnapshot, styles: Styles) -> list[Any]:
+    flowables: list[Any] = [CondPageBreak(60 * mm), _Heading(item.name, styles["h2"], level=1)]
     flowables.append(_paragraph(f"<b>Relevance:</b> {markup(item.relevance or 'Not answered')}", styles["body"]))
     if item.reason:
         flowables.append(_paragraph(f"<b>Reason:</b> {markup(item.reason)}", styles["body"]))
@@ -297,49 +314,77 @@ def _characteristic(item: CharacteristicSnapshot, styles) -> list:
         rows = [[_cell(h, styles, bold=True) for h in ("Aim", "Likely impact", "Level")]]
         shading = []
         for index, impact in enumerate(item.impacts, start=1):
-            rows.append([_cell(impact.aim_label, styles), _cell(impact.direction, styles),
-                         _cell(impact.level or "Not applicable", styles)])
+            rows.append(
+                [
+                    _cell(impact.aim_label, styles),
+                    _cell(impact.direction, styles),
+                    _cell(impact.level or "Not applicable", styles),
+                ]
+            )
             if impact.direction in DIRECTION_COLOURS:
                 shading.append(("BACKGROUND", (1, index), (1, index), DIRECTION_COLOURS[impact.direction]))
-        flowables += [Spacer(1, 2 * mm), _table(rows, [CONTENT_WIDTH * 0.55, CONTENT_WIDTH * 0.25,
-                                                       CONTENT_WIDTH * 0.20], shading=shading)]
+        flowables += [
+            Spacer(1, 2 * mm),
+            _table(rows, [CONTENT_WIDTH * 0.55, CONTENT_WIDTH * 0.25, CONTENT_WIDTH * 0.20], shading=shading),
+        ]
     flowables += _answers(item.rows, styles)
     if item.residual_level:
-        flowables.append(_paragraph(f"<b>Residual impact after mitigation:</b> {markup(item.residual_level)}",
-                                   styles["body"]))
+        flowables.append(
+            _paragraph(f"<b>Residual impact after mitigation:</b> {markup(item.residual_level)}", styles["body"])
+        )
     if item.justification:
         flowables.append(_paragraph(f"<b>Justification:</b> {markup(item.justification)}", styles["body"]))
     return flowables
 
 
-def _key_findings(findings: KeyFindings, styles) -> list:
+def _key_findings(findings: KeyFindings, styles: Styles) -> list[Any]:
     """The summary on the first page: the same findings the decision pages opened with (eia.domain.findings)."""
-    flowables: list = [_Heading("Key findings", styles["h1"], level=0)]
+    flowables: list[Any] = [_Heading("Key findings", styles["h1"], level=0)]
     if findings.screened_in:
-        rows = [[_cell(h, styles, bold=True) for h in ("Characteristic", "Relevance", "Likely impact on each aim",
-                                                        "After mitigation")]]
+        rows = [
+            [
+                _cell(h, styles, bold=True)
+                for h in ("Characteristic", "Relevance", "Likely impact on each aim", "After mitigation")
+            ]
+        ]
         shading = []
         for index, item in enumerate(findings.screened_in, start=1):
             impacts = "<br/>".join(
                 f"{markup(i.aim)}: {'<b>' if i.adverse else ''}{markup(i.direction or 'Not answered')}"
                 f"{markup(', ' + i.level.lower() + ' severity') if i.level else ''}{'</b>' if i.adverse else ''}"
-                for i in item.impacts)
-            rows.append([_cell(item.name, styles, bold=True), _cell(item.relevance or "Not answered", styles),
-                         _paragraph(impacts, styles["cell"]), _cell(item.residual or "Not answered", styles)])
+                for i in item.impacts
+            )
+            rows.append(
+                [
+                    _cell(item.name, styles, bold=True),
+                    _cell(item.relevance or "Not answered", styles),
+                    _paragraph(impacts, styles["cell"]),
+                    _cell(item.residual or "Not answered", styles),
+                ]
+            )
             if item.residual_adverse:
                 shading.append(("BACKGROUND", (3, index), (3, index), DIRECTION_COLOURS["Negative"]))
         flowables.append(_table(rows, [w * CONTENT_WIDTH for w in (0.18, 0.15, 0.52, 0.15)], shading=shading))
     else:
         flowables.append(_paragraph("No characteristic was screened in for a full analysis.", styles["body"]))
     if findings.screened_out:
-        flowables.append(_paragraph("<b>Screened out:</b> " + "; ".join(
-            f"{markup(item.name)} ({markup((item.relevance or 'not screened').lower())})"
-            for item in findings.screened_out), styles["body"]))
+        flowables.append(
+            _paragraph(
+                "<b>Screened out:</b> "
+                + "; ".join(
+                    f"{markup(item.name)} ({markup((item.relevance or 'not screened').lower())})"
+                    for item in findings.screened_out
+                ),
+                styles["body"],
+            )
+        )
     if findings.evidence_gaps:
         flowables.append(_paragraph("Evidence gaps", styles["label"]))
         for gap in findings.evidence_gaps:
             lead = "no evidence. " if gap.no_evidence else ""
-            flowables.append(_paragraph(f"<b>{markup(gap.characteristic)}:</b> {lead}{markup(gap.gaps)}", styles["body"]))
+            flowables.append(
+                _paragraph(f"<b>{markup(gap.characteristic)}:</b> {lead}{markup(gap.gaps)}", styles["body"])
+            )
     else:
         flowables.append(_paragraph("<b>Evidence gaps:</b> none recorded.", styles["body"]))
     outcome = markup(findings.outcome or "Not answered")
@@ -359,28 +404,16 @@ def _key_findings(findings: KeyFindings, styles) -> list:
     if findings.conditions:
         flowables.append(_paragraph("Conditions", styles["label"]))
         rows = [[_cell(h, styles, bold=True) for h in ("Condition", "Owner", "Due")]]
-        rows += [[_cell(c.text, styles), _cell(c.owner or "Not given", styles), _cell(c.due or "Not given", styles)]
-                 for c in findings.conditions]
+        rows += [
+            [_cell(c.text, styles), _cell(c.owner or "Not given", styles), _cell(c.due or "Not given", styles)]
+            for c in findings.conditions
+        ]
         flowables.append(_table(rows, [w * CONTENT_WIDTH for w in (0.56, 0.24, 0.20)]))
     return flowables
 
 
-def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certificate_sha256: str,
-                          public_copy: PublicCopy | None = None) -> RenderedPdf:
-    """Render the record; the last page carries the seal panel that the signature field is placed on.
-
-    With ``public_copy`` it is the published copy: it says so, lists what was withheld and why, and
-    names the original it derives from by its SHA-256."""
-    _fonts()
-    styles = _styles()
-    story: list = [
-        _paragraph("Equality Impact Assessment: public copy" if public_copy else "Equality Impact Assessment",
-                   styles["caption"]),
-        _Heading(snapshot.title, styles["title"], level=0),
-        _paragraph(f"{markup(snapshot.organisation)} · reference {markup(snapshot.reference)} · "
-                  f"version {snapshot.version}", styles["caption"]),
-        Spacer(1, 6 * mm),
-    ]
+def _cover_table(snapshot: AssessmentSnapshot, styles: Styles, public_copy: PublicCopy | None = None) -> Table:
+    """The record's facts at a glance: one a row, or two a row when the key findings must start on page 1."""
     decider = snapshot.decision_trail[-1] if snapshot.decision_trail else None
     cover = [
         ("Status", snapshot.status_label),
@@ -397,37 +430,111 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
         *([("Published", _date(public_copy.published_on))] if public_copy else []),
     ]
     if snapshot.findings is None:
-        story.append(_table([[_cell(k, styles, bold=True), _cell(v, styles)] for k, v in cover],
-                            [CONTENT_WIDTH * 0.38, CONTENT_WIDTH * 0.62], header=False))
-    else:  # two facts a row, so the key findings start on this page
-        pairs = [cover[i:i + 2] + [("", "")] * (2 - len(cover[i:i + 2])) for i in range(0, len(cover), 2)]
-        story.append(_table([[_cell(text, styles, bold=column % 2 == 0) for column, text in enumerate(k for pair in row for k in pair)]
-                             for row in pairs], [w * CONTENT_WIDTH for w in (0.17, 0.33, 0.17, 0.33)], header=False))
+        return _table(
+            [[_cell(k, styles, bold=True), _cell(v, styles)] for k, v in cover],
+            [CONTENT_WIDTH * 0.38, CONTENT_WIDTH * 0.62],
+            header=False,
+        )
+    pairs = [cover[i : i + 2] + [("", "")] * (2 - len(cover[i : i + 2])) for i in range(0, len(cover), 2)]
+    return _table(
+        [
+            [_cell(text, styles, bold=column % 2 == 0) for column, text in enumerate(k for pair in row for k in pair)]
+            for row in pairs
+        ],
+        [w * CONTENT_WIDTH for w in (0.17, 0.33, 0.17, 0.33)],
+        header=False,
+    )
+
+
+def _introduction(snapshot: AssessmentSnapshot, public_copy: PublicCopy | None) -> str:
+    if public_copy:
+        return (
+            f"This is the copy that {markup(snapshot.organisation)} published of its record of the due regard it had "
+            "to the aims of the Public Sector Equality Duty (section 149, Equality Act 2010) for this proposal. It is "
+            "made from the signed record, which is kept unchanged. Answers that are not published read "
+            "“Withheld”, with the reason; “What was withheld” lists them."
+        )
+    return (
+        f"This is {markup(snapshot.organisation)}'s record of the due regard it had to the aims of the "
+        "Public Sector Equality Duty (section 149, Equality Act 2010) for this proposal: every answer, "
+        "the impact on each protected characteristic, the action plan and the full decision trail, "
+        "exactly as the decision-maker saw them when it was signed off."
+    )
+
+
+def _withheld(public_copy: PublicCopy | None, styles: Styles) -> list[Any]:
+    """The public copy's list of what was withheld, by reason (nothing for the signed record)."""
+    if public_copy is None:
+        return []
+    flowables: list[Any] = [CondPageBreak(40 * mm), _Heading("What was withheld", styles["h1"], level=0)]
+    if not public_copy.withheld:
+        flowables.append(
+            _paragraph("Nothing was withheld: every answer of the signed record is published.", styles["body"])
+        )
+        return flowables
+    rows = [[_cell("Reason", styles, bold=True), _cell("Answers withheld", styles, bold=True)]]
+    rows += [[_cell(reason, styles), _cell("\n".join(questions), styles)] for reason, questions in public_copy.withheld]
+    flowables.append(_table(rows, [CONTENT_WIDTH * 0.4, CONTENT_WIDTH * 0.6]))
+    return flowables
+
+
+def _derivation(public_copy: PublicCopy | None, styles: Styles) -> list[Any]:
+    """Which signed record the public copy is made from, and where to check it (nothing for the signed record)."""
+    if public_copy is None:
+        return []
+    flowables: list[Any] = [
+        _paragraph(
+            f"<b>Made from the signed record</b> whose SHA-256 is {markup(public_copy.original_sha256)}. "
+            "That record is kept unchanged.",
+            styles["body"],
+        )
+    ]
+    if public_copy.check_address:
+        flowables.append(
+            _paragraph(f"<b>Check this copy is genuine</b> at {markup(public_copy.check_address)}.", styles["body"])
+        )
+    return flowables
+
+
+def render_assessment_pdf(
+    snapshot: AssessmentSnapshot,
+    *,
+    sealed_by: str,
+    certificate_sha256: str,
+    public_copy: PublicCopy | None = None,
+) -> RenderedPdf:
+    """Render the record; the last page carries the seal panel that the signature field is placed on.
+
+    With ``public_copy`` it is the published copy: it says so, lists what was withheld and why, and
+    names the original it derives from by its SHA-256."""
+    _fonts()
+    styles = _styles()
+    story: list[Any] = [
+        _paragraph(
+            "Equality Impact Assessment: public copy" if public_copy else "Equality Impact Assessment",
+            styles["caption"],
+        ),
+        _Heading(snapshot.title, styles["title"], level=0),
+        _paragraph(
+            f"{markup(snapshot.organisation)} · reference {markup(snapshot.reference)} · version {snapshot.version}",
+            styles["caption"],
+        ),
+        Spacer(1, 6 * mm),
+    ]
+    story.append(_cover_table(snapshot, styles, public_copy))
     if snapshot.findings is not None:
         story += [Spacer(1, 4 * mm), *_key_findings(snapshot.findings, styles)]
-    if public_copy:
-        story += [
-            Spacer(1, 8 * mm),
-            _paragraph(f"This is the copy that {markup(snapshot.organisation)} published of its record of the due "
-                       "regard it had to the aims of the Public Sector Equality Duty (section 149, Equality Act 2010) "
-                       "for this proposal. It is made from the signed record, which is kept unchanged. Answers that "
-                       "are not published read “Withheld”, with the reason; “What was withheld” lists them.",
-                       styles["body"]),
-            _paragraph("It is sealed with the organisation's digital signature (see Integrity, on the last page): "
-                       "any change to this file breaks the seal.", styles["body"]),
-            PageBreak(),
-        ]
-    else:
-        story += [
-            Spacer(1, 8 * mm),
-            _paragraph(f"This is {markup(snapshot.organisation)}'s record of the due regard it had to the aims of the "
-                       "Public Sector Equality Duty (section 149, Equality Act 2010) for this proposal: every answer, "
-                       "the impact on each protected characteristic, the action plan and the full decision trail, "
-                       "exactly as the decision-maker saw them when it was signed off.", styles["body"]),
-            _paragraph("It is sealed with the organisation's digital signature (see Integrity, on the last page): "
-                       "any change to this file breaks the seal.", styles["body"]),
-            PageBreak(),
-        ]
+    introduction = _introduction(snapshot, public_copy)
+    story += [
+        Spacer(1, 8 * mm),
+        _paragraph(introduction, styles["body"]),
+        _paragraph(
+            "It is sealed with the organisation's digital signature (see Integrity, on the last page): "
+            "any change to this file breaks the seal.",
+            styles["body"],
+        ),
+        PageBreak(),
+    ]
 
     for section in snapshot.sections:
         story += [CondPageBreak(50 * mm), _Heading(section.title, styles["h1"], level=0)]
@@ -441,8 +548,16 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
     story += [CondPageBreak(50 * mm), _Heading("Action plan", styles["h1"], level=0)]
     if snapshot.actions:
         rows = [[_cell(h, styles, bold=True) for h in ("Action", "Characteristic", "Owner", "Due", "Status")]]
-        rows += [[_cell(a.action, styles), _cell(a.characteristic, styles), _cell(a.owner, styles),
-                  _cell(_date(a.due_date), styles), _cell(a.status, styles)] for a in snapshot.actions]
+        rows += [
+            [
+                _cell(a.action, styles),
+                _cell(a.characteristic, styles),
+                _cell(a.owner, styles),
+                _cell(_date(a.due_date), styles),
+                _cell(a.status, styles),
+            ]
+            for a in snapshot.actions
+        ]
         story.append(_table(rows, [w * CONTENT_WIDTH for w in (0.40, 0.17, 0.17, 0.14, 0.12)]))
     else:
         story.append(_paragraph("No actions were planned.", styles["body"]))
@@ -459,70 +574,97 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
         rows += [[_cell(question, styles), _cell(thread, styles)] for question, thread in snapshot.question_comments]
         story.append(_table(rows, [CONTENT_WIDTH * 0.4, CONTENT_WIDTH * 0.6]))
 
-    if public_copy:
-        story += [CondPageBreak(40 * mm), _Heading("What was withheld", styles["h1"], level=0)]
-        if public_copy.withheld:
-            rows = [[_cell("Reason", styles, bold=True), _cell("Answers withheld", styles, bold=True)]]
-            rows += [[_cell(reason, styles), _cell("\n".join(questions), styles)]
-                     for reason, questions in public_copy.withheld]
-            story.append(_table(rows, [CONTENT_WIDTH * 0.4, CONTENT_WIDTH * 0.6]))
-        else:
-            story.append(_paragraph("Nothing was withheld: every answer of the signed record is published.",
-                                    styles["body"]))
+    story += _withheld(public_copy, styles)
 
-    story += [CondPageBreak(50 * mm), _Heading("Decision" if public_copy else "Decision trail", styles["h1"], level=0)]
+    trail_heading = "Decision" if public_copy else "Decision trail"
+    story += [CondPageBreak(50 * mm), _Heading(trail_heading, styles["h1"], level=0)]
     for entry in snapshot.decision_trail:
-        story.append(KeepTogether([
-            _paragraph(f"{markup(entry.action_label)}: {markup(entry.from_state)} to {markup(entry.to_state)}",
-                      styles["label"]),
-            _paragraph(f"{_date(entry.at, with_time=True)} by {markup(entry.actor)}, {markup(entry.role)}",
-                      styles["small"]),
-        ]))
+        story.append(
+            KeepTogether(
+                [
+                    _paragraph(
+                        f"{markup(entry.action_label)}: {markup(entry.from_state)} to {markup(entry.to_state)}",
+                        styles["label"],
+                    ),
+                    _paragraph(
+                        f"{_date(entry.at, with_time=True)} by {markup(entry.actor)}, {markup(entry.role)}",
+                        styles["small"],
+                    ),
+                ]
+            )
+        )
         if entry.rules_fired:
-            story.append(_paragraph("<b>Rules that fired:</b> " + "; ".join(markup(r) for r in entry.rules_fired),
-                                   styles["body"]))
+            story.append(
+                _paragraph(
+                    "<b>Rules that fired:</b> " + "; ".join(markup(r) for r in entry.rules_fired), styles["body"]
+                )
+            )
         if entry.comment:
             story.append(_paragraph(f"<b>Comment:</b> {markup(entry.comment)}", styles["body"]))
         if entry.conditions:
-            story.append(_paragraph("<b>Conditions:</b> " + "; ".join(markup(c) for c in entry.conditions), styles["body"]))
+            story.append(
+                _paragraph("<b>Conditions:</b> " + "; ".join(markup(c) for c in entry.conditions), styles["body"])
+            )
         for reason in entry.section_reasons:
             story.append(_paragraph(f"<b>To change:</b> {markup(reason)}", styles["body"]))
 
     # The integrity statement and the seal panel stay together on the last page.
-    integrity: list = [_Heading("Integrity", styles["h1"], level=0)]
+    integrity: list[Any] = [_Heading("Integrity", styles["h1"], level=0)]
     if snapshot.audit_chain_head:
         seq, entry_hash = snapshot.audit_chain_head
-        integrity.append(_paragraph(
-            f"<b>Audit log before this sign-off:</b> the last event was number {seq}, with hash "
-            f"{markup(entry_hash)}. The events recording this decision and this signed record are the next ones "
-            f"in the log, from event {seq + 1}.", styles["body"]))
-    if public_copy:
-        integrity.append(_paragraph(
-            f"<b>Made from the signed record</b> whose SHA-256 is {markup(public_copy.original_sha256)}. "
-            "That record is kept unchanged.", styles["body"]))
-        if public_copy.check_address:
-            integrity.append(_paragraph(f"<b>Check this copy is genuine</b> at {markup(public_copy.check_address)}.",
-                                        styles["body"]))
-    integrity.append(_paragraph("The seal below is a PAdES digital signature over this whole file. Any change to the file, "
-                                "however small, invalidates it. Check it with <b>eia archive verify</b>, or any PDF reader "
-                                "that trusts the organisation's certificate.", styles["body"]))
+        integrity.append(
+            _paragraph(
+                f"<b>Audit log before this sign-off:</b> the last event was number {seq}, with hash "
+                f"{markup(entry_hash)}. The events recording this decision and this signed record are the next ones "
+                f"in the log, from event {seq + 1}.",
+                styles["body"],
+            )
+        )
+    integrity += _derivation(public_copy, styles)
+    integrity.append(
+        _paragraph(
+            "The seal below is a PAdES digital signature over this whole file. Any change to the file, "
+            "however small, invalidates it. Check it with <b>eia archive verify</b>, or any PDF reader "
+            "that trusts the organisation's certificate.",
+            styles["body"],
+        )
+    )
     placed: list[SealBox] = []
-    integrity.append(_SealPanel([
-        ("Sealed by", sealed_by),
-        ("Reason", snapshot.decision),
-        ("Signed off", _date(snapshot.signed_off_at, with_time=True)),
-        ("Certificate SHA-256", certificate_sha256),
-    ], placed, styles))
+    integrity.append(
+        _SealPanel(
+            [
+                ("Sealed by", sealed_by),
+                ("Reason", snapshot.decision),
+                ("Signed off", _date(snapshot.signed_off_at, with_time=True)),
+                ("Certificate SHA-256", certificate_sha256),
+            ],
+            placed,
+            styles,
+        )
+    )
     story.append(KeepTogether(integrity))
 
     buffer = io.BytesIO()
     document = _RecordDocument(
-        buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN,
-        title=f"Equality Impact Assessment: {snapshot.title}", author=snapshot.author,
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=f"Equality Impact Assessment: {snapshot.title}",
+        author=snapshot.author,
         subject=f"{snapshot.reference} version {snapshot.version}: {snapshot.decision}",
-        keywords=["Equality Impact Assessment", "Public Sector Equality Duty", snapshot.organisation,
-                  snapshot.reference],
-        creator="Due Regard", lang="en-GB", displayDocTitle=1, initialFontName=REGULAR,
+        keywords=[
+            "Equality Impact Assessment",
+            "Public Sector Equality Duty",
+            snapshot.organisation,
+            snapshot.reference,
+        ],
+        creator="Due Regard",
+        lang="en-GB",
+        displayDocTitle=1,
+        initialFontName=REGULAR,
     )
     frame = Frame(MARGIN, MARGIN, CONTENT_WIDTH, PAGE_HEIGHT - 2 * MARGIN, id="body")
     document.addPageTemplates([PageTemplate(id="page", frames=[frame])])
@@ -530,6 +672,8 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
     try:
         document.build(story, canvasmaker=_numbered_canvas(header))
     except Exception as error:  # reportlab raises LayoutError, ValueError, KeyError...: all mean "no PDF"
-        raise RenderError(f"the record of {snapshot.reference} version {snapshot.version} could not be laid out: "
-                          f"{type(error).__name__}: {error}") from error
+        raise RenderError(
+            f"the record of {snapshot.reference} version {snapshot.version} could not be laid out: "
+            f"{type(error).__name__}: {error}"
+        ) from error
     return RenderedPdf(content=buffer.getvalue(), seal_box=placed[-1])

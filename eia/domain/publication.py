@@ -36,7 +36,9 @@ def answers(snapshot: AssessmentSnapshot) -> list[Answer]:
     """Every answer of the record that can be withheld, in the record's order."""
     found = []
     for s, section in enumerate(snapshot.sections, start=1):
-        found += [Answer(f"s{s}.{r}", section.title, label, value) for r, (label, value) in enumerate(section.rows, start=1)]
+        found += [
+            Answer(f"s{s}.{r}", section.title, label, value) for r, (label, value) in enumerate(section.rows, start=1)
+        ]
     for c, item in enumerate(snapshot.characteristics, start=1):
         found += [Answer(f"c{c}.{r}", item.name, label, value) for r, (label, value) in enumerate(item.rows, start=1)]
     for a, action in enumerate(snapshot.actions, start=1):
@@ -48,27 +50,45 @@ def redacted_snapshot(snapshot: AssessmentSnapshot, withheld: dict[str, str]) ->
     """The snapshot as published: ``withheld`` maps answers' targets to reasons (unknown targets: ignored)."""
     by_target = {answer.target: answer for answer in answers(snapshot)}
     withheld = {target: reason for target, reason in withheld.items() if target in by_target}
-    secrets = {by_target[target].value: reason for target, reason in withheld.items() if by_target[target].value.strip()}
+    secrets = {
+        by_target[target].value: reason for target, reason in withheld.items() if by_target[target].value.strip()
+    }
 
     def rows(prefix: str, items: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-        return tuple((label, WITHHELD.format(reason=withheld[f"{prefix}{r}"]) if f"{prefix}{r}" in withheld else value)
-                     for r, (label, value) in enumerate(items, start=1))
+        return tuple(
+            (label, WITHHELD.format(reason=withheld[f"{prefix}{r}"]) if f"{prefix}{r}" in withheld else value)
+            for r, (label, value) in enumerate(items, start=1)
+        )
 
-    sections = tuple(replace(section, rows=rows(f"s{s}.", section.rows))
-                     for s, section in enumerate(snapshot.sections, start=1))
-    characteristics = tuple(replace(item, rows=rows(f"c{c}.", item.rows))
-                            for c, item in enumerate(snapshot.characteristics, start=1))
-    actions = tuple(replace(action, action=WITHHELD.format(reason=withheld[f"a{a}"])) if f"a{a}" in withheld else action
-                    for a, action in enumerate(snapshot.actions, start=1))
+    sections = tuple(
+        replace(section, rows=rows(f"s{s}.", section.rows)) for s, section in enumerate(snapshot.sections, start=1)
+    )
+    characteristics = tuple(
+        replace(item, rows=rows(f"c{c}.", item.rows)) for c, item in enumerate(snapshot.characteristics, start=1)
+    )
+    actions = tuple(
+        replace(action, action=WITHHELD.format(reason=withheld[f"a{a}"])) if f"a{a}" in withheld else action
+        for a, action in enumerate(snapshot.actions, start=1)
+    )
     trail = tuple(replace(entry, comment="", section_reasons=()) for entry in snapshot.decision_trail[-1:])
-    public = replace(snapshot, sections=sections, characteristics=characteristics, actions=actions, author="",
-                     decision_trail=trail, question_comments=())
+    public = replace(
+        snapshot,
+        sections=sections,
+        characteristics=characteristics,
+        actions=actions,
+        author="",
+        decision_trail=trail,
+        question_comments=(),
+    )
     # Anything else that repeats a withheld answer is scrubbed: other fields wholly equal to it, and any
     # text containing a long one (answers themselves only for long ones: withholding one "No" is not
     # withholding every "No").
     data = public.to_dict()
-    answers_only = {"sections": data.pop("sections"), "actions": data.pop("actions"),
-                    "rows": [item.pop("rows") for item in data["characteristics"]]}
+    answers_only = {
+        "sections": data.pop("sections"),
+        "actions": data.pop("actions"),
+        "rows": [item.pop("rows") for item in data["characteristics"]],
+    }
     data = _scrub(data, secrets, whole=True)
     answers_only = _scrub(answers_only, secrets, whole=False)
     data["sections"], data["actions"] = answers_only["sections"], answers_only["actions"]

@@ -45,8 +45,8 @@ class Question:
     name: str  # used in messages: "Enter {name}"
     hint: str | None = None
     required: bool = False
-    required_when: Mapping | None = None
-    when: Mapping | None = None
+    required_when: Mapping[str, Any] | None = None
+    when: Mapping[str, Any] | None = None
     max_length: int | None = None
     choices: tuple[Choice, ...] = ()
     choices_from: str | None = None
@@ -60,10 +60,10 @@ class PageDef:
     title: str
     questions: tuple[Question, ...]
     type: str = "form"
-    when: Mapping | None = None
+    when: Mapping[str, Any] | None = None
     item_name: str | None = None
     max_items: int = 50
-    min_items_when: Mapping | None = None
+    min_items_when: Mapping[str, Any] | None = None
     # Earlier answers shown in an inset above the questions ("replay"), under a heading
     replay_title: str | None = None
     replay: tuple[ReplayedAnswer, ...] = ()
@@ -81,7 +81,7 @@ class TaskDef:
     title: str
     pages: tuple[PageDef, ...]
     for_each: str | None = None
-    when: Mapping | None = None
+    when: Mapping[str, Any] | None = None
     # Every characteristic's copy of the task answered on one page ("all_on_one_page"), with its heading
     one_page_title: str | None = None
     one_page_hint: str | None = None
@@ -126,8 +126,11 @@ class Questionnaire:
 
     def relevant_characteristics(self, current: Path) -> list[Characteristic]:
         """The characteristics screened in on this path: those whose analysis task is on it."""
-        return [task.characteristic for task in current.tasks
-                if task.definition.id == self.bindings.analysis_task and task.characteristic is not None]
+        return [
+            task.characteristic
+            for task in current.tasks
+            if task.definition.id == self.bindings.analysis_task and task.characteristic is not None
+        ]
 
     def applicable_characteristics(self, ids: Iterable[str]) -> list[Characteristic]:
         """The characteristics an assessment covers, in definition order."""
@@ -228,7 +231,7 @@ class AnswerResolver:
         return self.answers.get(key, {}).get(question_id)
 
 
-def _holds(rule: Mapping | None, resolve: AnswerResolver) -> bool:
+def _holds(rule: Mapping[str, Any] | None, resolve: AnswerResolver) -> bool:
     return True if rule is None else bool(evaluate(rule, resolve))
 
 
@@ -327,7 +330,9 @@ def path(questionnaire: Questionnaire, answers: Mapping[str, Any], characteristi
     return Path(tasks=tuple(tasks), answers=effective, characteristic_ids=ids)
 
 
-def _visible_part(page: Page, stored: dict, effective: Mapping[str, Any], ids: tuple[str, ...]) -> dict:
+def _visible_part(
+    page: Page, stored: dict[str, Any], effective: Mapping[str, Any], ids: tuple[str, ...]
+) -> dict[str, Any]:
     if page.is_list:
         return stored
     resolve = AnswerResolver({**effective, page.id: stored}, ids, page.characteristic)
@@ -408,11 +413,15 @@ def _hidden_by_reveal(current: Path, page: Page, visible: Mapping[str, Question]
     return {
         q.id
         for q in page.definition.questions
-        if q.id not in visible and reveal_of(page.definition, q) is not None and _holds_apart_from_page(q, page, resolve)
+        if q.id not in visible
+        and reveal_of(page.definition, q) is not None
+        and _holds_apart_from_page(q, page, resolve)
     }
 
 
-def answers_to_store(current: Path, page: Page, previous: Mapping[str, Any] | None, result: PageResult) -> dict:
+def answers_to_store(
+    current: Path, page: Page, previous: Mapping[str, Any] | None, result: PageResult
+) -> dict[str, Any]:
     """A form page's answers after saving ``result``: its values, plus earlier answers to questions
     the page does not show at the moment (hidden by answers elsewhere; the author may change those back)."""
     resolve = current.resolver(page)
@@ -496,7 +505,7 @@ def _clean_date(question: Question, raw: Any, today: date) -> tuple[str | None, 
 # --- list pages ---------------------------------------------------------------------------------
 
 
-def list_items(current: Path, page: Page) -> list[dict]:
+def list_items(current: Path, page: Page) -> list[dict[str, Any]]:
     return list(current.answers.get(page.id, {}).get("items", []))
 
 
@@ -525,9 +534,7 @@ def page_status(current: Path, page: Page, options: Mapping[str, list[Choice]], 
     if page.is_list:
         if not stored.get("done") or list_problem(current, page):
             return IN_PROGRESS
-        items_ok = all(
-            validate_page(current, page, item, options, today).ok for item in stored.get("items", [])
-        )
+        items_ok = all(validate_page(current, page, item, options, today).ok for item in stored.get("items", []))
         return COMPLETED if items_ok else IN_PROGRESS
     result = validate_page(current, page, stored, options, today)
     return COMPLETED if result.ok else IN_PROGRESS
@@ -579,7 +586,7 @@ def display_value(question: Question, value: Any, options: Mapping[str, list[Cho
     if question.type in ("radios", "select", "checkboxes"):
         labels = {c.value: c.label for c in choices_for(question, options)}
         values = value if isinstance(value, list) else [value]
-        return "\n".join(labels.get(v, v) for v in values)
+        return "\n".join(labels.get(v) or str(v) for v in values)
     if question.type == "date":
         parsed = date.fromisoformat(value)
         return f"{parsed.day} {parsed.strftime('%B %Y')}"
@@ -625,7 +632,9 @@ def replayed_answers(current: Path, page: Page, options: Mapping[str, list[Choic
             qualifier = page.characteristic.id
         source = current.page(f"{page_id}:{qualifier}" if qualifier else page_id)
         question = next((x for x in source.definition.questions if x.id == question_id), None) if source else None
-        value = current.answers.get(source.id, {}).get(question_id) if source and question else None
+        if source is None or question is None:
+            continue
+        value = current.answers.get(source.id, {}).get(question_id)
         if value in (None, "", []) or (item.only and value not in item.only):
             continue
         rows.append(AnswerRow(question, source.fill(question.label), display_value(question, value, options)))
@@ -651,7 +660,7 @@ class Reveal:
         return len(self.values) == 1
 
 
-def _conjuncts(rule: Mapping) -> list[Mapping]:
+def _conjuncts(rule: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return list(rule["and"]) if set(rule) == {"and"} else [rule]
 
 
@@ -689,7 +698,7 @@ def reveal_of(page_def: PageDef, question: Question) -> Reveal | None:
     if len(reveals) > 1:
         raise ValueError("a question can be revealed by one answer on its page, not several")
     (condition,) = reveals
-    (op, operands), = condition.items()
+    ((op, operands),) = condition.items()
     parent = _same_page_identifier(operands[0], page_def) if op in ("==", "in") else None
     values = (operands[1],) if op == "==" else operands[1]
     if (

@@ -29,7 +29,8 @@ def read_record_facts(content: bytes) -> RecordFacts:
     """The reference, version and audit chain head printed in a record; raises ValueError if unreadable."""
     try:
         reader = PdfReader(io.BytesIO(content))
-        subject = str((reader.metadata or {}).get("/Subject") or "")
+        metadata = reader.metadata
+        subject = str(metadata.get("/Subject") or "") if metadata is not None else ""
         # The integrity statement is kept together on the last page; whitespace is removed because
         # text extraction may break the 64-character hash across lines.
         last_page = "".join(reader.pages[-1].extract_text().split())

@@ -74,8 +74,7 @@ OPERATORS: dict[str, tuple[int | None, Callable[..., Any]]] = {
     # every value is one of the options (vacuously false when there are none)
     "all-in": (
         2,
-        lambda options, values: bool(_flatten(values))
-        and all(v in _as_list(options) for v in _flatten(values)),
+        lambda options, values: bool(_flatten(values)) and all(v in _as_list(options) for v in _flatten(values)),
     ),
     "contains": (2, lambda values, value: value in _flatten(values)),
     "count": (1, lambda values: len([v for v in _flatten(values) if _answered(v)])),
@@ -119,20 +118,16 @@ def check_rule(rule: Any, sources: Iterable[str], path: str = "when") -> list[Ru
                     )
                 )
                 return
-            (op, operands), = node.items()
+            ((op, operands),) = node.items()
             if op not in OPERATORS:
-                problems.append(
-                    RuleError(f"unknown operator {op!r} (known: {', '.join(OPERATORS)})", where)
-                )
+                problems.append(RuleError(f"unknown operator {op!r} (known: {', '.join(OPERATORS)})", where))
                 return
             if not isinstance(operands, list):
                 problems.append(RuleError(f"operands of {op!r} must be a list", where))
                 return
             arity = OPERATORS[op][0]
             if arity is not None and len(operands) != arity:
-                problems.append(
-                    RuleError(f"{op!r} takes {arity} operand(s), got {len(operands)}", where)
-                )
+                problems.append(RuleError(f"{op!r} takes {arity} operand(s), got {len(operands)}", where))
             if arity is None and not operands:
                 problems.append(RuleError(f"{op!r} needs at least one operand", where))
             for index, operand in enumerate(operands):
@@ -155,7 +150,7 @@ def evaluate(rule: Any, resolve: Resolver) -> Any:
     if is_source(rule):
         return resolve(rule["source"], rule["identifier"])
     if isinstance(rule, Mapping):
-        (op, operands), = rule.items()
+        ((op, operands),) = rule.items()
         _, function = OPERATORS[op]
         if op == "and":  # short-circuit, so later operands may assume earlier ones hold
             return all(evaluate(operand, resolve) for operand in operands)

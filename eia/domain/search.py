@@ -59,8 +59,10 @@ def adverse_characteristics(path: q.Path, bindings: Bindings) -> tuple[str, ...]
     """Characteristics with a negative likely impact on any aim, or a medium or high residual impact."""
     found = []
     for characteristic_id in path.characteristic_ids:
-        negative = any(direction.value(path.answers, characteristic_id) == "negative"
-                       for direction in bindings.impact_direction.values())
+        negative = any(
+            direction.value(path.answers, characteristic_id) == "negative"
+            for direction in bindings.impact_direction.values()
+        )
         if negative or bindings.residual_level.value(path.answers, characteristic_id) in ADVERSE_RESIDUAL_LEVELS:
             found.append(characteristic_id)
     return tuple(found)

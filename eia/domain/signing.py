@@ -61,7 +61,8 @@ def generate_organisation_identity(common_name: str, organisation: str, years: i
 def new_signing_key() -> bytes:
     """A new ECDSA P-256 private key (PEM, PKCS#8, unencrypted: protect the file)."""
     return ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 class TokenKey(Protocol):
@@ -80,13 +81,20 @@ def _seal_key(key: object) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
     raise SigningKeyError("the signing key must be an ECDSA or RSA private key")
 
 
-def self_signed_certificate(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey, common_name: str, organisation: str, years: int = 10,
-                            not_before: datetime | None = None) -> bytes:
+def self_signed_certificate(
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
+    common_name: str,
+    organisation: str,
+    years: int = 10,
+    not_before: datetime | None = None,
+) -> bytes:
     """A self-signed certificate (PEM) for ``key``, fit for sealing documents (RFC 9336 document signing)."""
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
-    ])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
+        ]
+    )
     start = not_before or datetime.now(UTC) - timedelta(minutes=5)
     certificate = (
         x509.CertificateBuilder()
@@ -98,9 +106,17 @@ def self_signed_certificate(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
         .not_valid_after(start + timedelta(days=365 * years))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-                          encipher_only=False, decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
@@ -121,10 +137,17 @@ class SealBox:
 class PdfSealer:
     """Seals PDFs with one organisation key; built once per process and reused (the key is parsed once)."""
 
-    def __init__(self, private_key: SealKey, certificate: x509.Certificate, chain: list[x509.Certificate] | None = None,
-                 timestamp_url: str | None = None) -> None:
-        if not (isinstance(private_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey)
-                or hasattr(private_key, "sign_sha256")):
+    def __init__(
+        self,
+        private_key: SealKey,
+        certificate: x509.Certificate,
+        chain: list[x509.Certificate] | None = None,
+        timestamp_url: str | None = None,
+    ) -> None:
+        if not (
+            isinstance(private_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey)
+            or hasattr(private_key, "sign_sha256")
+        ):
             raise SigningKeyError("the signing key must be an ECDSA or RSA private key")
         _check_valid_now(certificate)
         self._key = private_key
@@ -170,8 +193,9 @@ class PdfSealer:
             raise SigningKeyError(f"the PKCS#12 file {path} holds no key and certificate")
         return cls(_seal_key(key), certificate, list(chain), timestamp_url=timestamp_url)
 
-    def seal(self, pdf: bytes, *, signer_name: str, reason: str, location: str,
-             seal_box: SealBox | None = None) -> bytes:
+    def seal(
+        self, pdf: bytes, *, signer_name: str, reason: str, location: str, seal_box: SealBox | None = None
+    ) -> bytes:
         """A PAdES signature over the whole document; visible where ``seal_box`` says.
 
         The field's appearance is empty: the PDF already shows the seal panel (with an embedded font)
@@ -189,10 +213,10 @@ class PdfSealer:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         if seal_box is not None:
             # Created here with an empty appearance (no font at all), then filled by the signature.
-            fields.append_signature_field(writer, fields.SigFieldSpec(SEAL_FIELD, on_page=seal_box.page,
-                                                                      box=seal_box.box))
-        signer = signers.PdfSigner(metadata, self._signer, timestamper=self._timestamper,
-                                   stamp_style=NoOpStampStyle())
+            fields.append_signature_field(
+                writer, fields.SigFieldSpec(SEAL_FIELD, on_page=seal_box.page, box=seal_box.box)
+            )
+        signer = signers.PdfSigner(metadata, self._signer, timestamper=self._timestamper, stamp_style=NoOpStampStyle())
         output = io.BytesIO()
         try:
             signer.sign_pdf(writer, output=output, bytes_reserved=self._bytes_reserved)
@@ -249,7 +273,9 @@ class _SealSigner(signers.Signer):
     refused rather than signed differently.
     """
 
-    def __init__(self, private_key: SealKey, certificate: asn1_x509.Certificate, registry: SimpleCertificateStore) -> None:
+    def __init__(
+        self, private_key: SealKey, certificate: asn1_x509.Certificate, registry: SimpleCertificateStore
+    ) -> None:
         super().__init__(signing_cert=certificate, cert_registry=registry)
         self._key = private_key
         # pyHanko's own signed attributes and SignedData, made once around a random stand-in digest.
@@ -258,12 +284,14 @@ class _SealSigner(signers.Signer):
         if attributes.count(stand_in) != 1:
             raise SigningKeyError("cannot locate the message digest in the signed attributes")
         self._attributes_before_digest, self._attributes_after_digest = attributes.split(stand_in)
-        template = cms.ContentInfo.load(asyncio.run(super().async_sign_prescribed_attributes(
-            "sha256", cms.CMSAttributes.load(attributes))).dump())
+        template = cms.ContentInfo.load(
+            asyncio.run(super().async_sign_prescribed_attributes("sha256", cms.CMSAttributes.load(attributes))).dump()
+        )
         signed_data, signer_info = template["content"], template["content"]["signer_infos"][0]
         self._content_type = template["content_type"].dump()
-        self._signed_data_head = b"".join(signed_data[name].dump() for name in
-                                          ("version", "digest_algorithms", "encap_content_info", "certificates"))
+        self._signed_data_head = b"".join(
+            signed_data[name].dump() for name in ("version", "digest_algorithms", "encap_content_info", "certificates")
+        )
         self._signer_info_head = b"".join(signer_info[name].dump() for name in ("version", "sid", "digest_algorithm"))
         self._signature_algorithm = signer_info["signature_algorithm"].dump()
 
@@ -271,34 +299,56 @@ class _SealSigner(signers.Signer):
         _require(digest_algorithm == "sha256", f"digest {digest_algorithm}")
         return _sign_sha256(self._key, data)
 
-    async def signed_attrs(self, data_digest: bytes, digest_algorithm: str, attr_settings: Any = None,
-                           content_type: str = "data", use_pades: bool = False, timestamper: Any = None,
-                           dry_run: bool = False, is_pdf_sig: bool = True) -> cms.CMSAttributes:
+    async def signed_attrs(
+        self,
+        data_digest: bytes,
+        digest_algorithm: str,
+        attr_settings: Any = None,
+        content_type: str = "data",
+        use_pades: bool = False,
+        timestamper: Any = None,
+        dry_run: bool = False,
+        is_pdf_sig: bool = True,
+    ) -> cms.CMSAttributes:
         """content-type, message-digest and signing-certificate-v2, as pyHanko makes them for PAdES."""
         _require(use_pades and is_pdf_sig and content_type == "data", "a signature other than PAdES")
         _require(digest_algorithm == "sha256" and len(data_digest) == 32, f"digest {digest_algorithm}")
-        _require(attr_settings is None or (attr_settings.adobe_revinfo_attr is None
-                                           and attr_settings.cades_signed_attrs is None), "extra signed attributes")
+        _require(
+            attr_settings is None
+            or (attr_settings.adobe_revinfo_attr is None and attr_settings.cades_signed_attrs is None),
+            "extra signed attributes",
+        )
         return cms.CMSAttributes.load(self._attributes_before_digest + data_digest + self._attributes_after_digest)
 
-    async def async_sign_prescribed_attributes(self, digest_algorithm: str, signed_attrs: cms.CMSAttributes,
-                                               cms_version: str = "v1", dry_run: bool = False,
-                                               timestamper: Any = None, encap_content_info: Any = None) -> cms.ContentInfo:
+    async def async_sign_prescribed_attributes(
+        self,
+        digest_algorithm: str,
+        signed_attrs: cms.CMSAttributes,
+        cms_version: str = "v1",
+        dry_run: bool = False,
+        timestamper: Any = None,
+        encap_content_info: Any = None,
+    ) -> cms.ContentInfo:
         """The SignedData pyHanko would package (RFC 5652 section 5), from the parts encoded at start-up."""
-        _require(cms_version == "v1" and encap_content_info in (None, {"content_type": "data"}),
-                 "encapsulated content")
+        _require(cms_version == "v1" and encap_content_info in (None, {"content_type": "data"}), "encapsulated content")
         attributes = signed_attrs.dump()
         signature = await self.async_sign_raw(attributes, digest_algorithm, dry_run)
         # The RFC 3161 timestamp over the signature, when a timestamper is configured (pyHanko's request).
-        unsigned = await self.unsigned_attrs(digest_algorithm, signature, signed_attrs=signed_attrs,
-                                             timestamper=timestamper, dry_run=dry_run)
-        signer_info = _der(0x30, b"".join((
-            self._signer_info_head,
-            _retagged(attributes, 0xA0),  # signedAttrs [0] IMPLICIT
-            self._signature_algorithm,
-            _der(0x04, signature),
-            _retagged(unsigned.dump(), 0xA1) if unsigned else b"",  # unsignedAttrs [1] IMPLICIT
-        )))
+        unsigned = await self.unsigned_attrs(
+            digest_algorithm, signature, signed_attrs=signed_attrs, timestamper=timestamper, dry_run=dry_run
+        )
+        signer_info = _der(
+            0x30,
+            b"".join(
+                (
+                    self._signer_info_head,
+                    _retagged(attributes, 0xA0),  # signedAttrs [0] IMPLICIT
+                    self._signature_algorithm,
+                    _der(0x04, signature),
+                    _retagged(unsigned.dump(), 0xA1) if unsigned else b"",  # unsignedAttrs [1] IMPLICIT
+                )
+            ),
+        )
         signed_data = _der(0x30, self._signed_data_head + _der(0x31, signer_info))
         return cms.ContentInfo.load(_der(0x30, self._content_type + _der(0xA0, signed_data)))
 
@@ -332,7 +382,6 @@ def _check_valid_now(certificate: x509.Certificate) -> None:
         raise SigningKeyError("the signing certificate is not valid yet")
 
 
-
 # --- verification ---------------------------------------------------------------------------------
 
 
@@ -347,8 +396,9 @@ class SealPeriod:
 
     def covers(self, moment: datetime) -> bool:
         """Whether a seal dated ``moment`` was made in this period (a PDF states the time to the second)."""
-        return (self.in_use_from.replace(microsecond=0) <= moment
-                and (self.in_use_until is None or moment <= self.in_use_until))
+        return self.in_use_from.replace(microsecond=0) <= moment and (
+            self.in_use_until is None or moment <= self.in_use_until
+        )
 
 
 @dataclass(frozen=True)
@@ -364,13 +414,22 @@ class SealTrust:
     @classmethod
     def single(cls, organisation: str, certificate_pem: bytes) -> SealTrust:
         """One certificate, in use at any time (tests, and files checked outside any instance)."""
-        return cls(organisation, (SealPeriod(certificate_details(certificate_pem).sha256, certificate_pem,
-                                             datetime.min.replace(tzinfo=UTC)),))
+        return cls(
+            organisation,
+            (
+                SealPeriod(
+                    certificate_details(certificate_pem).sha256, certificate_pem, datetime.min.replace(tzinfo=UTC)
+                ),
+            ),
+        )
 
     def roots(self) -> list[asn1_x509.Certificate]:
         pems = self.ca_roots or tuple(period.certificate_pem for period in self.periods)
-        return [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
-                for pem in pems for c in x509.load_pem_x509_certificates(pem)]
+        return [
+            asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+            for pem in pems
+            for c in x509.load_pem_x509_certificates(pem)
+        ]
 
 
 @dataclass(frozen=True)
@@ -438,13 +497,20 @@ def verify_pdf(content: bytes, trust: SealTrust) -> PdfVerification:
             return report
         for index, signature in enumerate(embedded):
             signed_at = signature.self_reported_timestamp
-            context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail",
-                                        moment=signed_at)
+            context = ValidationContext(
+                trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=signed_at
+            )
             status = validate_pdf_signature(signature, context, key_usage_settings=_KEY_USAGE)
             certificate = status.signing_cert
             sha256 = hashlib.sha256(certificate.dump()).hexdigest() if certificate else ""
-            period = next((p for p in trust.periods if p.certificate_sha256 == sha256
-                           and signed_at is not None and p.covers(signed_at)), None)
+            period = next(
+                (
+                    p
+                    for p in trust.periods
+                    if p.certificate_sha256 == sha256 and signed_at is not None and p.covers(signed_at)
+                ),
+                None,
+            )
             entry = SignatureReport(
                 field_name=signature.field_name,
                 signer=_signer_name(certificate),
@@ -480,16 +546,22 @@ def _signer_name(certificate: asn1_x509.Certificate | None) -> str:
 def _trust_problems(name: str, entry: SignatureReport, chain_trusted: bool, trust: SealTrust) -> list[str]:
     known = [p for p in trust.periods if p.certificate_sha256 == entry.certificate_sha256]
     if not known:
-        return [f"{name}: made by {entry.signer}, not with {trust.organisation}'s seal: "
-                f"this is not {trust.organisation}'s record"]
+        return [
+            f"{name}: made by {entry.signer}, not with {trust.organisation}'s seal: "
+            f"this is not {trust.organisation}'s record"
+        ]
     if entry.seal_period is None:
         when = f"{entry.signed_at:%d %B %Y %H:%M} UTC" if entry.signed_at else "an unstated time"
-        return [f"{name}: made with one of {trust.organisation}'s seals, but dated {when}, when that seal "
-                "was not in use"]
+        return [
+            f"{name}: made with one of {trust.organisation}'s seals, but dated {when}, when that seal was not in use"
+        ]
     if not chain_trusted:
         if trust.ca_roots:
-            return [f"{name}: {trust.organisation}'s seal does not chain to the configured trust roots, "
-                    "or its certificate is not fit for signing documents"]
-        return [f"{name}: {trust.organisation}'s seal certificate was not valid then, "
-                "or is not fit for signing documents"]
+            return [
+                f"{name}: {trust.organisation}'s seal does not chain to the configured trust roots, "
+                "or its certificate is not fit for signing documents"
+            ]
+        return [
+            f"{name}: {trust.organisation}'s seal certificate was not valid then, or is not fit for signing documents"
+        ]
     return []

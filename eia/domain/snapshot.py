@@ -6,6 +6,7 @@ the archive record re-renders the same document decades later.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from typing import Any
@@ -89,7 +90,8 @@ class AssessmentSnapshot:
     question_comments: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return _encode(self)
+        encoded: dict[str, Any] = _encode(self)
+        return encoded
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AssessmentSnapshot:
@@ -99,9 +101,7 @@ class AssessmentSnapshot:
                 "decision_date": _date(data["decision_date"]),
                 "signed_off_at": datetime.fromisoformat(data["signed_off_at"]),
                 "review_date": _date(data["review_date"]),
-                "sections": tuple(
-                    SnapshotSection(title=s["title"], rows=_pairs(s["rows"])) for s in data["sections"]
-                ),
+                "sections": tuple(SnapshotSection(title=s["title"], rows=_pairs(s["rows"])) for s in data["sections"]),
                 "characteristics": tuple(
                     CharacteristicSnapshot(
                         **{
@@ -112,13 +112,17 @@ class AssessmentSnapshot:
                     )
                     for c in data["characteristics"]
                 ),
-                "actions": tuple(
-                    ActionRow(**{**a, "due_date": _date(a["due_date"])}) for a in data["actions"]
-                ),
+                "actions": tuple(ActionRow(**{**a, "due_date": _date(a["due_date"])}) for a in data["actions"]),
                 "decision_trail": tuple(
-                    TrailEntry(**{**t, "at": datetime.fromisoformat(t["at"]), "rules_fired": tuple(t["rules_fired"]),
-                                  "conditions": tuple(t.get("conditions", ())),
-                                  "section_reasons": tuple(t.get("section_reasons", ()))})
+                    TrailEntry(
+                        **{
+                            **t,
+                            "at": datetime.fromisoformat(t["at"]),
+                            "rules_fired": tuple(t["rules_fired"]),
+                            "conditions": tuple(t.get("conditions", ())),
+                            "section_reasons": tuple(t.get("section_reasons", ())),
+                        }
+                    )
                     for t in data["decision_trail"]
                 ),
                 "audit_chain_head": tuple(data["audit_chain_head"]) if data["audit_chain_head"] else None,
@@ -146,5 +150,5 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _pairs(rows) -> tuple[tuple[str, str], ...]:
+def _pairs(rows: Iterable[Sequence[str]]) -> tuple[tuple[str, str], ...]:
     return tuple((label, value) for label, value in rows)

@@ -7,7 +7,7 @@ effects and preconditions a transition names.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,7 @@ class State:
 @dataclass(frozen=True)
 class Route:
     to: str
-    when: dict | None = None
+    when: dict[str, Any] | None = None
     when_rule_set_fires: str | None = None
     effects: tuple[str, ...] = ()
 
@@ -98,8 +98,13 @@ class Transition:
     @property
     def takes_one_step(self) -> bool:
         """Nothing to type and nothing to warn of: its button takes it at once, with no page to confirm on."""
-        return (self.comment == "none" and not self.conditions and not self.takes_section_reasons
-                and not self.warning and not self.is_submission)
+        return (
+            self.comment == "none"
+            and not self.conditions
+            and not self.takes_section_reasons
+            and not self.warning
+            and not self.is_submission
+        )
 
     @property
     def escalating_rule_sets(self) -> tuple[str, ...]:
@@ -196,8 +201,16 @@ def decide(workflow: Workflow, state: str, action: str, roles: Iterable[str], re
 # The preconditions and effects a transition may name: the services carry them out
 # (eia.services.workflow.REQUIREMENTS and EFFECTS hold exactly these).
 REQUIREMENT_NAMES = ("questionnaire_complete", "not_author", "legal_checks_pass")
-EFFECT_NAMES = ("notify:author", "notify:approver", "notify:board", "notify:adviser", "add_conditions_to_action_plan",
-                "archive", "record_legal_checks", "track_actions")
+EFFECT_NAMES = (
+    "notify:author",
+    "notify:approver",
+    "notify:board",
+    "notify:adviser",
+    "add_conditions_to_action_plan",
+    "archive",
+    "record_legal_checks",
+    "track_actions",
+)
 # Identifiers of the "assessment" and "organisation" rule sources (eia.services.workflow.rule_resolver).
 SOURCE_IDENTIFIERS = {
     "assessment": ("subject_type", "version_number", "department_id"),
@@ -254,8 +267,12 @@ WORKFLOW_SCHEMA = {
             "additionalProperties": False,
             "properties": {
                 "capability": {"enum": sorted(CAPABILITIES)},
-                "withholding_reasons": {"type": "array", "minItems": 1, "uniqueItems": True,
-                                        "items": {"type": "string", "minLength": 1, "maxLength": 100}},
+                "withholding_reasons": {
+                    "type": "array",
+                    "minItems": 1,
+                    "uniqueItems": True,
+                    "items": {"type": "string", "minLength": 1, "maxLength": 100},
+                },
             },
         },
         "rule_sets": {
@@ -267,7 +284,11 @@ WORKFLOW_SCHEMA = {
                     "type": "object",
                     "required": ["id", "label", "when"],
                     "additionalProperties": False,
-                    "properties": {"id": {"type": "string", "pattern": "^[A-Za-z0-9_]+$"}, "label": _TEXT, "when": {"type": "object"}},
+                    "properties": {
+                        "id": {"type": "string", "pattern": "^[A-Za-z0-9_]+$"},
+                        "label": _TEXT,
+                        "when": {"type": "object"},
+                    },
                 },
             },
         },
@@ -309,7 +330,7 @@ def load_workflow(path: Path) -> Workflow:
     return build_workflow(data)
 
 
-def _routes(transition: dict) -> list[dict]:
+def _routes(transition: dict[str, Any]) -> list[dict[str, Any]]:
     return transition["routes"] if "routes" in transition else [{"to": transition.get("to")}]
 
 
@@ -318,70 +339,121 @@ def validate_workflow_data(data: Any, source: str) -> list[str]:
     problems = schema_problems(data, WORKFLOW_SCHEMA, source)
     if problems:
         return problems
-
-    def problem(path: str, message: str) -> None:
-        problems.append(f"{source}: {path}: {message}")
-
     state_ids = [state["id"] for state in data["states"]]
-    for index, state_id in enumerate(state_ids):
-        if state_id in state_ids[:index]:
-            problem(f"$.states[{index}].id", f"duplicate state id {state_id!r}")
-    if data["initial"] not in state_ids:
-        problem("$.initial", f"unknown state {data['initial']!r}")
-    rule_sets = data.get("rule_sets", {})
-    rule_ids: list[str] = []
-    for name, rules in rule_sets.items():
-        for index, rule in enumerate(rules):
-            where = f"$.rule_sets.{name}[{index}]"
-            if rule["id"] in rule_ids:
-                problem(f"{where}.id", f"duplicate rule id {rule['id']!r}")
-            rule_ids.append(rule["id"])
-            problems.extend(_rule_problems(rule["when"], f"{where}.when", source))
-    transition_ids: list[str] = []
     edges: dict[str, set[str]] = {s: set() for s in state_ids}
+    problems += _state_id_problems(data, state_ids, source)
+    problems += _rule_set_problems(data.get("rule_sets", {}), source)
+    transition_ids: list[str] = []
     for index, transition in enumerate(data["transitions"]):
         where = f"$.transitions[{index}]"
         if transition["id"] in transition_ids:
-            problem(f"{where}.id", f"duplicate transition id {transition['id']!r}")
+            problems.append(f"{source}: {where}.id: duplicate transition id {transition['id']!r}")
         transition_ids.append(transition["id"])
-        from_states = transition["from"]
-        for f, state in enumerate(from_states):
-            if state not in state_ids:
-                problem(f"{where}.from[{f}]", f"unknown state {state!r}")
-        for r, requirement in enumerate(transition.get("requires", [])):
-            if requirement not in REQUIREMENT_NAMES:
-                problem(f"{where}.requires[{r}]", f"unknown requirement {requirement!r} (known: {', '.join(REQUIREMENT_NAMES)})")
-        problems.extend(_effect_problems(transition, where, source))
-        if ("to" in transition) == ("routes" in transition):
-            problem(where, "give exactly one of to or routes")
-            continue
-        routes = _routes(transition)
-        for r, route in enumerate(routes):
-            route_where = f"{where}.routes[{r}]" if "routes" in transition else f"{where}.to"
-            to = route["to"]
-            if to not in state_ids:
-                problem(route_where, f"unknown state {to!r}")
-            elif to in from_states:
-                problem(route_where, f"leads from {to!r} back to {to!r}: a transition must change the state")
-            if "when" in route and "when_rule_set_fires" in route:
-                problem(route_where, "give at most one of when and when_rule_set_fires")
-            if "when_rule_set_fires" in route and route["when_rule_set_fires"] not in rule_sets:
-                problem(f"{route_where}.when_rule_set_fires", f"unknown rule set {route['when_rule_set_fires']!r}")
-            if "when" in route:
-                problems.extend(_rule_problems(route["when"], f"{route_where}.when", source))
-            if "routes" in transition:
-                problems.extend(_effect_problems(route, route_where, source))
-            for state in from_states:
-                if state in edges and to in state_ids:
-                    edges[state].add(to)
-        defaults = [i for i, route in enumerate(routes) if "when" not in route and "when_rule_set_fires" not in route]
-        if defaults != [len(routes) - 1]:
-            problem(f"{where}.routes", "needs exactly one default route (no when), and it must be last")
+        problems += _transition_problems(transition, where, data.get("rule_sets", {}), state_ids, edges, source)
     if problems:
         return problems
     problems += _meaning_problems(data, source)
     if problems:
         return problems
+    return _reachability_problems(data, edges, source)
+
+
+def _state_id_problems(data: dict[str, Any], state_ids: list[str], source: str) -> list[str]:
+    problems = [
+        f"{source}: $.states[{index}].id: duplicate state id {state_id!r}"
+        for index, state_id in enumerate(state_ids)
+        if state_id in state_ids[:index]
+    ]
+    if data["initial"] not in state_ids:
+        problems.append(f"{source}: $.initial: unknown state {data['initial']!r}")
+    return problems
+
+
+def _rule_set_problems(rule_sets: dict[str, Any], source: str) -> list[str]:
+    problems: list[str] = []
+    rule_ids: list[str] = []
+    for name, rules in rule_sets.items():
+        for index, rule in enumerate(rules):
+            where = f"$.rule_sets.{name}[{index}]"
+            if rule["id"] in rule_ids:
+                problems.append(f"{source}: {where}.id: duplicate rule id {rule['id']!r}")
+            rule_ids.append(rule["id"])
+            problems.extend(_rule_problems(rule["when"], f"{where}.when", source))
+    return problems
+
+
+def _transition_problems(
+    transition: dict[str, Any],
+    where: str,
+    rule_sets: dict[str, Any],
+    state_ids: list[str],
+    edges: dict[str, set[str]],
+    source: str,
+) -> list[str]:
+    """A transition's problems; records the edges it adds to ``edges`` for the reachability check."""
+    problems: list[str] = []
+
+    def problem(path: str, message: str) -> None:
+        problems.append(f"{source}: {path}: {message}")
+
+    from_states = transition["from"]
+    for f, state in enumerate(from_states):
+        if state not in state_ids:
+            problem(f"{where}.from[{f}]", f"unknown state {state!r}")
+    for r, requirement in enumerate(transition.get("requires", [])):
+        if requirement not in REQUIREMENT_NAMES:
+            problem(
+                f"{where}.requires[{r}]", f"unknown requirement {requirement!r} (known: {', '.join(REQUIREMENT_NAMES)})"
+            )
+    problems.extend(_effect_problems(transition, where, source))
+    if ("to" in transition) == ("routes" in transition):
+        problem(where, "give exactly one of to or routes")
+        return problems
+    routes = _routes(transition)
+    for r, route in enumerate(routes):
+        route_where = f"{where}.routes[{r}]" if "routes" in transition else f"{where}.to"
+        problems.extend(_route_problems(route, route_where, from_states, rule_sets, state_ids, source))
+        if "routes" in transition:
+            problems.extend(_effect_problems(route, route_where, source))
+        for state in from_states:
+            if state in edges and route["to"] in state_ids:
+                edges[state].add(route["to"])
+    defaults = [i for i, route in enumerate(routes) if "when" not in route and "when_rule_set_fires" not in route]
+    if defaults != [len(routes) - 1]:
+        problem(f"{where}.routes", "needs exactly one default route (no when), and it must be last")
+    return problems
+
+
+def _route_problems(
+    route: dict[str, Any],
+    route_where: str,
+    from_states: list[str],
+    rule_sets: dict[str, Any],
+    state_ids: list[str],
+    source: str,
+) -> list[str]:
+    problems: list[str] = []
+
+    def problem(path: str, message: str) -> None:
+        problems.append(f"{source}: {path}: {message}")
+
+    to = route["to"]
+    if to not in state_ids:
+        problem(route_where, f"unknown state {to!r}")
+    elif to in from_states:
+        problem(route_where, f"leads from {to!r} back to {to!r}: a transition must change the state")
+    if "when" in route and "when_rule_set_fires" in route:
+        problem(route_where, "give at most one of when and when_rule_set_fires")
+    if "when_rule_set_fires" in route and route["when_rule_set_fires"] not in rule_sets:
+        problem(f"{route_where}.when_rule_set_fires", f"unknown rule set {route['when_rule_set_fires']!r}")
+    if "when" in route:
+        problems.extend(_rule_problems(route["when"], f"{route_where}.when", source))
+    return problems
+
+
+def _reachability_problems(data: dict[str, Any], edges: dict[str, set[str]], source: str) -> list[str]:
+    """Every state is reachable from the initial one, and every state that does not end the assessment has a way out."""
+    problems: list[str] = []
     reachable, queue = {data["initial"]}, deque([data["initial"]])
     while queue:
         for target in edges[queue.popleft()]:
@@ -390,10 +462,14 @@ def validate_workflow_data(data: Any, source: str) -> list[str]:
                 queue.append(target)
     for index, state in enumerate(data["states"]):
         if state["id"] not in reachable:
-            problem(f"$.states[{index}]", f"state {state['id']!r} cannot be reached from {data['initial']!r}")
+            problems.append(
+                f"{source}: $.states[{index}]: state {state['id']!r} cannot be reached from {data['initial']!r}"
+            )
         if "ends" not in state and not edges[state["id"]]:
-            problem(f"$.states[{index}]", f"state {state['id']!r} does not end the assessment (no \"ends\") "
-                                          "but no transition leaves it")
+            problems.append(
+                f"{source}: $.states[{index}]: state {state['id']!r} does not end the assessment "
+                '(no "ends") but no transition leaves it'
+            )
     return problems
 
 
@@ -401,7 +477,7 @@ def validate_workflow_data(data: Any, source: str) -> list[str]:
 ARCHIVE_NEEDS = ("add_conditions_to_action_plan", "record_legal_checks", "track_actions")
 
 
-def _meaning_problems(data: dict, source: str) -> list[str]:
+def _meaning_problems(data: dict[str, Any], source: str) -> list[str]:
     """What the service needs the states and transitions to say: the application names none of them."""
     states = {state["id"]: state for state in data["states"]}
     problems = []
@@ -420,29 +496,44 @@ def _meaning_problems(data: dict, source: str) -> list[str]:
         if purpose == "submit":
             for f, state in enumerate(transition["from"]):
                 if not states[state].get("author_can_edit"):
-                    problem(f"{where}.from[{f}]", f"an assessment is submitted from a state its author can edit, "
-                                                  f"and {state!r} is not (\"author_can_edit\": true)")
+                    problem(
+                        f"{where}.from[{f}]",
+                        f"an assessment is submitted from a state its author can edit, "
+                        f'and {state!r} is not ("author_can_edit": true)',
+                    )
         signs_off = False
         for r, route in enumerate(_routes(transition)):
             route_where = f"{where}.routes[{r}]" if "routes" in transition else f"{where}.to"
             target = states[route["to"]]
             if purpose == "return" and not target.get("author_can_edit"):
-                problem(route_where, f"a return goes back to the author, to a state they can edit, and "
-                                     f"{route['to']!r} is not (\"author_can_edit\": true)")
+                problem(
+                    route_where,
+                    f"a return goes back to the author, to a state they can edit, and "
+                    f'{route["to"]!r} is not ("author_can_edit": true)',
+                )
             effects = transition.get("effects", []) + (route.get("effects", []) if "routes" in transition else [])
             if target.get("ends") == "signed_off":
                 signs_off = True
                 if "archive" not in effects:
-                    problem(route_where, f"signs the assessment off ({route['to']!r}), so it must have the "
-                                         "effect 'archive' (the signed record)")
+                    problem(
+                        route_where,
+                        f"signs the assessment off ({route['to']!r}), so it must have the "
+                        "effect 'archive' (the signed record)",
+                    )
                 else:
-                    late = [name for name in ARCHIVE_NEEDS if name in effects[effects.index("archive"):]]
+                    late = [name for name in ARCHIVE_NEEDS if name in effects[effects.index("archive") :]]
                     if late:
-                        problem(route_where, f"effect 'archive' must come after {', '.join(repr(n) for n in late)}: "
-                                             "the signed record shows their results")
+                        problem(
+                            route_where,
+                            f"effect 'archive' must come after {', '.join(repr(n) for n in late)}: "
+                            "the signed record shows their results",
+                        )
             elif "archive" in effects:
-                problem(route_where, f"has the effect 'archive' but {route['to']!r} does not sign the assessment off "
-                                     '("ends": "signed_off")')
+                problem(
+                    route_where,
+                    f"has the effect 'archive' but {route['to']!r} does not sign the assessment off "
+                    '("ends": "signed_off")',
+                )
         if signs_off and "decision" not in transition:
             problem(where, 'can sign the assessment off, so give "decision": how the signed record names the decision')
     return problems
@@ -455,12 +546,12 @@ def _queue_problems(data: dict[str, Any], source: str) -> list[str]:
         f"{source}: $.states[{index}].queue: state {state['id']!r} waits in the {state['queue']} queue, but no "
         f"transition from it lists the role {state['queue']!r}"
         for index, state in enumerate(data["states"])
-        if "queue" in state and not any(state["id"] in t["from"] and state["queue"] in t["roles"]
-                                        for t in data["transitions"])
+        if "queue" in state
+        and not any(state["id"] in t["from"] and state["queue"] in t["roles"] for t in data["transitions"])
     ]
 
 
-def _effect_problems(holder: dict, where: str, source: str) -> list[str]:
+def _effect_problems(holder: dict[str, Any], where: str, source: str) -> list[str]:
     return [
         f"{source}: {where}.effects[{e}]: unknown effect {effect!r} (known: {', '.join(EFFECT_NAMES)})"
         for e, effect in enumerate(holder.get("effects", []))
@@ -479,7 +570,7 @@ def _rule_problems(rule: Any, where: str, source: str) -> list[str]:
     return problems
 
 
-def _source_identifiers(node: Any, path: str):
+def _source_identifiers(node: Any, path: str) -> Iterator[tuple[str, str, str]]:
     if is_source(node):
         yield path, node["source"], node["identifier"]
     elif isinstance(node, dict):
@@ -490,13 +581,13 @@ def _source_identifiers(node: Any, path: str):
             yield from _source_identifiers(value, f"{path}[{index}]")
 
 
-def rule_identifier_problems(workflow: dict, questionnaire: dict, source: str) -> list[str]:
+def rule_identifier_problems(workflow: dict[str, Any], questionnaire: dict[str, Any], source: str) -> list[str]:
     """The answers identifiers in a (valid) workflow document's rules, checked against the
     questionnaire document: a misspelt one would silently never match."""
     return answer_identifier_problems(questionnaire, workflow, "$", source, current_characteristic=False)
 
 
-def build_workflow(data: dict) -> Workflow:
+def build_workflow(data: dict[str, Any]) -> Workflow:
     """The domain objects for a document already validated (or pinned when it was valid)."""
     data = upgrade_pinned_workflow(data)
     return Workflow(
@@ -504,8 +595,15 @@ def build_workflow(data: dict) -> Workflow:
         version=data["version"],
         initial=data["initial"],
         states={
-            s["id"]: State(s["id"], s["label"], s.get("description", ""), s.get("tag", "grey"),
-                           s.get("author_can_edit", False), s.get("queue"), s.get("ends"))
+            s["id"]: State(
+                s["id"],
+                s["label"],
+                s.get("description", ""),
+                s.get("tag", "grey"),
+                s.get("author_can_edit", False),
+                s.get("queue"),
+                s.get("ends"),
+            )
             for s in data["states"]
         },
         transitions={
@@ -533,6 +631,9 @@ def build_workflow(data: dict) -> Workflow:
             name: tuple(NamedRule(r["id"], r["label"], r["when"]) for r in rules)
             for name, rules in data.get("rule_sets", {}).items()
         },
-        publication=(Publication(data["publication"]["capability"], tuple(data["publication"]["withholding_reasons"]))
-                     if "publication" in data else None),
+        publication=(
+            Publication(data["publication"]["capability"], tuple(data["publication"]["withholding_reasons"]))
+            if "publication" in data
+            else None
+        ),
     )

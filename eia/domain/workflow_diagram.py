@@ -90,6 +90,8 @@ def render_svg(workflow: Workflow, current_state: str | None) -> str:
             f'font-weight="{"bold" if is_current else "normal"}">{escape(state.label)}</text>'
         )
         if is_current:
-            parts.append(f'<text x="{x + BOX_W / 2:.0f}" y="{y + 42}" text-anchor="middle" fill="{TEXT}">(current)</text>')
+            parts.append(
+                f'<text x="{x + BOX_W / 2:.0f}" y="{y + 42}" text-anchor="middle" fill="{TEXT}">(current)</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)

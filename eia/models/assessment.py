@@ -58,9 +58,7 @@ class Assessment(db.Model):
     organisation: Mapped[Organisation] = relationship()
     department: Mapped[Department | None] = relationship()
     author: Mapped[User] = relationship()
-    transitions: Mapped[list[Transition]] = relationship(
-        back_populates="assessment", order_by="Transition.id"
-    )
+    transitions: Mapped[list[Transition]] = relationship(back_populates="assessment", order_by="Transition.id")
 
     @property
     def display_reference(self) -> str:
@@ -69,9 +67,20 @@ class Assessment(db.Model):
 
 # What list pages (dashboard, queues) show of an assessment: loading only these columns keeps a list
 # of dozens of rows cheap (the answers are the largest column, the dates and JSON columns the slowest).
-LIST_COLUMNS = (Assessment.id, Assessment.organisation_id, Assessment.department_id, Assessment.author_id,
-                Assessment.reference, Assessment.version_number, Assessment.title, Assessment.status,
-                Assessment.lock_version, Assessment.updated_at, Assessment.submitted_at, Assessment.definitions_sha256)
+LIST_COLUMNS = (
+    Assessment.id,
+    Assessment.organisation_id,
+    Assessment.department_id,
+    Assessment.author_id,
+    Assessment.reference,
+    Assessment.version_number,
+    Assessment.title,
+    Assessment.status,
+    Assessment.lock_version,
+    Assessment.updated_at,
+    Assessment.submitted_at,
+    Assessment.definitions_sha256,
+)
 
 
 class Transition(db.Model):

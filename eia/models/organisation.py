@@ -24,9 +24,7 @@ class Organisation(db.Model):
     subject_type_routes: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    departments: Mapped[list[Department]] = relationship(
-        back_populates="organisation", order_by="Department.name"
-    )
+    departments: Mapped[list[Department]] = relationship(back_populates="organisation", order_by="Department.name")
     objectives: Mapped[list[EqualityObjective]] = relationship(
         back_populates="organisation", order_by="EqualityObjective.code"
     )

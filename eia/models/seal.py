@@ -19,8 +19,13 @@ class SealCertificate(db.Model):
     """
 
     __table_args__ = (
-        Index("uq_seal_certificate_in_use", "organisation_id", unique=True,
-              sqlite_where=text("in_use_until IS NULL"), postgresql_where=text("in_use_until IS NULL")),
+        Index(
+            "uq_seal_certificate_in_use",
+            "organisation_id",
+            unique=True,
+            sqlite_where=text("in_use_until IS NULL"),
+            postgresql_where=text("in_use_until IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

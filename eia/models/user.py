@@ -53,8 +53,9 @@ class User(UserMixin, db.Model):
     organisation: Mapped[Organisation] = relationship()
     department: Mapped[Department | None] = relationship()
     # Loaded with the user (one query for all the users loaded together): every request asks what they can do.
-    role_rows: Mapped[list[UserRole]] = relationship(lazy="selectin", cascade="all, delete-orphan",
-                                                     order_by=UserRole.role)
+    role_rows: Mapped[list[UserRole]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by=UserRole.role
+    )
 
     @property
     def has_second_factor(self) -> bool:
@@ -80,7 +81,8 @@ class User(UserMixin, db.Model):
         """Hold exactly ``roles`` (checked by the caller: eia.services.users.checked_roles)."""
         wanted = set(roles)
         self.role_rows = [row for row in self.role_rows if row.role in wanted] + [
-            UserRole(role=role) for role in sorted(wanted - self.roles)]
+            UserRole(role=role) for role in sorted(wanted - self.roles)
+        ]
 
     def has_role(self, *roles: str) -> bool:
         """Whether this person holds any of ``roles``."""

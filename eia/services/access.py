@@ -59,9 +59,11 @@ def can_view(user: User, assessment: Assessment, *, through: str | None = None) 
 def _sees(user: User, assessment: Assessment, held: frozenset[str]) -> bool:
     if assessment.organisation_id != user.organisation_id:
         return False
-    return (VIEW_ORGANISATION_ASSESSMENTS in held
-            or (WRITE_ASSESSMENTS in held and assessment.author_id == user.id)
-            or (VIEW_DEPARTMENT_ASSESSMENTS in held and _in_department(user, assessment)))
+    return (
+        VIEW_ORGANISATION_ASSESSMENTS in held
+        or (WRITE_ASSESSMENTS in held and assessment.author_id == user.id)
+        or (VIEW_DEPARTMENT_ASSESSMENTS in held and _in_department(user, assessment))
+    )
 
 
 def _in_department(user: User, assessment: Assessment) -> bool:
@@ -85,8 +87,11 @@ def acting_role(user: User, roles: Iterable[str], assessment: Assessment) -> str
 
 
 def is_its_author(user: User, assessment: Assessment) -> bool:
-    return (user.can(WRITE_ASSESSMENTS) and assessment.author_id == user.id
-            and user.organisation_id == assessment.organisation_id)
+    return (
+        user.can(WRITE_ASSESSMENTS)
+        and assessment.author_id == user.id
+        and user.organisation_id == assessment.organisation_id
+    )
 
 
 def in_editable_state(assessment: Assessment) -> bool:
@@ -115,5 +120,6 @@ def can_update_action(user: User, action: TrackedAction) -> bool:
     if action.owner_id == user.id:
         return True
     assessment = action.assessment
-    return ((user.can(WRITE_ASSESSMENTS) and assessment.author_id == user.id)
-            or (user.can(REVIEW_DEPARTMENT_SUBMISSIONS) and _in_department(user, assessment)))
+    return (user.can(WRITE_ASSESSMENTS) and assessment.author_id == user.id) or (
+        user.can(REVIEW_DEPARTMENT_SUBMISSIONS) and _in_department(user, assessment)
+    )

@@ -11,8 +11,9 @@ def end_other_sessions(user: User) -> int:
     """Sign ``user`` out everywhere but here; returns how many sessions ended."""
     with unit_of_work():
         ended = sessions.revoke_all(user, "ended by its owner", keep=user.session_token)
-        audit.record("session.others_ended", actor=user, object_type="user", object_id=user.id,
-                     details={"sessions_ended": ended})
+        audit.record(
+            "session.others_ended", actor=user, object_type="user", object_id=user.id, details={"sessions_ended": ended}
+        )
     return ended
 
 
@@ -29,6 +30,11 @@ def end_all_sessions(user: User, *, actor: User, reason: str) -> int:
     """An administrator signs ``user`` out everywhere (never ending the administrator's own session)."""
     with unit_of_work():
         ended = sessions.revoke_all(user, "ended by an administrator", keep=actor.session_token)
-        audit.record("session.ended_by_administrator", actor=actor, object_type="user", object_id=user.id,
-                     details={"reason": reason, "sessions_ended": ended})
+        audit.record(
+            "session.ended_by_administrator",
+            actor=actor,
+            object_type="user",
+            object_id=user.id,
+            details={"reason": reason, "sessions_ended": ended},
+        )
     return ended

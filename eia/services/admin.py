@@ -13,9 +13,9 @@ from eia.domain.capabilities import ADMINISTER, capabilities_of
 from eia.extensions import db
 from eia.models import Department, EqualityObjective, Organisation, User
 from eia.services import accounts, api_tokens, audit, second_factor, sessions, users
-from eia.services.users import checked_roles
 from eia.services.database import NotAllowed, unit_of_work
 from eia.services.definitions import library
+from eia.services.users import checked_roles
 
 
 class AdminRefused(ValueError):
@@ -41,9 +41,13 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
             sessions.revoke_all(user, "deactivated")
             # Revoked, not merely refused while inactive: reactivation does not bring them back.
             tokens_revoked = api_tokens.revoke_all(user, "account deactivated", by=actor)
-        audit.record("user.activated" if active else "user.deactivated", actor=actor, object_type="user",
-                     object_id=user.id, details={"email": user.email,
-                                                 **({} if active else {"api_tokens_revoked": tokens_revoked})})
+        audit.record(
+            "user.activated" if active else "user.deactivated",
+            actor=actor,
+            object_type="user",
+            object_id=user.id,
+            details={"email": user.email, **({} if active else {"api_tokens_revoked": tokens_revoked})},
+        )
     return user
 
 
@@ -69,8 +73,13 @@ def set_user_roles(actor: User, user_id: int, roles: Iterable[str]) -> User:
     before = sorted(user.roles)
     with unit_of_work():
         user.set_roles(roles)
-        audit.record("user.roles_changed", actor=actor, object_type="user", object_id=user.id,
-                     details={"email": user.email, "before": before, "after": sorted(roles)})
+        audit.record(
+            "user.roles_changed",
+            actor=actor,
+            object_type="user",
+            object_id=user.id,
+            details={"email": user.email, "before": before, "after": sorted(roles)},
+        )
     return user
 
 
@@ -97,8 +106,9 @@ def add_department(actor: User, name: str) -> Department:
         department = Department(organisation=organisation, name=name)
         db.session.add(department)
         db.session.flush()
-        audit.record("department.created", actor=actor, object_type="department", object_id=department.id,
-                     details={"name": name})
+        audit.record(
+            "department.created", actor=actor, object_type="department", object_id=department.id, details={"name": name}
+        )
     return department
 
 
@@ -110,15 +120,23 @@ def add_objective(actor: User, code: str, title: str) -> EqualityObjective:
     if len(code) > 20 or len(title) > 300:
         raise AdminRefused("The code must be 20 characters or fewer and the title 300 or fewer")
     organisation = actor.organisation
-    if db.session.scalar(select(EqualityObjective.id).where(
-            EqualityObjective.organisation_id == organisation.id, EqualityObjective.code == code)):
+    if db.session.scalar(
+        select(EqualityObjective.id).where(
+            EqualityObjective.organisation_id == organisation.id, EqualityObjective.code == code
+        )
+    ):
         raise AdminRefused(f"There is already an objective {code}")
     with unit_of_work():
         objective = EqualityObjective(organisation=organisation, code=code, title=title)
         db.session.add(objective)
         db.session.flush()
-        audit.record("objective.created", actor=actor, object_type="objective", object_id=objective.id,
-                     details={"code": code, "title": title})
+        audit.record(
+            "objective.created",
+            actor=actor,
+            object_type="objective",
+            object_id=objective.id,
+            details={"code": code, "title": title},
+        )
     return objective
 
 
@@ -128,24 +146,38 @@ def update_subject_type_routes(actor: User, routes: dict[str, tuple[str, str]]) 
     _require_admin(actor)
     kinds = library()
     if set(routes) != {kind.value for kind in kinds.subject_types} or any(
-            questionnaire not in kinds.questionnaires or workflow not in kinds.workflows
-            for questionnaire, workflow in routes.values()):
+        questionnaire not in kinds.questionnaires or workflow not in kinds.workflows
+        for questionnaire, workflow in routes.values()
+    ):
         raise AdminRefused("Select a questionnaire and a route for each kind of proposal from the lists")
     organisation = actor.organisation
     # Only where the organisation departs from the definitions folder, so a later change there reaches it.
-    departures = {kind.value: {"questionnaire": routes[kind.value][0], "workflow": routes[kind.value][1]}
-                  for kind in kinds.subject_types
-                  if routes[kind.value] != (kind.questionnaire_id, kind.workflow_id)}
+    departures = {
+        kind.value: {"questionnaire": routes[kind.value][0], "workflow": routes[kind.value][1]}
+        for kind in kinds.subject_types
+        if routes[kind.value] != (kind.questionnaire_id, kind.workflow_id)
+    }
     with unit_of_work():
         before = organisation.subject_type_routes or {}
         organisation.subject_type_routes = departures
-        audit.record("organisation.subject_type_routes_changed", actor=actor, object_type="organisation",
-                     object_id=organisation.id, details={"before": before, "after": departures})
+        audit.record(
+            "organisation.subject_type_routes_changed",
+            actor=actor,
+            object_type="organisation",
+            object_id=organisation.id,
+            details={"before": before, "after": departures},
+        )
     return organisation
 
 
-def update_settings(actor: User, *, extra_characteristics: list[str], board_subject_types: list[str],
-                    known_extras: set[str], known_subject_types: set[str]) -> Organisation:
+def update_settings(
+    actor: User,
+    *,
+    extra_characteristics: list[str],
+    board_subject_types: list[str],
+    known_extras: set[str],
+    known_subject_types: set[str],
+) -> Organisation:
     """Which extra characteristics new assessments cover, and which subject types always go to the Board."""
     _require_admin(actor)
     unknown = (set(extra_characteristics) - known_extras) | (set(board_subject_types) - known_subject_types)
@@ -153,14 +185,25 @@ def update_settings(actor: User, *, extra_characteristics: list[str], board_subj
         raise AdminRefused("Select options from the list")
     organisation = actor.organisation
     with unit_of_work():
-        before = {"extra_characteristics": organisation.extra_characteristics,
-                  "board_subject_types": organisation.board_subject_types}
+        before = {
+            "extra_characteristics": organisation.extra_characteristics,
+            "board_subject_types": organisation.board_subject_types,
+        }
         organisation.extra_characteristics = sorted(set(extra_characteristics))
         organisation.board_subject_types = sorted(set(board_subject_types))
-        audit.record("organisation.settings_changed", actor=actor, object_type="organisation",
-                     object_id=organisation.id, details={"before": before, "after": {
-                         "extra_characteristics": organisation.extra_characteristics,
-                         "board_subject_types": organisation.board_subject_types}})
+        audit.record(
+            "organisation.settings_changed",
+            actor=actor,
+            object_type="organisation",
+            object_id=organisation.id,
+            details={
+                "before": before,
+                "after": {
+                    "extra_characteristics": organisation.extra_characteristics,
+                    "board_subject_types": organisation.board_subject_types,
+                },
+            },
+        )
     return organisation
 
 

@@ -81,13 +81,23 @@ def create_token(user: User, name: str, scopes: list[str], lifetime_days: int | 
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     with unit_of_work():
-        token = ApiToken(user_id=user.id, name=name, secret_sha256=_digest(secret),
-                         scopes=[scope for scope in SCOPES if scope in scopes],
-                         created_at=now, expires_at=now + timedelta(days=lifetime_days))
+        token = ApiToken(
+            user_id=user.id,
+            name=name,
+            secret_sha256=_digest(secret),
+            scopes=[scope for scope in SCOPES if scope in scopes],
+            created_at=now,
+            expires_at=now + timedelta(days=lifetime_days),
+        )
         db.session.add(token)
         db.session.flush()
-        audit.record("api_token.created", actor=user, object_type="api_token", object_id=token.id,
-                     details={"name": name, "scopes": token.scopes, "expires_at": token.expires_at.isoformat()})
+        audit.record(
+            "api_token.created",
+            actor=user,
+            object_type="api_token",
+            object_id=token.id,
+            details={"name": name, "scopes": token.scopes, "expires_at": token.expires_at.isoformat()},
+        )
     return token, secret
 
 
@@ -101,15 +111,21 @@ def revoke_token(user: User, token_id: int, *, by: User | None = None, reason: s
         with unit_of_work():
             token.revoked_at, token.revoked_reason = utcnow(), reason
             token.revoked_by_id = None if actor is user else actor.id
-            audit.record("api_token.revoked", actor=actor, object_type="api_token", object_id=token.id,
-                         details={"name": token.name, "owner": user.email, "reason": reason})
+            audit.record(
+                "api_token.revoked",
+                actor=actor,
+                object_type="api_token",
+                object_id=token.id,
+                details={"name": token.name, "owner": user.email, "reason": reason},
+            )
     return token
 
 
 def revoke_all(user: User, reason: str, *, by: User | None = None) -> int:
     """Revoke every live token of ``user`` (inside the caller's unit of work); returns how many."""
     return db.session.execute(
-        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow())
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow())
         .values(revoked_at=utcnow(), revoked_reason=reason, revoked_by_id=by.id if by and by is not user else None)
     ).rowcount
 

@@ -14,9 +14,21 @@ from eia.extensions import db
 
 APPEND_ONLY_TABLES = ("audit_event", "archived_record")
 # archived_record's columns other than audit_seq: none may change once written.
-_ARCHIVED_RECORD_FIXED = ("id", "assessment_id", "organisation_id", "reference", "version_number", "sha256", "size",
-                          "storage_backend", "storage_key", "content", "signer_certificate_sha256", "signed_at",
-                          "snapshot")
+_ARCHIVED_RECORD_FIXED = (
+    "id",
+    "assessment_id",
+    "organisation_id",
+    "reference",
+    "version_number",
+    "sha256",
+    "size",
+    "storage_backend",
+    "storage_key",
+    "content",
+    "signer_certificate_sha256",
+    "signed_at",
+    "snapshot",
+)
 REFUSAL = "is append-only: rows cannot be changed or deleted"
 
 POSTGRESQL_INSTALL = [
@@ -37,22 +49,33 @@ POSTGRESQL_INSTALL = [
         END IF;
         RAISE EXCEPTION 'archived_record {REFUSAL}' USING ERRCODE = 'insufficient_privilege';
     END $$""",
-    ("CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
-     "FOR EACH ROW EXECUTE FUNCTION eia_refuse_change()"),
-    ("CREATE TRIGGER archived_record_append_only BEFORE UPDATE OR DELETE ON archived_record "
-     "FOR EACH ROW EXECUTE FUNCTION eia_archived_record_guard()"),
-    *[f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-      f"FOR EACH STATEMENT EXECUTE FUNCTION eia_refuse_change()" for table in APPEND_ONLY_TABLES],
+    (
+        "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
+        "FOR EACH ROW EXECUTE FUNCTION eia_refuse_change()"
+    ),
+    (
+        "CREATE TRIGGER archived_record_append_only BEFORE UPDATE OR DELETE ON archived_record "
+        "FOR EACH ROW EXECUTE FUNCTION eia_archived_record_guard()"
+    ),
+    *[
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION eia_refuse_change()"
+        for table in APPEND_ONLY_TABLES
+    ],
 ]
 POSTGRESQL_REMOVE = [
-    *[f"DROP TRIGGER IF EXISTS {table}_{kind} ON {table}" for table in APPEND_ONLY_TABLES
-      for kind in ("append_only", "no_truncate")],
+    *[
+        f"DROP TRIGGER IF EXISTS {table}_{kind} ON {table}"
+        for table in APPEND_ONLY_TABLES
+        for kind in ("append_only", "no_truncate")
+    ],
     "DROP FUNCTION IF EXISTS eia_refuse_change()",
     "DROP FUNCTION IF EXISTS eia_archived_record_guard()",
 ]
 
 _SQLITE_SETTING_AUDIT_SEQ = " AND ".join(
-    ["OLD.audit_seq IS NULL", "NEW.audit_seq IS NOT NULL"] + [f"NEW.{c} IS OLD.{c}" for c in _ARCHIVED_RECORD_FIXED])
+    ["OLD.audit_seq IS NULL", "NEW.audit_seq IS NOT NULL"] + [f"NEW.{c} IS OLD.{c}" for c in _ARCHIVED_RECORD_FIXED]
+)
 SQLITE_INSTALL = [
     f"""CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
         BEGIN SELECT RAISE(ABORT, 'audit_event {REFUSAL}'); END""",
@@ -64,8 +87,15 @@ SQLITE_INSTALL = [
     f"""CREATE TRIGGER archived_record_no_delete BEFORE DELETE ON archived_record
         BEGIN SELECT RAISE(ABORT, 'archived_record {REFUSAL}'); END""",
 ]
-SQLITE_REMOVE = [f"DROP TRIGGER IF EXISTS {name}" for name in
-                 ("audit_event_no_update", "audit_event_no_delete", "archived_record_no_update", "archived_record_no_delete")]
+SQLITE_REMOVE = [
+    f"DROP TRIGGER IF EXISTS {name}"
+    for name in (
+        "audit_event_no_update",
+        "audit_event_no_delete",
+        "archived_record_no_update",
+        "archived_record_no_delete",
+    )
+]
 
 
 def install_statements(dialect: str) -> list[str]:
@@ -82,8 +112,11 @@ def suspend_triggers() -> list[str]:
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL session_replication_role = replica"))
         return []
-    installed = db.session.execute(text(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit_event', 'archived_record')")).all()
+    installed = db.session.execute(
+        text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit_event', 'archived_record')"
+        )
+    ).all()
     for name, _ in installed:
         db.session.execute(text(f"DROP TRIGGER {name}"))
     return [sql for _, sql in installed]

@@ -16,11 +16,9 @@ from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, User
 from eia.models.types import utcnow
 from eia.services import audit, seals
-from eia.services.snapshot import build_snapshot
 from eia.services.database import unit_of_work
+from eia.services.snapshot import build_snapshot
 from eia.services.storage import storage_for
-
-
 
 # The audit event written in the sign-off transaction; integrity checks compare each record with it.
 ARCHIVED_EVENT = "assessment.archived"
@@ -40,8 +38,13 @@ def archive_signed_off(assessment: Assessment, decided_by: User) -> ArchivedReco
     snapshot = build_snapshot(assessment, decided_by)
     signer_name = f"{assessment.organisation.name} (decision by {decided_by.name})"
     rendered = render_assessment_pdf(snapshot, sealed_by=signer_name, certificate_sha256=seal.certificate_sha256)
-    sealed = sealer.seal(rendered.content, signer_name=signer_name, reason=snapshot.decision,
-                           location=assessment.organisation.name, seal_box=rendered.seal_box)
+    sealed = sealer.seal(
+        rendered.content,
+        signer_name=signer_name,
+        reason=snapshot.decision,
+        location=assessment.organisation.name,
+        seal_box=rendered.seal_box,
+    )
     digest = sha256_hex(sealed)
     backend = storage()
     record = ArchivedRecord(
@@ -65,8 +68,13 @@ def archive_signed_off(assessment: Assessment, decided_by: User) -> ArchivedReco
         actor=decided_by,
         object_type="assessment",
         object_id=assessment.id,
-        details={"archive_id": record.id, "sha256": digest, "size": len(sealed),
-                 "signer_certificate_sha256": record.signer_certificate_sha256, "storage": backend.name},
+        details={
+            "archive_id": record.id,
+            "sha256": digest,
+            "size": len(sealed),
+            "signer_certificate_sha256": record.signer_certificate_sha256,
+            "storage": backend.name,
+        },
     )
     record.audit_seq = event.seq
     return record
@@ -84,8 +92,13 @@ def download(record: ArchivedRecord, actor: User) -> bytes:
     """The signed PDF; every retrieval is audited."""
     content = archived_pdf(record)
     with unit_of_work():
-        audit.record("archive.downloaded", actor=actor, object_type="archive", object_id=record.id,
-                     details={"assessment_id": record.assessment_id, "sha256": record.sha256})
+        audit.record(
+            "archive.downloaded",
+            actor=actor,
+            object_type="archive",
+            object_id=record.id,
+            details={"assessment_id": record.assessment_id, "sha256": record.sha256},
+        )
     return content
 
 
@@ -98,8 +111,13 @@ def visible_records(user: User, limit: int, offset: int) -> list[ArchivedRecord]
     from eia.services.access import visible_assessments
 
     visible_ids = visible_assessments(user).with_only_columns(Assessment.id)
-    query = (select(ArchivedRecord).where(ArchivedRecord.assessment_id.in_(visible_ids))
-             .order_by(ArchivedRecord.id.desc()).limit(limit).offset(offset))
+    query = (
+        select(ArchivedRecord)
+        .where(ArchivedRecord.assessment_id.in_(visible_ids))
+        .order_by(ArchivedRecord.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     return list(db.session.scalars(query))
 
 

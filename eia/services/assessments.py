@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from eia.clock import uk_today
 from eia.domain import questionnaire as q
 from eia.domain.bindings import Bindings
 from eia.domain.capabilities import WRITE_ASSESSMENTS
@@ -16,7 +17,6 @@ from eia.extensions import db
 from eia.models import Assessment, Transition, User
 from eia.services import access, audit, search
 from eia.services.database import Conflict, NotAllowed, unit_of_work
-from eia.clock import uk_today
 from eia.services.definitions import SubjectType, definitions_of, library, pin_definitions
 
 UNTITLED = "Untitled assessment"
@@ -39,10 +39,12 @@ def answer_options(assessment: Assessment, path: q.Path | None = None) -> dict[s
     kinds = library()
     return {
         # Only the kinds that follow this assessment's questionnaire and workflow: its questions were chosen by its kind.
-        "subject_types": [q.Choice(t.value, t.label) for t in kinds.subject_types
-                          if kinds.route_for(t, organisation.subject_type_routes) == (pinned.questionnaire.id,
-                                                                                      pinned.workflow.id)
-                          or t.value == assessment.subject_type],
+        "subject_types": [
+            q.Choice(t.value, t.label)
+            for t in kinds.subject_types
+            if kinds.route_for(t, organisation.subject_type_routes) == (pinned.questionnaire.id, pinned.workflow.id)
+            or t.value == assessment.subject_type
+        ],
         "departments": [q.Choice(str(d.id), d.name) for d in organisation.departments],
         "objectives": [q.Choice(o.code, f"{o.code}: {o.title}") for o in organisation.objectives],
         "relevant_characteristics": [q.Choice(c.id, c.name) for c in relevant]
@@ -53,8 +55,11 @@ def answer_options(assessment: Assessment, path: q.Path | None = None) -> dict[s
 def suggestions(assessment: Assessment) -> dict[str, list[q.Choice]]:
     """What text questions with suggestions_from offer as the author types (any text is still allowed:
     an action's owner may have no account). Read only by the pages that ask such a question."""
-    people = db.session.scalars(select(User).where(User.organisation_id == assessment.organisation_id,
-                                                   User.active.is_(True)).order_by(User.name))
+    people = db.session.scalars(
+        select(User)
+        .where(User.organisation_id == assessment.organisation_id, User.active.is_(True))
+        .order_by(User.name)
+    )
     return {"people": [q.Choice(user.name, user.email) for user in people]}
 
 
@@ -81,7 +86,11 @@ def start(author: User, subject_type: str | None = None) -> Assessment:
     kind = kinds.subject_type(subject_type) if subject_type is not None else None
     if subject_type is not None and kind is None:
         raise UnknownSubjectType(subject_type)
-    defs = kinds.definitions_for(*kinds.route_for(kind, author.organisation.subject_type_routes)) if kind else kinds.default
+    defs = (
+        kinds.definitions_for(*kinds.route_for(kind, author.organisation.subject_type_routes))
+        if kind
+        else kinds.default
+    )
     year = uk_today().year
     for _attempt in range(3):  # two authors starting at once may pick the same number: retry
         try:
@@ -117,8 +126,11 @@ def start(author: User, subject_type: str | None = None) -> Assessment:
                     actor=author,
                     object_type="assessment",
                     object_id=assessment.id,
-                    details={"reference": assessment.reference, "questionnaire_version": assessment.questionnaire_version,
-                             "definitions_sha256": defs.sha256},
+                    details={
+                        "reference": assessment.reference,
+                        "questionnaire_version": assessment.questionnaire_version,
+                        "definitions_sha256": defs.sha256,
+                    },
                 )
             return assessment
         except IntegrityError:
@@ -130,7 +142,9 @@ def _initial_answers(author: User, kind: SubjectType | None, bindings: Bindings)
     """What is already known: the author's department, and the kind of proposal they chose."""
     answers: dict[str, dict[str, Any]] = {}
     if author.department_id is not None:
-        answers.setdefault(bindings.department.page_for(), {})[bindings.department.question.id] = str(author.department_id)
+        answers.setdefault(bindings.department.page_for(), {})[bindings.department.question.id] = str(
+            author.department_id
+        )
     if kind is not None:
         answers.setdefault(bindings.subject_type.page_for(), {})[bindings.subject_type.question.id] = kind.value
     return answers
@@ -198,10 +212,13 @@ def save_pages(
     if not all(result.ok for result in results.values()):
         return results
     with unit_of_work():
-        _store(assessment, {
-            page.id: q.answers_to_store(path, page, stored_answers(assessment, page), results[page.id])
-            for page in pages.values()
-        })
+        _store(
+            assessment,
+            {
+                page.id: q.answers_to_store(path, page, stored_answers(assessment, page), results[page.id])
+                for page in pages.values()
+            },
+        )
         for page in pages.values():
             audit.record(
                 "assessment.page_saved",
@@ -304,9 +321,15 @@ def get_visible(user: User, assessment_id: int) -> Assessment:
     """The assessment, if this user may see it; NotAllowed otherwise (shown as 404, revealing nothing)."""
     # With what every page of an assessment shows (its author, department and decision trail) in two
     # queries, rather than one per relationship and one per person in the trail.
-    assessment = db.session.get(Assessment, assessment_id, options=[
-        joinedload(Assessment.author), joinedload(Assessment.department),
-        selectinload(Assessment.transitions).joinedload(Transition.actor)])
+    assessment = db.session.get(
+        Assessment,
+        assessment_id,
+        options=[
+            joinedload(Assessment.author),
+            joinedload(Assessment.department),
+            selectinload(Assessment.transitions).joinedload(Transition.actor),
+        ],
+    )
     if assessment is None or not access.can_view(user, assessment):
         raise NotAllowed("No such assessment")
     return assessment
@@ -325,8 +348,10 @@ def answer_summary(assessment: Assessment, path: q.Path | None = None, options=N
         for page in task.pages:
             if page.is_list:
                 items = [
-                    [q.AnswerRow(question, question.label, q.display_value(question, item.get(question.id), options))
-                     for question in page.definition.questions]
+                    [
+                        q.AnswerRow(question, question.label, q.display_value(question, item.get(question.id), options))
+                        for question in page.definition.questions
+                    ]
                     for item in q.list_items(path, page)
                 ]
                 pages.append({"page": page, "rows": [], "items": items})

@@ -44,21 +44,34 @@ def record_history(user: User, assessment_id: int) -> RecordHistory:
     assessment = db.session.get(Assessment, assessment_id)
     if assessment is None or assessment.organisation_id != user.organisation_id:
         raise NotAllowed("No such assessment")
-    versions = list(db.session.scalars(
-        select(Assessment)
-        .where(Assessment.organisation_id == user.organisation_id, Assessment.reference == assessment.reference)
-        .order_by(Assessment.version_number)
-    ))
+    versions = list(
+        db.session.scalars(
+            select(Assessment)
+            .where(Assessment.organisation_id == user.organisation_id, Assessment.reference == assessment.reference)
+            .order_by(Assessment.version_number)
+        )
+    )
     ids = [v.id for v in versions]
-    archived = {r.assessment_id: r for r in db.session.scalars(
-        select(ArchivedRecord).where(ArchivedRecord.assessment_id.in_(ids)))}
-    events = [_event_body(canonical) for canonical in db.session.scalars(
-        select(AuditEvent.canonical).where(or_(
-            and_(AuditEvent.object_type == "assessment", AuditEvent.object_id.in_([str(i) for i in ids])),
-            and_(AuditEvent.object_type == "archive",
-                 AuditEvent.object_id.in_([str(r.id) for r in archived.values()] or ["-"])),
-        )).order_by(AuditEvent.seq)
-    )]
+    archived = {
+        r.assessment_id: r
+        for r in db.session.scalars(select(ArchivedRecord).where(ArchivedRecord.assessment_id.in_(ids)))
+    }
+    events = [
+        _event_body(canonical)
+        for canonical in db.session.scalars(
+            select(AuditEvent.canonical)
+            .where(
+                or_(
+                    and_(AuditEvent.object_type == "assessment", AuditEvent.object_id.in_([str(i) for i in ids])),
+                    and_(
+                        AuditEvent.object_type == "archive",
+                        AuditEvent.object_id.in_([str(r.id) for r in archived.values()] or ["-"]),
+                    ),
+                )
+            )
+            .order_by(AuditEvent.seq)
+        )
+    ]
     return RecordHistory(versions=versions, archived=archived, events=events)
 
 
@@ -91,8 +104,13 @@ def check_record(record: ArchivedRecord) -> RecordCheck:
         content = archived_pdf(record)
     except StorageError:
         return RecordCheck(record, False, False, [], problems)
-    return RecordCheck(record, sha256_hex(content) == record.sha256, len(content) == record.size,
-                       verify_pdf(content, trust).signatures, problems)
+    return RecordCheck(
+        record,
+        sha256_hex(content) == record.sha256,
+        len(content) == record.size,
+        verify_pdf(content, trust).signatures,
+        problems,
+    )
 
 
 @dataclass
@@ -109,7 +127,9 @@ def check_audit_chain(recheck: bool = False) -> ChainCheck:
     Recomputing 50,000 events takes a noticeable fraction of a second; the page says when it was
     computed and offers to recompute now (``recheck``), which catches a rewrite that kept the head.
     """
-    head = db.session.execute(select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    head = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
     key = (head.seq, head.entry_hash) if head else (0, "")
     cached = current_app.extensions.get("eia.chain_check")  # (head, ChainCheck), for this process
     if not recheck and cached and cached[0] == key and utcnow() - cached[1].checked_at < CHAIN_CACHE:
@@ -122,7 +142,12 @@ def check_audit_chain(recheck: bool = False) -> ChainCheck:
 # --- verifying an uploaded file -----------------------------------------------------------------------
 
 AUTHENTIC, OURS_NOT_ARCHIVED, FOREIGN, UNSIGNED, UNVERIFIABLE = (
-    "authentic", "ours_not_archived", "foreign", "unsigned", "unverifiable")
+    "authentic",
+    "ours_not_archived",
+    "foreign",
+    "unsigned",
+    "unverifiable",
+)
 
 
 @dataclass
@@ -143,22 +168,35 @@ def verify_upload(user: User, filename: str, content: bytes) -> UploadVerdict:
     check_may_search(user)
     digest = sha256_hex(content)
     record = db.session.scalar(
-        select(ArchivedRecord).where(ArchivedRecord.sha256 == digest, ArchivedRecord.organisation_id == user.organisation_id)
-        .order_by(ArchivedRecord.id).limit(1)
+        select(ArchivedRecord)
+        .where(ArchivedRecord.sha256 == digest, ArchivedRecord.organisation_id == user.organisation_id)
+        .order_by(ArchivedRecord.id)
+        .limit(1)
     )
     if b"%PDF-" not in content[:1024]:
         verdict = UploadVerdict(UNVERIFIABLE, digest, len(content), problems=["the file is not a PDF"])
     else:
         verdict = _classify(digest, content, record, verify_pdf(content, seals.trust_for(user.organisation_id)))
     with unit_of_work():
-        audit.record("archive.file_verified", actor=user, object_type="archive" if verdict.record else None,
-                     object_id=verdict.record.id if verdict.record else None,
-                     details={"filename": filename[:200], "sha256": digest, "size": len(content),
-                              "result": verdict.kind, "problems": verdict.problems[:10]})
+        audit.record(
+            "archive.file_verified",
+            actor=user,
+            object_type="archive" if verdict.record else None,
+            object_id=verdict.record.id if verdict.record else None,
+            details={
+                "filename": filename[:200],
+                "sha256": digest,
+                "size": len(content),
+                "result": verdict.kind,
+                "problems": verdict.problems[:10],
+            },
+        )
     return verdict
 
 
-def _classify(digest: str, content: bytes, record: ArchivedRecord | None, verification: PdfVerification) -> UploadVerdict:
+def _classify(
+    digest: str, content: bytes, record: ArchivedRecord | None, verification: PdfVerification
+) -> UploadVerdict:
     signers = [s.signer for s in verification.signatures]
     verdict = UploadVerdict(UNSIGNED, digest, len(content), record, list(verification.problems), signers)
     if record is not None:
@@ -178,5 +216,6 @@ def _classify(digest: str, content: bytes, record: ArchivedRecord | None, verifi
 
 def record_export(user: User, file_format: str, rows: int, filters: dict) -> None:
     with unit_of_work():
-        audit.record("archive.register_exported", actor=user,
-                     details={"format": file_format, "rows": rows, "filters": filters})
+        audit.record(
+            "archive.register_exported", actor=user, details={"format": file_format, "rows": rows, "filters": filters}
+        )

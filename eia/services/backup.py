@@ -121,21 +121,29 @@ def export_bundle(path: Path) -> dict[str, Any]:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for table in tables():
             # Generated columns are left out: the database derives them again on restore.
-            kinds = {c.name: _kind(table, c) for c in table.columns
-                     if (table.name, c.name) != ARCHIVE_CONTENT and c.computed is None}
+            kinds = {
+                c.name: _kind(table, c)
+                for c in table.columns
+                if (table.name, c.name) != ARCHIVE_CONTENT and c.computed is None
+            }
             columns[table.name] = kinds
             lines = []
             query = select(*[table.c[name] for name in kinds]).order_by(*table.primary_key.columns)
             for row in db.session.execute(query.execution_options(yield_per=_BATCH)).mappings():
-                lines.append(json.dumps({name: _encode(kinds[name], row[name]) for name in kinds},
-                                        ensure_ascii=False, sort_keys=True))
+                lines.append(
+                    json.dumps(
+                        {name: _encode(kinds[name], row[name]) for name in kinds}, ensure_ascii=False, sort_keys=True
+                    )
+                )
             counts[table.name] = len(lines)
             add(archive, f"tables/{table.name}.jsonl", ("\n".join(lines) + "\n" if lines else "").encode("utf-8"))
         for record in db.session.scalars(select(ArchivedRecord).order_by(ArchivedRecord.id)):
             name = f"archive/{record.sha256}.pdf"
             if name not in members:
                 add(archive, name, archived_pdf(record))
-        head = db.session.execute(select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+        head = db.session.execute(
+            select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)
+        ).first()
         audit_head = {"seq": head.seq, "entry_hash": head.entry_hash} if head else None
         add(archive, AUDIT_HEAD, json.dumps(audit_head).encode())
         manifest = {
@@ -184,15 +192,19 @@ def _read_verified(path: Path) -> tuple[zipfile.ZipFile, dict[str, Any]]:
 def _check_target(manifest: dict[str, Any]) -> None:
     revision = schema_revision()
     if revision != manifest["schema_revision"]:
-        raise BundleError(f"the bundle is at schema revision {manifest['schema_revision']} but this database is at "
-                          f"{revision}: run `eia db upgrade` (with the matching release) first")
+        raise BundleError(
+            f"the bundle is at schema revision {manifest['schema_revision']} but this database is at "
+            f"{revision}: run `eia db upgrade` (with the matching release) first"
+        )
     known = {table.name for table in tables()}
     if set(manifest["counts"]) != known:
         raise BundleError(f"the bundle's tables ({', '.join(sorted(manifest['counts']))}) are not this release's")
     not_empty = [t.name for t in tables() if db.session.scalar(select(func.count()).select_from(t))]
     if not_empty:
-        raise BundleError("this instance already has data (in " + ", ".join(not_empty) + "): restore only into an "
-                          "empty database, freshly created with `eia db upgrade`")
+        raise BundleError(
+            "this instance already has data (in " + ", ".join(not_empty) + "): restore only into an "
+            "empty database, freshly created with `eia db upgrade`"
+        )
 
 
 def import_bundle(path: Path) -> RestoreReport:
@@ -206,10 +218,13 @@ def import_bundle(path: Path) -> RestoreReport:
                 kinds = manifest["columns"][table.name]
                 rows = [
                     {name: _decode(kinds[name], value) for name, value in json.loads(line).items()}
-                    for line in bundle.read(f"tables/{table.name}.jsonl").decode("utf-8").splitlines() if line
+                    for line in bundle.read(f"tables/{table.name}.jsonl").decode("utf-8").splitlines()
+                    if line
                 ]
                 if len(rows) != manifest["counts"][table.name]:
-                    raise BundleError(f"{table.name}: {len(rows)} rows but the manifest says {manifest['counts'][table.name]}")
+                    raise BundleError(
+                        f"{table.name}: {len(rows)} rows but the manifest says {manifest['counts'][table.name]}"
+                    )
                 if table.name == ARCHIVE_CONTENT[0]:
                     for row in rows:
                         content = bundle.read(f"archive/{row['sha256']}.pdf")
@@ -219,18 +234,27 @@ def import_bundle(path: Path) -> RestoreReport:
                         else:
                             row["content"] = content
                 for start in range(0, len(rows), _BATCH):
-                    db.session.execute(table.insert(), rows[start:start + _BATCH])
+                    db.session.execute(table.insert(), rows[start : start + _BATCH])
             _reset_sequences()
-            audit.record("backup.restored", details={
-                "created_at": manifest["created_at"], "source_database": manifest["source_database"],
-                "counts": manifest["counts"], "audit_head": manifest["audit_head"]})
-    report = RestoreReport(counts=manifest["counts"], audit=integrity.verify_audit_chain(),
-                           archive=integrity.verify_archive())
+            audit.record(
+                "backup.restored",
+                details={
+                    "created_at": manifest["created_at"],
+                    "source_database": manifest["source_database"],
+                    "counts": manifest["counts"],
+                    "audit_head": manifest["audit_head"],
+                },
+            )
+    report = RestoreReport(
+        counts=manifest["counts"], audit=integrity.verify_audit_chain(), archive=integrity.verify_archive()
+    )
     for organisation in db.session.scalars(select(Organisation).order_by(Organisation.id)):
         if seals.key_missing(organisation.id):
-            report.notes.append(f"{organisation.name}'s seal key is not on this server, so its sign-offs will fail until "
-                                "you restore instance/signing/seals/ from the key backup, or start a new seal with "
-                                f"`eia seal rotate --organisation {organisation.slug}` (its records verify either way)")
+            report.notes.append(
+                f"{organisation.name}'s seal key is not on this server, so its sign-offs will fail until "
+                "you restore instance/signing/seals/ from the key backup, or start a new seal with "
+                f"`eia seal rotate --organisation {organisation.slug}` (its records verify either way)"
+            )
     return report
 
 
@@ -240,6 +264,9 @@ def _reset_sequences() -> None:
         return
     for table in tables():
         if "id" in table.c and table.c.id.autoincrement in (True, "auto") and table.c.id.primary_key:
-            db.session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 0) + 1, false)"))
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                    f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
+                )
+            )

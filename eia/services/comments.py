@@ -22,13 +22,20 @@ def add_comment(assessment: Assessment, user: User, text: str) -> Comment:
     if not text:
         raise CommentRefused("Enter a comment")
     if len(text) > MAX_COMMENT_LENGTH:
-        raise CommentRefused(f"The comment must be {MAX_COMMENT_LENGTH:,} characters or fewer (you entered {len(text):,})")
+        raise CommentRefused(
+            f"The comment must be {MAX_COMMENT_LENGTH:,} characters or fewer (you entered {len(text):,})"
+        )
     with unit_of_work():
         comment = Comment(assessment=assessment, author=user, text=text)
         db.session.add(comment)
         db.session.flush()
-        audit.record("assessment.commented", actor=user, object_type="assessment", object_id=assessment.id,
-                     details={"comment_id": comment.id, "text": text})
+        audit.record(
+            "assessment.commented",
+            actor=user,
+            object_type="assessment",
+            object_id=assessment.id,
+            details={"comment_id": comment.id, "text": text},
+        )
         others = [assessment.author] if assessment.author_id != user.id else []
         notifications.notify(others, assessment, f"{user.name} commented")
     notifications.send_soon()

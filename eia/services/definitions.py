@@ -42,7 +42,6 @@ class HasDefinitions(Protocol):
     definitions_sha256: str | None
 
 
-
 @dataclass(frozen=True)
 class Definitions:
     questionnaire: Questionnaire
@@ -130,11 +129,13 @@ class Library:
         """The questionnaire and workflow as one pinnable set of definitions (built once)."""
         key = (questionnaire_id, workflow_id)
         if key not in self._by_pair:
-            built = build_definitions({
-                "questionnaire": self.questionnaires[questionnaire_id],
-                "characteristics": self.characteristics,
-                "workflow": self.workflows[workflow_id],
-            })
+            built = build_definitions(
+                {
+                    "questionnaire": self.questionnaires[questionnaire_id],
+                    "characteristics": self.characteristics,
+                    "workflow": self.workflows[workflow_id],
+                }
+            )
             self._by_pair[key] = self._by_sha256.setdefault(built.sha256, built)
         return self._by_pair[key]
 
@@ -183,12 +184,17 @@ def _read(directory: Path) -> tuple[Library | None, list[str]]:
         if file_problems:
             problems += file_problems
             continue
-        kind, found = ((questionnaires, "questionnaire") if isinstance(document, dict) and "sections" in document
-                       else (workflows, "workflow") if isinstance(document, dict) and "states" in document
-                       else (None, None))
+        kind, found = (
+            (questionnaires, "questionnaire")
+            if isinstance(document, dict) and "sections" in document
+            else (workflows, "workflow")
+            if isinstance(document, dict) and "states" in document
+            else (None, None)
+        )
         if kind is None:
-            problems.append(f"{path.name}: $: neither a questionnaire (it has no \"sections\") nor a workflow "
-                            "(it has no \"states\")")
+            problems.append(
+                f'{path.name}: $: neither a questionnaire (it has no "sections") nor a workflow (it has no "states")'
+            )
             continue
         if found == "questionnaire" and characteristics_ok:
             file_problems = questionnaire_document_problems(document, characteristics, path.name)
@@ -201,9 +207,9 @@ def _read(directory: Path) -> tuple[Library | None, list[str]]:
         elif isinstance(identifier, str):
             kind[identifier] = (path.name, document)
     if not questionnaires:
-        problems.append(f"{directory.name}: no questionnaire found (a questionnaire is a .json file with \"sections\")")
+        problems.append(f'{directory.name}: no questionnaire found (a questionnaire is a .json file with "sections")')
     if not workflows:
-        problems.append(f"{directory.name}: no workflow found (a workflow is a .json file with \"states\")")
+        problems.append(f'{directory.name}: no workflow found (a workflow is a .json file with "states")')
     types = _subject_types(subject_types, questionnaires, workflows, problems) if subject_types is not None else ()
     if problems:
         return None, problems
@@ -223,7 +229,9 @@ def _read(directory: Path) -> tuple[Library | None, list[str]]:
     ), []
 
 
-def _subject_types(data: Any, questionnaires: Mapping, workflows: Mapping, problems: list[str]) -> tuple[SubjectType, ...]:
+def _subject_types(
+    data: Any, questionnaires: Mapping, workflows: Mapping, problems: list[str]
+) -> tuple[SubjectType, ...]:
     found = schema_problems(data, SUBJECT_TYPES_SCHEMA, SUBJECT_TYPES_FILE)
     if found:
         problems += found
@@ -235,13 +243,19 @@ def _subject_types(data: Any, questionnaires: Mapping, workflows: Mapping, probl
             problems.append(f"{where}.value: duplicate subject type {entry['value']!r}")
         seen.add(entry["value"])
         if entry["questionnaire"] not in questionnaires:
-            problems.append(f"{where}.questionnaire: unknown questionnaire {entry['questionnaire']!r} "
-                            f"(known: {', '.join(sorted(questionnaires)) or 'none'})")
+            problems.append(
+                f"{where}.questionnaire: unknown questionnaire {entry['questionnaire']!r} "
+                f"(known: {', '.join(sorted(questionnaires)) or 'none'})"
+            )
         if entry["workflow"] not in workflows:
-            problems.append(f"{where}.workflow: unknown workflow {entry['workflow']!r} "
-                            f"(known: {', '.join(sorted(workflows)) or 'none'})")
-    return tuple(SubjectType(e["value"], e["label"], e.get("hint", ""), e["questionnaire"], e["workflow"])
-                 for e in data["subject_types"])
+            problems.append(
+                f"{where}.workflow: unknown workflow {entry['workflow']!r} "
+                f"(known: {', '.join(sorted(workflows)) or 'none'})"
+            )
+    return tuple(
+        SubjectType(e["value"], e["label"], e.get("hint", ""), e["questionnaire"], e["workflow"])
+        for e in data["subject_types"]
+    )
 
 
 def definition_problems(directory: Path) -> list[str]:
@@ -312,10 +326,15 @@ def state_condition(sha256_column: Any, state_column: Any, predicate: Callable[[
     # The usual case: no version gives one of these ids another meaning, so one IN list will do.
     if all(union & set(workflow.states) <= matching[sha256] for sha256, workflow in in_use.items()):
         return state_column.in_(sorted(union))
-    return or_(*(
-        and_(sha256_column.is_(None) if sha256 is None else sha256_column == sha256, state_column.in_(sorted(states)))
-        for sha256, states in matching.items() if states
-    ))
+    return or_(
+        *(
+            and_(
+                sha256_column.is_(None) if sha256 is None else sha256_column == sha256, state_column.in_(sorted(states))
+            )
+            for sha256, states in matching.items()
+            if states
+        )
+    )
 
 
 def signed_off(state_column: Any = None) -> Any:
@@ -323,8 +342,11 @@ def signed_off(state_column: Any = None) -> Any:
     the assessment's own workflow defines it. The query must include the assessment table."""
     from eia.models import Assessment
 
-    return state_condition(Assessment.definitions_sha256, Assessment.status if state_column is None else state_column,
-                           lambda state: state.signed_off)
+    return state_condition(
+        Assessment.definitions_sha256,
+        Assessment.status if state_column is None else state_column,
+        lambda state: state.signed_off,
+    )
 
 
 def in_queue_of(role: str, state_column: Any = None) -> Any:
@@ -332,8 +354,11 @@ def in_queue_of(role: str, state_column: Any = None) -> Any:
     work queue, as the assessment's own workflow defines it."""
     from eia.models import Assessment
 
-    return state_condition(Assessment.definitions_sha256, Assessment.status if state_column is None else state_column,
-                           lambda state: state.queue == role)
+    return state_condition(
+        Assessment.definitions_sha256,
+        Assessment.status if state_column is None else state_column,
+        lambda state: state.queue == role,
+    )
 
 
 def pin_definitions(defs: Definitions) -> None:

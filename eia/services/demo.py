@@ -37,9 +37,19 @@ ORGANISATIONS = [
             ("auditor@example.org", "Ari Auditor", ["auditor"], None),
             ("admin@example.org", "Ade Admin", ["admin"], None),
             ("author2@example.org", "Jo Colleague", ["author"], "Crime and Public Protection"),
-            ("approver-board@example.org", "Rowan Approver-Board", ["approver", "board"], "Crime and Public Protection"),
+            (
+                "approver-board@example.org",
+                "Rowan Approver-Board",
+                ["approver", "board"],
+                "Crime and Public Protection",
+            ),
             ("adviser@example.org", "Eden Adviser", ["adviser"], None),
-            ("author-adviser@example.org", "Kit Author-Adviser", ["author", "adviser"], "People and Organisational Development"),
+            (
+                "author-adviser@example.org",
+                "Kit Author-Adviser",
+                ["author", "adviser"],
+                "People and Organisational Development",
+            ),
         ],
     },
     {
@@ -87,6 +97,8 @@ def seed(password: str) -> int:
             if db.session.scalar(select(User.id).where(User.email == email)) is not None:
                 continue
             department = next((d for d in organisation.departments if d.name == department_name), None)
-            create_user(email=email, name=name, roles=roles, organisation=organisation, department=department, password=password)
+            create_user(
+                email=email, name=name, roles=roles, organisation=organisation, department=department, password=password
+            )
             created += 1
     return created

@@ -48,5 +48,12 @@ def for_assessment(assessment: Assessment, *, with_legal_checks: bool = True) ->
                     if fired:
                         rules = [rule.label for rule in fired]
                         lead_to = workflow.state(route.to).label
-    return key_findings(definitions.questionnaire, path, answer_options(assessment, path), legal_records=records,
-                        rules=rules, rules_lead_to=lead_to, rules_recorded=recorded is not None)
+    return key_findings(
+        definitions.questionnaire,
+        path,
+        answer_options(assessment, path),
+        legal_records=records,
+        rules=rules,
+        rules_lead_to=lead_to,
+        rules_recorded=recorded is not None,
+    )

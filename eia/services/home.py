@@ -17,8 +17,14 @@ from typing import Any
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import joinedload, load_only
 
-from eia.domain.capabilities import (DECIDE_REFERRALS, REVIEW_DEPARTMENT_SUBMISSIONS, REVIEW_QUALITY,
-                                     VIEW_ORGANISATION_ASSESSMENTS, WRITE_ASSESSMENTS, roles_with)
+from eia.domain.capabilities import (
+    DECIDE_REFERRALS,
+    REVIEW_DEPARTMENT_SUBMISSIONS,
+    REVIEW_QUALITY,
+    VIEW_ORGANISATION_ASSESSMENTS,
+    WRITE_ASSESSMENTS,
+    roles_with,
+)
 from eia.extensions import db
 from eia.models import Assessment, Department, TrackedAction, User
 from eia.models.assessment import LIST_COLUMNS
@@ -31,6 +37,7 @@ PREVIEW = 5  # rows of "In progress" and "Recently decided" on the home page, ea
 
 
 # --- stages: groups of workflow states, by what the states mean, not their ids ------------------------
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -65,49 +72,64 @@ def _listed(query: Select) -> Select:
 
 # --- what needs the person's action ----------------------------------------------------------------
 
+
 def returned_to_me(user: User) -> Select:
     """Their own assessments waiting on them (returned with reasons), oldest first."""
     if not user.can(WRITE_ASSESSMENTS):
         return select(Assessment).where(false())
-    return (access.visible_assessments(user, through=WRITE_ASSESSMENTS)
-            .where(Assessment.author_id == user.id, _in_queue_of_roles_with(WRITE_ASSESSMENTS))
-            .order_by(Assessment.updated_at))
+    return (
+        access.visible_assessments(user, through=WRITE_ASSESSMENTS)
+        .where(Assessment.author_id == user.id, _in_queue_of_roles_with(WRITE_ASSESSMENTS))
+        .order_by(Assessment.updated_at)
+    )
 
 
 def waiting_for_my_review(user: User) -> Select:
     """Their department's submissions in the reviewers' queue, in the order they were submitted."""
     if not user.can(REVIEW_DEPARTMENT_SUBMISSIONS):
         return select(Assessment).where(false())
-    return (access.visible_assessments(user, through=REVIEW_DEPARTMENT_SUBMISSIONS)
-            .where(_in_queue_of_roles_with(REVIEW_DEPARTMENT_SUBMISSIONS))
-            .order_by(Assessment.submitted_at, Assessment.id))
+    return (
+        access.visible_assessments(user, through=REVIEW_DEPARTMENT_SUBMISSIONS)
+        .where(_in_queue_of_roles_with(REVIEW_DEPARTMENT_SUBMISSIONS))
+        .order_by(Assessment.submitted_at, Assessment.id)
+    )
 
 
 def waiting_for_my_quality_review(user: User) -> Select:
     """Submissions the workflow sent for an equality adviser's quality review, in the order they were submitted."""
     if not user.can(REVIEW_QUALITY):
         return select(Assessment).where(false())
-    return (access.visible_assessments(user, through=REVIEW_QUALITY)
-            .where(_in_queue_of_roles_with(REVIEW_QUALITY))
-            .order_by(Assessment.submitted_at, Assessment.id))
+    return (
+        access.visible_assessments(user, through=REVIEW_QUALITY)
+        .where(_in_queue_of_roles_with(REVIEW_QUALITY))
+        .order_by(Assessment.submitted_at, Assessment.id)
+    )
 
 
 def waiting_for_the_board(user: User) -> Select:
     """Assessments referred to the Board, for a Board member (as the Board queue lists them)."""
     if not user.can(DECIDE_REFERRALS):
         return select(Assessment).where(false())
-    return (access.visible_assessments(user, through=DECIDE_REFERRALS)
-            .where(_in_queue_of_roles_with(DECIDE_REFERRALS))
-            .order_by(Assessment.updated_at, Assessment.id))
+    return (
+        access.visible_assessments(user, through=DECIDE_REFERRALS)
+        .where(_in_queue_of_roles_with(DECIDE_REFERRALS))
+        .order_by(Assessment.updated_at, Assessment.id)
+    )
 
 
 def actions_due(user: User, today: date, window_days: int = DEFAULT_WINDOW_DAYS) -> Select:
     """Open actions they own that are overdue or due within the window, soonest first."""
-    return (select(TrackedAction)
-            .where(TrackedAction.organisation_id == user.organisation_id, TrackedAction.owner_id == user.id,
-                   TrackedAction.status != "done", TrackedAction.due_date.is_not(None),
-                   TrackedAction.due_date <= today + timedelta(days=window_days))
-            .order_by(TrackedAction.due_date, TrackedAction.id))
+    return (
+        select(TrackedAction)
+        .where(
+            TrackedAction.organisation_id == user.organisation_id,
+            TrackedAction.owner_id == user.id,
+            TrackedAction.status != "done",
+            TrackedAction.due_date.is_not(None),
+            TrackedAction.due_date <= today + timedelta(days=window_days),
+        )
+        .order_by(TrackedAction.due_date, TrackedAction.id)
+    )
 
 
 def _count(query: Select) -> int:
@@ -141,18 +163,34 @@ NEEDS_ACTION_SHOWN = 10  # rows per group on the home page; "See all" lists the 
 
 def needs_action_count(user: User, today: date) -> int:
     """How many things wait on this person: the count beside "Home" in the navigation."""
-    return sum(_count(query) for query in (returned_to_me(user), waiting_for_my_review(user),
-                                           waiting_for_my_quality_review(user), waiting_for_the_board(user),
-                                           actions_due(user, today)))
+    return sum(
+        _count(query)
+        for query in (
+            returned_to_me(user),
+            waiting_for_my_review(user),
+            waiting_for_my_quality_review(user),
+            waiting_for_the_board(user),
+            actions_due(user, today),
+        )
+    )
 
 
 def home_for(user: User, today: date) -> Home:
     groups = []
     for key, title, query, see_all in (
-        ("returned-to-you", "Returned to you", returned_to_me(user), ("main.assessments_list", {"stage": "with_author", "mine": "yes"})),
+        (
+            "returned-to-you",
+            "Returned to you",
+            returned_to_me(user),
+            ("main.assessments_list", {"stage": "with_author", "mine": "yes"}),
+        ),
         ("review", "Waiting for your review", waiting_for_my_review(user), ("queues.review_queue", {})),
-        ("quality-review", "Waiting for your quality review", waiting_for_my_quality_review(user),
-         ("queues.quality_review_queue", {})),
+        (
+            "quality-review",
+            "Waiting for your quality review",
+            waiting_for_my_quality_review(user),
+            ("queues.quality_review_queue", {}),
+        ),
         ("board", "Waiting for the Board", waiting_for_the_board(user), ("queues.board_queue", {})),
     ):
         total = _count(query)
@@ -163,10 +201,19 @@ def home_for(user: User, today: date) -> Home:
     due_total = _count(due)
     if due_total:
         items = list(db.session.scalars(due.options(joinedload(TrackedAction.assessment)).limit(NEEDS_ACTION_SHOWN)))
-        groups.append(ActionGroup("actions", "Actions due", due_total, items,
-                                  ("lifecycle.actions", {}) if due_total > len(items) else None))
+        groups.append(
+            ActionGroup(
+                "actions",
+                "Actions due",
+                due_total,
+                items,
+                ("lifecycle.actions", {}) if due_total > len(items) else None,
+            )
+        )
     mine = _own_or_visible(user)
-    in_progress = mine.where(_in_stage(IN_PROGRESS.matches)).order_by(Assessment.updated_at.desc(), Assessment.id.desc())
+    in_progress = mine.where(_in_stage(IN_PROGRESS.matches)).order_by(
+        Assessment.updated_at.desc(), Assessment.id.desc()
+    )
     decided = mine.where(_in_stage(DECIDED.matches)).order_by(Assessment.updated_at.desc(), Assessment.id.desc())
     return Home(
         needs_action=groups,
@@ -186,6 +233,7 @@ def _own_or_visible(user: User) -> Select:
 
 
 # --- the list of every assessment a person can see: filtered and paginated --------------------------
+
 
 @dataclass
 class ListFilters:
@@ -216,8 +264,13 @@ class ListFilters:
 
     def args(self, **changes) -> dict[str, str]:
         """This search's address arguments (with ``changes``), for links to other pages of it."""
-        values = {"q": self.text, "stage": self.stage, "department": str(self.department_id or ""),
-                  "mine": "yes" if self.mine else "", "page": str(self.page)}
+        values = {
+            "q": self.text,
+            "stage": self.stage,
+            "department": str(self.department_id or ""),
+            "mine": "yes" if self.mine else "",
+            "page": str(self.page),
+        }
         values.update({key: str(value) for key, value in changes.items()})
         return {key: value for key, value in values.items() if value and not (key == "page" and value == "1")}
 
@@ -253,8 +306,12 @@ def assessment_list(user: User, filters: ListFilters, per_page: int = PER_PAGE) 
     query = access.visible_assessments(user)
     if filters.text:
         pattern = _like_pattern(filters.text.lower())
-        query = query.where(or_(func.lower(Assessment.title).like(pattern, escape="\\"),
-                                func.lower(Assessment.reference).like(pattern, escape="\\")))
+        query = query.where(
+            or_(
+                func.lower(Assessment.title).like(pattern, escape="\\"),
+                func.lower(Assessment.reference).like(pattern, escape="\\"),
+            )
+        )
     if filters.stage:
         query = query.where(_in_stage(STAGE_FILTERS[filters.stage].matches))
     if filters.department_id is not None:
@@ -274,10 +331,12 @@ def department_choices(user: User) -> list[Department]:
     none (they see their own department's and their own assessments)."""
     if not user.can(VIEW_ORGANISATION_ASSESSMENTS):
         return []
-    return list(db.session.scalars(select(Department).where(Department.organisation_id == user.organisation_id)
-                                   .order_by(Department.name)))
+    return list(
+        db.session.scalars(
+            select(Department).where(Department.organisation_id == user.organisation_id).order_by(Department.name)
+        )
+    )
 
 
 def stage_choices() -> list[tuple[str, str]]:
     return [(s.value, s.label) for s in (IN_PROGRESS, *STAGES, DECIDED)]
-

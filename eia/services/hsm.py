@@ -49,8 +49,9 @@ class TokenKey:
                 # PKCS#11 logs in a whole process: another organisation's key on this token already did.
                 self._session = token.open()
             self._key = self._session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=self._key_label)
-            stored = list(self._session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE,
-                                                     Attribute.LABEL: self._key_label}))
+            stored = list(
+                self._session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.LABEL: self._key_label})
+            )
         except (pkcs11.exceptions.PinIncorrect, pkcs11.exceptions.PinInvalid, pkcs11.exceptions.PinLenRange):
             raise SigningKeyError(f"the PIN for the PKCS#11 token {self._token_label!r} is wrong") from None
         except (pkcs11.exceptions.NoSuchToken, pkcs11.exceptions.TokenNotPresent):
@@ -60,8 +61,10 @@ class TokenKey:
         except pkcs11.PKCS11Error as error:
             raise SigningKeyError(f"cannot use the {self._where}: {_reason(error)}") from None
         if not stored:
-            raise SigningKeyError(f"the PKCS#11 token {self._token_label!r} has no certificate labelled "
-                                  f"{self._key_label!r} beside the key")
+            raise SigningKeyError(
+                f"the PKCS#11 token {self._token_label!r} has no certificate labelled "
+                f"{self._key_label!r} beside the key"
+            )
         self._is_ec = self._key.key_type == KeyType.EC
         self.certificate = x509.load_der_x509_certificate(stored[0][Attribute.VALUE])
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from eia.clock import uk_today
 from eia.domain import legal_checks
 from eia.models import Assessment
-from eia.clock import uk_today
 from eia.services.assessments import current_path
 from eia.services.definitions import definitions_of
 
@@ -17,8 +17,14 @@ def evaluate(assessment: Assessment, signed_off_on: date | None = None) -> list[
     questionnaire = definitions_of(assessment).questionnaire
     covered = questionnaire.applicable_characteristics(assessment.characteristic_ids)
     relevant = questionnaire.relevant_characteristics(path)
-    context = legal_checks.CheckContext(answers=path.answers, covered=tuple(covered), relevant=tuple(relevant),
-                                        today=uk_today(), bindings=questionnaire.bindings, signed_off_on=signed_off_on)
+    context = legal_checks.CheckContext(
+        answers=path.answers,
+        covered=tuple(covered),
+        relevant=tuple(relevant),
+        today=uk_today(),
+        bindings=questionnaire.bindings,
+        signed_off_on=signed_off_on,
+    )
     return legal_checks.evaluate(context)
 
 

@@ -15,8 +15,8 @@ from eia.extensions import db
 from eia.models import ACTION_STATUSES, ActionNote, Assessment, TrackedAction, User
 from eia.services import access, audit
 from eia.services.assessments import current_path
-from eia.services.definitions import current_definitions, definitions_of, signed_off
 from eia.services.database import Conflict, NotAllowed, unit_of_work
+from eia.services.definitions import current_definitions, definitions_of, signed_off
 
 DEFAULT_WINDOW_DAYS = 14
 MAX_NOTE_LENGTH = 5000
@@ -57,8 +57,13 @@ def track_actions(assessment: Assessment, actor: User) -> list[TrackedAction]:
         tracked.append(action)
     db.session.flush()
     if tracked:
-        audit.record("assessment.actions_tracked", actor=actor, object_type="assessment", object_id=assessment.id,
-                     details={"actions": [a.id for a in tracked]})
+        audit.record(
+            "assessment.actions_tracked",
+            actor=actor,
+            object_type="assessment",
+            object_id=assessment.id,
+            details={"actions": [a.id for a in tracked]},
+        )
     return tracked
 
 
@@ -67,10 +72,13 @@ def _matching_user(organisation_id: int, owner_text: str) -> User | None:
     if not owner_text:
         return None
     wanted = owner_text.lower()
-    matches = db.session.scalars(select(User).where(
-        User.organisation_id == organisation_id, User.active.is_(True),
-        (func.lower(User.name) == wanted) | (func.lower(User.email) == wanted),
-    )).all()
+    matches = db.session.scalars(
+        select(User).where(
+            User.organisation_id == organisation_id,
+            User.active.is_(True),
+            (func.lower(User.name) == wanted) | (func.lower(User.email) == wanted),
+        )
+    ).all()
     return matches[0] if len(matches) == 1 else None
 
 
@@ -122,7 +130,9 @@ def get_action(user: User, action_id: int) -> TrackedAction:
     return action
 
 
-def update_action(action: TrackedAction, user: User, submitted: Mapping[str, Any], expected_version: int | None) -> None:
+def update_action(
+    action: TrackedAction, user: User, submitted: Mapping[str, Any], expected_version: int | None
+) -> None:
     """Change the status with a note saying why; version-checked and audited."""
     if not access.can_update_action(user, action):
         raise NotAllowed("You cannot update this action")
@@ -146,8 +156,13 @@ def update_action(action: TrackedAction, user: User, submitted: Mapping[str, Any
         db.session.add(ActionNote(action=action, author_id=user.id, from_status=previous, to_status=status, text=note))
         action.status = status
         db.session.flush()  # the version check happens here
-        audit.record("action.updated", actor=user, object_type="action", object_id=action.id,
-                     details={"assessment_id": action.assessment_id, "from": previous, "to": status, "note": note})
+        audit.record(
+            "action.updated",
+            actor=user,
+            object_type="action",
+            object_id=action.id,
+            details={"assessment_id": action.assessment_id, "from": previous, "to": status, "note": note},
+        )
 
 
 # --- reviews --------------------------------------------------------------------------------------
@@ -176,7 +191,8 @@ class DueReview:
 def reviews_due(user: User, today: date, window_days: int = DEFAULT_WINDOW_DAYS) -> list[DueReview]:
     """Reviews due within the window or overdue: an author's own, an approver's department's, else the organisation's."""
     query = current_signed_off().where(
-        Assessment.id.in_(access.visible_assessments(user).with_only_columns(Assessment.id)))
+        Assessment.id.in_(access.visible_assessments(user).with_only_columns(Assessment.id))
+    )
     if not (user.can(REVIEW_DEPARTMENT_SUBMISSIONS) or access.sees_whole_organisation(user)):
         query = query.where(Assessment.author_id == user.id)
     return due_reviews_in(db.session.scalars(query), today, window_days)

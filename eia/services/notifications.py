@@ -25,8 +25,10 @@ def recipients(role: str, assessment: Assessment) -> list[User]:
     otherwise the active holders of the role who can see it (the department's approvers, the Board)."""
     if role_can(role, WRITE_ASSESSMENTS):
         return [assessment.author] if assessment.author.active else []
-    query = select(User).join(UserRole).where(
-        User.organisation_id == assessment.organisation_id, UserRole.role == role, User.active.is_(True)
+    query = (
+        select(User)
+        .join(UserRole)
+        .where(User.organisation_id == assessment.organisation_id, UserRole.role == role, User.active.is_(True))
     )
     if not role_can(role, VIEW_ORGANISATION_ASSESSMENTS):
         query = query.where(User.department_id == assessment.department_id)
@@ -88,8 +90,11 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _due(now, *, ignore_backoff: bool):
-    conditions = [OutboundEmail.sent_at.is_(None), OutboundEmail.attempts < MAX_ATTEMPTS,
-                  or_(OutboundEmail.claimed_at.is_(None), OutboundEmail.claimed_at < now - CLAIM_TIMEOUT)]
+    conditions = [
+        OutboundEmail.sent_at.is_(None),
+        OutboundEmail.attempts < MAX_ATTEMPTS,
+        or_(OutboundEmail.claimed_at.is_(None), OutboundEmail.claimed_at < now - CLAIM_TIMEOUT),
+    ]
     if not ignore_backoff:
         conditions.append(or_(OutboundEmail.next_attempt_at.is_(None), OutboundEmail.next_attempt_at <= now))
     return conditions
@@ -102,8 +107,11 @@ def _claim(email_id: int, now) -> OutboundEmail | None:
     """
     result = db.session.execute(
         update(OutboundEmail)
-        .where(OutboundEmail.id == email_id, OutboundEmail.sent_at.is_(None),
-               or_(OutboundEmail.claimed_at.is_(None), OutboundEmail.claimed_at < now - CLAIM_TIMEOUT))
+        .where(
+            OutboundEmail.id == email_id,
+            OutboundEmail.sent_at.is_(None),
+            or_(OutboundEmail.claimed_at.is_(None), OutboundEmail.claimed_at < now - CLAIM_TIMEOUT),
+        )
         .values(claimed_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -130,7 +138,10 @@ def send_pending(limit: int = 100, *, ignore_backoff: bool = False) -> tuple[int
         return 0, 0
     now = utcnow()
     due = db.session.scalars(
-        select(OutboundEmail.id).where(*_due(now, ignore_backoff=ignore_backoff)).order_by(OutboundEmail.id).limit(limit)
+        select(OutboundEmail.id)
+        .where(*_due(now, ignore_backoff=ignore_backoff))
+        .order_by(OutboundEmail.id)
+        .limit(limit)
     ).all()
     db.session.commit()  # end the read, so each claim below is its own short write
     sent = failed = 0
@@ -182,14 +193,31 @@ def _message(email: OutboundEmail, sender: str) -> EmailMessage:
 
 def queue_status() -> dict[str, int]:
     """How many emails are waiting, and how many were given up after MAX_ATTEMPTS."""
-    waiting = db.session.scalar(select(func.count()).select_from(OutboundEmail).where(
-        OutboundEmail.sent_at.is_(None), OutboundEmail.attempts < MAX_ATTEMPTS)) or 0
-    given_up = db.session.scalar(select(func.count()).select_from(OutboundEmail).where(
-        OutboundEmail.sent_at.is_(None), OutboundEmail.attempts >= MAX_ATTEMPTS)) or 0
+    waiting = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(OutboundEmail)
+            .where(OutboundEmail.sent_at.is_(None), OutboundEmail.attempts < MAX_ATTEMPTS)
+        )
+        or 0
+    )
+    given_up = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(OutboundEmail)
+            .where(OutboundEmail.sent_at.is_(None), OutboundEmail.attempts >= MAX_ATTEMPTS)
+        )
+        or 0
+    )
     return {"waiting": waiting, "given_up": given_up}
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )

@@ -62,8 +62,9 @@ def rules_for(assessment: Assessment) -> PublicationRules | None:
 
 
 def latest(assessment: Assessment) -> Publication | None:
-    return db.session.scalar(select(Publication).where(Publication.assessment_id == assessment.id)
-                             .order_by(Publication.id.desc()).limit(1))
+    return db.session.scalar(
+        select(Publication).where(Publication.assessment_id == assessment.id).order_by(Publication.id.desc()).limit(1)
+    )
 
 
 def publishing(user: User, assessment: Assessment) -> Publishing:
@@ -107,8 +108,11 @@ def marks(assessment: Assessment) -> dict[str, str]:
 def withheld_answers(assessment: Assessment) -> list[tuple[domain.Answer, str]]:
     """Each answer chosen not to be published, with its reason, in the record's order."""
     chosen = marks(assessment)
-    return [(answer, chosen[answer.target]) for answer in domain.answers(original_snapshot(assessment))
-            if answer.target in chosen]
+    return [
+        (answer, chosen[answer.target])
+        for answer in domain.answers(original_snapshot(assessment))
+        if answer.target in chosen
+    ]
 
 
 def choose_withheld(assessment: Assessment, user: User, withheld: dict[str, str]) -> None:
@@ -123,7 +127,9 @@ def choose_withheld(assessment: Assessment, user: User, withheld: dict[str, str]
     try:
         _save_marks(assessment, user, withheld)
     except IntegrityError as error:  # someone else saved theirs at the same moment
-        raise PublicationError("Someone else changed what to withhold at the same time: check it and try again.") from error
+        raise PublicationError(
+            "Someone else changed what to withhold at the same time: check it and try again."
+        ) from error
 
 
 def _save_marks(assessment: Assessment, user: User, withheld: dict[str, str]) -> None:
@@ -132,9 +138,16 @@ def _save_marks(assessment: Assessment, user: User, withheld: dict[str, str]) ->
             db.session.delete(row)
         db.session.flush()
         for target, reason in sorted(withheld.items()):
-            db.session.add(RedactionMark(assessment_id=assessment.id, target=target, reason=reason, marked_by_id=user.id))
-        audit.record(REDACTIONS_EVENT, actor=user, object_type="assessment", object_id=assessment.id,
-                     details={"withheld": [{"answer": t, "reason": r} for t, r in sorted(withheld.items())]})
+            db.session.add(
+                RedactionMark(assessment_id=assessment.id, target=target, reason=reason, marked_by_id=user.id)
+            )
+        audit.record(
+            REDACTIONS_EVENT,
+            actor=user,
+            object_type="assessment",
+            object_id=assessment.id,
+            details={"withheld": [{"answer": t, "reason": r} for t, r in sorted(withheld.items())]},
+        )
 
 
 # --- publishing and withdrawing --------------------------------------------------------------------
@@ -154,8 +167,11 @@ def publish(assessment: Assessment, user: User) -> Publication:
     """Derive, render, seal and store the public copy; record it and its audit event in one transaction."""
     state = _checked(user, assessment)
     if state.publication is not None:
-        raise PublicationError("This assessment has been published already." if state.publication.withdrawn_at is None
-                               else "This version was withdrawn from publication; publish a new version instead.")
+        raise PublicationError(
+            "This assessment has been published already."
+            if state.publication.withdrawn_at is None
+            else "This version was withdrawn from publication; publish a new version instead."
+        )
     record = archive.record_for(assessment)
     original = AssessmentSnapshot.from_dict(record.snapshot)
     withheld = withheld_answers(assessment)
@@ -167,34 +183,70 @@ def publish(assessment: Assessment, user: User) -> Publication:
         raise PublicationError("This assessment has been published already.") from error
 
 
-def _publish(assessment: Assessment, user: User, record, public: AssessmentSnapshot, redactions: list[dict]) -> Publication:
+def _publish(
+    assessment: Assessment, user: User, record, public: AssessmentSnapshot, redactions: list[dict]
+) -> Publication:
     now = utcnow()
     with unit_of_work():
         sealer, seal = seals.current_seal(assessment.organisation, user)
         signer_name = f"{assessment.organisation.name} (public copy)"
         rendered = render_assessment_pdf(
-            public, sealed_by=signer_name, certificate_sha256=seal.certificate_sha256,
-            public_copy=PublicCopy(original_sha256=record.sha256,
-                                   withheld=tuple((r, tuple(q)) for r, q in domain.redactions_by_reason(redactions)),
-                                   published_on=now.astimezone(UK).date(), check_address=_check_address()))
-        sealed = sealer.seal(rendered.content, signer_name=signer_name, reason=f"Public copy: {public.decision}",
-                             location=assessment.organisation.name, seal_box=rendered.seal_box)
+            public,
+            sealed_by=signer_name,
+            certificate_sha256=seal.certificate_sha256,
+            public_copy=PublicCopy(
+                original_sha256=record.sha256,
+                withheld=tuple((r, tuple(q)) for r, q in domain.redactions_by_reason(redactions)),
+                published_on=now.astimezone(UK).date(),
+                check_address=_check_address(),
+            ),
+        )
+        sealed = sealer.seal(
+            rendered.content,
+            signer_name=signer_name,
+            reason=f"Public copy: {public.decision}",
+            location=assessment.organisation.name,
+            seal_box=rendered.seal_box,
+        )
         digest = sha256_hex(sealed)
         backend = _storage()
         publication = Publication(
-            organisation_id=assessment.organisation_id, assessment_id=assessment.id, archived_record_id=record.id,
-            reference=record.reference, version_number=record.version_number, title=public.title,
-            organisation_name=public.organisation, department=public.department, subject_type=public.subject_type,
-            published_at=now, published_by_id=user.id, public_snapshot=public.to_dict(), redactions=redactions,
-            search_text=domain.search_text(public), sha256=digest, size=len(sealed), storage_backend=backend.name,
-            storage_key="", original_sha256=record.sha256, signer_certificate_sha256=seal.certificate_sha256,
+            organisation_id=assessment.organisation_id,
+            assessment_id=assessment.id,
+            archived_record_id=record.id,
+            reference=record.reference,
+            version_number=record.version_number,
+            title=public.title,
+            organisation_name=public.organisation,
+            department=public.department,
+            subject_type=public.subject_type,
+            published_at=now,
+            published_by_id=user.id,
+            public_snapshot=public.to_dict(),
+            redactions=redactions,
+            search_text=domain.search_text(public),
+            sha256=digest,
+            size=len(sealed),
+            storage_backend=backend.name,
+            storage_key="",
+            original_sha256=record.sha256,
+            signer_certificate_sha256=seal.certificate_sha256,
         )
         publication.storage_key = backend.put(publication, digest, sealed)
         db.session.add(publication)
         db.session.flush()
-        event = audit.record(PUBLISHED_EVENT, actor=user, object_type="assessment", object_id=assessment.id,
-                             details={"publication_id": publication.id, "sha256": digest,
-                                      "original_sha256": record.sha256, "withheld": len(redactions)})
+        event = audit.record(
+            PUBLISHED_EVENT,
+            actor=user,
+            object_type="assessment",
+            object_id=assessment.id,
+            details={
+                "publication_id": publication.id,
+                "sha256": digest,
+                "original_sha256": record.sha256,
+                "withheld": len(redactions),
+            },
+        )
         publication.audit_seq = event.seq
     return publication
 
@@ -214,8 +266,13 @@ def withdraw(assessment: Assessment, user: User, reason: str) -> Publication:
         publication.withdrawn_at = utcnow()
         publication.withdrawn_by_id = user.id
         publication.withdrawal_reason = reason
-        audit.record(WITHDRAWN_EVENT, actor=user, object_type="assessment", object_id=assessment.id,
-                     details={"publication_id": publication.id, "sha256": publication.sha256, "reason": reason})
+        audit.record(
+            WITHDRAWN_EVENT,
+            actor=user,
+            object_type="assessment",
+            object_id=assessment.id,
+            details={"publication_id": publication.id, "sha256": publication.sha256, "reason": reason},
+        )
     return publication
 
 
@@ -232,17 +289,22 @@ class RegisterPage:
     subject_types: list[str]
 
 
-def register(*, query: str = "", department: str = "", subject_type: str = "", page: int = 1,
-             per_page: int = PER_PAGE) -> RegisterPage:
+def register(
+    *, query: str = "", department: str = "", subject_type: str = "", page: int = 1, per_page: int = PER_PAGE
+) -> RegisterPage:
     """Published (and withdrawn) EIAs, newest first, searched in their published words only."""
     conditions = []
     words = [word for word in (query or "").lower().split() if word][:10]
     for word in words:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         # A withdrawn copy is listed by its title and reference only: its words are no longer published.
-        conditions.append(or_(Publication.search_text.like(f"%{escaped}%", escape="\\") & Publication.withdrawn_at.is_(None),
-                              func.lower(Publication.title).like(f"%{escaped}%", escape="\\"),
-                              func.lower(Publication.reference).like(f"%{escaped}%", escape="\\")))
+        conditions.append(
+            or_(
+                Publication.search_text.like(f"%{escaped}%", escape="\\") & Publication.withdrawn_at.is_(None),
+                func.lower(Publication.title).like(f"%{escaped}%", escape="\\"),
+                func.lower(Publication.reference).like(f"%{escaped}%", escape="\\"),
+            )
+        )
     if department:
         conditions.append(Publication.department == department)
     if subject_type:
@@ -250,17 +312,26 @@ def register(*, query: str = "", department: str = "", subject_type: str = "", p
     total = db.session.scalar(select(func.count()).select_from(Publication).where(*conditions))
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    items = list(db.session.scalars(select(Publication).where(*conditions)
-                                    .order_by(Publication.published_at.desc(), Publication.id.desc())
-                                    .limit(per_page).offset((page - 1) * per_page)))
+    items = list(
+        db.session.scalars(
+            select(Publication)
+            .where(*conditions)
+            .order_by(Publication.published_at.desc(), Publication.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
     departments = sorted(d for d in db.session.scalars(select(Publication.department).distinct()) if d)
     kinds = sorted(k for k in db.session.scalars(select(Publication.subject_type).distinct()) if k)
     return RegisterPage(items, total, page, pages, departments, kinds)
 
 
 def newest(limit: int = 50) -> list[Publication]:
-    return list(db.session.scalars(select(Publication).order_by(Publication.published_at.desc(), Publication.id.desc())
-                                   .limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Publication).order_by(Publication.published_at.desc(), Publication.id.desc()).limit(limit)
+        )
+    )
 
 
 def get_published(publication_id: int) -> Publication | None:
@@ -281,8 +352,9 @@ def download_name(publication: Publication) -> str:
 
 def find_by_content(content: bytes) -> Publication | None:
     """The publication whose public copy is exactly these bytes, if any."""
-    return db.session.scalar(select(Publication).where(Publication.sha256 == sha256_hex(content))
-                             .order_by(Publication.id.desc()).limit(1))
+    return db.session.scalar(
+        select(Publication).where(Publication.sha256 == sha256_hex(content)).order_by(Publication.id.desc()).limit(1)
+    )
 
 
 def last_changed() -> datetime | None:

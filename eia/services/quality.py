@@ -41,8 +41,9 @@ class QualitySummary:
 
 def adviser_queue(user: User) -> list[Assessment]:
     """The assessments waiting for a quality review that this person, as an adviser, can see; oldest first."""
-    query = home.waiting_for_my_quality_review(user).options(joinedload(Assessment.department),
-                                                            joinedload(Assessment.author))
+    query = home.waiting_for_my_quality_review(user).options(
+        joinedload(Assessment.department), joinedload(Assessment.author)
+    )
     return list(db.session.scalars(query))
 
 
@@ -53,12 +54,16 @@ def summary(assessment: Assessment) -> QualitySummary:
     kind = library().subject_type(assessment.subject_type or "")
     warnings = tuple(
         f"{result.check.label}: " + " ".join(finding.message for finding in result.findings)
-        for result in legal.evaluate(assessment) if not result.passed)
+        for result in legal.evaluate(assessment)
+        if not result.passed
+    )
     onward: dict[str, Onward] = {}
     for transition in workflow.transitions.values():
         if transition.escalating_rule_sets and (escalation := escalation_preview(assessment, transition)):
-            onward.setdefault(escalation.to_state.id, Onward(escalation.to_state.label,
-                                                             tuple(rule.label for rule in escalation.rules)))
+            onward.setdefault(
+                escalation.to_state.id,
+                Onward(escalation.to_state.label, tuple(rule.label for rule in escalation.rules)),
+            )
     returns = {t.id for t in workflow.transitions.values() if t.takes_section_reasons}
     return QualitySummary(
         assessment=assessment,

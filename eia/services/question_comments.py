@@ -68,7 +68,9 @@ def _clean(text: str) -> str:
     if not text:
         raise CommentRefused("Enter a comment")
     if len(text) > MAX_COMMENT_LENGTH:
-        raise CommentRefused(f"The comment must be {MAX_COMMENT_LENGTH:,} characters or fewer (you entered {len(text):,})")
+        raise CommentRefused(
+            f"The comment must be {MAX_COMMENT_LENGTH:,} characters or fewer (you entered {len(text):,})"
+        )
     return text
 
 
@@ -80,16 +82,31 @@ def start_thread(assessment: Assessment, user: User, subject_key: str, text: str
         raise CommentRefused("Select the question your comment is about")
     text = _clean(text)
     with unit_of_work():
-        comment = QuestionComment(assessment_id=assessment.id, page_id=subject.page_id,
-                                  question_id=subject.question_id, author_id=user.id, text=text)
+        comment = QuestionComment(
+            assessment_id=assessment.id,
+            page_id=subject.page_id,
+            question_id=subject.question_id,
+            author_id=user.id,
+            text=text,
+        )
         db.session.add(comment)
         db.session.flush()
-        audit.record("assessment.question_commented", actor=user, object_type="assessment", object_id=assessment.id,
-                     details={"comment_id": comment.id, "page_id": subject.page_id,
-                              "question_id": subject.question_id, "text": text})
+        audit.record(
+            "assessment.question_commented",
+            actor=user,
+            object_type="assessment",
+            object_id=assessment.id,
+            details={
+                "comment_id": comment.id,
+                "page_id": subject.page_id,
+                "question_id": subject.question_id,
+                "text": text,
+            },
+        )
         if assessment.author_id != user.id and assessment.author.active:
-            notifications.notify([assessment.author], assessment,
-                                 f"{user.name} commented on the question “{subject.label}”"[:500])
+            notifications.notify(
+                [assessment.author], assessment, f"{user.name} commented on the question “{subject.label}”"[:500]
+            )
     notifications.send_soon()
     return comment
 
@@ -106,8 +123,9 @@ def _may_take_part(user: User, assessment: Assessment) -> bool:
 
 
 def _label(assessment: Assessment, first: QuestionComment) -> str:
-    subject = next((s for s in subjects(assessment) if (s.page_id, s.question_id) == (first.page_id, first.question_id)),
-                   None)
+    subject = next(
+        (s for s in subjects(assessment) if (s.page_id, s.question_id) == (first.page_id, first.question_id)), None
+    )
     return f"the question “{subject.label}”" if subject else "a question no longer in the assessment"
 
 
@@ -119,16 +137,30 @@ def reply(assessment: Assessment, user: User, thread_id: int, text: str) -> Ques
         raise CommentRefused("This comment has been resolved: start a new one if there is more to say")
     text = _clean(text)
     with unit_of_work():
-        answer = QuestionComment(assessment_id=assessment.id, page_id=first.page_id, question_id=first.question_id,
-                                 parent_id=first.id, author_id=user.id, text=text)
+        answer = QuestionComment(
+            assessment_id=assessment.id,
+            page_id=first.page_id,
+            question_id=first.question_id,
+            parent_id=first.id,
+            author_id=user.id,
+            text=text,
+        )
         db.session.add(answer)
         db.session.flush()
-        audit.record("assessment.question_comment_replied", actor=user, object_type="assessment",
-                     object_id=assessment.id, details={"comment_id": answer.id, "thread_id": first.id, "text": text})
+        audit.record(
+            "assessment.question_comment_replied",
+            actor=user,
+            object_type="assessment",
+            object_id=assessment.id,
+            details={"comment_id": answer.id, "thread_id": first.id, "text": text},
+        )
         people = {assessment.author_id: assessment.author, first.author_id: first.author}
         people.update({r.author_id: r.author for r in first.replies})
-        notifications.notify([p for p in people.values() if p.id != user.id and p.active], assessment,
-                             f"{user.name} replied to a comment on {_label(assessment, first)}"[:500])
+        notifications.notify(
+            [p for p in people.values() if p.id != user.id and p.active],
+            assessment,
+            f"{user.name} replied to a comment on {_label(assessment, first)}"[:500],
+        )
     notifications.send_soon()
     return answer
 
@@ -142,22 +174,33 @@ def resolve(assessment: Assessment, user: User, thread_id: int) -> QuestionComme
         return first
     with unit_of_work():
         first.resolved_at, first.resolved_by_id = utcnow(), user.id
-        audit.record("assessment.question_comment_resolved", actor=user, object_type="assessment",
-                     object_id=assessment.id, details={"thread_id": first.id})
+        audit.record(
+            "assessment.question_comment_resolved",
+            actor=user,
+            object_type="assessment",
+            object_id=assessment.id,
+            details={"thread_id": first.id},
+        )
         if first.author_id != user.id and first.author.active:
-            notifications.notify([first.author], assessment,
-                                 f"{user.name} resolved your comment on {_label(assessment, first)}"[:500])
+            notifications.notify(
+                [first.author], assessment, f"{user.name} resolved your comment on {_label(assessment, first)}"[:500]
+            )
     notifications.send_soon()
     return first
 
 
 def threads(assessment: Assessment, *, page_id: str | None = None, unresolved_only: bool = False) -> list[Thread]:
     """The threads on the assessment (or one of its pages), in the questionnaire's order, oldest first."""
-    query = (select(QuestionComment).where(QuestionComment.assessment_id == assessment.id,
-                                           QuestionComment.parent_id.is_(None))
-             .options(selectinload(QuestionComment.replies).selectinload(QuestionComment.author),
-                      selectinload(QuestionComment.author), selectinload(QuestionComment.resolved_by))
-             .order_by(QuestionComment.id))
+    query = (
+        select(QuestionComment)
+        .where(QuestionComment.assessment_id == assessment.id, QuestionComment.parent_id.is_(None))
+        .options(
+            selectinload(QuestionComment.replies).selectinload(QuestionComment.author),
+            selectinload(QuestionComment.author),
+            selectinload(QuestionComment.resolved_by),
+        )
+        .order_by(QuestionComment.id)
+    )
     if page_id is not None:
         query = query.where(QuestionComment.page_id == page_id)
     if unresolved_only:

@@ -27,15 +27,24 @@ def approver_queue(user: User) -> list[Assessment]:
 
 def board_queue(user: User) -> list[tuple[Assessment, Transition | None]]:
     """Each item with the transition that sent it to the Board (its fired rules say why)."""
-    query = (access.visible_assessments(user, through=DECIDE_REFERRALS).where(in_queue_of("board")).order_by(Assessment.updated_at)
-             .options(load_only(*LIST_COLUMNS), joinedload(Assessment.department), joinedload(Assessment.author)))
+    query = (
+        access.visible_assessments(user, through=DECIDE_REFERRALS)
+        .where(in_queue_of("board"))
+        .order_by(Assessment.updated_at)
+        .options(load_only(*LIST_COLUMNS), joinedload(Assessment.department), joinedload(Assessment.author))
+    )
     items = list(db.session.scalars(query))
     # Only the transitions that sent each item to the Board, without their details (the legal checks
     # recorded with them are the largest part of a transition, and the queue does not show them).
-    sent = (select(Transition).join(Assessment, Assessment.id == Transition.assessment_id)
-            .where(Transition.assessment_id.in_([a.id for a in items]), in_queue_of("board", Transition.to_state)))
-    latest = {t.assessment_id: t for t in db.session.scalars(sent.options(defer(Transition.details))
-                                                            .order_by(Transition.at, Transition.id))}
+    sent = (
+        select(Transition)
+        .join(Assessment, Assessment.id == Transition.assessment_id)
+        .where(Transition.assessment_id.in_([a.id for a in items]), in_queue_of("board", Transition.to_state))
+    )
+    latest = {
+        t.assessment_id: t
+        for t in db.session.scalars(sent.options(defer(Transition.details)).order_by(Transition.at, Transition.id))
+    }
     return [(a, latest.get(a.id)) for a in items]
 
 
@@ -43,7 +52,8 @@ def delegated_approvals(user: User, start: datetime, end: datetime) -> list[tupl
     """Assessments signed off in [start, end) without ever going to the Board (approval by exception)."""
     to_board = aliased(Transition)
     went_to_board = (
-        exists().where(and_(to_board.assessment_id == Assessment.id, in_queue_of("board", to_board.to_state)))
+        exists()
+        .where(and_(to_board.assessment_id == Assessment.id, in_queue_of("board", to_board.to_state)))
         .correlate(Assessment)
     )
     query = (

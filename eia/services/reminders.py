@@ -44,42 +44,68 @@ def due_reminders(day: date, window_days: int) -> list[Reminder]:
     horizon = day + timedelta(days=window_days)
     reminders: list[Reminder] = []
     actions = db.session.scalars(
-        select(TrackedAction).where(TrackedAction.status != "done", TrackedAction.due_date.is_not(None),
-                                    TrackedAction.due_date <= horizon).order_by(TrackedAction.due_date, TrackedAction.id))
+        select(TrackedAction)
+        .where(TrackedAction.status != "done", TrackedAction.due_date.is_not(None), TrackedAction.due_date <= horizon)
+        .order_by(TrackedAction.due_date, TrackedAction.id)
+    )
     for action in actions:
         assessment = action.assessment
-        recipients = [action.owner] if action.owner is not None and action.owner.active else (
-            [assessment.author] if assessment.author.active else [])
+        recipients = (
+            [action.owner]
+            if action.owner is not None and action.owner.active
+            else ([assessment.author] if assessment.author.active else [])
+        )
         if action.due_date < day:  # escalation: the accountable officers hear of it too
             recipients += notifications.recipients("approver", assessment)
         when = _when(action.due_date, day)
         link = notifications.public_url("lifecycle.action", action_id=action.id)
         for user in {u.id: u for u in recipients}.values():
-            reminders.append(Reminder(
-                user.id, "action", action.id,
-                f"{assessment.display_reference}: action {when}"[:300],
-                _email(user, f"An action from an equality impact assessment is {when}.",
-                       f"{action.text}\nOwner: {action.owner_text}\n{assessment.display_reference}: {assessment.title}",
-                       link)))
+            reminders.append(
+                Reminder(
+                    user.id,
+                    "action",
+                    action.id,
+                    f"{assessment.display_reference}: action {when}"[:300],
+                    _email(
+                        user,
+                        f"An action from an equality impact assessment is {when}.",
+                        f"{action.text}\nOwner: {action.owner_text}\n{assessment.display_reference}: {assessment.title}",
+                        link,
+                    ),
+                )
+            )
     for assessment in db.session.scalars(lifecycle.current_signed_off().order_by(Assessment.id)):
         review = lifecycle.review_date(assessment)
         if review is None or review > horizon or not assessment.author.active:
             continue
         when = _when(review, day)
-        reminders.append(Reminder(
-            assessment.author_id, "review", assessment.id,
-            f"{assessment.display_reference}: review {when}"[:300],
-            _email(assessment.author, f"The review of an equality impact assessment you wrote is {when}.",
-                   f"{assessment.display_reference}: {assessment.title}",
-                   notifications.public_url("main.assessment", assessment_id=assessment.id))))
+        reminders.append(
+            Reminder(
+                assessment.author_id,
+                "review",
+                assessment.id,
+                f"{assessment.display_reference}: review {when}"[:300],
+                _email(
+                    assessment.author,
+                    f"The review of an equality impact assessment you wrote is {when}.",
+                    f"{assessment.display_reference}: {assessment.title}",
+                    notifications.public_url("main.assessment", assessment_id=assessment.id),
+                ),
+            )
+        )
     return reminders
 
 
 def queue(reminder: Reminder, day: date) -> bool:
     """Queue the email unless this person was already reminded of this item today. True if queued."""
-    already = db.session.scalar(select(SentReminder.id).where(
-        SentReminder.user_id == reminder.user_id, SentReminder.kind == reminder.kind,
-        SentReminder.item_id == reminder.item_id, SentReminder.day == day))
+    already = db.session.scalar(
+        select(SentReminder.id).where(
+            SentReminder.user_id == reminder.user_id,
+            SentReminder.kind == reminder.kind,
+            SentReminder.item_id == reminder.item_id,
+            SentReminder.day == day,
+        )
+    )
     if already is not None:
         return False
     user = db.session.get(User, reminder.user_id)
@@ -88,8 +114,12 @@ def queue(reminder: Reminder, day: date) -> bool:
             db.session.add(SentReminder(user_id=user.id, kind=reminder.kind, item_id=reminder.item_id, day=day))
             db.session.add(OutboundEmail(to_address=user.email, subject=reminder.subject, body=reminder.body))
             db.session.flush()  # a concurrent run that got here first fails the unique key here
-            audit.record("reminder.queued", object_type=reminder.kind, object_id=reminder.item_id,
-                         details={"to": user.email, "day": day.isoformat()})
+            audit.record(
+                "reminder.queued",
+                object_type=reminder.kind,
+                object_id=reminder.item_id,
+                details={"to": user.email, "day": day.isoformat()},
+            )
     except IntegrityError:
         return False
     return True

@@ -17,8 +17,8 @@ from eia.domain.capabilities import WRITE_ASSESSMENTS
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, User
 from eia.services import access, audit
-from eia.services.definitions import current_definitions, pin_definitions
 from eia.services.database import NotAllowed, unit_of_work
+from eia.services.definitions import current_definitions, pin_definitions
 from eia.services.search import index_assessment
 
 REASONS = {"revision": "a revision of the policy", "review": "a periodic review"}
@@ -44,17 +44,24 @@ def latest_version(assessment: Assessment) -> Assessment:
 
 def versions(assessment: Assessment) -> list[Assessment]:
     """Every version of the same assessment, oldest first."""
-    return list(db.session.scalars(
-        select(Assessment)
-        .where(Assessment.organisation_id == assessment.organisation_id, Assessment.reference == assessment.reference)
-        .order_by(Assessment.version_number)
-    ))
+    return list(
+        db.session.scalars(
+            select(Assessment)
+            .where(
+                Assessment.organisation_id == assessment.organisation_id, Assessment.reference == assessment.reference
+            )
+            .order_by(Assessment.version_number)
+        )
+    )
 
 
 def _signed_off(assessment: Assessment) -> bool:
-    return db.session.scalar(
-        select(func.count()).select_from(ArchivedRecord).where(ArchivedRecord.assessment_id == assessment.id)
-    ) > 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(ArchivedRecord).where(ArchivedRecord.assessment_id == assessment.id)
+        )
+        > 0
+    )
 
 
 def can_start_revision(assessment: Assessment, user: User) -> bool:
@@ -108,8 +115,12 @@ def start_revision(previous: Assessment, author: User, *, reason: str = "revisio
                 actor=author,
                 object_type="assessment",
                 object_id=revision.id,
-                details={"reference": revision.reference, "version": revision.version_number,
-                         "previous_version_id": previous.id, "reason": reason},
+                details={
+                    "reference": revision.reference,
+                    "version": revision.version_number,
+                    "previous_version_id": previous.id,
+                    "reason": reason,
+                },
             )
     except IntegrityError:
         raise RevisionExists(latest_version(previous)) from None

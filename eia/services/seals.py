@@ -110,8 +110,11 @@ def _publish_once(path: Path, content: bytes, mode: int) -> None:
 
 
 def in_use(organisation_id: int) -> SealCertificate | None:
-    return db.session.scalar(select(SealCertificate).where(SealCertificate.organisation_id == organisation_id,
-                                                           SealCertificate.in_use_until.is_(None)))
+    return db.session.scalar(
+        select(SealCertificate).where(
+            SealCertificate.organisation_id == organisation_id, SealCertificate.in_use_until.is_(None)
+        )
+    )
 
 
 def current_seal(organisation: Organisation, actor: User | None = None) -> tuple[PdfSealer, SealCertificate]:
@@ -141,36 +144,62 @@ def ensure_seal(organisation: Organisation) -> SealCertificate:
     return period
 
 
-def _start_generated(organisation: Organisation, closing: SealCertificate | None, actor: User | None,
-                     action: str = "seal.started") -> SealCertificate:
+def _start_generated(
+    organisation: Organisation, closing: SealCertificate | None, actor: User | None, action: str = "seal.started"
+) -> SealCertificate:
     key_pem, certificate_pem = generate_organisation_identity(f"{organisation.name} archive seal", organisation.name)
     sha256 = certificate_details(certificate_pem).sha256
     path = generated_key_path(_instance_dir(), sha256)
     # Written before the transaction commits: a rollback leaves an unused key file, never a seal without a key.
     _publish_once(path, key_pem, 0o600)
-    return _start(organisation, certificate_pem, f"{GENERATED} {path.relative_to(_instance_dir())} in the instance folder",
-                  closing, actor, action)
+    return _start(
+        organisation,
+        certificate_pem,
+        f"{GENERATED} {path.relative_to(_instance_dir())} in the instance folder",
+        closing,
+        actor,
+        action,
+    )
 
 
-def _start(organisation: Organisation, certificate_pem: bytes, key_source: str, closing: SealCertificate | None,
-           actor: User | None, action: str = "seal.started") -> SealCertificate:
+def _start(
+    organisation: Organisation,
+    certificate_pem: bytes,
+    key_source: str,
+    closing: SealCertificate | None,
+    actor: User | None,
+    action: str = "seal.started",
+) -> SealCertificate:
     details = certificate_details(certificate_pem)
     now = utcnow()
     if closing is not None:
         closing.in_use_until = now
         db.session.flush()  # one open period per organisation (a unique index)
     period = SealCertificate(
-        organisation_id=organisation.id, certificate_sha256=details.sha256,
-        certificate_pem=certificate_pem.decode("ascii"), subject=details.subject,
-        not_before=details.not_before, not_after=details.not_after, in_use_from=now, key_source=key_source,
+        organisation_id=organisation.id,
+        certificate_sha256=details.sha256,
+        certificate_pem=certificate_pem.decode("ascii"),
+        subject=details.subject,
+        not_before=details.not_before,
+        not_after=details.not_after,
+        in_use_from=now,
+        key_source=key_source,
     )
     db.session.add(period)
     db.session.flush()
-    audit.record(action, actor=actor, object_type="organisation", object_id=organisation.id, details={
-        "certificate_sha256": details.sha256, "subject": details.subject,
-        "not_after": details.not_after.isoformat(), "key_source": key_source,
-        "replaces": closing.certificate_sha256 if closing is not None else None,
-    })
+    audit.record(
+        action,
+        actor=actor,
+        object_type="organisation",
+        object_id=organisation.id,
+        details={
+            "certificate_sha256": details.sha256,
+            "subject": details.subject,
+            "not_after": details.not_after.isoformat(),
+            "key_source": key_source,
+            "replaces": closing.certificate_sha256 if closing is not None else None,
+        },
+    )
     return period
 
 
@@ -193,9 +222,12 @@ def _pkcs12_sealer(path: str) -> PdfSealer:
     except OSError as error:
         raise SigningKeyError(f"cannot load the PKCS#12 signing file {path}: {error.strerror}") from error
     # Keyed by the file's identity too: replacing the file (a renewed certificate) takes effect at once.
-    return _cached(("pkcs12", path, passphrase, stat.st_ino, stat.st_mtime_ns, stat.st_size),
-                   lambda: PdfSealer.from_pkcs12(path, passphrase.encode() if passphrase else None,
-                                                 timestamp_url=current_app.config.get("TIMESTAMP_URL")))
+    return _cached(
+        ("pkcs12", path, passphrase, stat.st_ino, stat.st_mtime_ns, stat.st_size),
+        lambda: PdfSealer.from_pkcs12(
+            path, passphrase.encode() if passphrase else None, timestamp_url=current_app.config.get("TIMESTAMP_URL")
+        ),
+    )
 
 
 def _pkcs11_sealer(label: str) -> PdfSealer:
@@ -204,12 +236,21 @@ def _pkcs11_sealer(label: str) -> PdfSealer:
     config = current_app.config
 
     def build() -> PdfSealer:
-        key = TokenKey(config["SIGNING_PKCS11_MODULE"], config["SIGNING_PKCS11_TOKEN"], config["SIGNING_PKCS11_PIN"],
-                       label)
+        key = TokenKey(
+            config["SIGNING_PKCS11_MODULE"], config["SIGNING_PKCS11_TOKEN"], config["SIGNING_PKCS11_PIN"], label
+        )
         return PdfSealer(key, key.certificate, timestamp_url=config.get("TIMESTAMP_URL"))
 
-    return _cached(("pkcs11", config["SIGNING_PKCS11_MODULE"], config["SIGNING_PKCS11_TOKEN"],
-                    config["SIGNING_PKCS11_PIN"], label), build)
+    return _cached(
+        (
+            "pkcs11",
+            config["SIGNING_PKCS11_MODULE"],
+            config["SIGNING_PKCS11_TOKEN"],
+            config["SIGNING_PKCS11_PIN"],
+            label,
+        ),
+        build,
+    )
 
 
 def _generated_sealer(period: SealCertificate) -> PdfSealer:
@@ -221,7 +262,8 @@ def _generated_sealer(period: SealCertificate) -> PdfSealer:
         except FileNotFoundError:
             raise SigningKeyError(
                 f"the private key of the seal in use ({period.subject}) is not on this server ({path}): restore it "
-                "from the key backup, or start a new seal with `eia seal rotate`") from None
+                "from the key backup, or start a new seal with `eia seal rotate`"
+            ) from None
         except (OSError, ValueError, TypeError) as error:
             raise SigningKeyError(f"cannot read the signing key {path}: {error}") from error
         certificate = x509.load_pem_x509_certificate(period.certificate_pem.encode("ascii"))
@@ -234,16 +276,26 @@ def _generated_sealer(period: SealCertificate) -> PdfSealer:
 
 
 def history(organisation_id: int) -> list[SealCertificate]:
-    return list(db.session.scalars(select(SealCertificate).where(SealCertificate.organisation_id == organisation_id)
-                                   .order_by(SealCertificate.in_use_from, SealCertificate.id)))
+    return list(
+        db.session.scalars(
+            select(SealCertificate)
+            .where(SealCertificate.organisation_id == organisation_id)
+            .order_by(SealCertificate.in_use_from, SealCertificate.id)
+        )
+    )
 
 
 def show(organisation: Organisation, actor: User | None = None) -> list[SealCertificate]:
     """The organisation's seal history, oldest first; looking is audited."""
     with unit_of_work():
         periods = history(organisation.id)
-        audit.record("seal.history_viewed", actor=actor, object_type="organisation", object_id=organisation.id,
-                     details={"certificates": len(periods)})
+        audit.record(
+            "seal.history_viewed",
+            actor=actor,
+            object_type="organisation",
+            object_id=organisation.id,
+            details={"certificates": len(periods)},
+        )
     return periods
 
 
@@ -255,12 +307,16 @@ def rotate(organisation: Organisation, actor: User | None = None) -> SealCertifi
     with unit_of_work():
         audit.head(lock=True)
         if _configured_pkcs11_key(organisation):
-            raise SealError("this organisation's seal is on a PKCS#11 token: to rotate it, put a new key and "
-                            "certificate on the token under a new label and set EIA_SIGNING_PKCS11_KEY to it; the "
-                            "next sign-off records it and keeps the old certificate")
+            raise SealError(
+                "this organisation's seal is on a PKCS#11 token: to rotate it, put a new key and "
+                "certificate on the token under a new label and set EIA_SIGNING_PKCS11_KEY to it; the "
+                "next sign-off records it and keeps the old certificate"
+            )
         if _configured_pkcs12(organisation):
-            raise SealError("this organisation's seal is configured (EIA_SIGNING_PKCS12): to rotate it, put the new "
-                            "PKCS#12 file in place; the next sign-off records it and keeps the old certificate")
+            raise SealError(
+                "this organisation's seal is configured (EIA_SIGNING_PKCS12): to rotate it, put the new "
+                "PKCS#12 file in place; the next sign-off records it and keeps the old certificate"
+            )
         return _start_generated(organisation, in_use(organisation.id), actor, action="seal.rotated")
 
 
@@ -284,8 +340,11 @@ def trust_for(organisation_id: int) -> SealTrust:
 def key_missing(organisation_id: int) -> bool:
     """The seal in use is a generated one whose key file is not on this server (after a restore elsewhere)."""
     period = in_use(organisation_id)
-    return (period is not None and period.key_source.startswith(GENERATED)
-            and not generated_key_path(_instance_dir(), period.certificate_sha256).exists())
+    return (
+        period is not None
+        and period.key_source.startswith(GENERATED)
+        and not generated_key_path(_instance_dir(), period.certificate_sha256).exists()
+    )
 
 
 # --- the instance's own key (audit checkpoints) ----------------------------------------------------------

@@ -58,14 +58,17 @@ def index_assessment(assessment: Assessment) -> AssessmentSearch:
     row = _upsert(AssessmentSearch, assessment.id, values)
     _upsert(AssessmentSearchText, assessment.id, text_values)
     if facts:
-        db.session.execute(delete(SignedOffCharacteristic).where(SignedOffCharacteristic.assessment_id == assessment.id))
+        db.session.execute(
+            delete(SignedOffCharacteristic).where(SignedOffCharacteristic.assessment_id == assessment.id)
+        )
         db.session.execute(insert(SignedOffCharacteristic), facts)
     db.session.flush()
     return row
 
 
-def _index_values(assessment: Assessment, definitions: Definitions
-                  ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+def _index_values(
+    assessment: Assessment, definitions: Definitions
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
     """The search row's and the text row's values for this assessment version, and its
     per-characteristic facts (rows for SignedOffCharacteristic: none until it is signed off)."""
     path = q.path(definitions.questionnaire, assessment.answers or {}, assessment.characteristic_ids)
@@ -101,9 +104,17 @@ def _index_values(assessment: Assessment, definitions: Definitions
         "objectives": "," + ",".join(bindings.objectives.value(path.answers) or []) + ",",
         "board_reasons": [{"id": rule_id, "label": label} for rule_id, label in board_reasons.items()],
     }
-    covered = [ch for ch in definitions.questionnaire.characteristics.values() if ch.id in assessment.characteristic_ids]
-    facts = [{"assessment_id": assessment.id, **vars(fact)}
-             for fact in characteristic_facts(path.answers, bindings, covered)] if signed_off else []
+    covered = [
+        ch for ch in definitions.questionnaire.characteristics.values() if ch.id in assessment.characteristic_ids
+    ]
+    facts = (
+        [
+            {"assessment_id": assessment.id, **vars(fact)}
+            for fact in characteristic_facts(path.answers, bindings, covered)
+        ]
+        if signed_off
+        else []
+    )
     return values, {"title": assessment.title, "body": fields.body}, facts
 
 
@@ -132,8 +143,11 @@ def rebuild(batch_size: int = 500) -> int:
             db.session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
         ids = db.session.scalars(select(Assessment.id).order_by(Assessment.id)).all()
         for start in range(0, len(ids), batch_size):
-            batch = db.session.scalars(select(Assessment).where(Assessment.id.in_(ids[start:start + batch_size]))
-                                       .options(selectinload(Assessment.transitions))).all()
+            batch = db.session.scalars(
+                select(Assessment)
+                .where(Assessment.id.in_(ids[start : start + batch_size]))
+                .options(selectinload(Assessment.transitions))
+            ).all()
             rows, text_rows, fact_rows = [], [], []
             for assessment in batch:
                 values, text_values, facts = _index_values(assessment, definitions_of(assessment))
@@ -211,7 +225,9 @@ def _conditions(user: User, filters: SearchFilters) -> list:
     if filters.subject_type:
         conditions.append(table.subject_type == filters.subject_type)
     if filters.adverse_characteristic:
-        conditions.append(table.adverse_characteristics.contains(f",{filters.adverse_characteristic},", autoescape=True))
+        conditions.append(
+            table.adverse_characteristics.contains(f",{filters.adverse_characteristic},", autoescape=True)
+        )
     if filters.outcome:
         conditions.append(table.outcome == filters.outcome)
     if filters.status:
@@ -263,8 +279,11 @@ def _match_ids(filters: SearchFilters) -> Select:
     if is_postgresql():
         document = literal_column("assessment_search_text.document")
         return select(AssessmentSearchText.assessment_id.label("id")).where(document.op("@@")(_tsquery(filters)))
-    return (select(literal_column("rowid").label("id")).select_from(text(FTS_TABLE))
-            .where(text(f"{FTS_TABLE} MATCH :match").bindparams(match=filters.query.engine_text)))
+    return (
+        select(literal_column("rowid").label("id"))
+        .select_from(text(FTS_TABLE))
+        .where(text(f"{FTS_TABLE} MATCH :match").bindparams(match=filters.query.engine_text))
+    )
 
 
 def _many_matches(filters: SearchFilters) -> bool:
@@ -281,8 +300,12 @@ def _count(user: User, filters: SearchFilters, up_to: int | None = None) -> Sele
     is then tested against the matches as the organisation's index is walked, instead of joining
     them all; PostgreSQL takes the matches from the GIN index, or walks them in key order)."""
     if up_to is not None:
-        first = (select(literal(1)).where(*_conditions(user, filters), AssessmentSearch.assessment_id.in_(_match_ids(filters)))
-                 .limit(up_to).subquery())
+        first = (
+            select(literal(1))
+            .where(*_conditions(user, filters), AssessmentSearch.assessment_id.in_(_match_ids(filters)))
+            .limit(up_to)
+            .subquery()
+        )
         return select(func.count()).select_from(first)
     source = AssessmentSearch.__table__
     if filters.query:
@@ -344,8 +367,12 @@ def _plan_for_these_words() -> None:
     for the mid-frequency word too, as it does not count decompressing each tsvector (60 ms for a
     word in 10% of 50,000 documents, against 5 ms from the index). SET LOCAL ends with the
     transaction."""
-    db.session.execute(text("SELECT set_config('random_page_cost', '1.1', true), "
-                            "set_config('plan_cache_mode', 'force_custom_plan', true)"))
+    db.session.execute(
+        text(
+            "SELECT set_config('random_page_cost', '1.1', true), "
+            "set_config('plan_cache_mode', 'force_custom_plan', true)"
+        )
+    )
 
 
 def search(user: User, filters: SearchFilters, page: int = 1, page_size: int = 20) -> SearchResult:
@@ -353,15 +380,33 @@ def search(user: User, filters: SearchFilters, page: int = 1, page_size: int = 2
     total, sort, many = _plan(user, filters)
     found = db.session.scalars(_rows(user, filters, sort, many).limit(page_size).offset((page - 1) * page_size)).all()
     limit = current_app.config["ARCHIVE_RANK_LIMIT"]
-    return SearchResult(total=total, rows=list(found), page=page, page_size=page_size, sort=sort,
-                        too_many_to_rank=sort != filters.effective_sort, counted_up_to=limit if total > limit else None)
+    return SearchResult(
+        total=total,
+        rows=list(found),
+        page=page,
+        page_size=page_size,
+        sort=sort,
+        too_many_to_rank=sort != filters.effective_sort,
+        counted_up_to=limit if total > limit else None,
+    )
 
 
 # --- the register export ----------------------------------------------------------------------------
 
 REGISTER_COLUMNS = (
-    "Reference", "Version", "Title", "Department", "Subject type", "Status", "Outcome", "Decided on",
-    "Decision date", "Went to the Board", "Rules that fired", "Review date", "Archive SHA-256",
+    "Reference",
+    "Version",
+    "Title",
+    "Department",
+    "Subject type",
+    "Status",
+    "Outcome",
+    "Decided on",
+    "Decision date",
+    "Went to the Board",
+    "Rules that fired",
+    "Review date",
+    "Archive SHA-256",
 )
 
 
@@ -370,15 +415,23 @@ def register_rows(user: User, filters: SearchFilters) -> Iterator[tuple]:
     check_may_search(user)
     definitions = current_definitions()
     labels = choice_labels(definitions)
-    departments = dict(db.session.execute(
-        select(Department.id, Department.name).where(Department.organisation_id == user.organisation_id)).all())
+    departments = dict(
+        db.session.execute(
+            select(Department.id, Department.name).where(Department.organisation_id == user.organisation_id)
+        ).all()
+    )
     _, sort, many = _plan(user, filters)
-    query = _rows(user, filters, sort, many) \
-        .outerjoin(ArchivedRecord, ArchivedRecord.assessment_id == AssessmentSearch.assessment_id) \
+    query = (
+        _rows(user, filters, sort, many)
+        .outerjoin(ArchivedRecord, ArchivedRecord.assessment_id == AssessmentSearch.assessment_id)
         .add_columns(ArchivedRecord.sha256)
+    )
     for row, sha256 in db.session.execute(query.execution_options(yield_per=1000)):
         yield (
-            row.reference, row.version_number, row.title, departments.get(row.department_id, ""),
+            row.reference,
+            row.version_number,
+            row.title,
+            departments.get(row.department_id, ""),
             labels["subject_type"].get(row.subject_type or "", row.subject_type or ""),
             definitions_of(row).workflow.state(row.status).label,
             labels["outcome"].get(row.outcome or "", row.outcome or ""),
@@ -394,10 +447,11 @@ def register_rows(user: User, filters: SearchFilters) -> Iterator[tuple]:
 def choice_labels(definitions: Definitions) -> dict[str, dict[str, str]]:
     """Labels of the coded answers the archive shows: subject type and outcome."""
     bindings = definitions.questionnaire.bindings
-    return {"subject_type": {kind.value: kind.label for kind in library().subject_types},
-            "outcome": {c.value: c.label for c in bindings.outcome.question.choices}}
+    return {
+        "subject_type": {kind.value: kind.label for kind in library().subject_types},
+        "outcome": {c.value: c.label for c in bindings.outcome.question.choices},
+    }
 
 
 def statuses(definitions: Definitions) -> list[tuple[str, str]]:
     return [(state.id, state.label) for state in definitions.workflow.states.values()]
-

@@ -44,8 +44,10 @@ class CodeRefused(ValueError):
 def required_by_role(user: User) -> bool:
     """Whether the service requires ``user`` to have a second factor (their role, or everyone's)."""
     config = current_app.config
-    return bool(config["SECOND_FACTOR_REQUIRED"]
-                and (config["SECOND_FACTOR_FOR_EVERYONE"] or user.can(SIGN_IN_WITH_SECOND_FACTOR)))
+    return bool(
+        config["SECOND_FACTOR_REQUIRED"]
+        and (config["SECOND_FACTOR_FOR_EVERYONE"] or user.can(SIGN_IN_WITH_SECOND_FACTOR))
+    )
 
 
 def required(user: User) -> bool:
@@ -56,8 +58,9 @@ def required(user: User) -> bool:
 def setup_needed(user: User) -> bool:
     """Whether this signed-in session may do nothing but set up the second factor: the person must
     have one, has none yet, and signed in with a password alone."""
-    return (not user.has_second_factor and required_by_role(user)
-            and user.session_authenticated_by == sessions.BY_PASSWORD)
+    return (
+        not user.has_second_factor and required_by_role(user) and user.session_authenticated_by == sessions.BY_PASSWORD
+    )
 
 
 def setup_secret(user: User) -> str:
@@ -78,8 +81,9 @@ def setup_uri(user: User, secret: str) -> str:
 
 def qr_code_svg(uri: str) -> str:
     """The QR code of ``uri`` as inline SVG (no image request, nothing for the content policy to allow)."""
-    return segno.make(uri, error="m").svg_inline(scale=4, border=2, dark="#0b0c0c", light="#ffffff",
-                                                 title="QR code for your authenticator app")
+    return segno.make(uri, error="m").svg_inline(
+        scale=4, border=2, dark="#0b0c0c", light="#ffffff", title="QR code for your authenticator app"
+    )
 
 
 def _normalised(code: str) -> str:
@@ -134,8 +138,11 @@ def new_recovery_codes(user: User) -> list[str]:
 
 
 def recovery_codes_left(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(RecoveryCode)
-                             .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    )
 
 
 def check(user: User, code: str) -> str | None:
@@ -149,8 +156,13 @@ def check(user: User, code: str) -> str | None:
         user.totp_last_step = step
         return BY_AUTHENTICATOR
     if len(code) == 12:
-        row = db.session.scalar(select(RecoveryCode).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.code_sha256 == _digest(code), RecoveryCode.used_at.is_(None)))
+        row = db.session.scalar(
+            select(RecoveryCode).where(
+                RecoveryCode.user_id == user.id,
+                RecoveryCode.code_sha256 == _digest(code),
+                RecoveryCode.used_at.is_(None),
+            )
+        )
         if row is not None:
             row.used_at = utcnow()
             return BY_RECOVERY_CODE
@@ -180,5 +192,10 @@ def remove(user: User, *, actor: User | None, reason: str) -> None:
         user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
         db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
         ended = sessions.revoke_all(user, "second factor removed", keep=actor.session_token if actor else None)
-        audit.record("second_factor.removed", actor=actor, object_type="user", object_id=user.id,
-                     details={"reason": reason, "sessions_ended": ended})
+        audit.record(
+            "second_factor.removed",
+            actor=actor,
+            object_type="user",
+            object_id=user.id,
+            details={"reason": reason, "sessions_ended": ended},
+        )

@@ -44,8 +44,16 @@ def start(user: User, user_agent: str | None, authenticated_by: str = BY_PASSWOR
     """A new session for ``user`` (inside the caller's unit of work); returns the cookie token."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    db.session.add(UserSession(token_hash=_hash(token), user=user, created_at=now, last_seen_at=now,
-                               user_agent=user_agent_summary(user_agent), authenticated_by=authenticated_by))
+    db.session.add(
+        UserSession(
+            token_hash=_hash(token),
+            user=user,
+            created_at=now,
+            last_seen_at=now,
+            user_agent=user_agent_summary(user_agent),
+            authenticated_by=authenticated_by,
+        )
+    )
     user.session_token, user.session_authenticated_by = token, authenticated_by
     return token
 
@@ -53,8 +61,9 @@ def start(user: User, user_agent: str | None, authenticated_by: str = BY_PASSWOR
 def mark(token: str | None, authenticated_by: str) -> None:
     """Record that the session ``token`` has now proved more (a second factor set up in it)."""
     if token:
-        db.session.execute(update(UserSession).where(UserSession.token_hash == _hash(token))
-                           .values(authenticated_by=authenticated_by))
+        db.session.execute(
+            update(UserSession).where(UserSession.token_hash == _hash(token)).values(authenticated_by=authenticated_by)
+        )
 
 
 def signed_in_since(token: str | None) -> datetime | None:
@@ -70,18 +79,26 @@ def is_current(row: UserSession, user: User) -> bool:
 def live_sessions(user: User) -> list[UserSession]:
     """``user``'s sessions that still work, newest first."""
     now = utcnow()
-    rows = db.session.scalars(select(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-                              .order_by(UserSession.created_at.desc()))
+    rows = db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .order_by(UserSession.created_at.desc())
+    )
     return [row for row in rows if expiry_reason(row, now) is None]
 
 
 def revoke_one(user: User, token_hash: str, reason: str) -> bool:
     """End ``user``'s session ``token_hash`` (inside the caller's unit of work); False if there is no such live one."""
-    return db.session.execute(
-        update(UserSession)
-        .where(UserSession.token_hash == token_hash, UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow(), revoked_reason=reason)
-    ).rowcount == 1
+    return (
+        db.session.execute(
+            update(UserSession)
+            .where(
+                UserSession.token_hash == token_hash, UserSession.user_id == user.id, UserSession.revoked_at.is_(None)
+            )
+            .values(revoked_at=utcnow(), revoked_reason=reason)
+        ).rowcount
+        == 1
+    )
 
 
 def revoke(token: str | None, reason: str) -> None:
@@ -117,8 +134,9 @@ def load(token: str) -> User | None:
     # One query for the session, its user, their roles (what they may do) and the organisation every
     # page header names.
     user = joinedload(UserSession.user)
-    row = db.session.get(UserSession, _hash(token),
-                         options=[user.joinedload(User.organisation), user.joinedload(User.role_rows)])
+    row = db.session.get(
+        UserSession, _hash(token), options=[user.joinedload(User.organisation), user.joinedload(User.role_rows)]
+    )
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     now = utcnow()
@@ -126,12 +144,12 @@ def load(token: str) -> User | None:
     if reason is not None:
         with unit_of_work():
             row.revoked_at, row.revoked_reason = now, reason
-            audit.record("session.expired", actor=row.user, object_type="user", object_id=row.user_id,
-                         details={"reason": reason})
+            audit.record(
+                "session.expired", actor=row.user, object_type="user", object_id=row.user_id, details={"reason": reason}
+            )
         return None
     if now - row.last_seen_at >= LAST_SEEN_RESOLUTION:
         with unit_of_work():
             row.last_seen_at = now
     row.user.session_token, row.user.session_authenticated_by = token, row.authenticated_by
     return row.user
-

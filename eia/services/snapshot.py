@@ -95,8 +95,11 @@ def question_comment_rows(assessment: Assessment) -> tuple[tuple[str, str], ...]
             said.append(f"Resolved by {thread.first.resolved_by.name}, {_uk_day(thread.first.resolved_at)}.")
         else:
             said.append("Not resolved.")
-        question = (f"{thread.subject.page_title}: {thread.subject.label}" if thread.subject
-                    else "A question no longer in the assessment")
+        question = (
+            f"{thread.subject.page_title}: {thread.subject.label}"
+            if thread.subject
+            else "A question no longer in the assessment"
+        )
         rows.append((question, "\n".join(said)))
     return tuple(rows)
 

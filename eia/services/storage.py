@@ -82,7 +82,9 @@ class FilesystemStorage:
                 raise
             fsync_directory(target.parent)
         except OSError as error:
-            raise StorageError(f"could not write the archived PDF to {target.parent}: {error.strerror or error}") from error
+            raise StorageError(
+                f"could not write the archived PDF to {target.parent}: {error.strerror or error}"
+            ) from error
         return sha256
 
     def keys(self) -> set[str]:
@@ -93,7 +95,9 @@ class FilesystemStorage:
         try:
             return self.path_for(record.storage_key).read_bytes()
         except OSError as error:
-            raise StorageError(f"could not read archived PDF {record.storage_key}: {error.strerror or error}") from error
+            raise StorageError(
+                f"could not read archived PDF {record.storage_key}: {error.strerror or error}"
+            ) from error
 
 
 def storage_for(backend: str, archive_dir: Path) -> ArchiveStorage:

@@ -25,19 +25,23 @@ def decision_trail(assessment: Assessment) -> tuple[TrailEntry, ...]:
     for t in assessment.transitions:
         transition = workflow.transitions.get(t.action)
         details = t.details or {}
-        entries.append(TrailEntry(
-            at=t.at,
-            actor=t.actor.name,
-            role=ROLES.get(t.actor_role, "Former role"),
-            action_label=transition.done_label if transition else "A step no longer in use",
-            from_state=state_label(t.from_state),
-            to_state=state_label(t.to_state),
-            rules_fired=tuple(rule["label"] for rule in t.fired_rules or ()),
-            comment=t.comment or "",
-            conditions=tuple(details.get("conditions", ())),
-            section_reasons=tuple(f"{sections.get(task_id, 'A section no longer in the assessment')}: {reason}"
-                                  for task_id, reason in details.get("sections", {}).items()),
-        ))
+        entries.append(
+            TrailEntry(
+                at=t.at,
+                actor=t.actor.name,
+                role=ROLES.get(t.actor_role, "Former role"),
+                action_label=transition.done_label if transition else "A step no longer in use",
+                from_state=state_label(t.from_state),
+                to_state=state_label(t.to_state),
+                rules_fired=tuple(rule["label"] for rule in t.fired_rules or ()),
+                comment=t.comment or "",
+                conditions=tuple(details.get("conditions", ())),
+                section_reasons=tuple(
+                    f"{sections.get(task_id, 'A section no longer in the assessment')}: {reason}"
+                    for task_id, reason in details.get("sections", {}).items()
+                ),
+            )
+        )
     return tuple(entries)
 
 
@@ -46,22 +50,34 @@ def trail_problems(assessment: Assessment) -> list[str]:
     recorded each step in the same transaction and whose hash chain shows any edit to it."""
     workflow = definitions_of(assessment).workflow
     actions = [f"assessment.{transition_id}" for transition_id in workflow.transitions]
-    logged = [json.loads(canonical) for canonical in db.session.scalars(
-        select(AuditEvent.canonical).where(AuditEvent.object_type == "assessment",
-                                           AuditEvent.object_id == str(assessment.id),
-                                           AuditEvent.action.in_(actions)).order_by(AuditEvent.seq))]
+    logged = [
+        json.loads(canonical)
+        for canonical in db.session.scalars(
+            select(AuditEvent.canonical)
+            .where(
+                AuditEvent.object_type == "assessment",
+                AuditEvent.object_id == str(assessment.id),
+                AuditEvent.action.in_(actions),
+            )
+            .order_by(AuditEvent.seq)
+        )
+    ]
     label = f"the decision trail of {assessment.reference} version {assessment.version_number}"
     steps = sorted(assessment.transitions, key=lambda t: t.id)
     problems = []
     if len(steps) != len(logged):
-        problems.append(f"{label} shows {len(steps)} step(s), the audit log records {len(logged)}: "
-                        "steps were added or removed outside the application")
-    for number, (step, event) in enumerate(zip(steps, logged), start=1):
+        problems.append(
+            f"{label} shows {len(steps)} step(s), the audit log records {len(logged)}: "
+            "steps were added or removed outside the application"
+        )
+    for number, (step, event) in enumerate(zip(steps, logged, strict=False), start=1):
         differences = _differences(step, event)
         if differences:
             done = workflow.transitions[step.action].done_label if step.action in workflow.transitions else "a step"
-            problems.append(f"{label}, step {number} ({done}): the {', the '.join(differences)} shown "
-                            "differ from the audit log: the trail was edited")
+            problems.append(
+                f"{label}, step {number} ({done}): the {', the '.join(differences)} shown "
+                "differ from the audit log: the trail was edited"
+            )
     return problems
 
 

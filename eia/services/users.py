@@ -188,7 +188,9 @@ def _throttled(email: str, client_address: str, *, known_device: bool = False) -
     now = utcnow()
     since = now - config["SIGN_IN_WINDOW"]
     recent = select(func.count(), func.max(SignInAttempt.attempted_at)).where(SignInAttempt.attempted_at > since)
-    checks = [("client address", SignInAttempt.client_address == client_address, config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"])]
+    checks = [
+        ("client address", SignInAttempt.client_address == client_address, config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"])
+    ]
     if not known_device:
         checks.insert(0, ("account", SignInAttempt.email == email, config["SIGN_IN_MAX_FAILURES_PER_ACCOUNT"]))
     for limit, condition, free in checks:
@@ -202,12 +204,20 @@ def _throttled(email: str, client_address: str, *, known_device: bool = False) -
 
 def _record_failure(email: str, client_address: str) -> None:
     now = utcnow()
-    db.session.execute(delete(SignInAttempt).where(SignInAttempt.attempted_at <= now - current_app.config["SIGN_IN_WINDOW"]))
+    db.session.execute(
+        delete(SignInAttempt).where(SignInAttempt.attempted_at <= now - current_app.config["SIGN_IN_WINDOW"])
+    )
     db.session.add(SignInAttempt(email=email, client_address=client_address, attempted_at=now))
 
 
-def authenticate(email: str, password: str, *, client_address: str = "unknown", user_agent: str | None = None,
-                 known_device: bool = False) -> User | None:
+def authenticate(
+    email: str,
+    password: str,
+    *,
+    client_address: str = "unknown",
+    user_agent: str | None = None,
+    known_device: bool = False,
+) -> User | None:
     """The user these credentials belong to, signed in to a new server-side session, or None.
 
     Every attempt is audited with its reason. Failures are counted in the database per account and
@@ -220,8 +230,9 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
     with unit_of_work():
         throttled = _throttled(email, client_address, known_device=known_device)
         if throttled is not None:
-            audit.record("sign_in.throttled", details={"email": email, "client_address": client_address,
-                                                       "limit": throttled[0]})
+            audit.record(
+                "sign_in.throttled", details={"email": email, "client_address": client_address, "limit": throttled[0]}
+            )
     if throttled is not None:
         raise TooManyAttempts(*throttled)
     user = db.session.scalar(select(User).where(User.email == email))
@@ -243,8 +254,12 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
         if reason is not None:
             _record_failure(email, client_address)
             subject = {} if user is None else {"object_type": "user", "object_id": user.id}
-            audit.record("sign_in.failed", actor=user, **subject,
-                         details={"email": email, "reason": reason, "client_address": client_address})
+            audit.record(
+                "sign_in.failed",
+                actor=user,
+                **subject,
+                details={"email": email, "reason": reason, "client_address": client_address},
+            )
     if reason == PASSWORD_SIGN_IN_CLOSED:
         raise PasswordSignInClosed()
     if reason == TEMPORARY_PASSWORD_EXPIRED:
@@ -256,8 +271,13 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
         if hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hasher.hash(password)
         if needs_code:
-            audit.record("sign_in.password_accepted", actor=user, object_type="user", object_id=user.id,
-                         details={"client_address": client_address})
+            audit.record(
+                "sign_in.password_accepted",
+                actor=user,
+                object_type="user",
+                object_id=user.id,
+                details={"client_address": client_address},
+            )
         else:
             _signed_in(user, client_address, user_agent, sessions.BY_PASSWORD)
     if needs_code:
@@ -268,15 +288,27 @@ def authenticate(email: str, password: str, *, client_address: str = "unknown", 
 def _signed_in(user: User, client_address: str, user_agent: str | None, authenticated_by: str) -> None:
     user.last_signed_in_at = utcnow()
     # Only this address's failures are forgiven: the owner signing in must not reset a stranger's delay.
-    db.session.execute(delete(SignInAttempt).where(SignInAttempt.email == user.email,
-                                                   SignInAttempt.client_address == client_address))
+    db.session.execute(
+        delete(SignInAttempt).where(SignInAttempt.email == user.email, SignInAttempt.client_address == client_address)
+    )
     sessions.start(user, user_agent, authenticated_by)
-    audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id,
-                 details={"client_address": client_address, "method": authenticated_by})
+    audit.record(
+        "sign_in.succeeded",
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        details={"client_address": client_address, "method": authenticated_by},
+    )
 
 
-def complete_sign_in(user_id: int, code: str, *, client_address: str = "unknown", user_agent: str | None = None,
-                     known_device: bool = False) -> User | None:
+def complete_sign_in(
+    user_id: int,
+    code: str,
+    *,
+    client_address: str = "unknown",
+    user_agent: str | None = None,
+    known_device: bool = False,
+) -> User | None:
     """The second step of a password sign-in: ``code`` from the authenticator app or a recovery code.
     The user signed in to a new session, or None (a wrong code counts as a failed sign-in, so the same
     throttling applies). TooManyAttempts past the limit, the code unchecked."""
@@ -287,16 +319,23 @@ def complete_sign_in(user_id: int, code: str, *, client_address: str = "unknown"
     with unit_of_work():
         throttled = _throttled(user.email, client_address, known_device=known_device)
         if throttled is not None:
-            audit.record("sign_in.throttled", details={"email": user.email, "client_address": client_address,
-                                                       "limit": throttled[0]})
+            audit.record(
+                "sign_in.throttled",
+                details={"email": user.email, "client_address": client_address, "limit": throttled[0]},
+            )
     if throttled is not None:
         raise TooManyAttempts(*throttled)
     with unit_of_work():
         method = second_factor.check(user, code)
         if method is None:
             _record_failure(user.email, client_address)
-            audit.record("sign_in.failed", actor=user, object_type="user", object_id=user.id,
-                         details={"email": user.email, "reason": "wrong second factor code", "client_address": client_address})
+            audit.record(
+                "sign_in.failed",
+                actor=user,
+                object_type="user",
+                object_id=user.id,
+                details={"email": user.email, "reason": "wrong second factor code", "client_address": client_address},
+            )
         else:
             _signed_in(user, client_address, user_agent, method)
     return user if method is not None else None
@@ -321,8 +360,16 @@ LINKED_TO_ANOTHER_IDENTITY = "account is linked to another identity"
 ACCOUNT_DISABLED = "account disabled"
 
 
-def sign_in_with_identity(*, issuer: str, subject: str, email: str | None, email_verified: bool | None,
-                          multi_factor: bool, client_address: str = "unknown", user_agent: str | None = None) -> User:
+def sign_in_with_identity(
+    *,
+    issuer: str,
+    subject: str,
+    email: str | None,
+    email_verified: bool | None,
+    multi_factor: bool,
+    client_address: str = "unknown",
+    user_agent: str | None = None,
+) -> User:
     """The user linked to this single sign-on identity, signed in to a new session; IdentityRefused if none may be.
 
     The identity provider has already proved who this is (the caller validated the ID token). An
@@ -338,8 +385,11 @@ def sign_in_with_identity(*, issuer: str, subject: str, email: str | None, email
         email_verified = email.rpartition("@")[2] in current_app.config["OIDC_TRUSTED_EMAIL_DOMAINS"]
     with unit_of_work():
         user = db.session.scalar(select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject))
-        candidate = user if user is not None else (
-            db.session.scalar(select(User).where(User.email == email)) if email else None)
+        candidate = (
+            user
+            if user is not None
+            else (db.session.scalar(select(User).where(User.email == email)) if email else None)
+        )
         reason = None
         if current_app.config["OIDC_REQUIRE_MFA"] and not multi_factor:
             reason = NO_MULTI_FACTOR
@@ -355,18 +405,28 @@ def sign_in_with_identity(*, issuer: str, subject: str, email: str | None, email
             reason = ACCOUNT_DISABLED
         if reason is not None:  # nothing is linked
             subject_of = {} if candidate is None else {"object_type": "user", "object_id": candidate.id}
-            audit.record("sign_in.failed", actor=user, **subject_of,
-                         details={**identity, "email": email, "reason": reason, "method": "single sign-on"})
+            audit.record(
+                "sign_in.failed",
+                actor=user,
+                **subject_of,
+                details={**identity, "email": email, "reason": reason, "method": "single sign-on"},
+            )
         else:
             if user is None:
                 user = candidate
                 user.oidc_issuer, user.oidc_subject = issuer, subject
-                audit.record("user.identity_linked", actor=user, object_type="user", object_id=user.id,
-                             details=identity)
+                audit.record(
+                    "user.identity_linked", actor=user, object_type="user", object_id=user.id, details=identity
+                )
             user.last_signed_in_at = utcnow()
             sessions.start(user, user_agent, sessions.BY_SINGLE_SIGN_ON)
-            audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id,
-                         details={**identity, "method": "single sign-on"})
+            audit.record(
+                "sign_in.succeeded",
+                actor=user,
+                object_type="user",
+                object_id=user.id,
+                details={**identity, "method": "single sign-on"},
+            )
     if reason is not None:
         raise IdentityRefused(reason, email)
     return user
@@ -376,8 +436,14 @@ def record_single_sign_on_failure(reason: str, *, client_address: str = "unknown
     """Audit a single sign-on that failed before anyone was identified (the provider unreachable, slow or
     misbehaving; a callback that is forged, replayed or from another sign-in)."""
     with unit_of_work():
-        audit.record("sign_in.failed", details={"method": "single sign-on", "reason": reason,
-                                                "client_address": (client_address or "unknown")[:45]})
+        audit.record(
+            "sign_in.failed",
+            details={
+                "method": "single sign-on",
+                "reason": reason,
+                "client_address": (client_address or "unknown")[:45],
+            },
+        )
 
 
 def unlink_identity(user: User, *, actor: User | None) -> dict[str, str] | None:
@@ -389,8 +455,13 @@ def unlink_identity(user: User, *, actor: User | None) -> dict[str, str] | None:
     with unit_of_work():
         user.oidc_issuer = user.oidc_subject = None
         ended = sessions.revoke_all(user, "identity unlinked", keep=actor.session_token if actor else None)
-        audit.record("user.identity_unlinked", actor=actor, object_type="user", object_id=user.id,
-                     details={**unlinked, "email": user.email, "sessions_ended": ended})
+        audit.record(
+            "user.identity_unlinked",
+            actor=actor,
+            object_type="user",
+            object_id=user.id,
+            details={**unlinked, "email": user.email, "sessions_ended": ended},
+        )
     return unlinked
 
 
@@ -414,8 +485,13 @@ def change_password(user: User, current_password: str, new_password: str) -> int
     """
     if not _verify(_hasher(), user.password_hash, current_password):
         with unit_of_work():
-            audit.record("password.change_failed", actor=user, object_type="user", object_id=user.id,
-                         details={"reason": "wrong current password"})
+            audit.record(
+                "password.change_failed",
+                actor=user,
+                object_type="user",
+                object_id=user.id,
+                details={"reason": "wrong current password"},
+            )
         raise AccountError(WRONG_CURRENT_PASSWORD, field="current_password")
     if new_password == current_password:
         raise AccountError(SAME_PASSWORD, field="new_password")
@@ -428,8 +504,13 @@ def change_password(user: User, current_password: str, new_password: str) -> int
         ended = sessions.revoke_all(user, "password changed", keep=user.session_token)
         # A token minted with the old password must not outlive it (whoever knew it may hold one).
         tokens_revoked = api_tokens.revoke_all(user, "password changed")
-        audit.record("password.changed", actor=user, object_type="user", object_id=user.id,
-                     details={"other_sessions_ended": ended, "api_tokens_revoked": tokens_revoked})
+        audit.record(
+            "password.changed",
+            actor=user,
+            object_type="user",
+            object_id=user.id,
+            details={"other_sessions_ended": ended, "api_tokens_revoked": tokens_revoked},
+        )
     return ended
 
 
@@ -444,8 +525,16 @@ def _reauthentication_held_back(user: User, client_address: str) -> None:
     with unit_of_work():
         throttled = _throttled(user.email, client_address)
         if throttled is not None:
-            audit.record("sign_in.throttled", actor=user, details={"email": user.email, "client_address": client_address,
-                                                                   "limit": throttled[0], "re_authentication": True})
+            audit.record(
+                "sign_in.throttled",
+                actor=user,
+                details={
+                    "email": user.email,
+                    "client_address": client_address,
+                    "limit": throttled[0],
+                    "re_authentication": True,
+                },
+            )
     if throttled is not None:
         seconds = max(1, int(throttled[1].total_seconds() + 0.999))
         raise AccountError(TOO_MANY_AGAIN.format(seconds=seconds), field="password")
@@ -469,7 +558,11 @@ def confirm_identity(user: User, password: str, code: str = "", *, client_addres
             since = sessions.signed_in_since(user.session_token)
             if since is None or utcnow() - since > current_app.config["REAUTHENTICATION_WINDOW"]:
                 minutes = int(current_app.config["REAUTHENTICATION_WINDOW"].total_seconds() // 60)
-                reason, field, message = "single sign-on too long ago", "password", SIGN_IN_AGAIN.format(minutes=minutes)
+                reason, field, message = (
+                    "single sign-on too long ago",
+                    "password",
+                    SIGN_IN_AGAIN.format(minutes=minutes),
+                )
         elif not _verify(_hasher(), user.password_hash, password or ""):
             reason, field, message = "wrong password", "password", WRONG_PASSWORD_AGAIN
         elif user.has_second_factor and second_factor.check(user, code or "") is None:
@@ -478,8 +571,13 @@ def confirm_identity(user: User, password: str, code: str = "", *, client_addres
         with unit_of_work():
             if user.session_authenticated_by != sessions.BY_SINGLE_SIGN_ON:
                 _record_failure(user.email, client_address)
-            audit.record("reauthentication.failed", actor=user, object_type="user", object_id=user.id,
-                         details={"reason": reason, "client_address": client_address})
+            audit.record(
+                "reauthentication.failed",
+                actor=user,
+                object_type="user",
+                object_id=user.id,
+                details={"reason": reason, "client_address": client_address},
+            )
         raise AccountError(message, field=field)
 
 
@@ -494,6 +592,14 @@ def set_temporary_password(user: User, password: str, *, actor: User) -> None:
         user.password_temporary_until = _temporary_until()
         ended = sessions.revoke_all(user, "password reset by an administrator")
         tokens_revoked = api_tokens.revoke_all(user, "password reset by an administrator", by=actor)
-        audit.record("password.reset_by_administrator", actor=actor, object_type="user", object_id=user.id,
-                     details={"expires_at": user.password_temporary_until.isoformat(), "sessions_ended": ended,
-                              "api_tokens_revoked": tokens_revoked})
+        audit.record(
+            "password.reset_by_administrator",
+            actor=actor,
+            object_type="user",
+            object_id=user.id,
+            details={
+                "expires_at": user.password_temporary_until.isoformat(),
+                "sessions_ended": ended,
+                "api_tokens_revoked": tokens_revoked,
+            },
+        )

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app
 
+from eia.clock import uk_today
 from eia.domain import questionnaire as q
 from eia.domain.bindings import BOARD_CONDITION
 from eia.domain.pdf import RenderError
@@ -25,10 +26,9 @@ from eia.models import Assessment, Transition, User
 from eia.models.types import utcnow
 from eia.services import access, audit, legal, lifecycle, notifications
 from eia.services.archive import archive_signed_off
-from eia.clock import uk_today
 from eia.services.assessments import answer_options, current_path
-from eia.services.definitions import definitions_of
 from eia.services.database import Conflict, NotAllowed, unit_of_work
+from eia.services.definitions import definitions_of
 from eia.services.search import index_assessment
 from eia.services.storage import StorageError
 
@@ -121,7 +121,9 @@ def _questionnaire_complete(assessment: Assessment, actor: User) -> str | None:
     path = current_path(assessment)
     problems = q.submission_problems(path, answer_options(assessment, path), uk_today())
     if problems:
-        return f"The assessment is not finished: {len(problems)} thing(s) need finishing. Check your answers to see what."
+        return (
+            f"The assessment is not finished: {len(problems)} thing(s) need finishing. Check your answers to see what."
+        )
     return None
 
 
@@ -133,9 +135,11 @@ def _not_author(assessment: Assessment, actor: User) -> str | None:
 def _legal_checks_pass(assessment: Assessment, actor: User) -> str | None:
     blocking = [result for result in legal.evaluate(assessment) if result.blocks]
     if blocking:
-        return ("The assessment fails the legal checks: "
-                + "; ".join(f"{r.check.id} {r.check.label.lower()}" for r in blocking)
-                + ". Check your answers to see what to change.")
+        return (
+            "The assessment fails the legal checks: "
+            + "; ".join(f"{r.check.id} {r.check.label.lower()}" for r in blocking)
+            + ". Check your answers to see what to change."
+        )
     return None
 
 
@@ -179,9 +183,15 @@ def _add_conditions_to_action_plan(assessment: Assessment, actor: User, outcome:
     items = list(plan.get("items", []))
     default_owner, default_due = condition_defaults(assessment)
     for condition in decision.conditions:
-        items.append(bindings.action_plan.new_item(
-            action=f"Board condition: {condition.text}", characteristic="all", owner=condition.owner or default_owner,
-            due_date=condition.due_date or default_due, source=BOARD_CONDITION))
+        items.append(
+            bindings.action_plan.new_item(
+                action=f"Board condition: {condition.text}",
+                characteristic="all",
+                owner=condition.owner or default_owner,
+                due_date=condition.due_date or default_due,
+                source=BOARD_CONDITION,
+            )
+        )
     assessment.answers = {**answers, bindings.action_plan.page_id: {**plan, "items": items}}
 
 
@@ -203,8 +213,9 @@ def _checkpoint_after_sign_off(assessment: Assessment) -> None:
     try:
         integrity.write_checkpoint()
     except Exception as error:  # the decision is committed; the next checkpoint covers it
-        current_app.logger.error("checkpoint after sign-off of assessment %s failed: %s", assessment.id, error,
-                                 exc_info=error)
+        current_app.logger.error(
+            "checkpoint after sign-off of assessment %s failed: %s", assessment.id, error, exc_info=error
+        )
 
 
 def _record_legal_checks(assessment: Assessment, actor: User, outcome: Outcome, decision: Decision) -> None:
@@ -273,8 +284,11 @@ def take_action(
         outcome = decide(workflow, assessment.status, action, actor.roles, rule_resolver(assessment))
     except TransitionRefused as refused:
         raise ActionRefused([refused.reason]) from None
-    problems = [(WHOLE_FORM, reason) for name in outcome.transition.requires
-                if (reason := REQUIREMENTS[name](assessment, actor))]
+    problems = [
+        (WHOLE_FORM, reason)
+        for name in outcome.transition.requires
+        if (reason := REQUIREMENTS[name](assessment, actor))
+    ]
     sections = {task.id: f"{task.section.title}: {task.title}" for task in current_path(assessment).tasks}
     problems += _decision_problems(outcome, decision, sections)
     if problems:
@@ -329,6 +343,34 @@ def take_action(
     return outcome
 
 
+def _condition_problems(conditions) -> list[tuple[str, str]]:
+    """What is wrong with the conditions a decision attaches, as (field, message) pairs."""
+    problems: list[tuple[str, str]] = []
+    if not conditions:
+        problems.append(("conditions", "Enter at least one condition"))
+    if len(conditions) > MAX_CONDITIONS:
+        problems.append(("conditions", f"Enter at most {MAX_CONDITIONS} conditions (you entered {len(conditions)})"))
+    for number, condition in enumerate(conditions, start=1):
+        if len(condition.text) > MAX_CONDITION_LENGTH:
+            problems.append(
+                (
+                    f"conditions-{number}-text",
+                    f"Condition {number} must be {MAX_CONDITION_LENGTH:,} "
+                    f"characters or fewer (you entered {len(condition.text):,})",
+                )
+            )
+        if len(condition.owner) > MAX_CONDITION_OWNER_LENGTH:
+            problems.append(
+                (
+                    f"conditions-{number}-owner",
+                    f"The owner of condition {number} must be {MAX_CONDITION_OWNER_LENGTH} characters or fewer",
+                )
+            )
+        if condition.due_date is not None and not _is_iso_date(condition.due_date):
+            problems.append((f"conditions-{number}-due", f"The due date of condition {number} must be a real date"))
+    return problems
+
+
 def _decision_problems(outcome: Outcome, decision: Decision, sections: Mapping[str, str]) -> list[tuple[str, str]]:
     """What is wrong with what the person deciding typed, as (field, message) pairs.
     ``sections`` maps the assessment's task ids to their names."""
@@ -343,34 +385,34 @@ def _decision_problems(outcome: Outcome, decision: Decision, sections: Mapping[s
     elif transition.comment == "required" and not comment and not decision.section_reasons:
         problems.append(("comment", "Enter a comment explaining your decision"))
     if len(decision.comment) > MAX_COMMENT_LENGTH:
-        problems.append(("comment", f"The comment must be {MAX_COMMENT_LENGTH:,} characters or fewer "
-                                    f"(you entered {len(decision.comment):,})"))
+        problems.append(
+            (
+                "comment",
+                f"The comment must be {MAX_COMMENT_LENGTH:,} characters or fewer "
+                f"(you entered {len(decision.comment):,})",
+            )
+        )
     if transition.conditions:
-        if not decision.conditions:
-            problems.append(("conditions", "Enter at least one condition"))
-        if len(decision.conditions) > MAX_CONDITIONS:
-            problems.append(("conditions", f"Enter at most {MAX_CONDITIONS} conditions (you entered {len(decision.conditions)})"))
-        for number, condition in enumerate(decision.conditions, start=1):
-            if len(condition.text) > MAX_CONDITION_LENGTH:
-                problems.append((f"conditions-{number}-text", f"Condition {number} must be {MAX_CONDITION_LENGTH:,} "
-                                                              f"characters or fewer (you entered {len(condition.text):,})"))
-            if len(condition.owner) > MAX_CONDITION_OWNER_LENGTH:
-                problems.append((f"conditions-{number}-owner", f"The owner of condition {number} must be "
-                                                               f"{MAX_CONDITION_OWNER_LENGTH} characters or fewer"))
-            if condition.due_date is not None and not _is_iso_date(condition.due_date):
-                problems.append((f"conditions-{number}-due", f"The due date of condition {number} must be a real date"))
+        problems += _condition_problems(decision.conditions)
     elif decision.conditions:
         problems.append((WHOLE_FORM, "This decision does not take conditions"))
     if len(decision.section_reasons) > MAX_SECTION_REASONS:
         problems.append((WHOLE_FORM, f"Give reasons for at most {MAX_SECTION_REASONS} sections"))
         return problems
     if unknown := set(decision.section_reasons) - set(sections):
-        problems.append((WHOLE_FORM, f"There is no section {', '.join(sorted(unknown))} in this assessment to give reasons for"))
+        problems.append(
+            (WHOLE_FORM, f"There is no section {', '.join(sorted(unknown))} in this assessment to give reasons for")
+        )
     for task_id, name in sections.items():
         reason = decision.section_reasons.get(task_id, "")
         if len(reason) > MAX_SECTION_REASON_LENGTH:
-            problems.append((f"section-{task_id}", f"The reason for {name} must be {MAX_SECTION_REASON_LENGTH:,} "
-                                                   f"characters or fewer (you entered {len(reason):,})"))
+            problems.append(
+                (
+                    f"section-{task_id}",
+                    f"The reason for {name} must be {MAX_SECTION_REASON_LENGTH:,} "
+                    f"characters or fewer (you entered {len(reason):,})",
+                )
+            )
     return problems
 
 

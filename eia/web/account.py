@@ -24,7 +24,10 @@ def account_first():
     """A temporary password changed, then the second factor set up, before anything else."""
     if request.blueprint == "api" or request.endpoint in ALLOWED_BEFORE_SETUP or not current_user.is_authenticated:
         return None
-    if current_user.password_temporary_until is not None and current_user.session_authenticated_by != sessions.BY_SINGLE_SIGN_ON:
+    if (
+        current_user.password_temporary_until is not None
+        and current_user.session_authenticated_by != sessions.BY_SINGLE_SIGN_ON
+    ):
         return redirect(url_for("auth.change_password"))
     if second_factor.setup_needed(current_user):
         return redirect(url_for("account.authenticator_app"))
@@ -39,9 +42,12 @@ def _checked_form() -> None:
 @bp.get("/")
 @login_required
 def index():
-    return render_template("account/index.html", has_second_factor=current_user.has_second_factor,
-                           second_factor_required=second_factor.required(current_user),
-                           session_count=len(sessions.live_sessions(current_user)))
+    return render_template(
+        "account/index.html",
+        has_second_factor=current_user.has_second_factor,
+        second_factor_required=second_factor.required(current_user),
+        session_count=len(sessions.live_sessions(current_user)),
+    )
 
 
 @bp.route("/second-factor", methods=["GET", "POST"])
@@ -63,23 +69,37 @@ def authenticator_app():
             return render_template("account/recovery_codes.html", codes=codes, first_time=True)
     secret = second_factor.setup_secret(current_user)
     uri = second_factor.setup_uri(current_user, secret)
-    page = render_template("account/second_factor_setup.html", form=form, errors=errors, secret=secret,
-                           qr_code=second_factor.qr_code_svg(uri), required=second_factor.setup_needed(current_user))
+    page = render_template(
+        "account/second_factor_setup.html",
+        form=form,
+        errors=errors,
+        secret=secret,
+        qr_code=second_factor.qr_code_svg(uri),
+        required=second_factor.setup_needed(current_user),
+    )
     return page, 400 if errors else 200
 
 
 def _manage_page(errors=None, field_errors=None, status=200):
-    return render_template("account/second_factor.html", form=VersionedForm(), errors=errors or [],
-                           field_errors=field_errors or {},
-                           codes_left=second_factor.recovery_codes_left(current_user),
-                           required=second_factor.required_by_role(current_user)), status
+    return render_template(
+        "account/second_factor.html",
+        form=VersionedForm(),
+        errors=errors or [],
+        field_errors=field_errors or {},
+        codes_left=second_factor.recovery_codes_left(current_user),
+        required=second_factor.required_by_role(current_user),
+    ), status
 
 
 def _reauthenticated(form_id: str):
     """None when the password (and a code) given again are right; the page with the error otherwise."""
     try:
-        users.confirm_identity(current_user, request.form.get("password", ""), request.form.get("code", ""),
-                               client_address=request.remote_addr or "unknown")
+        users.confirm_identity(
+            current_user,
+            request.form.get("password", ""),
+            request.form.get("code", ""),
+            client_address=request.remote_addr or "unknown",
+        )
     except users.AccountError as refused:
         field = f"{form_id}-{refused.field}"
         return _manage_page([{"text": str(refused), "href": f"#{field}"}], {field: str(refused)}, 400)
@@ -115,8 +135,12 @@ def turn_off_authenticator_app():
 @login_required
 def sessions_page():
     rows = sessions.live_sessions(current_user)
-    return render_template("account/sessions.html", rows=rows, form=VersionedForm(),
-                           is_current=lambda row: sessions.is_current(row, current_user))
+    return render_template(
+        "account/sessions.html",
+        rows=rows,
+        form=VersionedForm(),
+        is_current=lambda row: sessions.is_current(row, current_user),
+    )
 
 
 @bp.post("/sessions/end-others")
@@ -124,8 +148,12 @@ def sessions_page():
 def end_other_sessions():
     _checked_form()
     ended = accounts.end_other_sessions(current_user)
-    flash(f"You have been signed out on {ended} other device{'s' if ended != 1 else ''}" if ended
-          else "You were not signed in anywhere else", "success")
+    flash(
+        f"You have been signed out on {ended} other device{'s' if ended != 1 else ''}"
+        if ended
+        else "You were not signed in anywhere else",
+        "success",
+    )
     return redirect(url_for(".sessions_page"))
 
 

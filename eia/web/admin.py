@@ -10,8 +10,8 @@ from eia.domain.capabilities import ADMINISTER, CAPABILITIES, ROLE_CAPABILITIES
 from eia.extensions import db
 from eia.models import ROLES, User
 from eia.services import admin, api_tokens, second_factor, sessions, users
-from eia.services.definitions import current_definitions, library
 from eia.services.database import NotAllowed
+from eia.services.definitions import current_definitions, library
 from eia.web.forms import VersionedForm
 from eia.web.permissions import capability_required
 
@@ -71,8 +71,12 @@ def create_user():
         return _render([{"text": "Select a department from the list", "href": "#department"}], _typed(), 400)
     try:
         user = users.create_user(
-            email=request.form.get("email", ""), name=request.form.get("name", ""), roles=request.form.getlist("roles"),
-            organisation=current_user.organisation, department=department, password=request.form.get("password", ""),
+            email=request.form.get("email", ""),
+            name=request.form.get("name", ""),
+            roles=request.form.getlist("roles"),
+            organisation=current_user.organisation,
+            department=department,
+            password=request.form.get("password", ""),
             created_by=current_user,
         )
     except users.AccountError as refused:
@@ -96,22 +100,32 @@ def set_active(user_id: int, change: str):
 
 
 def _person_page(person: User, errors=None, status=200):
-    return render_template("admin/person.html", person=person, form=VersionedForm(), errors=errors or [],
-                           field_errors={error["href"].removeprefix("#"): error["text"] for error in errors or []},
-                           sso_configured="sso" in current_app.blueprints,
-                           live_sessions=sessions.live_sessions(person),
-                           tokens=api_tokens.tokens_for(person), is_live=api_tokens.is_live,
-                           asks_for_password=current_user.session_authenticated_by != sessions.BY_SINGLE_SIGN_ON,
-                           asks_for_code=current_user.has_second_factor
-                           and current_user.session_authenticated_by != sessions.BY_SINGLE_SIGN_ON), status
+    return render_template(
+        "admin/person.html",
+        person=person,
+        form=VersionedForm(),
+        errors=errors or [],
+        field_errors={error["href"].removeprefix("#"): error["text"] for error in errors or []},
+        sso_configured="sso" in current_app.blueprints,
+        live_sessions=sessions.live_sessions(person),
+        tokens=api_tokens.tokens_for(person),
+        is_live=api_tokens.is_live,
+        asks_for_password=current_user.session_authenticated_by != sessions.BY_SINGLE_SIGN_ON,
+        asks_for_code=current_user.has_second_factor
+        and current_user.session_authenticated_by != sessions.BY_SINGLE_SIGN_ON,
+    ), status
 
 
 def _administrator_not_confirmed(user_id: int, form_id: str):
     """None when the administrator gave their own password (and a code) again; otherwise the person's page
     with the error. Asked before the actions that could hand someone's account to another."""
     try:
-        users.confirm_identity(current_user, request.form.get("your_password", ""), request.form.get("your_code", ""),
-                               client_address=request.remote_addr or "unknown")
+        users.confirm_identity(
+            current_user,
+            request.form.get("your_password", ""),
+            request.form.get("your_code", ""),
+            client_address=request.remote_addr or "unknown",
+        )
     except users.AccountError as refused:
         try:
             person = admin.person(current_user, user_id)
@@ -130,7 +144,9 @@ def _account_action(user_id: int, act, anchor: str, done):
         abort(404)
     except admin.AdminRefused as refused:
         try:
-            return _person_page(admin.person(current_user, user_id), [{"text": str(refused), "href": f"#{anchor}"}], 400)
+            return _person_page(
+                admin.person(current_user, user_id), [{"text": str(refused), "href": f"#{anchor}"}], 400
+            )
         except NotAllowed:
             abort(404)
     flash(done(result), "success")
@@ -148,11 +164,15 @@ def set_temporary_password(user_id: int):
     except NotAllowed:
         abort(404)
     except (admin.AdminRefused, users.AccountError) as refused:
-        return _person_page(admin.person(current_user, user_id),
-                            [{"text": str(refused), "href": "#temporary-password"}], 400)
+        return _person_page(
+            admin.person(current_user, user_id), [{"text": str(refused), "href": "#temporary-password"}], 400
+        )
     days = current_app.config["TEMPORARY_PASSWORD_DAYS"]
-    flash(f"{user.name} has a new temporary password: it works for {days} days, and only to choose their own. "
-          "They have been signed out", "success")
+    flash(
+        f"{user.name} has a new temporary password: it works for {days} days, and only to choose their own. "
+        "They have been signed out",
+        "success",
+    )
     return redirect(url_for(".person", user_id=user_id))
 
 
@@ -163,25 +183,33 @@ def reset_second_factor(user_id: int):
     if (refused := _administrator_not_confirmed(user_id, "second-factor")) is not None:
         return refused
     return _account_action(
-        user_id, lambda: admin.reset_second_factor(current_user, user_id, request.form.get("reason")),
+        user_id,
+        lambda: admin.reset_second_factor(current_user, user_id, request.form.get("reason")),
         "second-factor-reason",
-        lambda user: f"{user.name}’s authenticator app has been reset and they have been signed out")
+        lambda user: f"{user.name}’s authenticator app has been reset and they have been signed out",
+    )
 
 
 @bp.post("/users/<id:user_id>/sessions/end")
 @capability_required(ADMINISTER)
 def end_sessions(user_id: int):
     return _account_action(
-        user_id, lambda: admin.end_sessions(current_user, user_id, request.form.get("reason")),
-        "sessions-reason", lambda ended: f"Signed out of {ended} session{'' if ended == 1 else 's'}")
+        user_id,
+        lambda: admin.end_sessions(current_user, user_id, request.form.get("reason")),
+        "sessions-reason",
+        lambda ended: f"Signed out of {ended} session{'' if ended == 1 else 's'}",
+    )
 
 
 @bp.post("/users/<id:user_id>/api-tokens/<id:token_id>/revoke")
 @capability_required(ADMINISTER)
 def revoke_token(user_id: int, token_id: int):
     return _account_action(
-        user_id, lambda: admin.revoke_token(current_user, user_id, token_id, request.form.get("reason")),
-        f"token-{token_id}-reason", lambda token: f"Token “{token.name}” revoked: it no longer works")
+        user_id,
+        lambda: admin.revoke_token(current_user, user_id, token_id, request.form.get("reason")),
+        f"token-{token_id}-reason",
+        lambda token: f"Token “{token.name}” revoked: it no longer works",
+    )
 
 
 @bp.get("/users/<id:user_id>")
@@ -202,9 +230,14 @@ def unlink_identity(user_id: int):
     except NotAllowed:
         abort(404)
     except admin.AdminRefused as refused:
-        return _person_page(admin.person(current_user, user_id), [{"text": str(refused), "href": "#single-sign-on"}], 400)
-    flash(f"{user.email} is no longer linked to a single sign-on identity and has been signed out. The next single "
-          "sign-on with this verified email links the account again.", "success")
+        return _person_page(
+            admin.person(current_user, user_id), [{"text": str(refused), "href": "#single-sign-on"}], 400
+        )
+    flash(
+        f"{user.email} is no longer linked to a single sign-on identity and has been signed out. The next single "
+        "sign-on with this verified email links the account again.",
+        "success",
+    )
     return redirect(url_for(".person", user_id=user.id))
 
 
@@ -231,9 +264,15 @@ def roles(user_id: int):
 
 
 def _roles_page(person: User, chosen: list[str], errors: list[dict] | None = None):
-    return render_template("admin/roles.html", person=person, roles=ROLES, chosen=chosen,
-                           capabilities={role: sorted(CAPABILITIES[c] for c in ROLE_CAPABILITIES[role]) for role in ROLES},
-                           errors=errors or [], form=VersionedForm()), (400 if errors else 200)
+    return render_template(
+        "admin/roles.html",
+        person=person,
+        roles=ROLES,
+        chosen=chosen,
+        capabilities={role: sorted(CAPABILITIES[c] for c in ROLE_CAPABILITIES[role]) for role in ROLES},
+        errors=errors or [],
+        form=VersionedForm(),
+    ), (400 if errors else 200)
 
 
 @bp.post("/departments")
@@ -286,8 +325,13 @@ def subject_types():
     errors: list[dict[str, str]] = []
     if request.method == "POST":
         _checked_form()
-        chosen = {kind.value: (request.form.get(f"questionnaire-{kind.value}", ""),
-                               request.form.get(f"workflow-{kind.value}", "")) for kind in kinds.subject_types}
+        chosen = {
+            kind.value: (
+                request.form.get(f"questionnaire-{kind.value}", ""),
+                request.form.get(f"workflow-{kind.value}", ""),
+            )
+            for kind in kinds.subject_types
+        }
         try:
             admin.update_subject_type_routes(current_user, chosen)
         except admin.AdminRefused as refused:
@@ -300,11 +344,17 @@ def subject_types():
     rows = []
     for kind in kinds.subject_types:
         questionnaire, workflow = kinds.route_for(kind, routes)
-        rows.append({
-            "kind": kind,
-            "questionnaires": [{"value": key, "text": document["title"], "selected": key == questionnaire}
-                               for key, document in kinds.questionnaires.items()],
-            "workflows": [{"value": key, "text": document.get("title", key), "selected": key == workflow}
-                          for key, document in kinds.workflows.items()],
-        })
+        rows.append(
+            {
+                "kind": kind,
+                "questionnaires": [
+                    {"value": key, "text": document["title"], "selected": key == questionnaire}
+                    for key, document in kinds.questionnaires.items()
+                ],
+                "workflows": [
+                    {"value": key, "text": document.get("title", key), "selected": key == workflow}
+                    for key, document in kinds.workflows.items()
+                ],
+            }
+        )
     return render_template("admin/subject_types.html", rows=rows, errors=errors), 400 if errors else 200

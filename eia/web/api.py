@@ -16,6 +16,7 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from eia.clock import uk_today
 from eia.domain import questionnaire as q
 from eia.domain.capabilities import WRITE_ASSESSMENTS, role_can
 from eia.extensions import csrf, db
@@ -23,7 +24,6 @@ from eia.models import ApiToken, ArchivedRecord, Assessment, User
 from eia.services import access, api_tokens, archive, assessments, integrity, workflow
 from eia.services.database import Conflict, NotAllowed
 from eia.services.definitions import current_definitions, definitions_of
-from eia.clock import uk_today
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens are never sent by a browser on its own, so cross-site request forgery cannot use them;
@@ -114,7 +114,9 @@ def _json_object(allowed: set[str]) -> dict[str, Any]:
         raise Problem(422, "The body must be a JSON object", errors={"": "must be an object"})
     unknown = sorted(set(body) - allowed)
     if unknown:
-        raise Problem(422, f"Unknown field(s): {', '.join(unknown)}", errors={name: "unknown field" for name in unknown})
+        raise Problem(
+            422, f"Unknown field(s): {', '.join(unknown)}", errors={name: "unknown field" for name in unknown}
+        )
     return body
 
 
@@ -187,8 +189,13 @@ def assessment_detail(assessment: Assessment, user: User) -> dict[str, Any]:
         "questionnaire_version": assessment.questionnaire_version,
         "answers": path.answers,
         "pages": [
-            {"id": page.id, "title": page.title, "task": page.task_id,
-             "list": page.is_list, "status": q.page_status(path, page, options, today)}
+            {
+                "id": page.id,
+                "title": page.title,
+                "task": page.task_id,
+                "list": page.is_list,
+                "status": q.page_status(path, page, options, today),
+            }
             for page in path.pages
         ],
         "unfinished": [{"page": p.page_id, "message": p.message} for p in q.submission_problems(path, options, today)],
@@ -196,9 +203,17 @@ def assessment_detail(assessment: Assessment, user: User) -> dict[str, Any]:
         "can_edit": access.can_edit_answers(user, assessment),
         "archive_id": record.id if record else None,
         "transitions": [
-            {"action": t.action, "from": t.from_state, "to": t.to_state, "actor": t.actor.name,
-             "actor_role": t.actor_role, "at": _time(t.at), "comment": t.comment,
-             "rules_fired": t.fired_rules, "details": t.details}
+            {
+                "action": t.action,
+                "from": t.from_state,
+                "to": t.to_state,
+                "actor": t.actor.name,
+                "actor_role": t.actor_role,
+                "at": _time(t.at),
+                "comment": t.comment,
+                "rules_fired": t.fired_rules,
+                "details": t.details,
+            }
             for t in assessment.transitions
         ],
     }
@@ -265,8 +280,11 @@ def start_assessment():
     except NotAllowed as refused:
         raise Problem(403, str(refused)) from None
     except assessments.UnknownSubjectType:
-        raise Problem(422, "subject_type is not a kind of proposal the definitions offer",
-                      errors={"subject_type": "unknown kind of proposal"}) from None
+        raise Problem(
+            422,
+            "subject_type is not a kind of proposal the definitions offer",
+            errors={"subject_type": "unknown kind of proposal"},
+        ) from None
     response = _assessment_response(assessment, 201)
     response.headers["Location"] = url_for("api.get_assessment", assessment_id=assessment.id)
     return response
@@ -283,8 +301,11 @@ def _editable(assessment_id: int) -> Assessment:
     if assessment.author_id != _user().id or not _user().can(WRITE_ASSESSMENTS):
         raise Problem(403, "Only the author can change this assessment")
     if not access.in_editable_state(assessment):
-        raise Problem(409, "This assessment cannot be changed in its current state "
-                           f"({definitions_of(assessment).workflow.state(assessment.status).label.lower()})")
+        raise Problem(
+            409,
+            "This assessment cannot be changed in its current state "
+            f"({definitions_of(assessment).workflow.state(assessment.status).label.lower()})",
+        )
     return assessment
 
 
@@ -294,22 +315,30 @@ def _page(assessment: Assessment, page_id: str, *, is_list: bool) -> q.Page:
     except assessments.PageNotAvailable:
         raise Problem(404, f"This assessment has no page {page_id!r} (or it is hidden by the answers)") from None
     if page.is_list != is_list:
-        raise Problem(404, f"Page {page_id!r} is {'a list' if page.is_list else 'not a list'}: "
-                           f"use {'its items' if page.is_list else 'PUT on the page'}")
+        raise Problem(
+            404,
+            f"Page {page_id!r} is {'a list' if page.is_list else 'not a list'}: "
+            f"use {'its items' if page.is_list else 'PUT on the page'}",
+        )
     return page
 
 
 def _answer_values(raw: Any, page: q.Page) -> dict[str, Any]:
     """Answers as the domain takes them: text, a choice, a list of choices, an ISO date, or null."""
     if not isinstance(raw, dict):
-        raise Problem(422, "answers must be an object of question id to answer", errors={"answers": "must be an object"})
+        raise Problem(
+            422, "answers must be an object of question id to answer", errors={"answers": "must be an object"}
+        )
     known = {question.id for question in page.definition.questions}
     errors = {}
     for key, value in raw.items():
         if key not in known:
             errors[key] = f"there is no question {key!r} on this page"
-        elif not (value is None or isinstance(value, str)
-                  or (isinstance(value, list) and all(isinstance(item, str) for item in value))):
+        elif not (
+            value is None
+            or isinstance(value, str)
+            or (isinstance(value, list) and all(isinstance(item, str) for item in value))
+        ):
             errors[key] = "must be a string, a list of strings, or null"
     if errors:
         raise Problem(422, "Some answers are not in the right form", errors=errors)
@@ -374,8 +403,12 @@ def finish_list(assessment_id: int, page_id: str):
 
 def _conflict(assessment: Assessment) -> Problem:
     db.session.refresh(assessment)
-    return Problem(409, "Someone else changed this assessment since you read it: nothing was saved. "
-                        "Read it again and retry with its current version.", current_version=assessment.lock_version)
+    return Problem(
+        409,
+        "Someone else changed this assessment since you read it: nothing was saved. "
+        "Read it again and retry with its current version.",
+        current_version=assessment.lock_version,
+    )
 
 
 def _string_list(value: Any, name: str) -> list[str]:
@@ -407,7 +440,11 @@ def take_action(assessment_id: int, action: str):
         raise Problem(422, "comment must be a string", errors={"comment": "must be a string"})
     reasons = body.get("section_reasons", {})
     if not isinstance(reasons, dict) or not all(isinstance(v, str) for v in reasons.values()):
-        raise Problem(422, "section_reasons must map section ids to text", errors={"section_reasons": "must be an object of strings"})
+        raise Problem(
+            422,
+            "section_reasons must map section ids to text",
+            errors={"section_reasons": "must be an object of strings"},
+        )
     decision = workflow.Decision(
         comment=comment.strip(),
         # Each owned by the senior responsible officer and due on the review date (workflow.condition_defaults).
@@ -416,8 +453,11 @@ def take_action(assessment_id: int, action: str):
     )
     if version == assessment.lock_version and transition not in workflow.available_actions(assessment, user):
         state = definitions.workflow.state(assessment.status)
-        raise Problem(409, f"You cannot {transition.label.lower()} an assessment that is {state.label.lower()}",
-                      current_version=assessment.lock_version)
+        raise Problem(
+            409,
+            f"You cannot {transition.label.lower()} an assessment that is {state.label.lower()}",
+            current_version=assessment.lock_version,
+        )
     try:
         outcome = workflow.take_action(assessment, user, action, decision, version)
     except NotAllowed:
@@ -427,14 +467,19 @@ def take_action(assessment_id: int, action: str):
     except workflow.ActionRefused as refused:
         raise Problem(422, refused.reasons[0], errors={"decision": "; ".join(refused.reasons)}) from None
     except workflow.SignOffFailed:
-        raise Problem(503, "The signed record could not be made or stored, so the decision was not recorded. "
-                           "Nothing has changed: try again later.") from None
-    return jsonify({
-        "from": outcome.from_state,
-        "to": outcome.to_state,
-        "rules_fired": [{"id": rule.id, "label": rule.label} for rule in outcome.fired_rules],
-        "assessment": assessment_detail(assessment, user),
-    })
+        raise Problem(
+            503,
+            "The signed record could not be made or stored, so the decision was not recorded. "
+            "Nothing has changed: try again later.",
+        ) from None
+    return jsonify(
+        {
+            "from": outcome.from_state,
+            "to": outcome.to_state,
+            "rules_fired": [{"id": rule.id, "label": rule.label} for rule in outcome.fired_rules],
+            "assessment": assessment_detail(assessment, user),
+        }
+    )
 
 
 @bp.get("/archive")
@@ -468,16 +513,24 @@ def verify():
     if not content:
         raise Problem(422, "The body is empty: send the PDF", errors={"": "empty body"})
     result = integrity.verify_upload(_user(), content)
-    return jsonify({
-        "ok": result.ok,
-        "sha256": result.sha256,
-        "size": result.size,
-        "problems": result.problems,
-        "signatures": [
-            {"signer": s.signer, "signed_at": _time(s.signed_at), "certificate_sha256": s.certificate_sha256,
-             "intact": s.intact, "valid": s.valid, "trusted": s.trusted, "coverage": s.coverage}
-            for s in result.signatures
-        ],
-        "archived_record": archive_entry(result.record) if result.record else None,
-    })
-
+    return jsonify(
+        {
+            "ok": result.ok,
+            "sha256": result.sha256,
+            "size": result.size,
+            "problems": result.problems,
+            "signatures": [
+                {
+                    "signer": s.signer,
+                    "signed_at": _time(s.signed_at),
+                    "certificate_sha256": s.certificate_sha256,
+                    "intact": s.intact,
+                    "valid": s.valid,
+                    "trusted": s.trusted,
+                    "coverage": s.coverage,
+                }
+                for s in result.signatures
+            ],
+            "archived_record": archive_entry(result.record) if result.record else None,
+        }
+    )

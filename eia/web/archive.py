@@ -11,15 +11,15 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from eia.clock import UK, uk_today
+from eia.domain.capabilities import EXPORT_REGISTER, READ_ARCHIVE, VERIFY_RECORDS
 from eia.domain.search import QueryError, neutralise_cell, parse_query
 from eia.models.types import utcnow
 from eia.services import auditor, search
-from eia.services.definitions import current_definitions
 from eia.services.database import NotAllowed
+from eia.services.definitions import current_definitions
 from eia.web.forms import VersionedForm
-from eia.domain.capabilities import EXPORT_REGISTER, READ_ARCHIVE, VERIFY_RECORDS
 from eia.web.permissions import capability_required
-from eia.clock import UK, uk_today
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
@@ -35,7 +35,8 @@ def filter_options() -> dict[str, list[tuple[str, str]]]:
     labels = search.choice_labels(defs)
     organisation = current_user.organisation
     characteristics = defs.questionnaire.applicable_characteristics(
-        defs.questionnaire.default_characteristic_ids(organisation.extra_characteristics or ()))
+        defs.questionnaire.default_characteristic_ids(organisation.extra_characteristics or ())
+    )
     return {
         "department": [(str(d.id), d.name) for d in organisation.departments],
         "subject_type": list(labels["subject_type"].items()),
@@ -59,9 +60,15 @@ def parse_filters(args) -> tuple[search.SearchFilters, int, list[dict]]:
     options = filter_options()
     errors: list[dict] = []
     chosen: dict[str, str | None] = {}
-    for name, label in (("department", "department"), ("subject_type", "subject type"),
-                        ("characteristic", "characteristic"), ("outcome", "outcome"), ("status", "status"),
-                        ("board", "Board option"), ("sort", "sort order")):
+    for name, label in (
+        ("department", "department"),
+        ("subject_type", "subject type"),
+        ("characteristic", "characteristic"),
+        ("outcome", "outcome"),
+        ("status", "status"),
+        ("board", "Board option"),
+        ("sort", "sort order"),
+    ):
         value = args.get(name, "")
         if value and value not in dict(options[name]):
             errors.append({"text": f"Select a {label} from the list", "href": f"#{name}"})
@@ -110,7 +117,7 @@ def pagination(result: search.SearchResult, args) -> dict | None:
 
     shown = sorted({1, result.pages, result.page - 1, result.page, result.page + 1} & set(range(1, result.pages + 1)))
     items: list[dict] = []
-    for previous, number in zip([0, *shown], shown):
+    for previous, number in zip([0, *shown], shown, strict=False):
         if number - previous > 1 and previous:
             items.append({"ellipsis": True})
         items.append({"number": number, "href": href(number), "current": number == result.page})
@@ -127,7 +134,8 @@ def _select_items(options: dict, args) -> dict[str, list[dict]]:
     for name, values in options.items():
         first = "Best match" if name == "sort" else "Any"
         items[name] = [{"value": "", "text": first}] + [
-            {"value": value, "text": text, "selected": value == args.get(name)} for value, text in values]
+            {"value": value, "text": text, "selected": value == args.get(name)} for value, text in values
+        ]
     return items
 
 
@@ -135,7 +143,9 @@ def _select_items(options: dict, args) -> dict[str, list[dict]]:
 @capability_required(READ_ARCHIVE)
 def search_page():
     filters, page, errors = parse_filters(request.args)
-    result = None if errors else search.search(current_user, filters, page, current_app.config.get("ARCHIVE_PAGE_SIZE", 20))
+    result = (
+        None if errors else search.search(current_user, filters, page, current_app.config.get("ARCHIVE_PAGE_SIZE", 20))
+    )
     options = filter_options()
     return render_template(
         "archive/search.html",
@@ -198,8 +208,9 @@ def export_xlsx():
     buffer = io.BytesIO()
     workbook.save(buffer)
     auditor.record_export(current_user, "xlsx", len(rows), request.args.to_dict())
-    return _attachment(buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       _export_name("xlsx"))
+    return _attachment(
+        buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _export_name("xlsx")
+    )
 
 
 # --- a record ------------------------------------------------------------------------------------------
@@ -240,8 +251,13 @@ def _size_label(size: int) -> str:
 
 def _verify_page(verdict=None, errors=None, status: int = 200):
     # formdata=None: the form only carries the CSRF token, and reading the body again would fail when it was too large.
-    return render_template("archive/verify.html", form=VersionedForm(formdata=None), verdict=verdict, errors=errors or [],
-                           limit=_size_label(current_app.config["MAX_CONTENT_LENGTH"])), status
+    return render_template(
+        "archive/verify.html",
+        form=VersionedForm(formdata=None),
+        verdict=verdict,
+        errors=errors or [],
+        limit=_size_label(current_app.config["MAX_CONTENT_LENGTH"]),
+    ), status
 
 
 @bp.get("/verify")
@@ -254,8 +270,7 @@ def verify_form():
 def too_large(_error):
     # Only the upload takes a body this large; the limit is the app's MAX_CONTENT_LENGTH.
     limit = _size_label(current_app.config["MAX_CONTENT_LENGTH"])
-    return _verify_page(errors=[{"text": f"The selected file must be {limit} or smaller", "href": "#file"}],
-                        status=413)
+    return _verify_page(errors=[{"text": f"The selected file must be {limit} or smaller", "href": "#file"}], status=413)
 
 
 @bp.post("/verify")

@@ -22,8 +22,10 @@ TEMPORARY_PASSWORD_EXPIRED = "Your temporary password has expired: ask an admini
 KNOWN_DEVICE_COOKIE = "known_device"
 # The ID token of a single sign-on, kept in the session for the provider's sign-out (its id_token_hint).
 SSO_ID_TOKEN = "sso_id_token"
-PASSWORD_CLOSED = ("Sign in with {provider}: only emergency (break-glass) accounts named by your administrator "
-                   "can sign in with a password")
+PASSWORD_CLOSED = (
+    "Sign in with {provider}: only emergency (break-glass) accounts named by your administrator "
+    "can sign in with a password"
+)
 
 
 # A password accepted, the code not yet given: who, since when and where they were going. Kept in the
@@ -63,9 +65,15 @@ def is_known_device(email: str) -> bool:
 
 
 def remember_device(response, email: str):
-    response.set_cookie(_cookie_name(), _device_signer().dumps(users.normalise_email(email)),
-                        max_age=current_app.config["KNOWN_DEVICE_DAYS"] * 86400, path="/", httponly=True,
-                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), samesite="Lax")
+    response.set_cookie(
+        _cookie_name(),
+        _device_signer().dumps(users.normalise_email(email)),
+        max_age=current_app.config["KNOWN_DEVICE_DAYS"] * 86400,
+        path="/",
+        httponly=True,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        samesite="Lax",
+    )
     return response
 
 
@@ -89,10 +97,13 @@ def sign_in():
     message, status = SIGN_IN_FAILED, 400
     if form.validate_on_submit():
         try:
-            user = users.authenticate(form.email.data or "", form.password.data or "",
-                                      client_address=request.remote_addr or "unknown",
-                                      user_agent=request.user_agent.string,
-                                      known_device=is_known_device(form.email.data or ""))
+            user = users.authenticate(
+                form.email.data or "",
+                form.password.data or "",
+                client_address=request.remote_addr or "unknown",
+                user_agent=request.user_agent.string,
+                known_device=is_known_device(form.email.data or ""),
+            )
         except users.TooManyAttempts as throttled:
             message, status = TOO_MANY_ATTEMPTS.format(wait=_wait_words(throttled.wait)), 429
         except users.PasswordSignInClosed:
@@ -101,14 +112,19 @@ def sign_in():
             message = TEMPORARY_PASSWORD_EXPIRED
         except users.SecondFactorNeeded as needed:
             session.clear()
-            session[PENDING_SIGN_IN] = {"user_id": needed.user.id, "since": int(time.time()),
-                                        "next": safe_next(request.args.get("next")),
-                                        "known_device": is_known_device(needed.user.email)}
+            session[PENDING_SIGN_IN] = {
+                "user_id": needed.user.id,
+                "since": int(time.time()),
+                "next": safe_next(request.args.get("next")),
+                "known_device": is_known_device(needed.user.email),
+            }
             return redirect(url_for("auth.sign_in_code"))
         else:
             if user is not None:
                 sign_in_as(user)
-                return remember_device(redirect(safe_next(request.args.get("next")) or url_for("main.dashboard")), user.email)
+                return remember_device(
+                    redirect(safe_next(request.args.get("next")) or url_for("main.dashboard")), user.email
+                )
     # One generic message: it must not reveal whether the account exists.
     form.email.errors = [message]
     return sign_in_page(form, [{"text": message, "href": "#email"}]), status
@@ -134,10 +150,13 @@ def sign_in_code():
     message, status = WRONG_CODE, 400
     if form.validate_on_submit():
         try:
-            user = users.complete_sign_in(pending["user_id"], form.code.data or "",
-                                          client_address=request.remote_addr or "unknown",
-                                          user_agent=request.user_agent.string,
-                                          known_device=pending.get("known_device", False))
+            user = users.complete_sign_in(
+                pending["user_id"],
+                form.code.data or "",
+                client_address=request.remote_addr or "unknown",
+                user_agent=request.user_agent.string,
+                known_device=pending.get("known_device", False),
+            )
         except users.TooManyAttempts as throttled:
             message, status = TOO_MANY_ATTEMPTS.format(wait=_wait_words(throttled.wait)), 429
         else:
@@ -154,9 +173,15 @@ def sign_in_page(form, errors=(), *, sso_again_with_mfa=False, next_page=None):
     # The page the person was going to goes through single sign-on and the password form alike.
     next_args = {"next": next_page} if (next_page := next_page or safe_next(request.args.get("next"))) else {}
     sso_args = {**next_args, **({"again": "mfa"} if sso_again_with_mfa else {})}
-    return render_template("auth/sign_in.html", form=form, errors=list(errors), sso_name=sso_name, sso_args=sso_args,
-                           sso_again_with_mfa=sso_again_with_mfa,
-                           form_action=None if request.endpoint == "auth.sign_in" else url_for("auth.sign_in", **next_args))
+    return render_template(
+        "auth/sign_in.html",
+        form=form,
+        errors=list(errors),
+        sso_name=sso_name,
+        sso_args=sso_args,
+        sso_again_with_mfa=sso_again_with_mfa,
+        form_action=None if request.endpoint == "auth.sign_in" else url_for("auth.sign_in", **next_args),
+    )
 
 
 def sign_in_as(user):
@@ -189,10 +214,17 @@ def change_password():
         except users.AccountError as refused:
             form[refused.field].errors = [str(refused)]
         else:
-            flash("Your password has been changed" + (" and you have been signed out everywhere else" if ended else ""),
-                  "success")
+            flash(
+                "Your password has been changed" + (" and you have been signed out everywhere else" if ended else ""),
+                "success",
+            )
             return redirect(url_for("main.dashboard"))
     errors = [{"text": message, "href": f"#{field.id}"} for field in form if field.errors for message in field.errors]
-    page = render_template("auth/change_password.html", form=form, errors=errors, min_length=users.MIN_PASSWORD_LENGTH,
-                           temporary=current_user.password_temporary_until is not None)
+    page = render_template(
+        "auth/change_password.html",
+        form=form,
+        errors=errors,
+        min_length=users.MIN_PASSWORD_LENGTH,
+        temporary=current_user.password_temporary_until is not None,
+    )
     return page, 400 if errors else 200

@@ -7,15 +7,14 @@ from datetime import date
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
+from eia.clock import uk_today
 from eia.domain.capabilities import VIEW_COMPLIANCE
 from eia.domain.compliance import last_complete_financial_year
 from eia.domain.compliance_pdf import render_compliance_pdf
 from eia.services import compliance
 from eia.web.permissions import capability_required
-from eia.clock import uk_today
 
 bp = Blueprint("compliance", __name__)
-
 
 
 def _period() -> tuple[date, date, list[dict[str, str]]]:
@@ -44,8 +43,9 @@ def _period() -> tuple[date, date, list[dict[str, str]]]:
 def report():
     start, end, errors = _period()
     figures = None if errors else compliance.report(current_user, start, end)
-    return render_template("compliance/report.html", figures=figures, start=start, end=end, errors=errors,
-                           typed=request.args), (400 if errors else 200)
+    return render_template(
+        "compliance/report.html", figures=figures, start=start, end=end, errors=errors, typed=request.args
+    ), (400 if errors else 200)
 
 
 @bp.get("/compliance-report.pdf")
@@ -53,8 +53,9 @@ def report():
 def report_pdf():
     start, end, errors = _period()
     if errors:
-        return render_template("compliance/report.html", figures=None, start=start, end=end, errors=errors,
-                               typed=request.args), 400
+        return render_template(
+            "compliance/report.html", figures=None, start=start, end=end, errors=errors, typed=request.args
+        ), 400
     content = render_compliance_pdf(compliance.report(current_user, start, end))
     response = Response(content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="equality-compliance-{start}-to-{end}.pdf"'

@@ -10,12 +10,12 @@ from flask_login import current_user, login_required
 from eia.domain.capabilities import WRITE_ASSESSMENTS, role_can
 from eia.extensions import db
 from eia.services import assessments, comments, findings, progress, workflow
-from eia.services.trail import decision_trail
 from eia.services.database import Conflict, NotAllowed
+from eia.services.definitions import definitions_of
+from eia.services.trail import decision_trail
 from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
 from eia.web.forms import VersionedForm
 from eia.web.permissions import visible_or_404
-from eia.services.definitions import definitions_of
 
 bp = Blueprint("decisions", __name__, url_prefix="/assessments")
 
@@ -39,21 +39,35 @@ def _decision_from_form() -> workflow.Decision:
         for key, value in request.form.items()
         if key.startswith("section-") and value.strip()
     }
-    conditions = [workflow.Condition(row["text"], row["owner"], _iso_or_typed(row["due"]))
-                  for row in _condition_rows() if row["text"]]
-    return workflow.Decision(comment=request.form.get("comment", "").strip(), conditions=conditions, section_reasons=sections)
+    conditions = [
+        workflow.Condition(row["text"], row["owner"], _iso_or_typed(row["due"]))
+        for row in _condition_rows()
+        if row["text"]
+    ]
+    return workflow.Decision(
+        comment=request.form.get("comment", "").strip(), conditions=conditions, section_reasons=sections
+    )
 
 
 def _condition_rows() -> list[dict]:
     """The condition rows posted (conditions-<n>-text, -owner, -due-day/-month/-year), in order, blank ones included."""
-    numbers = sorted({int(key.split("-")[1]) for key in request.form
-                      if key.startswith("conditions-") and key.split("-")[1].isdigit()})
+    numbers = sorted(
+        {
+            int(key.split("-")[1])
+            for key in request.form
+            if key.startswith("conditions-") and key.split("-")[1].isdigit()
+        }
+    )
     rows = []
-    for number in numbers[:workflow.MAX_CONDITIONS + 1]:  # one more than allowed, so "too many" is reported
+    for number in numbers[: workflow.MAX_CONDITIONS + 1]:  # one more than allowed, so "too many" is reported
         prefix = f"conditions-{number}-"
-        rows.append({"text": request.form.get(prefix + "text", "").strip(),
-                     "owner": request.form.get(prefix + "owner", "").strip(),
-                     "due": {part: request.form.get(f"{prefix}due-{part}", "").strip() for part in ("day", "month", "year")}})
+        rows.append(
+            {
+                "text": request.form.get(prefix + "text", "").strip(),
+                "owner": request.form.get(prefix + "owner", "").strip(),
+                "due": {part: request.form.get(f"{prefix}due-{part}", "").strip() for part in ("day", "month", "year")},
+            }
+        )
     return rows
 
 
@@ -70,9 +84,13 @@ def _iso_or_typed(parts: dict[str, str]) -> str | None:
 def _default_condition(assessment) -> dict:
     owner, due = workflow.condition_defaults(assessment)
     parsed = date.fromisoformat(due) if due else None
-    return {"text": "", "owner": owner,
-            "due": {"day": str(parsed.day), "month": str(parsed.month), "year": str(parsed.year)} if parsed
-            else {"day": "", "month": "", "year": ""}}
+    return {
+        "text": "",
+        "owner": owner,
+        "due": {"day": str(parsed.day), "month": str(parsed.month), "year": str(parsed.year)}
+        if parsed
+        else {"day": "", "month": "", "year": ""},
+    }
 
 
 def _anchor(transition, field: str) -> str:
@@ -119,8 +137,12 @@ def act(assessment_id: int, action: str):
         if request.method != "POST" or transition is None or not form.validate_on_submit():
             abort(404)
         state = definitions_of(assessment).workflow.state(assessment.status)
-        errors = [{"text": f"{CONFLICT_MESSAGE} It is now {state.label.lower()}, so this decision can no longer be taken.",
-                   "href": "#decision"}]
+        errors = [
+            {
+                "text": f"{CONFLICT_MESSAGE} It is now {state.label.lower()}, so this decision can no longer be taken.",
+                "href": "#decision",
+            }
+        ]
         status = 409
     elif csrf_failed():
         errors = [{"text": CSRF_FAILED, "href": "#decision"}]
@@ -134,8 +156,10 @@ def act(assessment_id: int, action: str):
         try:
             outcome = workflow.take_action(assessment, current_user, action, decision, form.expected_version())
         except workflow.ActionRefused as refused:
-            errors = [{"text": reason, "href": f"#{_anchor(transition, field)}", "field": field}
-                      for reason, field in zip(refused.reasons, refused.fields, strict=True)]
+            errors = [
+                {"text": reason, "href": f"#{_anchor(transition, field)}", "field": field}
+                for reason, field in zip(refused.reasons, refused.fields, strict=True)
+            ]
             status = 400
         except workflow.SignOffFailed:
             errors = [{"text": SIGN_OFF_FAILED_MESSAGE, "href": "#decision"}]
@@ -169,8 +193,11 @@ def act(assessment_id: int, action: str):
         tasks=[t for t in path.tasks],
         typed=request.form if request.method == "POST" else {},
         # "Enter at least one condition" is shown at the first condition.
-        field_errors={("conditions-1-text" if e["field"] == "conditions" else e["field"]): e["text"]
-                      for e in reversed(errors) if "field" in e},
+        field_errors={
+            ("conditions-1-text" if e["field"] == "conditions" else e["field"]): e["text"]
+            for e in reversed(errors)
+            if "field" in e
+        },
         condition_rows=_rows_to_show(assessment, transition),
         max_conditions=workflow.MAX_CONDITIONS,
         still_possible=still_possible,

@@ -43,8 +43,11 @@ def _typed_fields() -> list[tuple[str, str]]:
     """What the user sent, to send again: every field but the old CSRF token and any password."""
     if request.method != "POST":
         return []
-    return [(name, value) for name, value in request.form.items(multi=True)
-            if name != "csrf_token" and "password" not in name.lower()]
+    return [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name != "csrf_token" and "password" not in name.lower()
+    ]
 
 
 CSRF_FAILED = (

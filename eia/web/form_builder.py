@@ -39,19 +39,33 @@ def _textarea(question, label, options):
 
 
 def _radios(question, label, options):
-    return RadioField(label, description=question.hint or "", choices=_choices(question, options),
-                      widget=GovRadioInput(), validate_choice=False)
+    return RadioField(
+        label,
+        description=question.hint or "",
+        choices=_choices(question, options),
+        widget=GovRadioInput(),
+        validate_choice=False,
+    )
 
 
 def _checkboxes(question, label, options):
-    return SelectMultipleField(label, description=question.hint or "", choices=_choices(question, options),
-                               widget=GovCheckboxesInput(), validate_choice=False)
+    return SelectMultipleField(
+        label,
+        description=question.hint or "",
+        choices=_choices(question, options),
+        widget=GovCheckboxesInput(),
+        validate_choice=False,
+    )
 
 
 def _select(question, label, options):
-    return SelectField(label, description=question.hint or "",
-                       choices=[SelectChoice("", "Choose"), *_choices(question, options)],
-                       widget=GovSelect(), validate_choice=False)
+    return SelectField(
+        label,
+        description=question.hint or "",
+        choices=[SelectChoice("", "Choose"), *_choices(question, options)],
+        widget=GovSelect(),
+        validate_choice=False,
+    )
 
 
 def _date(question, label, options):
@@ -149,8 +163,13 @@ def render_layout(form: VersionedForm, layout: list[LaidOutQuestion], *, choice_
     )
 
 
-def _render(form: VersionedForm, question: Question, revealed: Mapping[str, tuple[Question, ...]], size: str,
-            choice_hints: bool = True) -> Markup:
+def _render(
+    form: VersionedForm,
+    question: Question,
+    revealed: Mapping[str, tuple[Question, ...]],
+    size: str,
+    choice_hints: bool = True,
+) -> Markup:
     field = getattr(form, question.id)
     params: dict[str, Any] = {}
     if question.type in ("radios", "checkboxes", "date"):
@@ -180,7 +199,9 @@ def _render(form: VersionedForm, question: Question, revealed: Mapping[str, tupl
         if any(items):
             params["items"] = items
     if suggestions:
-        options = Markup("").join(Markup('<option value="{}">{}</option>').format(c.value, c.label) for c in suggestions)
+        options = Markup("").join(
+            Markup('<option value="{}">{}</option>').format(c.value, c.label) for c in suggestions
+        )
         return field(params=params) + Markup('<datalist id="{}-suggestions">{}</datalist>').format(field.id, options)
     return field(params=params)
 

@@ -4,24 +4,34 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, render_template_string,
-                   request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    render_template_string,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
+from eia.clock import uk_today
 from eia.domain.capabilities import COMMENT, WRITE_ASSESSMENTS
 from eia.domain.workflow_diagram import render_svg
 from eia.extensions import db
 from eia.models import Assessment, Comment, Notification
-from eia.clock import uk_today
+from eia.models.types import utcnow
 from eia.services import access, archive, assessments, findings, home, progress, publication, revisions, workflow
 from eia.services.database import NotAllowed, unit_of_work
-from eia.models.types import utcnow
+from eia.services.definitions import definitions_of
 from eia.web.downloads import content_disposition
 from eia.web.forms import VersionedForm
 from eia.web.permissions import capability_required, visible_or_404
-from eia.services.definitions import definitions_of
 
 bp = Blueprint("main", __name__)
 
@@ -45,8 +55,14 @@ def assessments_list():
         filters.problems.pop("department", None)
     results = home.assessment_list(current_user, filters)
     errors = [{"text": text, "href": f"#{field}"} for field, text in filters.problems.items()]
-    return render_template("main/assessments.html", filters=filters, results=results, errors=errors,
-                           stages=home.stage_choices(), departments=departments)
+    return render_template(
+        "main/assessments.html",
+        filters=filters,
+        results=results,
+        errors=errors,
+        stages=home.stage_choices(),
+        departments=departments,
+    )
 
 
 @bp.get("/assessments/<id:assessment_id>")
@@ -84,14 +100,23 @@ def _answers_html(assessment: Assessment) -> Markup:
     the output depends on: the row's version (bumped by every change to it), its pinned definitions and
     the organisation's names for departments and objectives that answers refer to."""
     organisation = assessment.organisation
-    key = (assessment.id, assessment.lock_version, assessment.definitions_sha256,
-           tuple((d.id, d.name) for d in organisation.departments), tuple((o.code, o.title) for o in organisation.objectives))
+    key = (
+        assessment.id,
+        assessment.lock_version,
+        assessment.definitions_sha256,
+        tuple((d.id, d.name) for d in organisation.departments),
+        tuple((o.code, o.title) for o in organisation.objectives),
+    )
     cache: OrderedDict = current_app.extensions.setdefault("eia.answers_html", OrderedDict())
     if key in cache:
         cache.move_to_end(key)
         return cache[key]
-    html = Markup(render_template_string('{% from "components/macros.html" import answers_summary %}'
-                                         "{{ answers_summary(summary) }}", summary=assessments.answer_summary(assessment)))
+    html = Markup(
+        render_template_string(
+            '{% from "components/macros.html" import answers_summary %}{{ answers_summary(summary) }}',
+            summary=assessments.answer_summary(assessment),
+        )
+    )
     cache[key] = html
     if len(cache) > ANSWERS_CACHE_SIZE:
         cache.popitem(last=False)
@@ -134,11 +159,15 @@ def start_revision(assessment_id: int):
     except NotAllowed:
         abort(404)
     except revisions.RevisionExists as exists:
-        flash(f"Version {exists.latest.version_number} of this assessment has already been started: "
-              "this is it.", "info")
+        flash(
+            f"Version {exists.latest.version_number} of this assessment has already been started: this is it.", "info"
+        )
         return redirect(url_for(".assessment", assessment_id=exists.latest.id))
-    flash(f"Version {revision.version_number} started from version {previous.version_number}'s answers. "
-          f"Version {previous.version_number} stays signed off as it is.", "success")
+    flash(
+        f"Version {revision.version_number} started from version {previous.version_number}'s answers. "
+        f"Version {previous.version_number} stays signed off as it is.",
+        "success",
+    )
     return redirect(url_for("questionnaire.task_list", assessment_id=revision.id))
 
 

@@ -50,20 +50,34 @@ def _page_number() -> int:
 
 
 def _filters() -> dict[str, str]:
-    return {"query": request.args.get("q", "")[:200], "department": request.args.get("department", "")[:200],
-            "subject_type": request.args.get("subject_type", "")[:200]}
+    return {
+        "query": request.args.get("q", "")[:200],
+        "department": request.args.get("department", "")[:200],
+        "subject_type": request.args.get("subject_type", "")[:200],
+    }
 
 
 @bp.get("/")
 def register():
     filters = _filters()
     found = publication.register(**filters, page=_page_number())
-    args = {key: value for key, value in (("q", filters["query"]), ("department", filters["department"]),
-                                          ("subject_type", filters["subject_type"])) if value}
+    args = {
+        key: value
+        for key, value in (
+            ("q", filters["query"]),
+            ("department", filters["department"]),
+            ("subject_type", filters["subject_type"]),
+        )
+        if value
+    }
     pagination = None
     if found.pages > 1:
-        pagination = {"items": [{"number": n, "href": url_for(".register", **args, page=n), "current": n == found.page}
-                                for n in range(1, found.pages + 1)]}
+        pagination = {
+            "items": [
+                {"number": n, "href": url_for(".register", **args, page=n), "current": n == found.page}
+                for n in range(1, found.pages + 1)
+            ]
+        }
         if found.page > 1:
             pagination["previous"] = {"href": url_for(".register", **args, page=found.page - 1)}
         if found.page < found.pages:
@@ -76,8 +90,14 @@ def register():
 def published(publication_id: int):
     item = publication.get_published(publication_id) or abort(404)
     snapshot = None if item.withdrawn_at else publication.public_snapshot(item)
-    response = Response(render_template("public/published.html", item=item, snapshot=snapshot,
-                                        redactions=domain.redactions_by_reason(item.redactions)))
+    response = Response(
+        render_template(
+            "public/published.html",
+            item=item,
+            snapshot=snapshot,
+            redactions=domain.redactions_by_reason(item.redactions),
+        )
+    )
     return _cacheable(response)
 
 
@@ -95,22 +115,37 @@ def published_pdf(publication_id: int):
 
 
 def _entry(item) -> dict:
-    entry = {"title": item.title, "reference": item.reference, "version": item.version_number,
-             "organisation": item.organisation_name, "department": item.department,
-             "subject_type": item.subject_type, "published_on": item.published_at.isoformat(),
-             "withdrawn_on": item.withdrawn_at.isoformat() if item.withdrawn_at else None,
-             "url": url_for(".published", publication_id=item.id, _external=True)}
+    entry = {
+        "title": item.title,
+        "reference": item.reference,
+        "version": item.version_number,
+        "organisation": item.organisation_name,
+        "department": item.department,
+        "subject_type": item.subject_type,
+        "published_on": item.published_at.isoformat(),
+        "withdrawn_on": item.withdrawn_at.isoformat() if item.withdrawn_at else None,
+        "url": url_for(".published", publication_id=item.id, _external=True),
+    }
     if not item.withdrawn_at:
-        entry |= {"pdf": url_for(".published_pdf", publication_id=item.id, _external=True),
-                  "sha256": item.sha256, "original_sha256": item.original_sha256}
+        entry |= {
+            "pdf": url_for(".published_pdf", publication_id=item.id, _external=True),
+            "sha256": item.sha256,
+            "original_sha256": item.original_sha256,
+        }
     return entry
 
 
 @bp.get("/register.json")
 def register_json():
     found = publication.register(**_filters(), page=_page_number(), per_page=100)
-    response = jsonify({"total": found.total, "page": found.page, "pages": found.pages,
-                        "assessments": [_entry(item) for item in found.items]})
+    response = jsonify(
+        {
+            "total": found.total,
+            "page": found.page,
+            "pages": found.pages,
+            "assessments": [_entry(item) for item in found.items],
+        }
+    )
     return _cacheable(response)
 
 

@@ -32,11 +32,15 @@ def _elsewhere(assessment, state):
 def overview(assessment_id: int):
     assessment = visible_or_404(assessment_id)
     state = publication.publishing(current_user, assessment)
-    withheld = (publication.withheld_answers(assessment)
-                if state.may_publish and state.publication is None else [])
-    return render_template("publishing/overview.html", assessment=assessment, state=state, withheld=withheld,
-                           redactions=domain.redactions_by_reason(state.publication.redactions)
-                           if state.publication else [], errors=[])
+    withheld = publication.withheld_answers(assessment) if state.may_publish and state.publication is None else []
+    return render_template(
+        "publishing/overview.html",
+        assessment=assessment,
+        state=state,
+        withheld=withheld,
+        redactions=domain.redactions_by_reason(state.publication.redactions) if state.publication else [],
+        errors=[],
+    )
 
 
 @bp.route("/withhold", methods=["GET", "POST"])
@@ -63,8 +67,13 @@ def withhold(assessment_id: int):
     groups: dict[str, list] = {}
     for answer in answers:
         groups.setdefault(answer.group, []).append(answer)
-    return render_template("publishing/withhold.html", assessment=assessment, groups=groups,
-                           reasons=state.rules.withholding_reasons, chosen=publication.marks(assessment))
+    return render_template(
+        "publishing/withhold.html",
+        assessment=assessment,
+        groups=groups,
+        reasons=state.rules.withholding_reasons,
+        chosen=publication.marks(assessment),
+    )
 
 
 @bp.get("/check")
@@ -78,8 +87,7 @@ def check(assessment_id: int):
     by_reason: dict[str, list] = {}
     for answer, reason in withheld:
         by_reason.setdefault(reason, []).append(answer)
-    return render_template("publishing/check.html", assessment=assessment, by_reason=by_reason,
-                           total=len(withheld))
+    return render_template("publishing/check.html", assessment=assessment, by_reason=by_reason, total=len(withheld))
 
 
 @bp.post("/publish")
@@ -112,8 +120,13 @@ def withdraw(assessment_id: int):
         if not state.may_publish or state.publication is None or state.publication.withdrawn_at is not None:
             flash(str(refused), "info")
             return redirect(url_for(".overview", assessment_id=assessment.id))
-        return render_template("publishing/overview.html", assessment=assessment, state=state, withheld=[],
-                               redactions=domain.redactions_by_reason(state.publication.redactions),
-                               errors=[{"text": str(refused), "href": "#reason"}]), 400
+        return render_template(
+            "publishing/overview.html",
+            assessment=assessment,
+            state=state,
+            withheld=[],
+            redactions=domain.redactions_by_reason(state.publication.redactions),
+            errors=[{"text": str(refused), "href": "#reason"}],
+        ), 400
     flash("The publication is withdrawn. The public register now shows that it was withdrawn, and when.", "success")
     return redirect(url_for(".overview", assessment_id=assessment.id))

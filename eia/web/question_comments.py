@@ -20,7 +20,8 @@ def _page(assessment, errors: list | None = None, typed: dict | None = None, sta
     chosen = typed.get("question", "")
     question_items = [{"value": "", "text": "Select a question"}] + [
         {"value": s.key, "text": f"{s.page_title}: {s.label}", "selected": s.key == chosen}
-        for s in question_comments.subjects(assessment)]
+        for s in question_comments.subjects(assessment)
+    ]
     return render_template(
         "question_comments/index.html",
         assessment=assessment,
@@ -72,8 +73,9 @@ def reply(assessment_id: int, thread_id: int):
     except NotAllowed:
         abort(404)
     except CommentRefused as refused:
-        return _page(assessment, [{"text": str(refused), "href": f"#reply-{thread_id}"}],
-                     {f"reply-{thread_id}": text}, 400)
+        return _page(
+            assessment, [{"text": str(refused), "href": f"#reply-{thread_id}"}], {f"reply-{thread_id}": text}, 400
+        )
     flash("Reply added", "success")
     return redirect(url_for(".index", assessment_id=assessment.id, _anchor=f"thread-{thread_id}"))
 

@@ -7,16 +7,16 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from eia.clock import uk_today
 from eia.domain import questionnaire as q
 from eia.domain.capabilities import WRITE_ASSESSMENTS
 from eia.services import access, assessments, findings, legal, progress, revisions, workflow
 from eia.services.database import Conflict, NotAllowed
+from eia.services.definitions import definitions_of, library
 from eia.web.errors import CSRF_FAILED, csrf_failed, redisplays_on_csrf_failure
 from eia.web.form_builder import attach_errors, build_form, field_prefix, render_layout, submitted_values
 from eia.web.forms import VersionedForm
 from eia.web.permissions import capability_required, visible_or_404
-from eia.services.definitions import definitions_of, library
-from eia.clock import uk_today
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/assessments")
 
@@ -45,8 +45,7 @@ def _why_read_only(assessment) -> str:
     closed = f"This assessment was {state.label.lower()}: it can no longer be changed."
     latest = revisions.latest_version(assessment)
     if latest.id != assessment.id:
-        return (f"{closed} Version {latest.version_number} of it has been started: "
-                "make any changes in that version.")
+        return f"{closed} Version {latest.version_number} of it has been started: make any changes in that version."
     if revisions.can_start_revision(assessment, current_user):
         return f"{closed} To change it, start a revision from this page."
     return closed
@@ -62,9 +61,14 @@ def new():
 
 
 def _start_page(errors=(), status=200):
-    return render_template("questionnaire/start.html", form=VersionedForm(), kinds=library().subject_types,
-                           chosen=request.form.get("subject_type"), errors=list(errors),
-                           form_token=request.form.get("form_token") or secrets.token_urlsafe(16)), status
+    return render_template(
+        "questionnaire/start.html",
+        form=VersionedForm(),
+        kinds=library().subject_types,
+        chosen=request.form.get("subject_type"),
+        errors=list(errors),
+        form_token=request.form.get("form_token") or secrets.token_urlsafe(16),
+    ), status
 
 
 STARTED_KEY = "started_from_form"  # session: the start form's one-time token -> the assessment it started
@@ -104,9 +108,12 @@ def task_list(assessment_id: int):
     sections = []
     for section in definitions_of(assessment).questionnaire.sections:
         tasks = [
-            {"task": task, "status": q.task_status(path, task, options, today),
-             "href": _task_href(assessment, task),
-             "relevance": _relevance_shown(path, task, relevance)}
+            {
+                "task": task,
+                "status": q.task_status(path, task, options, today),
+                "href": _task_href(assessment, task),
+                "relevance": _relevance_shown(path, task, relevance),
+            }
             for task in path.tasks
             if task.section.id == section.id
         ]
@@ -127,8 +134,12 @@ def task_list(assessment_id: int):
 def _task_href(assessment, task: q.Task) -> str:
     """A task's link: its first page, or its place on the screen that shows every characteristic's copy."""
     if task.definition.one_page_title is not None:
-        return url_for(".one_page", assessment_id=assessment.id, task_definition_id=task.definition.id,
-                       _anchor=field_prefix(task.pages[0]))
+        return url_for(
+            ".one_page",
+            assessment_id=assessment.id,
+            task_definition_id=task.definition.id,
+            _anchor=field_prefix(task.pages[0]),
+        )
     return url_for(".page", assessment_id=assessment.id, page_id=task.pages[0].id)
 
 
@@ -217,13 +228,22 @@ def one_page(assessment_id: int, task_definition_id: str):
     if not pages:
         abort(404)
     options = assessments.answer_options(assessment, path)
-    outer = VersionedForm(formdata=request.form if request.method == "POST" else None,
-                          data={"version": str(assessment.lock_version)})
+    outer = VersionedForm(
+        formdata=request.form if request.method == "POST" else None, data={"version": str(assessment.lock_version)}
+    )
     formdata = request.form if request.method == "POST" else None
-    forms = {page.id: build_form(page, list(page.definition.questions), options,
-                                 assessments.stored_answers(assessment, page), assessment.lock_version,
-                                 formdata, prefix=field_prefix(page))
-             for page in pages}
+    forms = {
+        page.id: build_form(
+            page,
+            list(page.definition.questions),
+            options,
+            assessments.stored_answers(assessment, page),
+            assessment.lock_version,
+            formdata,
+            prefix=field_prefix(page),
+        )
+        for page in pages
+    }
     errors: list[dict[str, str]] = []
     status = 200
     if request.method == "POST" and csrf_failed():
@@ -231,14 +251,20 @@ def one_page(assessment_id: int, task_definition_id: str):
         status = 400
     elif request.method == "POST":
         partial = request.form.get("intent") == "save_draft"
-        submitted = {page.id: submitted_values(list(page.definition.questions), request.form, field_prefix(page))
-                     for page in pages}
+        submitted = {
+            page.id: submitted_values(list(page.definition.questions), request.form, field_prefix(page))
+            for page in pages
+        }
         if partial:  # only the characteristics the author has begun: the rest stay "not started"
-            submitted = {page_id: values for page_id, values in submitted.items()
-                         if any(value not in (None, "", []) for value in values.values())}
+            submitted = {
+                page_id: values
+                for page_id, values in submitted.items()
+                if any(value not in (None, "", []) for value in values.values())
+            }
         try:
-            results = assessments.save_pages(assessment, current_user, submitted, outer.expected_version(),
-                                             partial=partial)
+            results = assessments.save_pages(
+                assessment, current_user, submitted, outer.expected_version(), partial=partial
+            )
         except Conflict:
             errors = [{"text": CONFLICT_MESSAGE, "href": "#main-content"}]
             outer.version.data = str(assessment.lock_version)
@@ -253,8 +279,14 @@ def one_page(assessment_id: int, task_definition_id: str):
             for page in pages:
                 if page.id in results and not results[page.id].ok:
                     for entry in attach_errors(forms[page.id], results[page.id].errors):
-                        errors.append({**entry, "text": f"{page.characteristic.name}: {entry['text']}"
-                                       if page.characteristic else entry["text"]})
+                        errors.append(
+                            {
+                                **entry,
+                                "text": f"{page.characteristic.name}: {entry['text']}"
+                                if page.characteristic
+                                else entry["text"],
+                            }
+                        )
             status = 400
     first_question = pages[0].definition.questions[0]
     return render_template(
@@ -264,9 +296,14 @@ def one_page(assessment_id: int, task_definition_id: str):
         hint=task_definition.one_page_hint,
         form=outer,
         rating_definitions=[choice for choice in first_question.choices if choice.hint],
-        sections=[{"page": page, "anchor": field_prefix(page),
-                   "html": render_layout(forms[page.id], q.page_layout(path, page), choice_hints=False)}
-                  for page in pages],
+        sections=[
+            {
+                "page": page,
+                "anchor": field_prefix(page),
+                "html": render_layout(forms[page.id], q.page_layout(path, page), choice_hints=False),
+            }
+            for page in pages
+        ],
         errors=errors,
     ), status
 
@@ -296,7 +333,10 @@ def _list_page(assessment, path, current_page, *, form=None, errors=None, status
         chosen = next((m for m in mitigations if m["characteristic"].id == request.args.get("mitigation")), None)
         form = build_form(current_page, questions, options, chosen["item"] if chosen else {}, assessment.lock_version)
     items = [
-        [q.AnswerRow(question, question.label, q.display_value(question, item.get(question.id), options)) for question in questions]
+        [
+            q.AnswerRow(question, question.label, q.display_value(question, item.get(question.id), options))
+            for question in questions
+        ]
         for item in q.list_items(path, current_page)
     ]
     return render_template(
@@ -324,13 +364,20 @@ def _mitigations_not_planned(assessment, path: q.Path, current_page: q.Page) -> 
     for characteristic in questionnaire.relevant_characteristics(path):
         text = (mitigation.value(path.answers, characteristic) or "").strip()
         if text and text not in planned:
-            found.append({
-                "characteristic": characteristic,
-                "text": text,
-                "item": {plan.action.id: text, plan.characteristic.id: characteristic.id},
-                "href": url_for(".page", assessment_id=assessment.id, page_id=current_page.id,
-                                mitigation=characteristic.id, _anchor="add-item"),
-            })
+            found.append(
+                {
+                    "characteristic": characteristic,
+                    "text": text,
+                    "item": {plan.action.id: text, plan.characteristic.id: characteristic.id},
+                    "href": url_for(
+                        ".page",
+                        assessment_id=assessment.id,
+                        page_id=current_page.id,
+                        mitigation=characteristic.id,
+                        _anchor="add-item",
+                    ),
+                }
+            )
     return found
 
 
@@ -356,7 +403,9 @@ def add_item(assessment_id: int, page_id: str):
     except Conflict:
         form.version.data = str(assessment.lock_version)
         errors = [{"text": CONFLICT_MESSAGE, "href": "#main-content"}]
-        return _list_page(assessment, assessments.current_path(assessment), current_page, form=form, errors=errors, status=409)
+        return _list_page(
+            assessment, assessments.current_path(assessment), current_page, form=form, errors=errors, status=409
+        )
     if not result.ok:
         errors = attach_errors(form, result.errors)
         return _list_page(assessment, path, current_page, form=form, errors=errors, status=400)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
+from eia.clock import UK
 from eia.domain.capabilities import (
     DECIDE_REFERRALS,
     OVERSEE_DELEGATED_APPROVALS,
@@ -16,7 +17,6 @@ from eia.domain.capabilities import (
 )
 from eia.services import quality, queues
 from eia.web.permissions import capability_required
-from eia.clock import UK
 
 bp = Blueprint("queues", __name__)
 
@@ -33,8 +33,9 @@ def review_queue():
 @capability_required(REVIEW_QUALITY)
 def quality_review_queue():
     """What waits for an equality adviser's quality review, each with a summary of what to look at."""
-    return render_template("queues/quality_review.html",
-                           items=[quality.summary(a) for a in quality.adviser_queue(current_user)])
+    return render_template(
+        "queues/quality_review.html", items=[quality.summary(a) for a in quality.adviser_queue(current_user)]
+    )
 
 
 @bp.get("/board")

@@ -29,20 +29,20 @@ MAX_KEPT_ID_TOKEN = 2000  # characters
 # /sign-in/sso?again=mfa: after a refusal for no second factor, make the provider ask again (OIDC Core 3.1.2.1).
 AGAIN_WITH_MFA = "mfa"
 
-NOT_COMPLETED = ("{provider} did not sign you in, or the sign-in could not be checked. "
-                 "Start again: select Sign in with {provider}")
+NOT_COMPLETED = (
+    "{provider} did not sign you in, or the sign-in could not be checked. Start again: select Sign in with {provider}"
+)
 UNAVAILABLE = "{provider} is not responding. Try again in a few minutes"
 REFUSALS = {
     users.NO_MULTI_FACTOR: "{provider} did not confirm a second factor: sign in again with multi-factor authentication",
     users.NO_EMAIL: "{provider} did not tell {service} your email address: ask your administrator to check "
-                    "the single sign-on set-up",
+    "the single sign-on set-up",
     users.UNKNOWN_EMAIL: "No {service} account uses the email address {email}: ask your administrator",
     users.EMAIL_NOT_VERIFIED: "{provider} has not confirmed that {email} is your email address: ask your "
-                              "administrator to confirm it, then sign in again",
+    "administrator to confirm it, then sign in again",
     users.LINKED_TO_ANOTHER_IDENTITY: "The {service} account for {email} is linked to a different sign-in at "
-                                      "{provider}: sign in with that one, or ask your administrator to unlink it",
-    users.ACCOUNT_DISABLED: "Your {service} account has been deactivated: ask your administrator if you still "
-                            "need it",
+    "{provider}: sign in with that one, or ask your administrator to unlink it",
+    users.ACCOUNT_DISABLED: "Your {service} account has been deactivated: ask your administrator if you still need it",
 }
 
 
@@ -57,8 +57,11 @@ def init_app(app: Flask) -> None:
         server_metadata_url=app.config["OIDC_ISSUER"].rstrip("/") + "/.well-known/openid-configuration",
         # PKCE on top of the client secret; Authlib adds and checks state and nonce itself. Every request
         # Authlib makes to the provider gets the timeout (requests has none by default).
-        client_kwargs={"scope": app.config["OIDC_SCOPES"], "code_challenge_method": "S256",
-                       "default_timeout": app.config["OIDC_TIMEOUT_SECONDS"]},
+        client_kwargs={
+            "scope": app.config["OIDC_SCOPES"],
+            "code_challenge_method": "S256",
+            "default_timeout": app.config["OIDC_TIMEOUT_SECONDS"],
+        },
     )
     app.extensions["eia.oidc"] = oauth.oidc
     app.register_blueprint(bp)
@@ -73,8 +76,9 @@ def _client():
 
 
 def _words(template: str, email: str | None = None) -> str:
-    text = template.format(provider=current_app.config["OIDC_PROVIDER_NAME"], service=current_app.config["SERVICE_NAME"],
-                           email=email or "")
+    text = template.format(
+        provider=current_app.config["OIDC_PROVIDER_NAME"], service=current_app.config["SERVICE_NAME"], email=email or ""
+    )
     return text[:1].upper() + text[1:]  # the default provider name, "your organisation account", may start it
 
 
@@ -93,8 +97,12 @@ def _refuse(reason: str, message: str, status: int, *, audited: bool = False, ag
     current_app.logger.warning("single sign-on failed: %s", reason)
     if not audited:
         users.record_single_sign_on_failure(reason, client_address=request.remote_addr or "unknown")
-    page = sign_in_page(SignInForm(), [{"text": message, "href": "#sso"}], sso_again_with_mfa=again_with_mfa,
-                        next_page=session.get(NEXT))
+    page = sign_in_page(
+        SignInForm(),
+        [{"text": message, "href": "#sso"}],
+        sso_again_with_mfa=again_with_mfa,
+        next_page=session.get(NEXT),
+    )
     return page, status
 
 
@@ -109,7 +117,8 @@ def start():
     try:
         # Built from the configured address, not the Host header: it must match what the provider has registered.
         response = _client().authorize_redirect(
-            current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(".callback"), **params)
+            current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(".callback"), **params
+        )
     except RequestException as failure:  # the discovery document could not be had
         return _refuse(_failure_reason(failure, "discovery"), _words(UNAVAILABLE), 503)
     except RuntimeError:  # Authlib: the discovery document lacks the authorization endpoint
@@ -141,18 +150,24 @@ def callback():
         returned_issuer = request.args.get("iss")
         # RFC 9207: a response naming another issuer is a mix-up attack; a provider that promises the
         # parameter must send it. Checked before the code goes anywhere.
-        if returned_issuer != issuer and (returned_issuer or metadata.get("authorization_response_iss_parameter_supported")):
+        if returned_issuer != issuer and (
+            returned_issuer or metadata.get("authorization_response_iss_parameter_supported")
+        ):
             return _refuse("callback from another issuer", _words(NOT_COMPLETED), 400)
         if request.args.get("error"):
-            return _refuse(f"identity provider returned an error: {request.args['error'][:100]}", _words(NOT_COMPLETED), 400)
+            return _refuse(
+                f"identity provider returned an error: {request.args['error'][:100]}", _words(NOT_COMPLETED), 400
+            )
         call = "token"
-        token = client.authorize_access_token(claims_options={
-            "iss": {"essential": True, "value": issuer},
-            # Authlib 1.9 checks the audience only when told to (it would accept another client's token
-            # naming us in azp): OIDC Core 3.1.3.7 says aud MUST contain our client id.
-            "aud": {"essential": True, "value": client.client_id},
-            "sub": {"essential": True},
-        })
+        token = client.authorize_access_token(
+            claims_options={
+                "iss": {"essential": True, "value": issuer},
+                # Authlib 1.9 checks the audience only when told to (it would accept another client's token
+                # naming us in azp): OIDC Core 3.1.3.7 says aud MUST contain our client id.
+                "aud": {"essential": True, "value": client.client_id},
+                "sub": {"essential": True},
+            }
+        )
         claims = dict(token.get("userinfo") or {})
         if not claims.get("sub"):
             raise CallbackRefused("no ID token")
@@ -169,14 +184,23 @@ def callback():
     amr = amr if isinstance(amr, list) else []  # a list of methods (RFC 8176); a string is no proof of anything
     try:
         user = users.sign_in_with_identity(
-            issuer=claims["iss"], subject=claims["sub"], email=claims.get("email"),
+            issuer=claims["iss"],
+            subject=claims["sub"],
+            email=claims.get("email"),
             # True or False as the provider said; None if it did not say (see OIDC_TRUSTED_EMAIL_DOMAINS)
             email_verified=claims["email_verified"] is True if "email_verified" in claims else None,
             multi_factor="mfa" in amr or (acr is not None and acr in current_app.config["OIDC_MFA_ACR_VALUES"]),
-            client_address=request.remote_addr or "unknown", user_agent=request.user_agent.string)
+            client_address=request.remote_addr or "unknown",
+            user_agent=request.user_agent.string,
+        )
     except users.IdentityRefused as refused:  # audited by the service
-        return _refuse(refused.reason, _words(REFUSALS[refused.reason], refused.email), 400, audited=True,
-                       again_with_mfa=refused.reason == users.NO_MULTI_FACTOR)
+        return _refuse(
+            refused.reason,
+            _words(REFUSALS[refused.reason], refused.email),
+            400,
+            audited=True,
+            again_with_mfa=refused.reason == users.NO_MULTI_FACTOR,
+        )
     next_page = session.get(NEXT)
     sign_in_as(user)
     # For the provider's sign-out (Okta requires it). The session lives in a cookie: an ID token swollen by
@@ -204,6 +228,11 @@ def end_provider_session(id_token: str):
     if not end_session:
         flash(_words("You are still signed in to {provider}: close the browser to end that too"), "warning")
         return redirect(url_for("auth.sign_in"))
-    query = urlencode({**({"id_token_hint": id_token} if id_token else {}),
-                       "post_logout_redirect_uri": sign_in_page_url, "client_id": _client().client_id})
+    query = urlencode(
+        {
+            **({"id_token_hint": id_token} if id_token else {}),
+            "post_logout_redirect_uri": sign_in_page_url,
+            "client_id": _client().client_id,
+        }
+    )
     return redirect(f"{end_session}{'&' if '?' in end_session else '?'}{query}")

@@ -8,8 +8,8 @@ from flask import Flask, current_app, g, render_template_string, request, url_fo
 from flask_login import current_user
 from markupsafe import Markup
 
-from eia.domain.capabilities import capabilities_of
 from eia.clock import UK
+from eia.domain.capabilities import capabilities_of
 from eia.services.definitions import HasDefinitions, definitions_of
 from eia.services.trail import decision_trail, trail_problems
 
@@ -40,11 +40,17 @@ def status_tag_html(item: HasDefinitions) -> Markup:
     key = (item.definitions_sha256, item.status)
     if key not in cache:
         state = definitions_of(item).workflow.states.get(item.status)
-        tag = ({"text": state.label, "classes": f"govuk-tag--{state.tag}"} if state
-               else {"text": "Status unknown", "classes": "govuk-tag--grey"})
-        cache[key] = Markup(render_template_string(
-            '{% from "govuk_frontend_jinja/components/tag/macro.html" import govukTag %}{{ govukTag(tag) }}',
-            tag=tag).strip())
+        tag = (
+            {"text": state.label, "classes": f"govuk-tag--{state.tag}"}
+            if state
+            else {"text": "Status unknown", "classes": "govuk-tag--grey"}
+        )
+        cache[key] = Markup(
+            render_template_string(
+                '{% from "govuk_frontend_jinja/components/tag/macro.html" import govukTag %}{{ govukTag(tag) }}',
+                tag=tag,
+            ).strip()
+        )
     return cache[key]
 
 
@@ -54,8 +60,7 @@ NAVIGATION = (
     # it, by the capability its view requires (capability_required; eia.domain.capabilities). Six at most
     # for anyone: the work queues are reached from Home, which counts what waits in them; account pages
     # (notifications, API tokens, password, sign out) are links in the header.
-    (HOME, "Home", ("queues.review_queue", "queues.quality_review_queue", "queues.board_queue",
-            "queues.digest")),
+    (HOME, "Home", ("queues.review_queue", "queues.quality_review_queue", "queues.board_queue", "queues.digest")),
     ("main.assessments_list", "Assessments", ()),
     ("archive.search_page", "Archive", ()),
     ("lifecycle.actions", "Actions", ("lifecycle.reviews",)),
@@ -79,12 +84,22 @@ def navigation() -> list[dict]:
         return []
     items = _navigation_for(current_user.roles)
     path = request.path
-    matches = [(len(prefix), index) for index, (_endpoint, _href, _label, prefixes) in enumerate(items)
-               for prefix in prefixes if path == prefix or (prefix != "/" and path.startswith(prefix + "/"))]
+    matches = [
+        (len(prefix), index)
+        for index, (_endpoint, _href, _label, prefixes) in enumerate(items)
+        for prefix in prefixes
+        if path == prefix or (prefix != "/" and path.startswith(prefix + "/"))
+    ]
     current = max(matches, default=(0, None))[1]
-    return [{"href": href, "text": label, "active": index == current,
-             "count": needs_action_count() if endpoint == HOME else None}
-            for index, (endpoint, href, label, _prefixes) in enumerate(items)]
+    return [
+        {
+            "href": href,
+            "text": label,
+            "active": index == current,
+            "count": needs_action_count() if endpoint == HOME else None,
+        }
+        for index, (endpoint, href, label, _prefixes) in enumerate(items)
+    ]
 
 
 def needs_action_count() -> int:
@@ -115,9 +130,11 @@ def _account_links_for(roles: frozenset[str]) -> tuple[tuple[str, str, str], ...
     key = (roles, request.script_root)
     if key not in cache:
         held = capabilities_of(roles)
-        cache[key] = tuple((url_for(endpoint), label, endpoint) for endpoint, label in ACCOUNT_LINKS
-                           if endpoint in current_app.view_functions
-                           and _opens(current_app.view_functions[endpoint], held))
+        cache[key] = tuple(
+            (url_for(endpoint), label, endpoint)
+            for endpoint, label in ACCOUNT_LINKS
+            if endpoint in current_app.view_functions and _opens(current_app.view_functions[endpoint], held)
+        )
     return cache[key]
 
 
@@ -129,10 +146,18 @@ def _navigation_for(roles: frozenset[str]) -> tuple[tuple[str, str, str, tuple[s
     if key not in cache:
         held = capabilities_of(roles)
         cache[key] = tuple(
-            (endpoint, url_for(endpoint), label, (url_for(endpoint).rstrip("/") or "/",
-                                        *(url_for(other).rstrip("/") for other in others if other in current_app.view_functions)))
+            (
+                endpoint,
+                url_for(endpoint),
+                label,
+                (
+                    url_for(endpoint).rstrip("/") or "/",
+                    *(url_for(other).rstrip("/") for other in others if other in current_app.view_functions),
+                ),
+            )
             for endpoint, label, others in NAVIGATION
-            if endpoint in current_app.view_functions and _opens(current_app.view_functions[endpoint], held))
+            if endpoint in current_app.view_functions and _opens(current_app.view_functions[endpoint], held)
+        )
     return cache[key]
 
 

@@ -57,15 +57,22 @@ def create():
     lifetime = request.form.get("lifetime", "")
     try:
         # A token acts as its owner for months: the password again (and a code) before one is minted.
-        users.confirm_identity(current_user, request.form.get("password", ""), request.form.get("code", ""),
-                               client_address=request.remote_addr or "unknown")
+        users.confirm_identity(
+            current_user,
+            request.form.get("password", ""),
+            request.form.get("code", ""),
+            client_address=request.remote_addr or "unknown",
+        )
     except users.AccountError as refused:
         error = {"text": str(refused), "href": f"#{refused.field}", "field": refused.field}
         return _render(errors=[error], typed=_multidict(request.form, drop=("password", "code")), status=400)
     try:
-        token, secret = api_tokens.create_token(current_user, request.form.get("name", ""),
-                                                request.form.getlist("scopes"),
-                                                int(lifetime) if lifetime.isdigit() else None)
+        token, secret = api_tokens.create_token(
+            current_user,
+            request.form.get("name", ""),
+            request.form.getlist("scopes"),
+            int(lifetime) if lifetime.isdigit() else None,
+        )
     except api_tokens.TokenRefused as refused:
         anchor = {"scopes": "scopes", "lifetime": "lifetime"}.get(refused.field, "name")
         error = {"text": str(refused), "href": f"#{anchor}", "field": refused.field}

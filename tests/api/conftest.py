@@ -37,10 +37,16 @@ def check_against_document(method: str, path: str, response) -> None:
     documented = operation["responses"].get(str(response.status_code))
     assert documented is not None, f"{method} {path}: status {response.status_code} is not documented"
     content = documented.get("content", {})
-    assert response.mimetype in content, f"{method} {path}: {response.mimetype} is not documented for {response.status_code}"
+    assert response.mimetype in content, (
+        f"{method} {path}: {response.mimetype} is not documented for {response.status_code}"
+    )
     if response.mimetype.endswith("json"):
-        registry = Registry().with_resource("urn:api", Resource.from_contents(
-            {"$schema": "https://json-schema.org/draft/2020-12/schema", "components": document["components"]}))
+        registry = Registry().with_resource(
+            "urn:api",
+            Resource.from_contents(
+                {"$schema": "https://json-schema.org/draft/2020-12/schema", "components": document["components"]}
+            ),
+        )
         schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **content[response.mimetype]["schema"]}
         schema = _rebase(schema)
         jsonschema.Draft202012Validator(schema, registry=registry).validate(response.get_json())
@@ -66,7 +72,9 @@ class ApiClient:
             headers.setdefault("Authorization", f"Bearer {self.secret}")
         response = self.client.open(path, method=method, headers=headers, **kwargs)
         response.close()  # as a server does once the body is sent
-        assert response.status_code == status, f"{method} {path}: expected {status}, got {response.status_code}: {response.get_data(as_text=True)[:2000]}"
+        assert response.status_code == status, (
+            f"{method} {path}: expected {status}, got {response.status_code}: {response.get_data(as_text=True)[:2000]}"
+        )
         assert "text/html" not in response.content_type
         check_against_document(method, path, response)
         return response

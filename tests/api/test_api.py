@@ -24,18 +24,30 @@ def start(author: ApiClient) -> dict:
 
 
 def save(author: ApiClient, assessment: dict, page_id: str, answers: dict, status: int = 200, **body) -> dict:
-    response = author.put(f"/api/v1/assessments/{assessment['id']}/pages/{page_id}", status=status,
-                          json={"answers": answers, "version": assessment["version"], **body})
+    response = author.put(
+        f"/api/v1/assessments/{assessment['id']}/pages/{page_id}",
+        status=status,
+        json={"answers": answers, "version": assessment["version"], **body},
+    )
     return response.json
 
 
 def complete(author: ApiClient, assessment: dict, *, board_review: bool = False) -> dict:
     """Answer every page through the API, as tests/journeys.py does through the forms."""
     department = assessment["answers"]["subject"]["department"]
-    assessment = save(author, assessment, "subject", {"title": "Drones over crowds", "subject_type": "sop",
-                                                      "department": department})
-    assessment = save(author, assessment, "responsibility", {
-        "owner": "Inspector Ada Lovelace", "senior_responsible_officer": "ACC Grace Hopper", "decision_date": "2027-01-10"})
+    assessment = save(
+        author, assessment, "subject", {"title": "Drones over crowds", "subject_type": "sop", "department": department}
+    )
+    assessment = save(
+        author,
+        assessment,
+        "responsibility",
+        {
+            "owner": "Inspector Ada Lovelace",
+            "senior_responsible_officer": "ACC Grace Hopper",
+            "decision_date": "2027-01-10",
+        },
+    )
     assessment = save(author, assessment, "aims", {"aims": "Safer events", "affected": "both", "scope": "Force-wide"})
     assessment = save(author, assessment, "objectives", {"objectives": ["EO2"]})
     for page in [p["id"] for p in assessment["pages"] if p["id"].startswith("screening:")]:
@@ -43,26 +55,48 @@ def complete(author: ApiClient, assessment: dict, *, board_review: bool = False)
         assessment = save(author, assessment, page, {"relevance": relevance, "reason": "Because"})
     assessment = save(author, assessment, "evidence:age", {"has_evidence": "yes", "evidence": "Census 2021"})
     assessment = save(author, assessment, "engagement:age", {"engaged": "yes", "engagement": "Youth panel"})
-    assessment = save(author, assessment, "impact:age", {"eliminate_direction": "neutral", "advance_direction": "positive",
-                                                         "foster_direction": "neutral", "description": "Small"})
+    assessment = save(
+        author,
+        assessment,
+        "impact:age",
+        {
+            "eliminate_direction": "neutral",
+            "advance_direction": "positive",
+            "foster_direction": "neutral",
+            "description": "Small",
+        },
+    )
     assessment = save(author, assessment, "residual:age", {"residual_level": "none"})
     outcome = {"outcome": "no_change", "changes_made": "None needed", "board_review_requested": "no"}
     if board_review:
         outcome.update(board_review_requested="yes", board_review_reason="High public interest")
     assessment = save(author, assessment, "outcome", outcome)
-    assessment = author.post(f"/api/v1/assessments/{assessment['id']}/pages/action_plan/items", json={
-        "item": {"action": "Review footage policy", "characteristic": "all", "owner": "Ch Insp Jones",
-                 "due_date": "2027-06-01"}, "version": assessment["version"]}).json
-    assessment = author.post(f"/api/v1/assessments/{assessment['id']}/pages/action_plan/finish",
-                             json={"version": assessment["version"]}).json
+    assessment = author.post(
+        f"/api/v1/assessments/{assessment['id']}/pages/action_plan/items",
+        json={
+            "item": {
+                "action": "Review footage policy",
+                "characteristic": "all",
+                "owner": "Ch Insp Jones",
+                "due_date": "2027-06-01",
+            },
+            "version": assessment["version"],
+        },
+    ).json
+    assessment = author.post(
+        f"/api/v1/assessments/{assessment['id']}/pages/action_plan/finish", json={"version": assessment["version"]}
+    ).json
     assessment = save(author, assessment, "review", {"monitoring": "Quarterly", "review_date": "2027-11-01"})
     assert assessment["unfinished"] == []
     return assessment
 
 
 def act(user: ApiClient, assessment: dict, action: str, status: int = 200, **body) -> dict:
-    return user.post(f"/api/v1/assessments/{assessment['id']}/actions/{action}", status=status,
-                     json={"version": assessment["version"], **body}).json
+    return user.post(
+        f"/api/v1/assessments/{assessment['id']}/actions/{action}",
+        status=status,
+        json={"version": assessment["version"], **body},
+    ).json
 
 
 def test_the_whole_journey_through_the_api_ends_in_a_verifiable_signed_record(demo, api_for):
@@ -98,7 +132,9 @@ def test_every_write_is_audited_with_the_token_that_made_it(demo, api_for):
     assessment = start(author)
     save(author, assessment, "aims", {"aims": "Safer events"}, partial=True)
     with demo.app_context():
-        events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "assessment").order_by(AuditEvent.seq)).all()
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.object_type == "assessment").order_by(AuditEvent.seq)
+        ).all()
         assert [e.action for e in events] == ["assessment.started", "assessment.page_saved"]
         assert all(json.loads(e.canonical)["via"] == {"api_token": token_id} for e in events)
         assert db.session.get(ApiToken, token_id).last_used_at is not None
@@ -110,7 +146,9 @@ def test_no_token_a_bad_token_and_a_session_cookie_all_get_401(demo, api_for, cl
     assert response.mimetype == "application/problem+json"
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     ApiClient(demo.test_client(), "eia_not-a-real-token").get("/api/v1/assessments", status=401)
-    ApiClient(demo.test_client(), "Basic").get("/api/v1/assessments", status=401, headers={"Authorization": "Basic eDp5"})
+    ApiClient(demo.test_client(), "Basic").get(
+        "/api/v1/assessments", status=401, headers={"Authorization": "Basic eDp5"}
+    )
     signed_in = client_for("author@example.org")  # a browser session: the API ignores its cookie
     assert signed_in.client.get("/api/v1/assessments").status_code == 401
 
@@ -175,9 +213,14 @@ def test_answers_are_validated_as_the_form_validates_them(demo, api_for):
     problem = save(author, assessment, "subject", {"nonsense": "x", "title": 7}, status=422)
     assert set(problem["errors"]) == {"nonsense", "title"}
     problem = save(author, assessment, "responsibility", {"decision_date": "2027-02-30"}, status=422, partial=True)
-    assert list(problem["errors"]) == ["decision_date"] and problem["errors"]["decision_date"].endswith("must be a real date")
-    author.put(f"/api/v1/assessments/{assessment['id']}/pages/no-such-page", status=404,
-               json={"answers": {}, "version": assessment["version"]})
+    assert list(problem["errors"]) == ["decision_date"] and problem["errors"]["decision_date"].endswith(
+        "must be a real date"
+    )
+    author.put(
+        f"/api/v1/assessments/{assessment['id']}/pages/no-such-page",
+        status=404,
+        json={"answers": {}, "version": assessment["version"]},
+    )
     with demo.app_context():
         unchanged = db.session.get(Assessment, assessment["id"])
         assert unchanged.lock_version == assessment["version"] and unchanged.title == "Untitled assessment"
@@ -209,10 +252,18 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(demo, api_for):
     current = author.get(f"/api/v1/assessments/{assessment['id']}")
     assert current.json["answers"]["aims"] == {"aims": "First tab"}
     # If-Match works as well as a version field
-    author.put(f"/api/v1/assessments/{assessment['id']}/pages/aims", status=200, headers={"If-Match": current.headers["ETag"]},
-               json={"answers": {"aims": "Third"}, "partial": True})
-    author.put(f"/api/v1/assessments/{assessment['id']}/pages/aims", status=409, headers={"If-Match": current.headers["ETag"]},
-               json={"answers": {"aims": "Fourth"}, "partial": True})
+    author.put(
+        f"/api/v1/assessments/{assessment['id']}/pages/aims",
+        status=200,
+        headers={"If-Match": current.headers["ETag"]},
+        json={"answers": {"aims": "Third"}, "partial": True},
+    )
+    author.put(
+        f"/api/v1/assessments/{assessment['id']}/pages/aims",
+        status=409,
+        headers={"If-Match": current.headers["ETag"]},
+        json={"answers": {"aims": "Fourth"}, "partial": True},
+    )
 
 
 def test_two_decisions_on_one_version_have_one_winner(demo, api_for):
@@ -243,8 +294,13 @@ def test_the_board_approves_with_conditions_through_the_api(demo, api_for):
     queued = board.get("/api/v1/assessments?status=with_board").json["items"]
     assert [a["id"] for a in queued] == [assessment["id"]]
     act(board, escalated["assessment"], "board_approve_with_conditions", status=422)  # conditions are required
-    approved = act(board, escalated["assessment"], "board_approve_with_conditions",
-                   conditions=["Publish the footage policy", "  "], comment="With conditions")
+    approved = act(
+        board,
+        escalated["assessment"],
+        "board_approve_with_conditions",
+        conditions=["Publish the footage policy", "  "],
+        comment="With conditions",
+    )
     assert approved["to"] == "approved" and approved["assessment"]["archive_id"]
     plan = approved["assessment"]["answers"]["action_plan"]["items"]
     assert plan[-1]["action"] == "Board condition: Publish the footage policy"
@@ -258,7 +314,11 @@ def test_a_new_draft_can_say_what_is_assessed(api_for):
     chosen = author.post("/api/v1/assessments", json={"subject_type": "workforce"}, status=201).json
     assert chosen["subject_type"] == "workforce"
     assert author.post("/api/v1/assessments", json={"subject_type": "martian"}, status=422).json["errors"] == {
-        "subject_type": "unknown kind of proposal"}
+        "subject_type": "unknown kind of proposal"
+    }
     assert author.post("/api/v1/assessments", json={"subject_type": 7}, status=422).json["errors"] == {
-        "subject_type": "must be a string"}
-    assert author.post("/api/v1/assessments", json={"kind": "sop"}, status=422).json["errors"] == {"kind": "unknown field"}
+        "subject_type": "must be a string"
+    }
+    assert author.post("/api/v1/assessments", json={"kind": "sop"}, status=422).json["errors"] == {
+        "kind": "unknown field"
+    }

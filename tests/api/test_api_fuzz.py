@@ -20,8 +20,9 @@ from tests.api.conftest import make_token
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Uploads to /verify: arbitrary bytes, and things that start like a PDF but are not one.
-schemathesis.openapi.media_type("application/pdf", st.binary(max_size=2048) | st.builds(
-    lambda tail: b"%PDF-1.7\n" + tail, st.binary(max_size=2048)))
+schemathesis.openapi.media_type(
+    "application/pdf", st.binary(max_size=2048) | st.builds(lambda tail: b"%PDF-1.7\n" + tail, st.binary(max_size=2048))
+)
 schema = schemathesis.openapi.from_dict(openapi_document())
 
 
@@ -40,8 +41,7 @@ def fuzz_target(demo):
 
 
 @schema.parametrize()
-@settings(max_examples=15, derandomize=True, database=None, deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_document(case, fuzz_target):
     app, headers = fuzz_target
     case.call_and_validate(app=app, headers=headers, checks=CHECKS)

@@ -21,8 +21,10 @@ def _routes(app) -> dict[str, set[str]]:
 
 
 def _documented() -> dict[str, set[str]]:
-    return {path: {m for m in item if m in {"get", "post", "put", "patch", "delete"}}
-            for path, item in openapi_document()["paths"].items()}
+    return {
+        path: {m for m in item if m in {"get", "post", "put", "patch", "delete"}}
+        for path, item in openapi_document()["paths"].items()
+    }
 
 
 def test_every_route_is_documented_and_every_documented_operation_exists(app):

@@ -37,11 +37,11 @@ def test_an_old_draft_is_offered_and_allowed_what_its_own_workflow_allows(make_a
     assert "withdraw" in old["available_actions"]
     assert "withdraw" not in new["available_actions"]
 
-    withdrawn = api.post(f"/api/v1/assessments/{old_id}/actions/withdraw",
-                         json={"version": old["version"]}).get_json()
+    withdrawn = api.post(f"/api/v1/assessments/{old_id}/actions/withdraw", json={"version": old["version"]}).get_json()
     assert withdrawn["to"] == "withdrawn"
-    refused = api.post(f"/api/v1/assessments/{new_id}/actions/withdraw", json={"version": new["version"]},
-                       status=409).get_json()
+    refused = api.post(
+        f"/api/v1/assessments/{new_id}/actions/withdraw", json={"version": new["version"]}, status=409
+    ).get_json()
     assert "being written" in refused["detail"]
     with after.app_context():
         assert db.session.get(Assessment, new_id).status == "draft"

@@ -30,8 +30,9 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 # which warns. Only that, only for our static files, only in browser tests.
 _DEV_SERVER_LEAKS = (
     pytest.mark.filterwarnings("ignore:unclosed file <_io.BufferedReader name='[^']*/eia/static/:ResourceWarning"),
-    pytest.mark.filterwarnings("ignore:Exception ignored in. <_io.FileIO name='[^']*/eia/static/"
-                               ":pytest.PytestUnraisableExceptionWarning"),
+    pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <_io.FileIO name='[^']*/eia/static/:pytest.PytestUnraisableExceptionWarning"
+    ),
 )
 
 
@@ -45,7 +46,9 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.fail(f"Debian's chromium is needed at {CHROMIUM}: apt-get install -y chromium (make test does this as root)")
+        pytest.fail(
+            f"Debian's chromium is needed at {CHROMIUM}: apt-get install -y chromium (make test does this as root)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -53,8 +56,15 @@ def browser():
             executable_path=CHROMIUM,
             headless=True,
             # The machine's network is closed: keep chromium from reaching out at all.
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield browser
         browser.close()
@@ -81,8 +91,14 @@ def page(browser, live_server):
     page = context.new_page()
     page.set_default_timeout(10_000)
     console_errors: list[str] = []
-    page.on("console", lambda message: console_errors.append(f"{page.url}: {message.text}")
-            if message.type == "error" and "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            console_errors.append(f"{page.url}: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     page.on("pageerror", lambda error: console_errors.append(f"{page.url}: {error}"))
     yield page
     context.close()

@@ -43,7 +43,8 @@ def test_admin_adds_a_person_a_department_an_objective_changes_settings_and_deac
     page.get_by_role("button", name="Save roles", exact=True).click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Robin Reviewer is now")
     expect(page.get_by_role("row", name=re.compile("Robin Reviewer"))).to_contain_text(
-        "Approver (accountable senior officer) and Equality and Inclusion Board member")
+        "Approver (accountable senior officer) and Equality and Inclusion Board member"
+    )
 
     page.get_by_role("button", name="Add department", exact=True).click()
     expect(error_summary(page)).to_contain_text("Enter the department name")

@@ -8,11 +8,22 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import assert_accessible, beside_playwright
 from tests.conftest import PASSWORD
-from tests.journeys import AN_ACTION, act, complete_assessment, high_impact_analysis, low_impact_analysis, start_assessment, submit
+from tests.journeys import (
+    AN_ACTION,
+    act,
+    complete_assessment,
+    high_impact_analysis,
+    low_impact_analysis,
+    start_assessment,
+    submit,
+)
 
 SUBJECT = {"title": "Body-worn video in custody", "subject_type": "sop"}
-RESPONSIBILITY = {"owner": "Inspector Ada Lovelace", "senior_responsible_officer": "ACC Grace Hopper",
-                  "decision_date": ["10", "1", "2027"]}
+RESPONSIBILITY = {
+    "owner": "Inspector Ada Lovelace",
+    "senior_responsible_officer": "ACC Grace Hopper",
+    "decision_date": ["10", "1", "2027"],
+}
 AIMS = {"aims": "Improve transparency", "affected": "both", "scope": "Force-wide"}
 OUTCOME = {"outcome": "no_change", "changes_made": "Added supervisor review", "board_review_requested": "no"}
 REVIEW = {"monitoring": "Quarterly data review", "review_date": ["1", "11", "2027"]}
@@ -97,14 +108,21 @@ def complete(page: Page, relevant: dict[str, dict], *, title: str, check_accessi
     answer(page, assessment_url, "objectives", {"objectives": ["EO2"]}, check_accessibility=check)
     relevant_ids = {key.split(":")[1] for key in relevant}
     page.goto(f"{assessment_url}/tasks")
-    characteristics = [link.get_attribute("href").rsplit("#screening-", 1)[1]
-                       for link in page.locator("a[href*='/all/screening#screening-']").all()]
+    characteristics = [
+        link.get_attribute("href").rsplit("#screening-", 1)[1]
+        for link in page.locator("a[href*='/all/screening#screening-']").all()
+    ]
     assert len(characteristics) >= 9
     # Screening is one page: every characteristic rated and explained, one save.
     page.goto(f"{assessment_url}/all/screening")
     for characteristic in characteristics:
-        fill(page, {f"screening-{characteristic}-relevance": "high" if characteristic in relevant_ids else "none",
-                    f"screening-{characteristic}-reason": "Because"})
+        fill(
+            page,
+            {
+                f"screening-{characteristic}-relevance": "high" if characteristic in relevant_ids else "none",
+                f"screening-{characteristic}-reason": "Because",
+            },
+        )
     if check:
         assert_accessible(page, "author-screening-one-page")
     page.get_by_role("button", name="Save and continue", exact=True).click()
@@ -129,8 +147,9 @@ def complete(page: Page, relevant: dict[str, dict], *, title: str, check_accessi
 def test_author_completes_and_submits_an_assessment(page: Page):
     sign_in(page, "author@example.org")
     assert_accessible(page, "author-dashboard")
-    assessment_url = complete(page, {**low_impact_analysis("age"), **low_impact_analysis("disability")},
-                              title="Body-worn video in custody")
+    assessment_url = complete(
+        page, {**low_impact_analysis("age"), **low_impact_analysis("disability")}, title="Body-worn video in custody"
+    )
 
     page.goto(f"{assessment_url}/check-answers")
     expect(page.get_by_role("heading", name="Age: likely impact")).to_be_visible()
@@ -172,7 +191,9 @@ def test_approver_and_board_decide_by_exception(page: Page):
 
     sign_in(page, "board@example.org")
     page.goto("/board")
-    expect(page.get_by_role("row", name=re.compile("Stop and search refresh"))).to_contain_text("Residual adverse impact")
+    expect(page.get_by_role("row", name=re.compile("Stop and search refresh"))).to_contain_text(
+        "Residual adverse impact"
+    )
     assert_accessible(page, "board-queue")
     page.get_by_role("link", name="Stop and search refresh").click()
     page.get_by_role("link", name="Approve with conditions").click()
@@ -261,10 +282,13 @@ def test_auditor_searches_checks_integrity_and_verifies_a_file(page: Page, clien
 
 def with_the_board(client_for, title: str) -> int:
     """An assessment with a residual adverse impact for race, approved by the approver: the Board decides."""
+
     def build() -> int:
         author, approver = client_for("author@example.org"), client_for("approver@example.org")
         assessment_id = start_assessment(author)
-        complete_assessment(author, assessment_id, title=title, relevant=high_impact_analysis("race"), actions=[AN_ACTION])
+        complete_assessment(
+            author, assessment_id, title=title, relevant=high_impact_analysis("race"), actions=[AN_ACTION]
+        )
         submit(author, assessment_id)
         act(approver, assessment_id, "start_review")
         act(approver, assessment_id, "approve")
@@ -311,11 +335,15 @@ def test_board_returns_and_the_author_responds(page: Page, client_for):
 
     # Save and come back later keeps an answer without finishing the page; Save and continue finishes it.
     page.goto(f"/assessments/{assessment_id}/pages/residual:race")
-    page.get_by_label("How will you remove or reduce the negative impact?").fill("A supervisor reviews the footage of every use within 24 hours")
+    page.get_by_label("How will you remove or reduce the negative impact?").fill(
+        "A supervisor reviews the footage of every use within 24 hours"
+    )
     page.get_by_role("button", name="Save and come back later", exact=True).click()
     expect(page).to_have_url(re.compile(r"/tasks$"))
     page.goto(f"/assessments/{assessment_id}/pages/residual:race")
-    expect(page.get_by_label("How will you remove or reduce the negative impact?")).to_have_value("A supervisor reviews the footage of every use within 24 hours")
+    expect(page.get_by_label("How will you remove or reduce the negative impact?")).to_have_value(
+        "A supervisor reviews the footage of every use within 24 hours"
+    )
     page.get_by_role("button", name="Save and continue", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_have_count(0)
 
@@ -355,7 +383,9 @@ def test_board_rejects_and_the_record_is_read_only(page: Page, client_for):
     assert_accessible(page, "guide-author-rejected")
     page.goto(f"/assessments/{assessment_id}/pages/aims")  # typing the address does not reopen it either
     expect(page).to_have_url(re.compile(rf"/assessments/{assessment_id}$"))
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("This assessment was rejected: it can no longer be changed.")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "This assessment was rejected: it can no longer be changed."
+    )
 
 
 def test_board_approves_and_the_author_starts_a_revision(page: Page, client_for):

@@ -25,12 +25,18 @@ def sso_site(make_app):
     base_url = f"http://127.0.0.1:{server.server_port}"
     accounts = {"alex": {"email": "author@example.org", "email_verified": True, "name": "Alex Author"}}
     with RealProvider(clients=[client(base_url)], accounts=accounts) as provider:
+
         def build():
             from eia.services.demo import seed
 
-            app = make_app(OIDC_ISSUER=provider.issuer, OIDC_CLIENT_ID=CLIENT_ID, OIDC_CLIENT_SECRET=CLIENT_SECRET,
-                           OIDC_PROVIDER_NAME=PROVIDER, PUBLIC_BASE_URL=base_url,
-                           BREAK_GLASS_ACCOUNTS=frozenset({"admin@example.org"}))
+            app = make_app(
+                OIDC_ISSUER=provider.issuer,
+                OIDC_CLIENT_ID=CLIENT_ID,
+                OIDC_CLIENT_SECRET=CLIENT_SECRET,
+                OIDC_PROVIDER_NAME=PROVIDER,
+                PUBLIC_BASE_URL=base_url,
+                BREAK_GLASS_ACCOUNTS=frozenset({"admin@example.org"}),
+            )
             with app.app_context():
                 seed(PASSWORD)
             return app
@@ -65,8 +71,9 @@ def test_the_single_sign_on_journey(browser, sso_site):
         expect(page).to_have_url(re.compile(re.escape(provider.issuer) + "/interaction/"))
         _at_the_provider(page, second_factor=False)
         summary = page.locator(".govuk-error-summary")
-        expect(summary).to_contain_text(f"{PROVIDER} did not confirm a second factor: sign in again with "
-                                        "multi-factor authentication")
+        expect(summary).to_contain_text(
+            f"{PROVIDER} did not confirm a second factor: sign in again with multi-factor authentication"
+        )
         assert_accessible(page, "guide-admin-sso-refused")
         page.get_by_role("link", name=re.compile("did not confirm a second factor")).click()  # the summary's link
         expect(page.get_by_role("button", name="Sign in again with multi-factor authentication")).to_be_focused()

@@ -17,8 +17,19 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import VIEWPORT, assert_accessible, axe_violations, beside_playwright, save_screenshot
-from tests.browser.test_journeys import (AIMS, OUTCOME, RESPONSIBILITY, REVIEW, SUBJECT, board_decides, complete, sign_in, sign_out,
-                                        start_new_assessment, with_the_board)
+from tests.browser.test_journeys import (
+    AIMS,
+    OUTCOME,
+    RESPONSIBILITY,
+    REVIEW,
+    SUBJECT,
+    board_decides,
+    complete,
+    sign_in,
+    sign_out,
+    start_new_assessment,
+    with_the_board,
+)
 from tests.conftest import PASSWORD
 from tests.journeys import low_impact_analysis
 
@@ -28,12 +39,24 @@ ROLES = ["author@example.org", "approver@example.org", "board@example.org", "aud
 # Screenshots for the user guides (docs/guide-*.md): the first page of each URL shape named here, per
 # role (with a selector: the first such page showing it).
 GUIDE_SHOTS = {
-    "author@example.org": {"/": "guide-author-dashboard", "/assessments/N/tasks": "guide-author-task-list",
-                           "/assessments/N/check-answers": "guide-author-check-answers"},
-    "approver@example.org": {"/review": "guide-approver-queue", "/assessments/N/actions/return": "guide-approver-return"},
-    "board@example.org": {"/board": "guide-board-queue", "/board/digest": "guide-board-digest",
-                          "/assessments/N/actions/board_approve_with_conditions": "guide-board-conditions"},
-    "auditor@example.org": {"/": "guide-auditor-dashboard", "/assessments/N": ("guide-auditor-record", "#download-record")},
+    "author@example.org": {
+        "/": "guide-author-dashboard",
+        "/assessments/N/tasks": "guide-author-task-list",
+        "/assessments/N/check-answers": "guide-author-check-answers",
+    },
+    "approver@example.org": {
+        "/review": "guide-approver-queue",
+        "/assessments/N/actions/return": "guide-approver-return",
+    },
+    "board@example.org": {
+        "/board": "guide-board-queue",
+        "/board/digest": "guide-board-digest",
+        "/assessments/N/actions/board_approve_with_conditions": "guide-board-conditions",
+    },
+    "auditor@example.org": {
+        "/": "guide-auditor-dashboard",
+        "/assessments/N": ("guide-auditor-record", "#download-record"),
+    },
 }
 
 # Where a crawl begins besides the home page, first: the auditor's home lists what is in progress before
@@ -46,9 +69,9 @@ def sample_data(demo):
     """Each workflow scenario once, through the real pipeline, in the demo author's and approver's department."""
     from sqlalchemy import select
 
+    from eia.dataset import SCENARIOS, ensure_cast, run_scenario
     from eia.extensions import db
     from eia.models import Organisation
-    from eia.dataset import SCENARIOS, ensure_cast, run_scenario
 
     def run() -> None:
         with demo.app_context():
@@ -82,7 +105,9 @@ def crawl(page: Page, base: str, email: str) -> list[str]:
     while queue and len(visited) < MAX_PAGES:
         path = queue.popleft()
         response = page.goto(path)
-        assert response is not None and response.status == 200, f"{email}: GET {path} answered {response and response.status}"
+        assert response is not None and response.status == 200, (
+            f"{email}: GET {path} answered {response and response.status}"
+        )
         visited.append(path)
         violations = axe_violations(page)
         if shot := shots.get(shape(path)):
@@ -176,7 +201,9 @@ def keyboard_fill(page: Page, answers: dict) -> None:
                 page.keyboard.press("Space")
         elif isinstance(value, list):  # date parts
             for index, part in enumerate(value):
-                tab_to(page, f"el.name === '{name}' && [...document.getElementsByName('{name}')].indexOf(el) === {index}")
+                tab_to(
+                    page, f"el.name === '{name}' && [...document.getElementsByName('{name}')].indexOf(el) === {index}"
+                )
                 page.keyboard.type(part)
         else:
             tab_to(page, f"el.name === '{name}'")
@@ -207,15 +234,19 @@ def test_author_completes_an_assessment_with_the_keyboard_only(demo, page: Page)
     press_button(page, "Continue")
     expect(page).to_have_url(re.compile(r"/assessments/\d+/tasks$"))
     assessment_url = page.url.removesuffix("/tasks")
-    characteristics = [link.get_attribute("href").rsplit("#screening-", 1)[1]
-                       for link in page.locator("a[href*='/all/screening#screening-']").all()]
+    characteristics = [
+        link.get_attribute("href").rsplit("#screening-", 1)[1]
+        for link in page.locator("a[href*='/all/screening#screening-']").all()
+    ]
     keyboard_answer(page, assessment_url, "subject", {**SUBJECT, "title": "Keyboard only"})
     keyboard_answer(page, assessment_url, "responsibility", RESPONSIBILITY)
     keyboard_answer(page, assessment_url, "aims", AIMS)
     keyboard_answer(page, assessment_url, "objectives", {"objectives": ["EO2"]})
     for characteristic in characteristics:
         relevance = "high" if characteristic == "age" else "none"
-        keyboard_answer(page, assessment_url, f"screening:{characteristic}", {"relevance": relevance, "reason": "Because"})
+        keyboard_answer(
+            page, assessment_url, f"screening:{characteristic}", {"relevance": relevance, "reason": "Because"}
+        )
     for page_id, answers in low_impact_analysis("age").items():
         keyboard_answer(page, assessment_url, page_id, answers)
     keyboard_answer(page, assessment_url, "outcome", OUTCOME)
@@ -232,7 +263,9 @@ def test_author_journey_works_without_javascript(demo, browser, live_server):
     page = context.new_page()
     page.set_default_timeout(10_000)
     sign_in(page, "author@example.org")
-    assessment_url = complete(page, low_impact_analysis("disability"), title="Without JavaScript", check_accessibility=False)
+    assessment_url = complete(
+        page, low_impact_analysis("disability"), title="Without JavaScript", check_accessibility=False
+    )
     page.goto(f"{assessment_url}/check-answers")
     page.get_by_role("button", name="Submit for approval", exact=True).click()
     expect(page.locator(".govuk-panel__title")).to_contain_text("Assessment submitted")

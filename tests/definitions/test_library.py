@@ -75,7 +75,9 @@ def test_an_overlong_kind_is_refused_before_it_reaches_the_database(tmp_path):
     kinds = _subject_types(folder)
     kinds["subject_types"][0]["value"] = "a" * 41
     _write(folder / "subject-types.json", kinds)
-    assert definition_problems(folder) == ["subject-types.json: $.subject_types[0].value: must be 40 characters or fewer"]
+    assert definition_problems(folder) == [
+        "subject-types.json: $.subject_types[0].value: must be 40 characters or fewer"
+    ]
 
 
 @pytest.fixture
@@ -130,16 +132,19 @@ def test_an_organisation_chooses_the_questionnaire_for_a_kind_of_proposal(make_a
 
     with app.app_context():
         organisation = db.session.scalar(select(Organisation).where(Organisation.slug == "example-constabulary"))
-        assert organisation.subject_type_routes == {"policy": {"questionnaire": "eia_operations",
-                                                               "workflow": "eia-standard"}}
-        event = db.session.scalars(select(AuditEvent).where(
-            AuditEvent.action == "organisation.subject_type_routes_changed")).one()
+        assert organisation.subject_type_routes == {
+            "policy": {"questionnaire": "eia_operations", "workflow": "eia-standard"}
+        }
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "organisation.subject_type_routes_changed")
+        ).one()
         assert event.details["after"] == organisation.subject_type_routes
         author = db.session.scalar(select(User).where(User.email == "author@example.org"))
         assert definitions_of(assessments.start(author, "policy")).questionnaire.id == "eia_operations"
         neighbour = db.session.scalar(select(User).where(User.email == "author@neighbouring.example.org"))
-        assert definitions_of(assessments.start(neighbour, "policy")).questionnaire.id == "eia", \
+        assert definitions_of(assessments.start(neighbour, "policy")).questionnaire.id == "eia", (
             "another organisation keeps the folder's mapping"
+        )
 
 
 def test_a_workflow_is_checked_against_every_questionnaire_it_is_paired_with(two_questionnaires):
@@ -147,10 +152,12 @@ def test_a_workflow_is_checked_against_every_questionnaire_it_is_paired_with(two
     for section in short["sections"]:
         for task in section["tasks"]:
             for page in task["pages"]:
-                page["questions"] = [q for q in page["questions"]
-                                     if q["id"] not in ("board_review_requested", "board_review_reason")]
+                page["questions"] = [
+                    q for q in page["questions"] if q["id"] not in ("board_review_requested", "board_review_reason")
+                ]
     _write(two_questionnaires / "questionnaire-operations.json", short)
     problems = definition_problems(two_questionnaires)
     assert problems == [
         "eia-standard.json (with questionnaire-operations.json): $.rule_sets.escalation[3].when.==[0]: identifier "
-        "'outcome.board_review_requested' names unknown question 'board_review_requested'"]
+        "'outcome.board_review_requested' names unknown question 'board_review_requested'"
+    ]

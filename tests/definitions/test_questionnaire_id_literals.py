@@ -17,7 +17,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 # The definitions' own loader (the bindings of questionnaires pinned before bindings existed) and the
 # demo and sample data, which are written for the shipped questionnaire.
-ALLOWED = {"eia/domain/legacy_definitions.py", "eia/domain/definitions.py", "eia/domain/sample_data.py", "eia/dataset.py", "eia/services/demo.py"}
+ALLOWED = {
+    "eia/domain/legacy_definitions.py",
+    "eia/domain/definitions.py",
+    "eia/domain/sample_data.py",
+    "eia/dataset.py",
+    "eia/services/demo.py",
+}
 
 
 def _questionnaire() -> dict:
@@ -25,7 +31,9 @@ def _questionnaire() -> dict:
 
 
 def _page_ids() -> set[str]:
-    return {page["id"] for section in _questionnaire()["sections"] for task in section["tasks"] for page in task["pages"]}
+    return {
+        page["id"] for section in _questionnaire()["sections"] for task in section["tasks"] for page in task["pages"]
+    }
 
 
 def _all_ids() -> set[str]:
@@ -71,21 +79,27 @@ def test_no_code_reads_answers_by_a_page_or_question_id():
     for source in sorted((ROOT / "eia").rglob("*.py")):
         name = source.relative_to(ROOT).as_posix()
         if name not in ALLOWED:
-            found += [f"{name}:{line}: {text}" for line, text in _literal_reads(ast.parse(source.read_text()), pages, ids)]
+            found += [
+                f"{name}:{line}: {text}" for line, text in _literal_reads(ast.parse(source.read_text()), pages, ids)
+            ]
     assert found == []
 
 
 def test_no_template_reads_answers_by_a_page_id():
     pages = "|".join(sorted(_page_ids()))
     pattern = re.compile(rf"answers(\.|\[['\"]|\.get\(['\"])({pages})\b")
-    found = [f"{template.relative_to(ROOT)}: {match.group(0)}"
-             for template in sorted((ROOT / "templates").rglob("*.html"))
-             for match in pattern.finditer(template.read_text())]
+    found = [
+        f"{template.relative_to(ROOT)}: {match.group(0)}"
+        for template in sorted((ROOT / "templates").rglob("*.html"))
+        for match in pattern.finditer(template.read_text())
+    ]
     assert found == []
 
 
 def test_the_scan_finds_the_reads_it_is_for():
     pages = {"screening", "outcome", "action_plan", "review"}
-    code = ('f"screening:{c.id}"\n"outcome.outcome"\npath.page("action_plan")\nassessment.answers.get("review")\n'
-            'labels["outcome"]\nrequest.form.get("review")\ntask.definition.id == "analysis"\nkind == "review"\n')
+    code = (
+        'f"screening:{c.id}"\n"outcome.outcome"\npath.page("action_plan")\nassessment.answers.get("review")\n'
+        'labels["outcome"]\nrequest.form.get("review")\ntask.definition.id == "analysis"\nkind == "review"\n'
+    )
     assert [line for line, _ in _literal_reads(ast.parse(code), pages, {"analysis"})] == [1, 2, 3, 4, 7]

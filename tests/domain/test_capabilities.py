@@ -19,17 +19,51 @@ def test_the_table_as_written():
     # A change to who may do what shows up here, deliberately.
     assert {role: sorted(caps) for role, caps in c.ROLE_CAPABILITIES.items()} == {
         "author": ["comment", "view_department_assessments", "write_assessments"],
-        "approver": ["comment", "publish_assessments", "review_department_submissions", "sign_in_with_second_factor",
-                     "view_compliance", "view_department_assessments"],
-        "adviser": ["comment", "read_archive", "review_quality", "sign_in_with_second_factor", "view_compliance",
-                    "view_organisation_assessments"],
-        "board": ["comment", "decide_referrals", "export_register", "oversee_delegated_approvals", "publish_assessments",
-                  "read_archive", "sign_in_with_second_factor", "verify_records", "view_compliance",
-                  "view_organisation_assessments"],
-        "auditor": ["export_register", "read_archive", "sign_in_with_second_factor", "verify_records", "view_compliance",
-                    "view_organisation_assessments"],
-        "admin": ["administer", "export_register", "read_archive", "sign_in_with_second_factor", "verify_records",
-                  "view_compliance", "view_organisation_assessments"],
+        "approver": [
+            "comment",
+            "publish_assessments",
+            "review_department_submissions",
+            "sign_in_with_second_factor",
+            "view_compliance",
+            "view_department_assessments",
+        ],
+        "adviser": [
+            "comment",
+            "read_archive",
+            "review_quality",
+            "sign_in_with_second_factor",
+            "view_compliance",
+            "view_organisation_assessments",
+        ],
+        "board": [
+            "comment",
+            "decide_referrals",
+            "export_register",
+            "oversee_delegated_approvals",
+            "publish_assessments",
+            "read_archive",
+            "sign_in_with_second_factor",
+            "verify_records",
+            "view_compliance",
+            "view_organisation_assessments",
+        ],
+        "auditor": [
+            "export_register",
+            "read_archive",
+            "sign_in_with_second_factor",
+            "verify_records",
+            "view_compliance",
+            "view_organisation_assessments",
+        ],
+        "admin": [
+            "administer",
+            "export_register",
+            "read_archive",
+            "sign_in_with_second_factor",
+            "verify_records",
+            "view_compliance",
+            "view_organisation_assessments",
+        ],
     }
 
 
@@ -53,7 +87,8 @@ def test_role_can_and_roles_with():
 
 def test_roles_are_named_in_plain_english_in_the_tables_order():
     assert c.roles_label(["board", "approver"]) == (
-        "Approver (accountable senior officer) and Equality and Inclusion Board member")
+        "Approver (accountable senior officer) and Equality and Inclusion Board member"
+    )
     assert c.roles_label(["admin", "auditor", "author"]) == "Policy author, Auditor and Administrator"
     assert c.roles_label(["auditor"]) == "Auditor"
     assert c.roles_label(["adviser", "author"]) == "Policy author and Equality adviser"

@@ -18,8 +18,17 @@ OPTIONS = {
     "relevant_characteristics": [q.Choice("age", "Age"), q.Choice("all", "All characteristics")],
     "subject_types": [q.Choice("policy", "Policy"), q.Choice("sop", "Standard operating procedure")],
 }
-STATUTORY = ["age", "disability", "gender_reassignment", "marriage_civil_partnership", "pregnancy_maternity",
-             "race", "religion_belief", "sex", "sexual_orientation"]
+STATUTORY = [
+    "age",
+    "disability",
+    "gender_reassignment",
+    "marriage_civil_partnership",
+    "pregnancy_maternity",
+    "race",
+    "religion_belief",
+    "sex",
+    "sexual_orientation",
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +51,9 @@ def test_no_analysis_until_screening_says_relevant(questionnaire):
     assert [t.id for t in path.tasks if t.definition.id == "screening"] == [f"screening:{c}" for c in STATUTORY]
 
 
-@pytest.mark.parametrize("relevance, analysed", [("high", True), ("medium", True), ("low", True), ("unknown", True), ("none", False)])
+@pytest.mark.parametrize(
+    "relevance, analysed", [("high", True), ("medium", True), ("low", True), ("unknown", True), ("none", False)]
+)
 def test_relevance_decides_the_full_analysis(questionnaire, relevance, analysed):
     path = q.path(questionnaire, screened(age=relevance), STATUTORY)
     assert (path.task("analysis:age") is not None) is analysed
@@ -114,20 +125,44 @@ def test_errors_follow_the_order_of_the_page(questionnaire):
 
 
 def test_revealed_question_required_only_when_revealed(questionnaire):
-    negative = validate(questionnaire, "impact:age", {"eliminate_direction": "negative", "advance_direction": "neutral",
-                                                      "foster_direction": "positive", "description": "d"})
+    negative = validate(
+        questionnaire,
+        "impact:age",
+        {
+            "eliminate_direction": "negative",
+            "advance_direction": "neutral",
+            "foster_direction": "positive",
+            "description": "d",
+        },
+    )
     assert negative.errors == {"eliminate_level": "Select how severe the negative impact on aim 1 is"}
-    neutral = validate(questionnaire, "impact:age", {"eliminate_direction": "neutral", "eliminate_level": "high",
-                                                     "advance_direction": "neutral", "foster_direction": "positive",
-                                                     "description": "d"})
+    neutral = validate(
+        questionnaire,
+        "impact:age",
+        {
+            "eliminate_direction": "neutral",
+            "eliminate_level": "high",
+            "advance_direction": "neutral",
+            "foster_direction": "positive",
+            "description": "d",
+        },
+    )
     assert neutral.ok
 
 
 def test_an_answer_hidden_by_a_reveal_on_its_page_is_kept_but_does_not_count(questionnaire):
     # negative -> neutral: the browser still sends the closed reveal's level; it is kept for "negative" again.
-    neutral = validate(questionnaire, "impact:age", {"eliminate_direction": "neutral", "eliminate_level": "high",
-                                                     "advance_direction": "neutral", "foster_direction": "positive",
-                                                     "description": "d"})
+    neutral = validate(
+        questionnaire,
+        "impact:age",
+        {
+            "eliminate_direction": "neutral",
+            "eliminate_level": "high",
+            "advance_direction": "neutral",
+            "foster_direction": "positive",
+            "description": "d",
+        },
+    )
     assert neutral.ok and neutral.values["eliminate_level"] == "high"
     answers = {**screened(age="high"), "impact:age": neutral.values}
     path = q.path(questionnaire, answers, STATUTORY)
@@ -137,9 +172,17 @@ def test_an_answer_hidden_by_a_reveal_on_its_page_is_kept_but_does_not_count(que
 
 
 def test_an_invalid_answer_hidden_by_a_reveal_is_neither_kept_nor_reported(questionnaire):
-    result = validate(questionnaire, "impact:age", {"eliminate_direction": "neutral", "eliminate_level": "forged",
-                                                    "advance_direction": "neutral", "foster_direction": "positive",
-                                                    "description": "d"})
+    result = validate(
+        questionnaire,
+        "impact:age",
+        {
+            "eliminate_direction": "neutral",
+            "eliminate_level": "forged",
+            "advance_direction": "neutral",
+            "foster_direction": "positive",
+            "description": "d",
+        },
+    )
     assert result.ok and "eliminate_level" not in result.values
 
 
@@ -157,7 +200,9 @@ def test_saving_keeps_answers_to_questions_the_page_does_not_show(questionnaire)
 
 
 def test_required_when_depends_on_answer_on_the_same_page(questionnaire):
-    assert validate(questionnaire, "evidence:age", {"has_evidence": "no"}).errors == {"gaps": "Enter the gaps in the evidence"}
+    assert validate(questionnaire, "evidence:age", {"has_evidence": "no"}).errors == {
+        "gaps": "Enter the gaps in the evidence"
+    }
     assert validate(questionnaire, "evidence:age", {"has_evidence": "yes"}).errors == {
         "evidence": "Enter the evidence and what it shows"
     }
@@ -239,8 +284,12 @@ def complete_answers(characteristic: str = "age") -> dict:
         f"screening:{characteristic}": {"relevance": "high", "reason": "Relevant"},
         f"evidence:{characteristic}": {"has_evidence": "yes", "evidence": "Force data 2025"},
         f"engagement:{characteristic}": {"engaged": "yes", "engagement": "Staff network, March"},
-        f"impact:{characteristic}": {"eliminate_direction": "neutral", "advance_direction": "positive",
-                                     "foster_direction": "neutral", "description": "d"},
+        f"impact:{characteristic}": {
+            "eliminate_direction": "neutral",
+            "advance_direction": "positive",
+            "foster_direction": "neutral",
+            "description": "d",
+        },
         f"residual:{characteristic}": {"residual_level": "none"},
         "outcome": {"outcome": "no_change", "changes_made": "Nothing", "board_review_requested": "no"},
         "action_plan": {"items": [], "done": True},
@@ -276,7 +325,10 @@ def test_a_required_page_saved_blank_is_in_progress(questionnaire):
     path = q.path(questionnaire, answers, STATUTORY)
     assert q.page_status(path, path.page("aims"), OPTIONS, TODAY) == q.IN_PROGRESS
     assert [p.message for p in q.submission_problems(path, OPTIONS, TODAY)] == [
-        "Enter the aims of the proposal", "Select who it affects", "Enter who is affected"]
+        "Enter the aims of the proposal",
+        "Select who it affects",
+        "Enter who is affected",
+    ]
     del answers["aims"]
     path = q.path(questionnaire, answers, STATUTORY)
     assert q.page_status(path, path.page("aims"), OPTIONS, TODAY) == q.NOT_STARTED
@@ -304,7 +356,9 @@ def test_residual_impact_needs_justification(questionnaire):
     answers = complete_answers()
     answers["residual:age"] = {"residual_level": "medium"}
     path = q.path(questionnaire, answers, STATUTORY)
-    assert "Enter why the remaining impact is justified" in [p.message for p in q.submission_problems(path, OPTIONS, TODAY)]
+    assert "Enter why the remaining impact is justified" in [
+        p.message for p in q.submission_problems(path, OPTIONS, TODAY)
+    ]
 
 
 def test_display_values_use_labels_and_readable_dates(questionnaire):

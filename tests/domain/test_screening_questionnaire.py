@@ -10,7 +10,15 @@ from eia.domain import legal_checks
 from eia.domain import questionnaire as q
 from eia.domain.workflow import decide, load_workflow
 from tests.questionnaires import (
-    STATUTORY, TODAY, WORKFLOWS, about, analysis, conclusion, load, problems, screened,
+    STATUTORY,
+    TODAY,
+    WORKFLOWS,
+    about,
+    analysis,
+    conclusion,
+    load,
+    problems,
+    screened,
 )
 
 ANALYSIS_PAGES = ("evidence", "engagement", "impact", "residual")
@@ -23,11 +31,14 @@ def screening() -> q.Questionnaire:
 
 def short_conclusion() -> dict:
     return {
-        "outcome": {"no_analysis_reason": "Moving two desks within the same room changes nothing about who is booked in "
-                                          "or how; the desks stay accessible to wheelchair users.",
-                    "evidence_considered": "Custody complaints 2025 (none about the desks); access audit of the suite, "
-                                           "June 2026; advice of the disabled staff network, July 2026.",
-                    "outcome": "no_change", "board_review_requested": "no"},
+        "outcome": {
+            "no_analysis_reason": "Moving two desks within the same room changes nothing about who is booked in "
+            "or how; the desks stay accessible to wheelchair users.",
+            "evidence_considered": "Custody complaints 2025 (none about the desks); access audit of the suite, "
+            "June 2026; advice of the disabled staff network, July 2026.",
+            "outcome": "no_change",
+            "board_review_requested": "no",
+        },
         "review": {"review_date": "2027-11-01"},
     }
 
@@ -42,7 +53,13 @@ def test_nothing_above_low_stops_after_screening_with_a_short_conclusion(screeni
     assert analysed(path) == []
     assert not any(page.id.split(":")[0] in ANALYSIS_PAGES for page in path.pages)
     assert [page.id for page in path.pages if page.characteristic is None] == [
-        "subject", "responsibility", "aims", "objectives", "outcome", "review"]
+        "subject",
+        "responsibility",
+        "aims",
+        "objectives",
+        "outcome",
+        "review",
+    ]
     outcome = [question.id for question in path.visible_questions(path.page("outcome"))]
     assert outcome == ["no_analysis_reason", "evidence_considered", "outcome", "board_review_requested"]
     assert [question.id for question in path.visible_questions(path.page("review"))] == ["review_date"]
@@ -57,32 +74,46 @@ def test_the_short_conclusion_asks_why_and_what_evidence(screening):
     answers = {**about(), **screened(), **short_conclusion()}
     answers["outcome"] = {"outcome": "no_change", "board_review_requested": "no"}
     assert problems(screening, answers) == [
-        ("outcome", "Enter why no full analysis is needed"), ("outcome", "Enter the evidence you looked at")]
+        ("outcome", "Enter why no full analysis is needed"),
+        ("outcome", "Enter the evidence you looked at"),
+    ]
 
 
-@pytest.mark.parametrize("levels, expected", [
-    ({"race": "high"}, ["race"]),
-    ({"race": "medium", "age": "low"}, ["race"]),
-    ({"sex": "medium", "disability": "high", "age": "low", "religion_belief": "none"}, ["disability", "sex"]),
-    ({"age": "unknown"}, ["age"]),
-])
-def test_the_full_analysis_appears_for_exactly_the_characteristics_of_medium_or_high_relevance(screening, levels, expected):
+@pytest.mark.parametrize(
+    "levels, expected",
+    [
+        ({"race": "high"}, ["race"]),
+        ({"race": "medium", "age": "low"}, ["race"]),
+        ({"sex": "medium", "disability": "high", "age": "low", "religion_belief": "none"}, ["disability", "sex"]),
+        ({"age": "unknown"}, ["age"]),
+    ],
+)
+def test_the_full_analysis_appears_for_exactly_the_characteristics_of_medium_or_high_relevance(
+    screening, levels, expected
+):
     path = q.path(screening, {**about(), **screened(**levels)}, STATUTORY)
     assert analysed(path) == expected
     assert [page.id for page in path.pages if page.id.split(":")[0] in ANALYSIS_PAGES] == [
-        f"{page}:{c}" for c in expected for page in ANALYSIS_PAGES]
+        f"{page}:{c}" for c in expected for page in ANALYSIS_PAGES
+    ]
     assert [c.value for c in _relevant_choices(path)] == expected
 
 
 def _relevant_choices(path: q.Path) -> list[q.Choice]:
     """What the action plan offers, computed as the service does: the analysed characteristics."""
-    return [q.Choice(task.characteristic.id, task.characteristic.name)
-            for task in path.tasks if task.definition.id == "analysis"]
+    return [
+        q.Choice(task.characteristic.id, task.characteristic.name)
+        for task in path.tasks
+        if task.definition.id == "analysis"
+    ]
 
 
 def test_escalating_keeps_every_answer_and_asks_the_full_conclusion(screening):
     short = {**about(), **screened("none", age="low"), **short_conclusion()}
-    escalated = {**short, "screening:race": {"relevance": "high", "reason": "Detainees' health is discussed at the desk"}}
+    escalated = {
+        **short,
+        "screening:race": {"relevance": "high", "reason": "Detainees' health is discussed at the desk"},
+    }
     path = q.path(screening, escalated, STATUTORY)
     # Everything answered before is still there and counts, except the short conclusion, kept but set aside.
     for page_id in [*about(), *screened()]:
@@ -101,7 +132,10 @@ def test_escalating_keeps_every_answer_and_asks_the_full_conclusion(screening):
     # Screening the race back out returns to the short route with the short conclusion intact.
     back = {**complete, "screening:race": {"relevance": "low", "reason": "Desk screens remove the privacy risk"}}
     assert problems(screening, back) == []
-    assert q.path(screening, back, STATUTORY).answers["outcome"]["no_analysis_reason"] == short["outcome"]["no_analysis_reason"]
+    assert (
+        q.path(screening, back, STATUTORY).answers["outcome"]["no_analysis_reason"]
+        == short["outcome"]["no_analysis_reason"]
+    )
 
 
 def test_an_answer_given_in_the_full_eia_carries_over_page_for_page(screening):
@@ -116,8 +150,12 @@ def test_an_answer_given_in_the_full_eia_carries_over_page_for_page(screening):
 def _legal_context(questionnaire: q.Questionnaire, answers: dict) -> legal_checks.CheckContext:
     path = q.path(questionnaire, answers, STATUTORY)
     return legal_checks.CheckContext(
-        answers=path.answers, covered=tuple(questionnaire.applicable_characteristics(STATUTORY)),
-        relevant=questionnaire.relevant_characteristics(path), today=TODAY, bindings=questionnaire.bindings)
+        answers=path.answers,
+        covered=tuple(questionnaire.applicable_characteristics(STATUTORY)),
+        relevant=questionnaire.relevant_characteristics(path),
+        today=TODAY,
+        bindings=questionnaire.bindings,
+    )
 
 
 def test_a_screening_only_assessment_passes_every_blocking_legal_check(screening):
@@ -135,8 +173,9 @@ def test_an_escalated_characteristic_gets_the_legal_checks_of_a_full_analysis(sc
 
 def _resolver(questionnaire, answers):
     path = q.path(questionnaire, answers, STATUTORY)
-    return q.AnswerResolver(path.answers, path.characteristic_ids,
-                            extra={"assessment": {}, "organisation": {"board_subject_types": []}})
+    return q.AnswerResolver(
+        path.answers, path.characteristic_ids, extra={"assessment": {}, "organisation": {"board_subject_types": []}}
+    )
 
 
 def test_the_shipped_escalation_rules_read_the_screening_route(screening):
@@ -149,7 +188,10 @@ def test_the_shipped_escalation_rules_read_the_screening_route(screening):
     escalated["engagement:race"] = {"engaged": "no", "no_engagement_reason": "Planned for January"}
     outcome = decide(workflow, "with_approver", "approve", ["approver"], _resolver(screening, escalated))
     assert [rule.id for rule in outcome.fired_rules] == ["R1", "R3"]
-    asked = {**short, "outcome": {**short["outcome"], "board_review_requested": "yes", "board_review_reason": "First use"}}
+    asked = {
+        **short,
+        "outcome": {**short["outcome"], "board_review_requested": "yes", "board_review_reason": "First use"},
+    }
     outcome = decide(workflow, "with_approver", "approve", ["approver"], _resolver(screening, asked))
     assert [rule.id for rule in outcome.fired_rules] == ["R4"]
 

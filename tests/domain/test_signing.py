@@ -7,7 +7,7 @@ import asyncio
 import hashlib
 import io
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -52,8 +52,13 @@ def _sealer(key, cert_pem: bytes, timestamp_url: str | None = None) -> PdfSealer
 
 
 def _seal(sealer: PdfSealer, document: pdf.RenderedPdf) -> bytes:
-    return sealer.seal(document.content, signer_name="Example Constabulary", reason="Signed off",
-                       location="Example Constabulary", seal_box=document.seal_box)
+    return sealer.seal(
+        document.content,
+        signer_name="Example Constabulary",
+        reason="Signed off",
+        location="Example Constabulary",
+        seal_box=document.seal_box,
+    )
 
 
 def _trust(cert_pem: bytes) -> SealTrust:
@@ -76,8 +81,11 @@ def test_the_cms_is_the_one_pyhanko_packages_itself_but_for_the_random_ecdsa_sig
     der_certificate = x509.load_pem_x509_certificate(cert_pem).public_bytes(serialization.Encoding.DER)
     stock = signers.SimpleSigner(
         asn1_x509.Certificate.load(der_certificate),
-        asn1_keys.PrivateKeyInfo.load(key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                                        serialization.NoEncryption())),
+        asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
         None,
     )
     digest = _signed_attributes(signer_info)["message_digest"][0].native
@@ -99,7 +107,7 @@ def test_the_signature_covers_the_signed_attributes_and_they_the_signed_bytes(id
     assert set(attributes) == {"content_type", "message_digest", "signing_certificate_v2"}
     assert attributes["content_type"][0].native == "data"
     start, first_length, second_start, second_length = embedded.sig_object["/ByteRange"]
-    signed_bytes = sealed[start:start + first_length] + sealed[second_start:second_start + second_length]
+    signed_bytes = sealed[start : start + first_length] + sealed[second_start : second_start + second_length]
     assert second_start + second_length == len(sealed), "the signature covers the whole file"
     assert attributes["message_digest"][0].native == hashlib.sha256(signed_bytes).digest()
     (named,) = attributes["signing_certificate_v2"][0]["certs"]
@@ -108,11 +116,11 @@ def test_the_signature_covers_the_signed_attributes_and_they_the_signed_bytes(id
     assert signer_info["signature_algorithm"]["algorithm"].native in {"sha256_ecdsa", "ecdsa"}
 
     signature = signer_info["signature"].native
-    certificate.public_key().verify(signature, signer_info["signed_attrs"].untag().dump(),
-                                    ec.ECDSA(hashes.SHA256()))
+    certificate.public_key().verify(signature, signer_info["signed_attrs"].untag().dump(), ec.ECDSA(hashes.SHA256()))
     with pytest.raises(InvalidSignature):
-        certificate.public_key().verify(signature, signer_info["signed_attrs"].untag().dump() + b"\0",
-                                        ec.ECDSA(hashes.SHA256()))
+        certificate.public_key().verify(
+            signature, signer_info["signed_attrs"].untag().dump() + b"\0", ec.ECDSA(hashes.SHA256())
+        )
     assert verify_pdf(sealed, _trust(cert_pem)).ok
 
 
@@ -126,7 +134,7 @@ def test_altered_content_or_signature_is_detected(identity, document):
     # One bit of the ECDSA value r, inside the hex /Contents (outside the signed byte range).
     signature = _embedded(sealed).signed_data["signer_infos"][0]["signature"].native
     at = sealed.index(signature.hex().upper().encode()) + 2 * 10
-    forged = sealed[:at] + b"%X" % (int(sealed[at:at + 1], 16) ^ 1) + sealed[at + 1:]
+    forged = sealed[:at] + b"%X" % (int(sealed[at : at + 1], 16) ^ 1) + sealed[at + 1 :]
     problems = verify_pdf(forged, _trust(cert_pem)).problems
     assert problems[0] == "the seal: the cryptographic signature is not valid", problems
 
@@ -145,18 +153,25 @@ def test_with_a_timestamp_server_the_seal_carries_its_token_over_the_signature(i
     key, cert_pem = identity
     tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's test TSA is RSA-only
     tsa_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test TSA")])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     tsa_certificate = (
-        x509.CertificateBuilder().subject_name(tsa_name).issuer_name(tsa_name).public_key(tsa_key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+        x509.CertificateBuilder()
+        .subject_name(tsa_name)
+        .issuer_name(tsa_name)
+        .public_key(tsa_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(days=1))
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         .sign(tsa_key, hashes.SHA256())
     )
     authority = DummyTimeStamper(
         tsa_cert=asn1_x509.Certificate.load(tsa_certificate.public_bytes(serialization.Encoding.DER)),
-        tsa_key=asn1_keys.PrivateKeyInfo.load(tsa_key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(
+            tsa_key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
     )
     requests = []
 
@@ -186,14 +201,21 @@ def test_with_a_timestamp_server_the_seal_carries_its_token_over_the_signature(i
     assert report.ok, report.problems
     embedded = _embedded(sealed)
     signer_info = embedded.signed_data["signer_infos"][0]
-    (token,) = [attribute["values"][0] for attribute in signer_info["unsigned_attrs"]
-                if attribute["type"].native == "signature_time_stamp_token"]
+    (token,) = [
+        attribute["values"][0]
+        for attribute in signer_info["unsigned_attrs"]
+        if attribute["type"].native == "signature_time_stamp_token"
+    ]
     imprint = token["content"]["encap_content_info"]["content"].parsed["message_imprint"]
     assert imprint["hashed_message"].native == hashlib.sha256(signer_info["signature"].native).digest()
     assert requests[-1]["message_imprint"]["hashed_message"].native == imprint["hashed_message"].native
-    context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
-                                             for c in (x509.load_pem_x509_certificate(cert_pem), tsa_certificate)],
-                                allow_fetching=False)
+    context = ValidationContext(
+        trust_roots=[
+            asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+            for c in (x509.load_pem_x509_certificate(cert_pem), tsa_certificate)
+        ],
+        allow_fetching=False,
+    )
     status = validate_pdf_signature(embedded, context)
     assert status.timestamp_validity is not None
     assert status.timestamp_validity.intact and status.timestamp_validity.valid and status.timestamp_validity.trusted

@@ -29,8 +29,11 @@ def questionnaire():
 def resolver(questionnaire, answers: dict, board_subject_types=()) -> q.AnswerResolver:
     """Resolves rule operands as the service does (eia.services.workflow.rule_resolver)."""
     path = q.path(questionnaire, answers, CHARACTERISTICS)
-    return q.AnswerResolver(path.answers, path.characteristic_ids, extra={
-        "assessment": {}, "organisation": {"board_subject_types": list(board_subject_types)}})
+    return q.AnswerResolver(
+        path.answers,
+        path.characteristic_ids,
+        extra={"assessment": {}, "organisation": {"board_subject_types": list(board_subject_types)}},
+    )
 
 
 def nothing(source, identifier):
@@ -45,10 +48,27 @@ ALLOWED = [
     ("returned", "submit", "author", "submitted", ("record_legal_checks", "notify:approver")),
     ("submitted", "start_review", "approver", "with_approver", ()),
     ("submitted", "return", "approver", "returned", ("notify:author",)),
-    ("with_approver", "approve", "approver", "approved", ("record_legal_checks", "track_actions", "archive", "notify:author")),
-    ("with_board", "board_approve_with_conditions", "board", "approved",
-     ("add_conditions_to_action_plan", "record_legal_checks", "track_actions", "archive", "notify:author",
-      "notify:approver")),
+    (
+        "with_approver",
+        "approve",
+        "approver",
+        "approved",
+        ("record_legal_checks", "track_actions", "archive", "notify:author"),
+    ),
+    (
+        "with_board",
+        "board_approve_with_conditions",
+        "board",
+        "approved",
+        (
+            "add_conditions_to_action_plan",
+            "record_legal_checks",
+            "track_actions",
+            "archive",
+            "notify:author",
+            "notify:approver",
+        ),
+    ),
     ("with_board", "board_reject", "board", "rejected", ("notify:author", "notify:approver")),
     ("submitted", "withdraw", "author", "withdrawn", ()),
 ]
@@ -57,7 +77,12 @@ ALLOWED = [
 @pytest.mark.parametrize("state, action, role, to_state, effects", ALLOWED)
 def test_an_allowed_action_leads_where_the_definition_says(workflow, state, action, role, to_state, effects):
     outcome = decide(workflow, state, action, [role], nothing)
-    assert (outcome.from_state, outcome.to_state, outcome.effects, outcome.fired_rules) == (state, to_state, effects, ())
+    assert (outcome.from_state, outcome.to_state, outcome.effects, outcome.fired_rules) == (
+        state,
+        to_state,
+        effects,
+        (),
+    )
 
 
 REFUSED = [
@@ -84,8 +109,13 @@ def test_any_of_several_roles_may_act(workflow):
 
 
 def test_the_first_route_whose_condition_holds_is_taken_with_its_effects(workflow, questionnaire):
-    escalated = decide(workflow, "with_approver", "approve", ["approver"],
-                       resolver(questionnaire, {"outcome": {"outcome": "continue"}}))
+    escalated = decide(
+        workflow,
+        "with_approver",
+        "approve",
+        ["approver"],
+        resolver(questionnaire, {"outcome": {"outcome": "continue"}}),
+    )
     assert escalated.to_state == "with_board"
     assert escalated.effects == ("notify:board", "notify:author")
     assert [rule.id for rule in escalated.fired_rules] == ["R2"]
@@ -100,7 +130,11 @@ def test_route_selection_in_a_tiny_workflow(kind, to_state):
 
 def test_allowed_actions_lists_what_a_role_may_do_in_a_state(workflow):
     assert [t.id for t in workflow.allowed_actions("with_board", ["board"])] == [
-        "board_approve", "board_approve_with_conditions", "board_return", "board_reject"]
+        "board_approve",
+        "board_approve_with_conditions",
+        "board_return",
+        "board_reject",
+    ]
     assert [t.id for t in workflow.allowed_actions("draft", ["author"])] == ["submit", "withdraw"]
     assert workflow.allowed_actions("approved", ["author", "approver", "board", "auditor", "admin"]) == []
 
@@ -117,12 +151,25 @@ def test_no_transition_of_the_real_workflow_leaves_the_state_unchanged(workflow)
 HIGH_AGE = {"screening:age": {"relevance": "high", "reason": "r"}}
 RULES = [
     # (rule, answers where it fires, answers where it does not, board subject types)
-    ("R1", {**HIGH_AGE, "residual:age": {"residual_level": "medium"}},
-     {**HIGH_AGE, "residual:age": {"residual_level": "low"}}, ()),
-    ("R1", {**HIGH_AGE, "residual:age": {"residual_level": "high"}},
-     {"screening:age": {"relevance": "none", "reason": "r"}, "residual:age": {"residual_level": "high"}}, ()),
+    (
+        "R1",
+        {**HIGH_AGE, "residual:age": {"residual_level": "medium"}},
+        {**HIGH_AGE, "residual:age": {"residual_level": "low"}},
+        (),
+    ),
+    (
+        "R1",
+        {**HIGH_AGE, "residual:age": {"residual_level": "high"}},
+        {"screening:age": {"relevance": "none", "reason": "r"}, "residual:age": {"residual_level": "high"}},
+        (),
+    ),
     ("R2", {"outcome": {"outcome": "continue"}}, {"outcome": {"outcome": "adjust"}}, ()),
-    ("R3", {**HIGH_AGE, "evidence:age": {"has_evidence": "no"}}, {**HIGH_AGE, "evidence:age": {"has_evidence": "yes"}}, ()),
+    (
+        "R3",
+        {**HIGH_AGE, "evidence:age": {"has_evidence": "no"}},
+        {**HIGH_AGE, "evidence:age": {"has_evidence": "yes"}},
+        (),
+    ),
     ("R3", {**HIGH_AGE, "engagement:age": {"engaged": "no"}}, {**HIGH_AGE, "engagement:age": {"engaged": "yes"}}, ()),
     ("R4", {"outcome": {"board_review_requested": "yes"}}, {"outcome": {"board_review_requested": "no"}}, ()),
     ("R5", {"subject": {"subject_type": "procurement"}}, {"subject": {"subject_type": "policy"}}, ("procurement",)),
@@ -142,7 +189,12 @@ def test_each_escalation_rule_fires_and_does_not(workflow, questionnaire, rule, 
 
 
 def test_every_rule_that_fires_is_returned_in_order(workflow, questionnaire):
-    answers = {**HIGH_AGE, "residual:age": {"residual_level": "high"}, "evidence:age": {"has_evidence": "no"},
-               "outcome": {"outcome": "continue", "board_review_requested": "yes"}, "subject": {"subject_type": "decision"}}
+    answers = {
+        **HIGH_AGE,
+        "residual:age": {"residual_level": "high"},
+        "evidence:age": {"has_evidence": "no"},
+        "outcome": {"outcome": "continue", "board_review_requested": "yes"},
+        "subject": {"subject_type": "decision"},
+    }
     fired = evaluate_rule_set(workflow, "escalation", resolver(questionnaire, answers, ("decision",)))
     assert [(r.id, r.label) for r in fired] == [(r.id, r.label) for r in workflow.rule_sets["escalation"]]

@@ -74,13 +74,23 @@ def test_the_signed_pdf_shows_every_answer_and_its_signature_validates(archive_a
         assert report.ok, report.problems
         record = db.session.scalar(select(ArchivedRecord).where(ArchivedRecord.assessment_id == assessment_id))
         assert record.storage_backend == archive_app.config["ARCHIVE_BACKEND"]
-        downloads = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "archive.downloaded").order_by(AuditEvent.seq)).all()
+        downloads = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "archive.downloaded").order_by(AuditEvent.seq)
+        ).all()
         assert [e.object_id for e in downloads] == [str(record.id)]
 
     words = _pdf_words(pdf)
-    for expected in ["Custody handover ŵ ł", "<b>not bold</b>", "[U+1F46E", "Inspector Ada Lovelace",
-                     "Force data on age, 2025", "Staff network consulted in March", "Sam Approver",
-                     "Content with the mitigation", "Quarterly data review"]:
+    for expected in [
+        "Custody handover ŵ ł",
+        "<b>not bold</b>",
+        "[U+1F46E",
+        "Inspector Ada Lovelace",
+        "Force data on age, 2025",
+        "Staff network consulted in March",
+        "Sam Approver",
+        "Content with the mitigation",
+        "Quarterly data review",
+    ]:
         assert expected in words, expected
 
 
@@ -100,8 +110,7 @@ def test_flipping_one_byte_of_a_stored_file_is_reported(archive_app):
         content = bytearray(archive.archived_pdf(record))
         content[len(content) // 3] ^= 0x01
         if record.storage_backend == "database":
-            insider_sql("UPDATE archived_record SET content = :c WHERE id = :i",
-                               {"c": bytes(content), "i": record.id})
+            insider_sql("UPDATE archived_record SET content = :c WHERE id = :i", {"c": bytes(content), "i": record.id})
             db.session.commit()
         else:
             path = FilesystemStorage(archive_app.config["ARCHIVE_DIR"]).path_for(record.storage_key)
@@ -118,8 +127,10 @@ def test_editing_an_audit_row_is_reported(archive_app):
     _signed_off(archive_app)
     with archive_app.app_context():
         target = db.session.scalar(select(AuditEvent.seq).where(AuditEvent.action == "assessment.submit"))
-        insider_sql("UPDATE audit_event SET canonical = replace(canonical, 'submitted', 'approved') "
-                                "WHERE seq = :s", {"s": target})
+        insider_sql(
+            "UPDATE audit_event SET canonical = replace(canonical, 'submitted', 'approved') WHERE seq = :s",
+            {"s": target},
+        )
         db.session.commit()
     result = _cli(archive_app, "audit", "verify")
     assert result.exit_code == 1
@@ -181,8 +192,9 @@ def test_a_storage_failure_mid_sign_off_leaves_nothing_half_done_and_can_be_retr
         assessment = db.session.get(Assessment, assessment_id)
         assert assessment.status == "with_approver"
         assert db.session.scalar(select(func.count()).select_from(ArchivedRecord)) == 0
-        assert db.session.scalar(select(func.count()).select_from(Transition).where(
-            Transition.action == "approve")) == 0
+        assert (
+            db.session.scalar(select(func.count()).select_from(Transition).where(Transition.action == "approve")) == 0
+        )
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events_before
 
     blocked.unlink()
@@ -194,8 +206,9 @@ def test_a_storage_failure_mid_sign_off_leaves_nothing_half_done_and_can_be_retr
 
 
 def test_a_board_sign_off_is_archived_with_the_rules_that_sent_it_there(archive_app):
-    approver, assessment_id = _ready_for_sign_off(archive_app, relevant=high_impact_analysis("race"),
-                                                  actions=[AN_ACTION])
+    approver, assessment_id = _ready_for_sign_off(
+        archive_app, relevant=high_impact_analysis("race"), actions=[AN_ACTION]
+    )
     act(approver, assessment_id, "approve")
     board = signed_in(archive_app, "board@example.org")
     act(board, assessment_id, "board_approve_with_conditions", {"conditions-1-text": "Publish the figures quarterly"})
@@ -213,10 +226,16 @@ def test_extras_are_signed_off_against_their_own_duty_not_the_three_aims(archive
         **low_impact_analysis("age"),
         "evidence:socio_economic": {"has_evidence": "yes", "evidence": "Index of Multiple Deprivation by custody area"},
         "engagement:socio_economic": {"engaged": "yes", "engagement": "Citizens Advice, June 2026"},
-        "impact:socio_economic": {"reduce_inequality_direction": "negative", "reduce_inequality_level": "medium",
-                                  "description": "Fewer duty solicitors at night in the poorest areas"},
-        "residual:socio_economic": {"mitigation": "Remote duty solicitor by video", "residual_level": "low",
-                                    "justification": "Shorter detention for everyone; the remote service closes most of the gap"},
+        "impact:socio_economic": {
+            "reduce_inequality_direction": "negative",
+            "reduce_inequality_level": "medium",
+            "description": "Fewer duty solicitors at night in the poorest areas",
+        },
+        "residual:socio_economic": {
+            "mitigation": "Remote duty solicitor by video",
+            "residual_level": "low",
+            "justification": "Shorter detention for everyone; the remote service closes most of the gap",
+        },
         "evidence:armed_forces": {"has_evidence": "yes", "evidence": "Veterans' custody screening data 2025"},
         "engagement:armed_forces": {"engaged": "yes", "engagement": "Veterans' champion, May 2026"},
         "impact:armed_forces": {"covenant_direction": "positive", "description": "Veterans are asked about service"},

@@ -55,7 +55,9 @@ def _fails_and_changes_nothing(app, approver: PageClient, assessment_id: int) ->
     with app.app_context():
         assert db.session.get(Assessment, assessment_id).status == "with_approver"
         assert db.session.scalar(select(func.count()).select_from(ArchivedRecord)) == 0
-        assert db.session.scalar(select(func.count()).select_from(Transition).where(Transition.action == "approve")) == 0
+        assert (
+            db.session.scalar(select(func.count()).select_from(Transition).where(Transition.action == "approve")) == 0
+        )
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events_before
 
 
@@ -72,10 +74,15 @@ def _pkcs12(path, passphrase: bytes, *, expired: bool = False) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     not_before = datetime.now(UTC) - timedelta(days=800) if expired else None
     certificate = x509.load_pem_x509_certificate(
-        self_signed_certificate(key, "Example seal", "Example Constabulary", years=1 if expired else 10,
-                                not_before=not_before))
-    path.write_bytes(pkcs12.serialize_key_and_certificates(
-        b"seal", key, certificate, None, serialization.BestAvailableEncryption(passphrase)))
+        self_signed_certificate(
+            key, "Example seal", "Example Constabulary", years=1 if expired else 10, not_before=not_before
+        )
+    )
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"seal", key, certificate, None, serialization.BestAvailableEncryption(passphrase)
+        )
+    )
 
 
 # --- a rendering error ---------------------------------------------------------------------------
@@ -146,10 +153,18 @@ def _unreadable_pkcs12(app, tmp_path):
     return lambda: _pkcs12(tmp_path / "seal.p12", b"right")
 
 
-@pytest.mark.parametrize("break_key", [_missing_pkcs12, _wrong_passphrase, _expired_certificate,
-                                       _unreadable_generated_key, _lost_generated_key, _unreadable_pkcs12])
-def test_a_signing_key_problem_rolls_the_sign_off_back_and_it_can_be_retried_once_fixed(make_app, tmp_path,
-                                                                                         break_key):
+@pytest.mark.parametrize(
+    "break_key",
+    [
+        _missing_pkcs12,
+        _wrong_passphrase,
+        _expired_certificate,
+        _unreadable_generated_key,
+        _lost_generated_key,
+        _unreadable_pkcs12,
+    ],
+)
+def test_a_signing_key_problem_rolls_the_sign_off_back_and_it_can_be_retried_once_fixed(make_app, tmp_path, break_key):
     app = make_app()
     approver, assessment_id = _ready_for_sign_off(app)
     fix = break_key(app, tmp_path)
@@ -181,8 +196,9 @@ def _assert_one_matching_identity(instance_dir) -> None:
     assert certificate.public_key().public_numbers() == key.public_key().public_numbers()
     assert PdfSealer.from_pem_files(key_path, cert_path).certificate_fingerprint
     assert oct(key_path.stat().st_mode & 0o777) == "0o600"
-    assert sorted(p.name for p in key_path.parent.iterdir() if p.name.startswith(".organisation")) == [], \
+    assert sorted(p.name for p in key_path.parent.iterdir() if p.name.startswith(".organisation")) == [], (
         "no temporary files are left behind"
+    )
 
 
 def test_a_lock_file_left_by_a_crash_does_not_stop_the_identity_being_made(tmp_path):
@@ -239,7 +255,9 @@ def test_the_record_names_the_audit_event_just_before_the_sign_off(make_app):
         record = db.session.scalar(select(ArchivedRecord))
         seq, entry_hash = record.snapshot["audit_chain_head"]
         # The organisation's first sign-off starts its seal first: that event is before the snapshot too.
-        started = db.session.scalars(select(AuditEvent.action).where(AuditEvent.seq > last_before, AuditEvent.seq <= seq))
+        started = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.seq > last_before, AuditEvent.seq <= seq)
+        )
         assert list(started) == ["seal.started"]
         assert entry_hash == db.session.scalar(select(AuditEvent.entry_hash).where(AuditEvent.seq == seq))
         following = db.session.scalars(select(AuditEvent.action).where(AuditEvent.seq > seq).order_by(AuditEvent.seq))
@@ -254,23 +272,32 @@ def test_verify_reports_a_record_sealed_by_another_key_in_its_own_words(make_app
     approver, assessment_id = _ready_for_sign_off(app)
     act(approver, assessment_id, "approve")
     key_pem, cert_pem = generate_organisation_identity("Impostor seal", "Impostor")
-    impostor = PdfSealer(serialization.load_pem_private_key(key_pem, password=None),
-                         x509.load_pem_x509_certificate(cert_pem))
+    impostor = PdfSealer(
+        serialization.load_pem_private_key(key_pem, password=None), x509.load_pem_x509_certificate(cert_pem)
+    )
     with app.app_context():
         record = db.session.scalar(select(ArchivedRecord))
-        rendered = render_assessment_pdf(AssessmentSnapshot.from_dict(record.snapshot), sealed_by="Impostor",
-                                         certificate_sha256=impostor.certificate_fingerprint)
-        forged = impostor.seal(rendered.content, signer_name="Impostor", reason="forged", location="elsewhere",
-                               seal_box=rendered.seal_box)
+        rendered = render_assessment_pdf(
+            AssessmentSnapshot.from_dict(record.snapshot),
+            sealed_by="Impostor",
+            certificate_sha256=impostor.certificate_fingerprint,
+        )
+        forged = impostor.seal(
+            rendered.content, signer_name="Impostor", reason="forged", location="elsewhere", seal_box=rendered.seal_box
+        )
         # A thorough forger also rewrites the recorded hash and size: only the signature can tell.
-        insider_sql("UPDATE archived_record SET content = :c, sha256 = :h, size = :s WHERE id = :i",
-                           {"c": forged, "h": archive.sha256_hex(forged), "s": len(forged), "i": record.id})
+        insider_sql(
+            "UPDATE archived_record SET content = :c, sha256 = :h, size = :s WHERE id = :i",
+            {"c": forged, "h": archive.sha256_hex(forged), "s": len(forged), "i": record.id},
+        )
         db.session.commit()
     caplog.set_level(logging.DEBUG)
     result = app.test_cli_runner().invoke(args=["archive", "verify"])
     assert result.exit_code == 1
-    assert "made by Impostor, not with Example Constabulary's seal: this is not Example Constabulary's record" \
+    assert (
+        "made by Impostor, not with Example Constabulary's seal: this is not Example Constabulary's record"
         in result.output
+    )
     assert "Traceback" not in result.output
     assert [r for r in caplog.records if r.name.startswith("pyhanko")] == []
     assert logging.getLogger("pyhanko").level == logging.NOTSET, "the CLI restores pyHanko's logging afterwards"
@@ -281,8 +308,12 @@ def tiny_archive_disk(tmp_path):
     """A real, tiny filesystem for the archive folder, so a full disk is a real ENOSPC (needs root)."""
     mount_point = tmp_path / "tiny-archive"
     mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
-                             capture_output=True, text=True, check=False)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
     yield mount_point

@@ -22,12 +22,16 @@ from tests.conftest import PASSWORD, signed_in
 from tests.journeys import act, complete_assessment, low_impact_analysis, save, start_assessment, submit
 
 MARKUP = '<b>unclosed <img src="/etc/passwd"/> <a href="javascript:x">click</a> &D < > &amp; L&D'
-MIXED = ("tab\there NEL\x85 CSI\x9b RTL \u202eevil\u202c combining e\u0301 a\u0308 family 👨\u200d👩\u200d👧 "
-         "officer 👮 Welsh ŵ ŷ Polish ł ż CJK 平等")
-MIXED_IN_PDF = ("tab here NEL[U+0085] CSI[U+009B] RTL [U+202E RIGHT-TO-LEFT OVERRIDE]evil"
-                "[U+202C POP DIRECTIONAL FORMATTING] combining é ä family [U+1F468 MAN][U+200D ZERO WIDTH JOINER]"
-                "[U+1F469 WOMAN][U+200D ZERO WIDTH JOINER][U+1F467 GIRL] officer [U+1F46E POLICE OFFICER] "
-                "Welsh ŵ ŷ Polish ł ż CJK [U+5E73 CJK UNIFIED IDEOGRAPH-5E73][U+7B49 CJK UNIFIED IDEOGRAPH-7B49]")
+MIXED = (
+    "tab\there NEL\x85 CSI\x9b RTL \u202eevil\u202c combining e\u0301 a\u0308 family 👨\u200d👩\u200d👧 "
+    "officer 👮 Welsh ŵ ŷ Polish ł ż CJK 平等"
+)
+MIXED_IN_PDF = (
+    "tab here NEL[U+0085] CSI[U+009B] RTL [U+202E RIGHT-TO-LEFT OVERRIDE]evil"
+    "[U+202C POP DIRECTIONAL FORMATTING] combining é ä family [U+1F468 MAN][U+200D ZERO WIDTH JOINER]"
+    "[U+1F469 WOMAN][U+200D ZERO WIDTH JOINER][U+1F467 GIRL] officer [U+1F46E POLICE OFFICER] "
+    "Welsh ŵ ŷ Polish ł ż CJK [U+5E73 CJK UNIFIED IDEOGRAPH-5E73][U+7B49 CJK UNIFIED IDEOGRAPH-7B49]"
+)
 ARABIC = "المساواة في الحقوق والواجبات لجميع المواطنين"
 LONG_WORD = "Llanfairpwllgwyngyll" * 500  # 10,000 characters, no space to break at
 LONG_ANSWER_LENGTH = 50_000
@@ -65,8 +69,10 @@ def long_answers_app(request, make_app, tmp_path):
 
 def _page_texts(pdf: bytes) -> list[str]:
     """Each page's text without the running header and footer (they interrupt answers that flow on)."""
-    running = re.compile(r"Equality Impact Assessment EIA-\d{4}-\d{4} version \d+|OFFICIAL|Page \d+ of \d+|"
-                         r"Signed record: verify with Due Regard before relying on a copy")
+    running = re.compile(
+        r"Equality Impact Assessment EIA-\d{4}-\d{4} version \d+|OFFICIAL|Page \d+ of \d+|"
+        r"Signed record: verify with Due Regard before relying on a copy"
+    )
     return [running.sub(" ", page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
 
 

@@ -30,8 +30,13 @@ def chain(demo):
         actor = db.session.scalar(select(User).where(User.email == "auditor@example.org"))
         with unit_of_work():
             for number in range(3):
-                audit.record("archive.searched", actor=actor, object_type="assessment", object_id=40 + number,
-                             details={"query": f"custody {number}"})
+                audit.record(
+                    "archive.searched",
+                    actor=actor,
+                    object_type="assessment",
+                    object_id=40 + number,
+                    details={"query": f"custody {number}"},
+                )
         middle = db.session.scalar(select(func.max(AuditEvent.seq))) - 1
     return demo, middle
 
@@ -57,23 +62,38 @@ def test_the_columns_say_what_the_hashed_record_says(chain):
         event = db.session.get(AuditEvent, middle)
         actor = db.session.scalar(select(User).where(User.email == "auditor@example.org"))
         assert (event.action, event.actor_id, event.object_type, event.object_id) == (
-            "archive.searched", actor.id, "assessment", "41")
+            "archive.searched",
+            actor.id,
+            "assessment",
+            "41",
+        )
         assert event.occurred_at == datetime.fromisoformat(json.loads(event.canonical)["at"])
         with unit_of_work():
             system = audit.record("audit.checkpoint")
         assert (system.action, system.actor_id, system.object_type, system.object_id) == (
-            "audit.checkpoint", None, None, None)
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.occurred_at >= event.occurred_at)) == 3
+            "audit.checkpoint",
+            None,
+            None,
+            None,
+        )
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.occurred_at >= event.occurred_at)
+            )
+            == 3
+        )
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_event SET action = 'user.signed_in' WHERE seq = :seq",
-    "UPDATE audit_event SET actor_id = NULL WHERE seq = :seq",
-    "UPDATE audit_event SET object_type = 'user' WHERE seq = :seq",
-    "UPDATE audit_event SET object_id = '99' WHERE seq = :seq",
-    "UPDATE audit_event SET occurred_at = occurred_at WHERE seq = :seq",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET action = 'user.signed_in' WHERE seq = :seq",
+        "UPDATE audit_event SET actor_id = NULL WHERE seq = :seq",
+        "UPDATE audit_event SET object_type = 'user' WHERE seq = :seq",
+        "UPDATE audit_event SET object_id = '99' WHERE seq = :seq",
+        "UPDATE audit_event SET occurred_at = occurred_at WHERE seq = :seq",
+    ],
+)
 def test_the_database_refuses_to_edit_a_column_apart_from_the_record(chain, statement):
     app, middle = chain
     with app.app_context():
@@ -93,8 +113,11 @@ def test_the_database_refuses_a_record_that_is_not_json(chain):
 
 def test_editing_the_record_is_reported_once_as_altered_and_the_columns_follow_it(chain):
     app, middle = chain
-    problems = _tamper(app, "UPDATE audit_event SET canonical = replace(canonical, 'archive.searched', 'user.signed_in') "
-                            "WHERE seq = :seq", middle)
+    problems = _tamper(
+        app,
+        "UPDATE audit_event SET canonical = replace(canonical, 'archive.searched', 'user.signed_in') WHERE seq = :seq",
+        middle,
+    )
     assert problems == [f"event {middle}: its content does not match its hash (the event was altered)"]
     with app.app_context():
         assert db.session.get(AuditEvent, middle).action == "user.signed_in"
@@ -109,17 +132,26 @@ def test_a_column_no_longer_generated_is_reported_and_the_migration_refuses_to_h
         try:
             downgrade(revision="0011")
             # The old schema has no append-only triggers (0018 comes later): plain SQL works.
-            db.session.execute(text("UPDATE audit_event SET action = 'user.signed_in' WHERE seq = :seq"), {"seq": middle})
+            db.session.execute(
+                text("UPDATE audit_event SET action = 'user.signed_in' WHERE seq = :seq"), {"seq": middle}
+            )
             db.session.commit()
             problems = integrity.verify_audit_chain().problems
-            assert problems == [f"audit table: column {column} is no longer generated from the hashed record: its "
-                                "values may have been edited" for column in DERIVED_COLUMNS[db.engine.dialect.name]]
+            assert problems == [
+                f"audit table: column {column} is no longer generated from the hashed record: its "
+                "values may have been edited"
+                for column in DERIVED_COLUMNS[db.engine.dialect.name]
+            ]
             with pytest.raises(SystemExit):  # Flask-Migrate logs the migration's error and exits 1
                 upgrade()
-            assert f"columns disagree with their hashed record (edited outside the application): {middle}. " \
-                   "Nothing was changed" in capfd.readouterr().err
+            assert (
+                f"columns disagree with their hashed record (edited outside the application): {middle}. "
+                "Nothing was changed" in capfd.readouterr().err
+            )
             db.session.rollback()
-            db.session.execute(text("UPDATE audit_event SET action = 'archive.searched' WHERE seq = :seq"), {"seq": middle})
+            db.session.execute(
+                text("UPDATE audit_event SET action = 'archive.searched' WHERE seq = :seq"), {"seq": middle}
+            )
             db.session.commit()
         finally:
             upgrade()
@@ -132,8 +164,12 @@ def test_a_column_generated_some_other_way_is_reported(chain):
         dialect = db.engine.dialect.name
         if dialect == "sqlite":  # SQLite keeps the CREATE TABLE text: edit it as someone with the file could
             db.session.execute(text("PRAGMA writable_schema = ON"))
-            db.session.execute(text("UPDATE sqlite_master SET sql = replace(sql, '''$.object.id''', '''$.action''') "
-                                    "WHERE name = 'audit_event'"))
+            db.session.execute(
+                text(
+                    "UPDATE sqlite_master SET sql = replace(sql, '''$.object.id''', '''$.action''') "
+                    "WHERE name = 'audit_event'"
+                )
+            )
             db.session.commit()
             db.session.close()
             db.engine.dispose()
@@ -149,8 +185,12 @@ def test_a_column_generated_some_other_way_is_reported(chain):
 
 
 def _regenerate_object_id(expression: str) -> None:
-    db.session.execute(text(f"ALTER TABLE audit_event DROP COLUMN object_id, ADD COLUMN object_id varchar(60) "
-                            f"GENERATED ALWAYS AS ({expression}) STORED"))
+    db.session.execute(
+        text(
+            f"ALTER TABLE audit_event DROP COLUMN object_id, ADD COLUMN object_id varchar(60) "
+            f"GENERATED ALWAYS AS ({expression}) STORED"
+        )
+    )
     db.session.execute(text("CREATE INDEX IF NOT EXISTS ix_audit_event_object ON audit_event (object_type, object_id)"))
     db.session.commit()
 
@@ -158,8 +198,10 @@ def _regenerate_object_id(expression: str) -> None:
 def test_a_deleted_event_in_the_middle_is_reported(chain):
     app, middle = chain
     problems = _tamper(app, "DELETE FROM audit_event WHERE seq = :seq", middle)
-    assert problems == [f"event {middle} missing: the sequence jumps from {middle - 1} to {middle + 1}",
-                        f"event {middle + 1}: its previous-hash does not match the hash of the event before it"]
+    assert problems == [
+        f"event {middle} missing: the sequence jumps from {middle - 1} to {middle + 1}",
+        f"event {middle + 1}: its previous-hash does not match the hash of the event before it",
+    ]
 
 
 def test_several_processes_report_exactly_what_one_does(chain, monkeypatch):
@@ -172,10 +214,14 @@ def test_several_processes_report_exactly_what_one_does(chain, monkeypatch):
         ranges = integrity._ranges(head, 3)
         assert len(ranges) == 3 and ranges[0][0] == 1 and ranges[-1][1] == head
         second_start = ranges[1][0]
-        insider_sql("DELETE FROM audit_event WHERE seq BETWEEN :first AND :last",
-                           {"first": second_start - 1, "last": second_start})
-        insider_sql("UPDATE audit_event SET canonical = replace(canonical, '\"seq\"', '\"seq\" ') "
-                    "WHERE seq = :seq", {"seq": ranges[2][0]})
+        insider_sql(
+            "DELETE FROM audit_event WHERE seq BETWEEN :first AND :last",
+            {"first": second_start - 1, "last": second_start},
+        )
+        insider_sql(
+            "UPDATE audit_event SET canonical = replace(canonical, '\"seq\"', '\"seq\" ') WHERE seq = :seq",
+            {"seq": ranges[2][0]},
+        )
         insider_sql("DELETE FROM audit_event WHERE seq = :seq", {"seq": head})
         db.session.commit()
         single = integrity.verify_audit_chain(workers=1)
@@ -183,7 +229,8 @@ def test_several_processes_report_exactly_what_one_does(chain, monkeypatch):
     assert parallel.problems == single.problems and parallel.checked == single.checked == head - 3
     assert single.problems[:2] == [
         f"events {second_start - 1} to {second_start} missing: the sequence jumps from {second_start - 2} to {second_start + 1}",
-        f"event {second_start + 1}: its previous-hash does not match the hash of the event before it"]
+        f"event {second_start + 1}: its previous-hash does not match the hash of the event before it",
+    ]
     assert f"event {ranges[2][0]}: its content does not match its hash (the event was altered)" in single.problems
 
 

@@ -35,14 +35,20 @@ def _populate(app) -> None:
     returned = factories.submitted(app)
     factories.act(app, returned, "return", factories.APPROVER, comment="More evidence\nplease")
     author = signed_in(app, "author@example.org")
-    author.submit("/account/api-tokens/", {"name": "Script", "scopes": ["read"], "password": PASSWORD}, action="/account/api-tokens/", status=200)
+    author.submit(
+        "/account/api-tokens/",
+        {"name": "Script", "scopes": ["read"], "password": PASSWORD},
+        action="/account/api-tokens/",
+        status=200,
+    )
 
 
 def _rows(app) -> dict[str, list[dict]]:
     with app.app_context():
         return {
-            table.name: [dict(row) for row in db.session.execute(
-                select(table).order_by(*table.primary_key.columns)).mappings()]
+            table.name: [
+                dict(row) for row in db.session.execute(select(table).order_by(*table.primary_key.columns)).mappings()
+            ]
             for table in backup.tables()
         }
 
@@ -69,14 +75,18 @@ def postgres_schema_target(tmp_path):
     with engine.begin() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {RESTORE_SCHEMA} CASCADE"))
         connection.execute(text(f"CREATE SCHEMA {RESTORE_SCHEMA}"))
-    uri = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1) + f"?options=-csearch_path%3D{RESTORE_SCHEMA}"
+    uri = (
+        POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1) + f"?options=-csearch_path%3D{RESTORE_SCHEMA}"
+    )
     apps = []
 
     def build(source):
         instance = tmp_path / "postgres-target"
         instance.mkdir()
         _migrate(_make_app(uri, instance))
-        app = _make_app(uri, instance, ARCHIVE_DIR=instance / "archive", ARCHIVE_BACKEND=source.config["ARCHIVE_BACKEND"])
+        app = _make_app(
+            uri, instance, ARCHIVE_DIR=instance / "archive", ARCHIVE_BACKEND=source.config["ARCHIVE_BACKEND"]
+        )
         apps.append(app)
         return app
 
@@ -129,7 +139,10 @@ def test_round_trip_keeps_every_row_and_everything_still_verifies(make_app, tmp_
     assert "Audit events: 0 problem(s)" in output and "Archived records: 0 problem(s) in 1 checked" in output
     restored = _rows(again)
     assert [e["action"] for e in restored["audit_event"][-2:]] == ["backup.restored", "backup.restored"]
-    assert {**restored, "audit_event": restored["audit_event"][:-2]} == {**expected, "audit_event": expected["audit_event"]}
+    assert {**restored, "audit_event": restored["audit_event"][:-2]} == {
+        **expected,
+        "audit_event": expected["audit_event"],
+    }
     # the restored instance carries on: new ids do not collide with restored ones
     author = signed_in(again, "author@example.org")
     assert start_assessment(author) == max(a["id"] for a in expected["assessment"]) + 1
@@ -160,16 +173,18 @@ def test_import_refuses_a_non_empty_instance_and_a_damaged_bundle(make_app, tmp_
     assert manifest["counts"]["assessment"] == 2 and manifest["audit_head"]["seq"] == len(_rows(source)["audit_event"])
 
 
-def test_a_restored_instance_without_the_key_verifies_everything_and_a_new_seal_carries_on(make_app, tmp_path,
-                                                                                           request):
+def test_a_restored_instance_without_the_key_verifies_everything_and_a_new_seal_carries_on(make_app, tmp_path, request):
     """Disaster recovery with the key lost: old records verify, sign-off is refused cleanly until
     `eia seal rotate`, then new records get the new seal and everything verifies."""
     source = make_app()
     _populate(source)
     bundle = tmp_path / "bundle.zip"
     _export(source, bundle)
-    target = (request.getfixturevalue("postgres_schema_target")(source) if POSTGRES_URL
-              else _sqlite_target(tmp_path, "fresh", source))
+    target = (
+        request.getfixturevalue("postgres_schema_target")(source)
+        if POSTGRES_URL
+        else _sqlite_target(tmp_path, "fresh", source)
+    )
     _import(target, bundle)
     assert target.config["INSTANCE_DIR"] != source.config["INSTANCE_DIR"]
 

@@ -21,9 +21,19 @@ from tests.journeys import (
     low_impact_analysis,
 )
 
-NAMES = ["Age", "Disability", "Gender reassignment", "Marriage and civil partnership", "Pregnancy and maternity",
-         "Race", "Religion or belief", "Sex", "Sexual orientation", "Socio-economic disadvantage",
-         "Armed forces community"]  # the nine, then Example Constabulary's extras, in definition order
+NAMES = [
+    "Age",
+    "Disability",
+    "Gender reassignment",
+    "Marriage and civil partnership",
+    "Pregnancy and maternity",
+    "Race",
+    "Religion or belief",
+    "Sex",
+    "Sexual orientation",
+    "Socio-economic disadvantage",
+    "Armed forces community",
+]  # the nine, then Example Constabulary's extras, in definition order
 RELEVANCE = [label for _, label in c.RELEVANCE_LABELS]
 
 
@@ -34,10 +44,18 @@ def _signed_off(client_for, demo):
     ids = {}
     for name, kwargs in {
         "A": {"title": "Body-worn video in custody"},
-        "B": {"title": "Stop and search refresh", "relevant": {**high_impact_analysis("race"), **low_impact_analysis("age")}},
-        "C": {"title": "Custody meals", "outcome": "continue",
-              "relevant": {**low_impact_analysis("age"),
-                           "evidence:age": {"has_evidence": "no", "gaps": "No data yet; survey in spring"}}},
+        "B": {
+            "title": "Stop and search refresh",
+            "relevant": {**high_impact_analysis("race"), **low_impact_analysis("age")},
+        },
+        "C": {
+            "title": "Custody meals",
+            "outcome": "continue",
+            "relevant": {
+                **low_impact_analysis("age"),
+                "evidence:age": {"has_evidence": "no", "gaps": "No data yet; survey in spring"},
+            },
+        },
         "D": {"title": "Draft only"},
     }.items():
         ids[name] = factories.answered(demo, actions=[AN_ACTION], **kwargs)
@@ -48,14 +66,19 @@ def _signed_off(client_for, demo):
     for name in "ABC":
         factories.act(demo, ids[name], "start_review", factories.APPROVER)
         factories.act(demo, ids[name], "approve", factories.APPROVER)
-    factories.act(demo, ids["B"], "board_approve_with_conditions", factories.BOARD, conditions=["Publish quarterly figures"])
+    factories.act(
+        demo, ids["B"], "board_approve_with_conditions", factories.BOARD, conditions=["Publish quarterly figures"]
+    )
     factories.act(demo, ids["C"], "board_approve", factories.BOARD)
     with demo.app_context():  # A's action is done, B's first in progress; C's falls due yesterday; A's review too
         action_of = {a.assessment_id * 10 + a.position: a.id for a in db.session.scalars(select(TrackedAction))}
         c_action = db.session.get(TrackedAction, action_of[ids["C"] * 10 + 1])
         c_action.due_date = today() - timedelta(days=1)
         a = db.session.get(Assessment, ids["A"])
-        a.answers = {**a.answers, "review": {**a.answers["review"], "review_date": (today() - timedelta(days=1)).isoformat()}}
+        a.answers = {
+            **a.answers,
+            "review": {**a.answers["review"], "review_date": (today() - timedelta(days=1)).isoformat()},
+        }
         db.session.commit()
     assert demo.test_cli_runner().invoke(args=["search", "rebuild"]).exit_code == 0  # the facts follow the answers
     author.submit(f"/actions/{action_of[ids['A'] * 10 + 1]}", {"status": "done", "note": "Trained"})
@@ -105,16 +128,26 @@ def test_every_figure_matches_the_hand_count(demo, built):
             c.Count("The proposal continues despite adverse impact", 1),
             c.Count("A relevant characteristic has no evidence or no engagement", 1),
         ),
-        characteristics=tuple(by_name.get(name, c.CharacteristicFigures(name, relevance(none=3), 0, 0, 0))
-                              for name in NAMES),
+        characteristics=tuple(
+            by_name.get(name, c.CharacteristicFigures(name, relevance(none=3), 0, 0, 0)) for name in NAMES
+        ),
         actions=(c.Count("Open", 2), c.Count("In progress", 1), c.Count("Done", 1), c.Count("Overdue", 1)),
         reviews_overdue=1,
         objectives=(
-            c.ObjectiveFigures("EO1", "Increase the trust and confidence of under-represented communities",
-                               ((_reference(3), "Custody meals"),)),
-            c.ObjectiveFigures("EO2", "Reduce disproportionality in the use of police powers",
-                               ((_reference(1), "Body-worn video in custody"), (_reference(2), "Stop and search refresh"),
-                                (_reference(3), "Custody meals"))),
+            c.ObjectiveFigures(
+                "EO1",
+                "Increase the trust and confidence of under-represented communities",
+                ((_reference(3), "Custody meals"),),
+            ),
+            c.ObjectiveFigures(
+                "EO2",
+                "Reduce disproportionality in the use of police powers",
+                (
+                    (_reference(1), "Body-worn video in custody"),
+                    (_reference(2), "Stop and search refresh"),
+                    (_reference(3), "Custody meals"),
+                ),
+            ),
             c.ObjectiveFigures("EO3", "Build a workforce that reflects the communities we serve", ()),
             c.ObjectiveFigures("EO4", "Embed equality impact assessment in every policy and change programme", ()),
         ),
@@ -137,9 +170,11 @@ def test_the_report_page_and_pdf(client_for, demo, built):
     page = board.get(f"/compliance-report?{period}")
     assert page.find("table", id="summary").find("td").text == "3"
     rows = {tr.find("th").text: tr.find("td").text for tr in page.find("table", id="board-reasons").find_all("tr")[1:]}
-    assert rows == {"Residual adverse impact of medium or high for a characteristic": "1",
-                    "The proposal continues despite adverse impact": "1",
-                    "A relevant characteristic has no evidence or no engagement": "1"}
+    assert rows == {
+        "Residual adverse impact of medium or high for a characteristic": "1",
+        "The proposal continues despite adverse impact": "1",
+        "A relevant characteristic has no evidence or no engagement": "1",
+    }
     race = next(tr for tr in page.find("table", id="characteristics").find_all("tr") if tr.find("th").text == "Race")
     assert [td.text for td in race.find_all("td")] == ["1", "0", "0", "0", "2", "1", "1", "0"]
     assert "Custody meals" in page.text_of(id="objectives")
@@ -147,8 +182,14 @@ def test_the_report_page_and_pdf(client_for, demo, built):
     response = board.client.get(f"/compliance-report.pdf?{period}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     words = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.get_data())).pages).split())
-    for expected in ("Example Constabulary", "Assessments signed off 3", "Sent to the Equality and Inclusion Board 2 (67%)",
-                     "Why assessments went to the Board", "Evidence gaps", "EO2: Reduce disproportionality"):
+    for expected in (
+        "Example Constabulary",
+        "Assessments signed off 3",
+        "Sent to the Equality and Inclusion Board 2 (67%)",
+        "Why assessments went to the Board",
+        "Evidence gaps",
+        "EO2: Reduce disproportionality",
+    ):
         assert expected in words, expected
 
 
@@ -161,11 +202,14 @@ def test_the_default_period_is_the_last_complete_financial_year(client_for, demo
     assert "No assessments were signed off in the period." in page.text_of(id="by-department")
 
 
-@pytest.mark.parametrize(("query", "errors"), [
-    ("from=2025-13-01&to=2026-03-31", ["Enter the start date as YYYY-MM-DD, for example 2025-04-01"]),
-    ("from=2025-04-01&to=31%2F3%2F2026", ["Enter the end date as YYYY-MM-DD, for example 2026-03-31"]),
-    ("from=2026-04-01&to=2025-03-31", ["The end date must be on or after the start date"]),
-])
+@pytest.mark.parametrize(
+    ("query", "errors"),
+    [
+        ("from=2025-13-01&to=2026-03-31", ["Enter the start date as YYYY-MM-DD, for example 2025-04-01"]),
+        ("from=2025-04-01&to=31%2F3%2F2026", ["Enter the end date as YYYY-MM-DD, for example 2026-03-31"]),
+        ("from=2026-04-01&to=2025-03-31", ["The end date must be on or after the start date"]),
+    ],
+)
 def test_a_bad_period_is_explained_and_counts_nothing(client_for, demo, query, errors):
     board = client_for("board@example.org")
     page = board.get(f"/compliance-report?{query}", status=400)

@@ -22,9 +22,14 @@ def _submitted_assessment(app) -> int:
 def test_simultaneous_decisions_have_exactly_one_winner(demo):
     with demo.app_context():
         approver = db.session.scalar(select(User).where(User.email == "approver@example.org"))
-        create_user(email="approver2@example.org", name="Second Approver", roles=["approver"],
-                    organisation=approver.organisation,
-                    department=db.session.get(Department, approver.department_id), password=PASSWORD)
+        create_user(
+            email="approver2@example.org",
+            name="Second Approver",
+            roles=["approver"],
+            organisation=approver.organisation,
+            department=db.session.get(Department, approver.department_id),
+            password=PASSWORD,
+        )
     assessment_id = _submitted_assessment(demo)
     both_loaded = threading.Barrier(2, timeout=10)
     results: dict[str, object] = {}
@@ -37,12 +42,15 @@ def test_simultaneous_decisions_have_exactly_one_winner(demo):
             both_loaded.wait()
             try:
                 results[email] = workflow.take_action(
-                    assessment, user, action, workflow.Decision(comment=comment), version).to_state
+                    assessment, user, action, workflow.Decision(comment=comment), version
+                ).to_state
             except Conflict:
                 results[email] = "conflict"
 
-    threads = [threading.Thread(target=decide, args=("approver@example.org", "start_review", "")),
-               threading.Thread(target=decide, args=("approver2@example.org", "return", "Needs evidence"))]
+    threads = [
+        threading.Thread(target=decide, args=("approver@example.org", "start_review", "")),
+        threading.Thread(target=decide, args=("approver2@example.org", "return", "Needs evidence")),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -53,9 +61,11 @@ def test_simultaneous_decisions_have_exactly_one_winner(demo):
     with demo.app_context():
         assessment = db.session.get(Assessment, assessment_id)
         assert assessment.status == winner_state
-        decisions = db.session.scalars(select(Transition.action).where(
-            Transition.assessment_id == assessment_id, Transition.action != "submit")).all()
+        decisions = db.session.scalars(
+            select(Transition.action).where(Transition.assessment_id == assessment_id, Transition.action != "submit")
+        ).all()
         assert len(decisions) == 1
-        audited = db.session.scalars(select(AuditEvent.action).where(
-            AuditEvent.action.in_(["assessment.start_review", "assessment.return"]))).all()
+        audited = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.action.in_(["assessment.start_review", "assessment.return"]))
+        ).all()
         assert len(audited) == 1, "the loser's audit event rolled back with its decision"

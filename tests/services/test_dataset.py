@@ -7,13 +7,20 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from eia.domain import questionnaire as q
+from eia.dataset import (
+    DEMO_ASSESSMENTS,
+    DEMO_PUBLISHED,
+    DEMO_QUALITY_REVIEWED_KINDS,
+    SCENARIOS,
+    generate,
+    seed_demo_assessments,
+)
 from eia.domain import legal_checks, sample_data
+from eia.domain import questionnaire as q
 from eia.extensions import db
 from eia.models import ArchivedRecord, Assessment, AssessmentSearch, Organisation, Publication, Transition
 from eia.services import assessments, integrity
 from eia.services.definitions import current_definitions, library
-from eia.dataset import DEMO_ASSESSMENTS, DEMO_PUBLISHED, DEMO_QUALITY_REVIEWED_KINDS, SCENARIOS, generate, seed_demo_assessments
 from tests.conftest import PASSWORD
 
 
@@ -25,22 +32,40 @@ def test_sample_answers_pass_the_questionnaires_validation_and_the_blocking_lega
         characteristics = [(c.id, aims) for c, aims in covered]
         rng = random.Random(5)
         today = date(2026, 1, 1)
-        options = {"departments": [q.Choice("7", "Dept")], "objectives": [q.Choice("EO1", "One"), q.Choice("EO2", "Two")],
-                   "relevant_characteristics": [],
-                   "subject_types": [q.Choice(kind.value, kind.label) for kind in library().subject_types]}
+        options = {
+            "departments": [q.Choice("7", "Dept")],
+            "objectives": [q.Choice("EO1", "One"), q.Choice("EO2", "Two")],
+            "relevant_characteristics": [],
+            "subject_types": [q.Choice(kind.value, kind.label) for kind in library().subject_types],
+        }
         for profile in sample_data.PROFILES.values():
             for _ in range(5):
-                answers = sample_data.answers(rng, profile=profile, characteristics=characteristics, department_id=7,
-                                              objective_codes=["EO1", "EO2"], today=today)
+                answers = sample_data.answers(
+                    rng,
+                    profile=profile,
+                    characteristics=characteristics,
+                    department_id=7,
+                    objective_codes=["EO1", "EO2"],
+                    today=today,
+                )
                 path = q.path(questionnaire, answers, ids)
                 relevant = [t.characteristic for t in path.tasks if t.definition.id == "analysis"]
-                options["relevant_characteristics"] = [q.Choice(c.id, c.name) for c in relevant] + [q.Choice("all", "All")]
+                options["relevant_characteristics"] = [q.Choice(c.id, c.name) for c in relevant] + [
+                    q.Choice("all", "All")
+                ]
                 assert q.submission_problems(path, options, today) == []
-                context = legal_checks.CheckContext(answers=path.answers, covered=tuple(c for c, _ in covered),
-                                                    relevant=tuple(relevant), today=today,
-                                                    bindings=questionnaire.bindings)
-                blocking = [result for result in legal_checks.evaluate(context)
-                            if result.check.severity == legal_checks.BLOCKING and not result.passed]
+                context = legal_checks.CheckContext(
+                    answers=path.answers,
+                    covered=tuple(c for c, _ in covered),
+                    relevant=tuple(relevant),
+                    today=today,
+                    bindings=questionnaire.bindings,
+                )
+                blocking = [
+                    result
+                    for result in legal_checks.evaluate(context)
+                    if result.check.severity == legal_checks.BLOCKING and not result.passed
+                ]
                 assert blocking == [], profile
                 for page in path.pages:  # what validation keeps is exactly what was generated
                     if not page.is_list:
@@ -57,13 +82,18 @@ def test_generate_makes_a_verifiable_archive_and_audit_chain(demo):
         assert count == made
         statuses = set(db.session.scalars(select(Assessment.status)))
         assert {"approved", "draft", "with_board"} <= statuses
-        assert db.session.scalar(select(func.count()).select_from(Transition).where(Transition.to_state == "with_board")) > 0
+        assert (
+            db.session.scalar(select(func.count()).select_from(Transition).where(Transition.to_state == "with_board"))
+            > 0
+        )
         references = db.session.scalars(select(Assessment.reference)).all()
         assert len(set(references)) == len(references)
         audit_report = integrity.verify_audit_chain()
         assert audit_report.problems == [] and audit_report.checked > made * 5
         archive_report = integrity.verify_archive()
-        approved = db.session.scalar(select(func.count()).select_from(Assessment).where(Assessment.status == "approved"))
+        approved = db.session.scalar(
+            select(func.count()).select_from(Assessment).where(Assessment.status == "approved")
+        )
         # Bulk records borrow a pooled signed PDF made through the real pipeline: the archive check
         # rightly reports each as another record's file, and nothing else.
         assert archive_report.checked == approved
@@ -78,8 +108,9 @@ def test_generate_makes_a_verifiable_archive_and_audit_chain(demo):
 def organisation_author(organisation):
     from eia.models import User, UserRole
 
-    return db.session.scalar(select(User).join(UserRole).where(User.organisation_id == organisation.id,
-                                                                 UserRole.role == "author"))
+    return db.session.scalar(
+        select(User).join(UserRole).where(User.organisation_id == organisation.id, UserRole.role == "author")
+    )
 
 
 def test_demo_assessments_are_seeded_once(demo):
@@ -91,8 +122,16 @@ def test_demo_assessments_are_seeded_once(demo):
         assert len(published) == DEMO_PUBLISHED, "several demo assessments are published"
         assert published[0].redactions and published[0].redactions[0]["reason"]
         # The demo force sends some kinds through the equality adviser's quality review: those passed it.
-        reviews = sum(1 + (scenario == "return_then_approve") for _title, kind, _department, scenario in DEMO_ASSESSMENTS
-                      if kind in DEMO_QUALITY_REVIEWED_KINDS and scenario != "draft")
-        assert reviews > 0 and db.session.scalar(select(func.count()).select_from(Transition).where(
-            Transition.actor_role == "adviser")) == reviews
+        reviews = sum(
+            1 + (scenario == "return_then_approve")
+            for _title, kind, _department, scenario in DEMO_ASSESSMENTS
+            if kind in DEMO_QUALITY_REVIEWED_KINDS and scenario != "draft"
+        )
+        assert (
+            reviews > 0
+            and db.session.scalar(
+                select(func.count()).select_from(Transition).where(Transition.actor_role == "adviser")
+            )
+            == reviews
+        )
         assert integrity.verify_audit_chain().problems == []

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from eia.domain import questionnaire as q
 from eia.extensions import db
 from eia.models import Assessment, DefinitionVersion, User
-from eia.domain import questionnaire as q
 from eia.services import assessments, workflow
-from eia.services.snapshot import build_snapshot
 from eia.services.definitions import current_definitions, definitions_of
 from eia.services.demo import seed
+from eia.services.snapshot import build_snapshot
 from tests.conftest import PASSWORD
 from tests.workflow_copies import WORKFLOWS, changed_definitions
-
 
 
 def _user(email: str) -> User:
@@ -47,7 +46,9 @@ def test_an_assessment_keeps_the_definitions_it_started_with(make_app, tmp_path)
 
         workflow.take_action(old, author, "withdraw", workflow.Decision(), old.lock_version)
         assert old.status == "withdrawn", "the old workflow still allows it"
-        assert build_snapshot(old, approver).decision_trail[-1].from_state == "Draft", "the archive uses the pinned labels"
+        assert build_snapshot(old, approver).decision_trail[-1].from_state == "Draft", (
+            "the archive uses the pinned labels"
+        )
         try:
             workflow.take_action(new, author, "withdraw", workflow.Decision(), new.lock_version)
         except workflow.ActionRefused as refused:
@@ -72,7 +73,9 @@ def test_an_assessment_pinned_before_follow_ups_were_reveals_keeps_its_questions
     reveal = '"required": true, "when": {"in": [{"source": "answers", "identifier": "residual:$c.residual_level"}'
     text = document.read_text(encoding="utf-8")
     assert reveal in text
-    document.write_text(text.replace(reveal, reveal.replace('"required": true, "when"', '"required_when"')), encoding="utf-8")
+    document.write_text(
+        text.replace(reveal, reveal.replace('"required": true, "when"', '"required_when"')), encoding="utf-8"
+    )
 
     before = make_app(WORKFLOWS_DIR=old_folder)
     with before.app_context():
@@ -84,9 +87,12 @@ def test_an_assessment_pinned_before_follow_ups_were_reveals_keeps_its_questions
         author = _user("author@example.org")
         old, new = db.session.get(Assessment, old_id), assessments.start(author)
         for assessment in (old, new):
-            assessments.save_page(assessment, author, "screening:age", {"relevance": "high", "reason": "Custody"},
-                                  assessment.lock_version)
-            assessments.save_page(assessment, author, "residual:age", {"residual_level": "none"}, assessment.lock_version)
+            assessments.save_page(
+                assessment, author, "screening:age", {"relevance": "high", "reason": "Custody"}, assessment.lock_version
+            )
+            assessments.save_page(
+                assessment, author, "residual:age", {"residual_level": "none"}, assessment.lock_version
+            )
 
         def shown(assessment: Assessment) -> list[str]:
             path = assessments.current_path(assessment)

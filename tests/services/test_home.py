@@ -79,7 +79,10 @@ def test_the_list_is_paginated_and_says_how_many_there_are(client_for, demo):
         first = home.assessment_list(user, home.ListFilters())
         assert first.total == home.PER_PAGE + 3 and len(first.items) == home.PER_PAGE and first.pages == 2
         second = home.assessment_list(user, home.ListFilters(page=2))
-        assert len(second.items) == 3 and (second.first_shown, second.last_shown) == (home.PER_PAGE + 1, home.PER_PAGE + 3)
+        assert len(second.items) == 3 and (second.first_shown, second.last_shown) == (
+            home.PER_PAGE + 1,
+            home.PER_PAGE + 3,
+        )
         assert not {a.id for a in first.items} & {a.id for a in second.items}
         beyond = home.assessment_list(user, home.ListFilters(page=99))
         assert beyond.page == 2, "a page past the end shows the last page"
@@ -100,6 +103,7 @@ def test_authors_find_their_departments_signed_off_assessments_by_title_and_stag
     other_department = start_assessment(client_for("author2@example.org"))
 
     with demo.app_context():
+
         def found(email: str, **filters) -> list[int]:
             return [a.id for a in home.assessment_list(_user(email), home.ListFilters(**filters)).items]
 
@@ -117,7 +121,9 @@ def test_authors_find_their_departments_signed_off_assessments_by_title_and_stag
 def test_filters_from_the_address_never_fail(app):
     from werkzeug.datastructures import MultiDict
 
-    filters = home.ListFilters.from_args(MultiDict({"stage": "nonsense", "department": "x", "page": "-3", "q": " a " * 200}))
+    filters = home.ListFilters.from_args(
+        MultiDict({"stage": "nonsense", "department": "x", "page": "-3", "q": " a " * 200})
+    )
     assert filters.stage == "" and filters.department_id is None and filters.page == 1 and len(filters.text) <= 200
     assert set(filters.problems) == {"stage", "department"}
     assert home.ListFilters.from_args(MultiDict({"page": "9" * 30})).page == 1

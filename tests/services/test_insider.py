@@ -70,8 +70,10 @@ def test_a_record_swapped_for_another_genuine_record_is_reported(system):
     second = _signed_off(system, "Stop and search briefing")
     with system.app_context():
         original, other = _record(first), _record(second)
-        insider_sql("UPDATE archived_record SET content = :c, sha256 = :h, size = :s WHERE id = :i",
-                    {"c": archive.archived_pdf(other), "h": other.sha256, "s": other.size, "i": original.id})
+        insider_sql(
+            "UPDATE archived_record SET content = :c, sha256 = :h, size = :s WHERE id = :i",
+            {"c": archive.archived_pdf(other), "h": other.sha256, "s": other.size, "i": original.id},
+        )
         label = f"{original.reference} version 1"
     result = _cli(system, "archive", "verify")
     assert result.exit_code == 1
@@ -111,8 +113,11 @@ def test_the_last_five_events_deleted_are_reported_by_the_command_and_the_web_ch
 
 def _rewrite_chain_from(seq: int) -> None:
     """Change one early event and recompute every later hash, as a careful insider would."""
-    rows = db.session.execute(select(AuditEvent.seq, AuditEvent.canonical, AuditEvent.prev_hash)
-                              .where(AuditEvent.seq >= seq).order_by(AuditEvent.seq)).all()
+    rows = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.canonical, AuditEvent.prev_hash)
+        .where(AuditEvent.seq >= seq)
+        .order_by(AuditEvent.seq)
+    ).all()
     prev_hash, updates = rows[0].prev_hash, []
     for row in rows:
         body = json.loads(row.canonical)
@@ -161,8 +166,11 @@ def test_a_chain_rewritten_is_caught_by_the_signed_records_even_without_checkpoi
 def test_a_forged_trail_row_is_reported_and_shown_with_a_warning(system):
     assessment_id = _signed_off(system, "Custody handover")
     with system.app_context():
-        insider_sql("UPDATE transition SET comment = 'Approved without reservation' "
-                    "WHERE assessment_id = :a AND comment IS NOT NULL", {"a": assessment_id})
+        insider_sql(
+            "UPDATE transition SET comment = 'Approved without reservation' "
+            "WHERE assessment_id = :a AND comment IS NOT NULL",
+            {"a": assessment_id},
+        )
     result = _cli(system, "archive", "verify")
     assert result.exit_code == 1
     assert "the comment shown differ from the audit log: the trail was edited" in result.output
@@ -173,13 +181,16 @@ def test_a_forged_trail_row_is_reported_and_shown_with_a_warning(system):
     assert "This trail does not match the audit log" in assessment_page.text_of(id="trail-warning")
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_event SET canonical = canonical WHERE seq = 1",
-    "DELETE FROM audit_event WHERE seq = (SELECT max(seq) FROM audit_event)",
-    "UPDATE archived_record SET sha256 = sha256",
-    "UPDATE archived_record SET audit_seq = audit_seq + 1",
-    "DELETE FROM archived_record",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET canonical = canonical WHERE seq = 1",
+        "DELETE FROM audit_event WHERE seq = (SELECT max(seq) FROM audit_event)",
+        "UPDATE archived_record SET sha256 = sha256",
+        "UPDATE archived_record SET audit_seq = audit_seq + 1",
+        "DELETE FROM archived_record",
+    ],
+)
 def test_the_database_refuses_changes_to_the_audit_log_and_the_archive(system, statement):
     _signed_off(system, "Custody handover")
     with system.app_context():
@@ -212,11 +223,18 @@ def test_the_application_role_can_only_add_to_and_read_the_audit_log_and_the_arc
         try:
             db.session.execute(text("SET ROLE eia_app_test"))
             assert db.session.scalar(text("SELECT count(*) FROM audit_event")) > 0
-            for refused in ("UPDATE audit_event SET canonical = canonical", "DELETE FROM audit_event",
-                            "TRUNCATE audit_event", "UPDATE archived_record SET sha256 = sha256",
-                            "DELETE FROM archived_record", "ALTER TABLE audit_event DISABLE TRIGGER USER"):
-                with (pytest.raises(DBAPIError, match="(?i)permission denied|must be (the )?owner"),
-                      db.session.begin_nested()):
+            for refused in (
+                "UPDATE audit_event SET canonical = canonical",
+                "DELETE FROM audit_event",
+                "TRUNCATE audit_event",
+                "UPDATE archived_record SET sha256 = sha256",
+                "DELETE FROM archived_record",
+                "ALTER TABLE audit_event DISABLE TRIGGER USER",
+            ):
+                with (
+                    pytest.raises(DBAPIError, match="(?i)permission denied|must be (the )?owner"),
+                    db.session.begin_nested(),
+                ):
                     db.session.execute(text(refused))
         finally:
             db.session.rollback()

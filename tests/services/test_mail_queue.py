@@ -35,8 +35,10 @@ def _free_port() -> int:
 
 def _queued(app) -> list[tuple[str, bool, int]]:
     with app.app_context():
-        return [(e.to_address, e.sent_at is not None, e.attempts)
-                for e in db.session.scalars(select(OutboundEmail).order_by(OutboundEmail.id))]
+        return [
+            (e.to_address, e.sent_at is not None, e.attempts)
+            for e in db.session.scalars(select(OutboundEmail).order_by(OutboundEmail.id))
+        ]
 
 
 def test_smtp_down_the_decision_succeeds_and_mail_send_later_delivers_exactly_once(make_app, smtp_server):

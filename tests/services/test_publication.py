@@ -84,7 +84,7 @@ def test_publishing_derives_a_sealed_public_copy_linked_to_the_unchanged_origina
         assert b"/ByteRange" in content, "sealed"
         assert [r["reason"] for r in item.redactions] == [NAMES, REASON], "in the record's order"
         assert SECRET not in repr(item.public_snapshot) and SECRET not in item.search_text
-        event, = _events(publication.PUBLISHED_EVENT)
+        (event,) = _events(publication.PUBLISHED_EVENT)
         assert event.seq == item.audit_seq and len(_events(publication.REDACTIONS_EVENT)) == 1
         assert publication.find_by_content(content).id == publication_id
         assert publication.find_by_content(content[:-1] + bytes([content[-1] ^ 1])) is None
@@ -108,7 +108,7 @@ def test_withdrawing_is_recorded_with_a_reason_and_date_and_cannot_be_repeated(d
         publication.withdraw(assessment, _user(BOARD), "Superseded by the new policy")
         item = db.session.get(Publication, publication_id)
         assert item.withdrawn_at is not None and item.withdrawal_reason == "Superseded by the new policy"
-        event, = _events(publication.WITHDRAWN_EVENT)
+        (event,) = _events(publication.WITHDRAWN_EVENT)
         assert event.actor_id == _user(BOARD).id
         with pytest.raises(publication.PublicationError, match="not published"):
             publication.withdraw(assessment, _user(BOARD), "Again")
@@ -131,7 +131,9 @@ def test_who_may_publish_comes_from_the_capability_the_workflow_names(demo):
             publication.publish(assessment, _user("author@neighbouring.example.org"))
         assert publication.publishing(_user(BOARD), assessment).may_publish
         draft = db.session.get(Assessment, draft_id)
-        assert publication.publishing(_user(APPROVER), draft).why_not == "Only a signed-off assessment can be published."
+        assert (
+            publication.publishing(_user(APPROVER), draft).why_not == "Only a signed-off assessment can be published."
+        )
         before = db.session.scalar(select(func.count()).select_from(AuditEvent))
         with pytest.raises(publication.PublicationError, match="reason"):
             publication.choose_withheld(assessment, _user(APPROVER), {"s1.1": "Because I said so"})
@@ -164,15 +166,30 @@ def test_the_redacted_snapshot_scrubs_a_withheld_answer_everywhere():
 
     secret = "The covert unit at Station Road"
     snapshot = AssessmentSnapshot(
-        reference="EIA-1", version=1, title="T", organisation="O", department="D", subject_type="Policy",
-        author="Alice Author", owner="Bob", status_label="Approved", decision="Approved", decision_date=None,
+        reference="EIA-1",
+        version=1,
+        title="T",
+        organisation="O",
+        department="D",
+        subject_type="Policy",
+        author="Alice Author",
+        owner="Bob",
+        status_label="Approved",
+        decision="Approved",
+        decision_date=None,
         signed_off_at=datetime(2027, 1, 1, tzinfo=UTC),
         sections=(SnapshotSection("Aims", (("Where", secret), ("Why", "Fairness"))),),
-        characteristics=(CharacteristicSnapshot("Age", "High", secret, (("Reason", secret),), (), "Low", f"See {secret}."),),
-        outcome_label="No change", actions=(), review_date=None,
-        decision_trail=(TrailEntry(datetime(2027, 1, 1, tzinfo=UTC), "Ann", "Approver", "Approve", "a", "b", (),
-                                   f"Mind {secret}"),),
-        audit_chain_head=None, question_comments=(("Where", secret),),
+        characteristics=(
+            CharacteristicSnapshot("Age", "High", secret, (("Reason", secret),), (), "Low", f"See {secret}."),
+        ),
+        outcome_label="No change",
+        actions=(),
+        review_date=None,
+        decision_trail=(
+            TrailEntry(datetime(2027, 1, 1, tzinfo=UTC), "Ann", "Approver", "Approve", "a", "b", (), f"Mind {secret}"),
+        ),
+        audit_chain_head=None,
+        question_comments=(("Where", secret),),
     )
     public = domain.redacted_snapshot(snapshot, {"s1.1": "Operationally sensitive"})
     assert secret not in repr(public.to_dict())
@@ -189,8 +206,8 @@ def test_the_register_pages_filters_and_clamps(demo, published):
         assert (first_page.total, first_page.pages, first_page.page) == (2, 2, 1)
         last = publication.register(per_page=1, page=999)
         assert last.page == 2 and last.items[0].id != first_page.items[0].id
-        department, = first_page.departments
-        kind, = first_page.subject_types
+        (department,) = first_page.departments
+        (kind,) = first_page.subject_types
         assert publication.register(department=department, subject_type=kind).total == 2
         assert publication.register(subject_type="Something else").total == 0
         assert publication.register(query="100%_").total == 0, "LIKE wildcards are taken literally"
@@ -205,10 +222,12 @@ def test_the_checker_refuses_a_bad_publication():
     data = json.loads((Path(__file__).resolve().parents[2] / "workflows" / "eia-standard.json").read_text())
     data["publication"]["capability"] = "publish_everything"
     assert validate_workflow_data(data, "eia-standard.json")[0].startswith(
-        "eia-standard.json: $.publication.capability: 'publish_everything' is not one of ['administer'")
+        "eia-standard.json: $.publication.capability: 'publish_everything' is not one of ['administer'"
+    )
     data["publication"] = {"capability": "publish_assessments"}
     assert validate_workflow_data(data, "eia-standard.json") == [
-        "eia-standard.json: $.publication: 'withholding_reasons' is a required property"]
+        "eia-standard.json: $.publication: 'withholding_reasons' is a required property"
+    ]
 
 
 def test_two_people_publishing_at_once_publish_once(demo, published, monkeypatch):

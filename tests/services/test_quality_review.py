@@ -47,24 +47,41 @@ def _route_through_adviser(*kinds: str) -> None:
 def _answers(assessment, *, residual: str = "none") -> dict:
     next_year = (date.today() + timedelta(days=365)).isoformat()
     answers = {
-        "subject": {"title": "Spit and bite guards", "subject_type": assessment.subject_type,
-                    "department": str(assessment.department_id)},
+        "subject": {
+            "title": "Spit and bite guards",
+            "subject_type": assessment.subject_type,
+            "department": str(assessment.department_id),
+        },
         "responsibility": {"owner": "Insp A", "senior_responsible_officer": "ACC B", "decision_date": next_year},
         "aims": {"aims": "Protect officers from assault", "affected": "both", "scope": "Force-wide"},
         "objectives": {},
     }
     for characteristic in assessment.characteristic_ids:
         answers[f"screening:{characteristic}"] = (
-            {"relevance": "high", "reason": "Guards are used more on younger people"} if characteristic == "age"
-            else {"relevance": "none", "reason": f"No link found between guards and {characteristic}"})
+            {"relevance": "high", "reason": "Guards are used more on younger people"}
+            if characteristic == "age"
+            else {"relevance": "none", "reason": f"No link found between guards and {characteristic}"}
+        )
     answers |= {
         "evidence:age": {"has_evidence": "yes", "evidence": "Use-of-force data 2025"},
         "engagement:age": {"engaged": "yes", "engagement": "Youth independent advisory group, March"},
-        "impact:age": {"eliminate_direction": "neutral", "advance_direction": "positive", "foster_direction": "neutral",
-                       "description": "Little effect"},
-        "residual:age": {"residual_level": residual, **({"mitigation": "Supervisor review of every use",
-                                                         "justification": "Proportionate to the risk of assault"}
-                                                        if residual != "none" else {})},
+        "impact:age": {
+            "eliminate_direction": "neutral",
+            "advance_direction": "positive",
+            "foster_direction": "neutral",
+            "description": "Little effect",
+        },
+        "residual:age": {
+            "residual_level": residual,
+            **(
+                {
+                    "mitigation": "Supervisor review of every use",
+                    "justification": "Proportionate to the risk of assault",
+                }
+                if residual != "none"
+                else {}
+            ),
+        },
         "outcome": {"outcome": "no_change", "changes_made": "Nothing", "board_review_requested": "no"},
         "review": {"monitoring": "Quarterly", "review_date": next_year},
     }
@@ -82,12 +99,19 @@ def _completed(kind: str = "sop", **options):
 
 
 def _act(assessment, email: str, action: str, **decision):
-    return workflow.take_action(assessment, _user(email), action, workflow.Decision(**decision), assessment.lock_version)
+    return workflow.take_action(
+        assessment, _user(email), action, workflow.Decision(**decision), assessment.lock_version
+    )
 
 
 def _messages(email: str, assessment) -> list[str]:
-    return list(db.session.scalars(select(Notification.message).where(
-        Notification.user_id == _user(email).id, Notification.assessment_id == assessment.id).order_by(Notification.id)))
+    return list(
+        db.session.scalars(
+            select(Notification.message)
+            .where(Notification.user_id == _user(email).id, Notification.assessment_id == assessment.id)
+            .order_by(Notification.id)
+        )
+    )
 
 
 def _queue_state(assessment, role: str) -> bool:
@@ -114,27 +138,36 @@ def test_a_submission_waits_for_the_adviser_who_returns_it_then_passes_it_to_the
     assert _queue_state(assessment, "adviser")
     assert quality.adviser_queue(_user("adviser@example.org")) == [assessment]
     assert quality.adviser_queue(_user("author-adviser@example.org")) == [assessment], "advisers see every department"
-    assert _messages("adviser@example.org", assessment) == ["Submitted for quality review. Status: With the equality adviser"]
+    assert _messages("adviser@example.org", assessment) == [
+        "Submitted for quality review. Status: With the equality adviser"
+    ]
     assert _messages("approver@example.org", assessment) == [], "not the approver's yet"
     with pytest.raises(workflow.ActionRefused):  # the approver cannot skip the review
         _act(assessment, "approver@example.org", "start_review")
     db.session.rollback()
     db.session.refresh(assessment)
 
-    _act(assessment, "adviser@example.org", "return_after_quality_review",
-         section_reasons={"analysis:age": "Say what the youth advisory group told you, and what you changed"})
+    _act(
+        assessment,
+        "adviser@example.org",
+        "return_after_quality_review",
+        section_reasons={"analysis:age": "Say what the youth advisory group told you, and what you changed"},
+    )
     assert assessment.status == "returned"
     assert _messages("author@example.org", assessment) == [
-        "Returned to the author by the equality adviser. Status: Returned"]
+        "Returned to the author by the equality adviser. Status: Returned"
+    ]
     assert quality.adviser_queue(_user("adviser@example.org")) == []
 
     _act(assessment, "author@example.org", "submit")
     _act(assessment, "adviser@example.org", "pass_quality_review", comment="Proportionate and well evidenced")
     assert _queue_state(assessment, "approver")
     assert _messages("approver@example.org", assessment) == [
-        "Quality review passed by the equality adviser. Status: Submitted"]
+        "Quality review passed by the equality adviser. Status: Submitted"
+    ]
     assert _messages("author@example.org", assessment)[-1] == (
-        "Quality review passed by the equality adviser. Status: Submitted")
+        "Quality review passed by the equality adviser. Status: Submitted"
+    )
 
     _act(assessment, "approver@example.org", "start_review")
     _act(assessment, "approver@example.org", "approve")
@@ -146,7 +179,8 @@ def test_a_submission_waits_for_the_adviser_who_returns_it_then_passes_it_to_the
     assert ("Eden Adviser", "Equality adviser", "Quality review passed by the equality adviser") in words
     returned = next(entry for entry in trail if entry.section_reasons)
     assert returned.section_reasons == (
-        "Full analysis: Age: Say what the youth advisory group told you, and what you changed",)
+        "Full analysis: Age: Say what the youth advisory group told you, and what you changed",
+    )
     assert any(entry.comment == "Proportionate and well evidenced" for entry in trail)
 
 
@@ -179,9 +213,11 @@ def test_the_summary_says_what_the_adviser_should_look_at(ctx):
     assert summary.covered == len(assessment.characteristic_ids)
     assert summary.times_returned == 0
     assert [(onward.to, onward.reasons) for onward in summary.onward] == [
-        ("With the Board", ("Residual adverse impact of medium or high for a characteristic",))]
-    assert summary.warnings and not any(re.search(r"\bL\d", warning) for warning in summary.warnings), \
+        ("With the Board", ("Residual adverse impact of medium or high for a characteristic",))
+    ]
+    assert summary.warnings and not any(re.search(r"\bL\d", warning) for warning in summary.warnings), (
         f"labels, not rule codes: {summary.warnings}"
+    )
 
 
 def test_kinds_the_organisation_did_not_choose_skip_the_review(ctx):

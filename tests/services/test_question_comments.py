@@ -38,37 +38,50 @@ def test_the_adviser_comments_on_a_question_and_the_author_replies_and_resolves(
 
     assert _messages("author@example.org", assessment) == [
         "Eden Adviser commented on the question “Who did you engage, when, and what did they tell you?”",
-        "Eden Adviser commented on the question “Policy owner”"]
+        "Eden Adviser commented on the question “Policy owner”",
+    ]
     threads = question_comments.threads(assessment)
-    assert [t.subject.label for t in threads] == ["Policy owner", "Who did you engage, when, and what did they tell you?"], \
-        "in the questionnaire's order"
+    assert [t.subject.label for t in threads] == [
+        "Policy owner",
+        "Who did you engage, when, and what did they tell you?",
+    ], "in the questionnaire's order"
     assert threads[1].subject.page_title == "Age: engagement"
     assert [t.first.id for t in question_comments.threads(assessment, page_id="engagement:age")] == [first.id]
 
     question_comments.reply(assessment, author, first.id, "The group asked for more data; added")
     assert _messages("adviser@example.org", assessment)[-1] == (
-        "Alex Author replied to a comment on the question “Who did you engage, when, and what did they tell you?”")
+        "Alex Author replied to a comment on the question “Who did you engage, when, and what did they tell you?”"
+    )
     question_comments.resolve(assessment, author, first.id)
     assert _messages("adviser@example.org", assessment)[-1] == (
-        "Alex Author resolved your comment on the question “Who did you engage, when, and what did they tell you?”")
+        "Alex Author resolved your comment on the question “Who did you engage, when, and what did they tell you?”"
+    )
     assert [t.subject.label for t in question_comments.threads(assessment, unresolved_only=True)] == ["Policy owner"]
     resolved = db.session.get(QuestionComment, first.id)
     assert resolved.resolved_by_id == author.id and [r.text for r in resolved.replies] == [
-        "The group asked for more data; added"]
-    assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("assessment.question_%"))
-                              .order_by(AuditEvent.seq)).all() == [
-        "assessment.question_commented", "assessment.question_commented", "assessment.question_comment_replied",
-        "assessment.question_comment_resolved"]
+        "The group asked for more data; added"
+    ]
+    assert db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.action.like("assessment.question_%")).order_by(AuditEvent.seq)
+    ).all() == [
+        "assessment.question_commented",
+        "assessment.question_commented",
+        "assessment.question_comment_replied",
+        "assessment.question_comment_resolved",
+    ]
     with pytest.raises(CommentRefused):
         question_comments.reply(assessment, adviser, first.id, "One more thing")
 
 
-@pytest.mark.parametrize("key, text, message", [
-    ("nowhere/nothing", "A comment", "Select the question your comment is about"),
-    ("", "A comment", "Select the question your comment is about"),
-    (OWNER, "   ", "Enter a comment"),
-    (OWNER, "x" * 5001, "The comment must be 5,000 characters or fewer (you entered 5,001)"),
-])
+@pytest.mark.parametrize(
+    "key, text, message",
+    [
+        ("nowhere/nothing", "A comment", "Select the question your comment is about"),
+        ("", "A comment", "Select the question your comment is about"),
+        (OWNER, "   ", "Enter a comment"),
+        (OWNER, "x" * 5001, "The comment must be 5,000 characters or fewer (you entered 5,001)"),
+    ],
+)
 def test_bad_input_is_refused_and_changes_nothing(under_review, key, text, message):
     before = (_count(QuestionComment), _count(AuditEvent), _count(Notification))
     with pytest.raises(CommentRefused) as refused:

@@ -15,11 +15,19 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from eia.clock import uk_today
+from eia.dataset import ensure_cast, run_scenario
 from eia.domain import sample_data
 from eia.extensions import db
-from eia.models import ArchivedRecord, Assessment, AssessmentSearch, DefinitionVersion, Organisation, TrackedAction, User
+from eia.models import (
+    ArchivedRecord,
+    Assessment,
+    AssessmentSearch,
+    DefinitionVersion,
+    Organisation,
+    TrackedAction,
+    User,
+)
 from eia.services import archive, assessments, compliance, legal, lifecycle, search, workflow
-from eia.dataset import ensure_cast, run_scenario
 from eia.services.definitions import current_definitions, definitions_of, documents_sha256
 from eia.services.demo import seed
 from eia.services.snapshot import build_snapshot
@@ -71,9 +79,14 @@ def test_every_page_and_question_renamed_an_assessment_is_signed_off_with_no_cod
         questionnaire = current_definitions().questionnaire
         covered = [(c.id, c.aims) for c in questionnaire.applicable_characteristics(assessment.characteristic_ids)]
         shipped_answers = sample_data.answers(
-            random.Random(11), profile=sample_data.PROFILES["adverse"], characteristics=covered,
-            department_id=author.department_id, objective_codes=[o.code for o in author.organisation.objectives],
-            today=uk_today(), title_and_type=("Renamed questionnaire pilot", "sop"))
+            random.Random(11),
+            profile=sample_data.PROFILES["adverse"],
+            characteristics=covered,
+            department_id=author.department_id,
+            objective_codes=[o.code for o in author.organisation.objectives],
+            today=uk_today(),
+            title_and_type=("Renamed questionnaire pilot", "sop"),
+        )
         _complete(assessment, author, renamed.answers(shipped_answers))
         assert assessment.title == "Renamed questionnaire pilot" and assessment.subject_type == "sop"
         relevant = questionnaire.relevant_characteristics(assessments.current_path(assessment))
@@ -98,8 +111,9 @@ def test_every_page_and_question_renamed_an_assessment_is_signed_off_with_no_cod
         review_date = shipped_answers["review"]["review_date"]
         assert items[-1].action == "Board condition: Publish quarterly figures"
         assert (items[-1].owner, items[-1].due_date, items[-1].source) == (officer, review_date, "board_condition")
-        tracked = db.session.scalars(select(TrackedAction).where(TrackedAction.assessment_id == assessment.id)
-                                     .order_by(TrackedAction.position)).all()
+        tracked = db.session.scalars(
+            select(TrackedAction).where(TrackedAction.assessment_id == assessment.id).order_by(TrackedAction.position)
+        ).all()
         assert [t.text for t in tracked] == [item.action for item in items]
         assert lifecycle.review_date(assessment) == date.fromisoformat(review_date)
 
@@ -111,8 +125,13 @@ def test_every_page_and_question_renamed_an_assessment_is_signed_off_with_no_cod
 
         record = db.session.scalar(select(ArchivedRecord).where(ArchivedRecord.assessment_id == assessment.id))
         words = _pdf_words(archive.archived_pdf(record))
-        for expected in ["Renamed questionnaire pilot", officer, "Board condition: Publish quarterly figures",
-                         "Aim 1: eliminate discrimination", "Residual impact after mitigation"]:
+        for expected in [
+            "Renamed questionnaire pilot",
+            officer,
+            "Board condition: Publish quarterly figures",
+            "Aim 1: eliminate discrimination",
+            "Residual impact after mitigation",
+        ]:
             assert expected in words, expected
         snapshot = record.snapshot
         assert snapshot["owner"] == shipped_answers["responsibility"]["owner"]
@@ -148,7 +167,10 @@ def test_an_assessment_pinned_to_a_questionnaire_without_bindings_is_read_with_t
 
         old = db.session.get(Assessment, signed_off.id)
         pinned = definitions_of(old)
-        assert pinned.sha256 == sha256 and "bindings" not in db.session.get(DefinitionVersion, sha256).documents["questionnaire"]
+        assert (
+            pinned.sha256 == sha256
+            and "bindings" not in db.session.get(DefinitionVersion, sha256).documents["questionnaire"]
+        )
         assert pinned.questionnaire.version == 1
         assert lifecycle.review_date(old) == date.fromisoformat(old.answers["review"]["review_date"])
         assert [r.check.id for r in legal.evaluate(old) if r.blocks] == []
@@ -156,5 +178,6 @@ def test_an_assessment_pinned_to_a_questionnaire_without_bindings_is_read_with_t
         assert snapshot.owner == old.answers["responsibility"]["owner"]
         assert snapshot.review_date == lifecycle.review_date(old)
         assert [c.name for c in snapshot.characteristics] == [
-            c.name for c in pinned.questionnaire.relevant_characteristics(assessments.current_path(old))]
+            c.name for c in pinned.questionnaire.relevant_characteristics(assessments.current_path(old))
+        ]
         assert len(snapshot.actions) == len(old.answers["action_plan"]["items"])

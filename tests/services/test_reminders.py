@@ -13,8 +13,12 @@ from tests.journeys import AN_ACTION
 
 # AN_ACTION is due on 1 June 2027 and owned by "Ch Insp Jones" (no such user: the author is reminded);
 # this one is owned by the approver, matched by name. The review date is 1 November 2027.
-SAMS_ACTION = {"action": "Brief every custody sergeant", "characteristic": "all", "owner": "Sam Approver",
-               "due_date": ["1", "6", "2027"]}
+SAMS_ACTION = {
+    "action": "Brief every custody sergeant",
+    "characteristic": "all",
+    "owner": "Sam Approver",
+    "due_date": ["1", "6", "2027"],
+}
 
 
 REFERENCE = f"EIA-{today().year}-0001"
@@ -78,7 +82,8 @@ def test_overdue_actions_escalate_to_the_approver_and_reviews_remind_the_author(
     output = _run(app, "--date", "2027-10-20", "--days", "14")
     review = [m for m in received[before:] if "review" in m["Subject"]]
     assert [(m["To"], m["Subject"]) for m in review] == [
-        ("author@example.org", f"{REFERENCE}: review due on 1 November 2027")]
+        ("author@example.org", f"{REFERENCE}: review due on 1 November 2027")
+    ]
     assert "sent 4 email(s)" in output
 
 

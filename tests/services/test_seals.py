@@ -49,14 +49,17 @@ def _record(assessment_id: int) -> ArchivedRecord:
 
 def _swap_content(record: ArchivedRecord, content: bytes) -> None:
     """What an insider with write access to the database can do: the file, its hash and size all agree."""
-    insider_sql("UPDATE archived_record SET content = :c, sha256 = :h, size = :s WHERE id = :i",
-                       {"c": content, "h": sha256_hex(content), "s": len(content), "i": record.id})
+    insider_sql(
+        "UPDATE archived_record SET content = :c, sha256 = :h, size = :s WHERE id = :i",
+        {"c": content, "h": sha256_hex(content), "s": len(content), "i": record.id},
+    )
     db.session.commit()
 
 
 def _resealed(record: ArchivedRecord, sealer: PdfSealer) -> bytes:
-    rendered = render_assessment_pdf(AssessmentSnapshot.from_dict(record.snapshot), sealed_by="x",
-                                     certificate_sha256=sealer.certificate_fingerprint)
+    rendered = render_assessment_pdf(
+        AssessmentSnapshot.from_dict(record.snapshot), sealed_by="x", certificate_sha256=sealer.certificate_fingerprint
+    )
     return sealer.seal(rendered.content, signer_name="x", reason="x", location="x", seal_box=rendered.seal_box)
 
 
@@ -83,8 +86,10 @@ def test_each_organisation_seals_with_a_certificate_that_names_it(make_app):
     assert "Seals of Example Constabulary" in shown.output and period.certificate_sha256 in shown.output
     assert "now (in use)" in shown.output
     with app.app_context():
-        assert db.session.scalar(select(AuditEvent.action).order_by(AuditEvent.seq.desc()).limit(1)) \
+        assert (
+            db.session.scalar(select(AuditEvent.action).order_by(AuditEvent.seq.desc()).limit(1))
             == "seal.history_viewed"
+        )
     assert _cli(app, "seal", "show").exit_code == 1, "two organisations: the command asks which"
 
 
@@ -99,8 +104,10 @@ def test_a_record_sealed_by_another_organisation_is_not_this_organisations(make_
         reference = record.reference
     result = _cli(app, "archive", "verify")
     assert result.exit_code == 1
-    assert (f"{reference} version 1 (archive 1): the seal: made by Neighbouring Constabulary, not with Example "
-            "Constabulary's seal: this is not Example Constabulary's record") in result.output
+    assert (
+        f"{reference} version 1 (archive 1): the seal: made by Neighbouring Constabulary, not with Example "
+        "Constabulary's seal: this is not Example Constabulary's record"
+    ) in result.output
 
     auditor = signed_in(app, "auditor@example.org")
     page = auditor.get(f"/archive/{assessment_id}?check=integrity")
@@ -147,7 +154,8 @@ def test_a_seal_used_after_it_was_replaced_is_not_trusted(make_app):
     time.sleep(1.1)  # a PDF states its signing time to the second
     with app.app_context():
         key = serialization.load_pem_private_key(
-            seals.generated_key_path(app.config["INSTANCE_DIR"], old.certificate_sha256).read_bytes(), password=None)
+            seals.generated_key_path(app.config["INSTANCE_DIR"], old.certificate_sha256).read_bytes(), password=None
+        )
         stale = PdfSealer(key, x509.load_pem_x509_certificate(old.certificate_pem.encode()))
         _swap_content(_record(assessment_id), _resealed(_record(assessment_id), stale))
     result = _cli(app, "archive", "verify")
@@ -171,10 +179,18 @@ def test_a_configured_seal_is_recorded_on_first_use_and_rotated_by_replacing_the
         periods = seals.history(_organisation("example-constabulary").id)
         assert [p.key_source for p in periods] == [f"PKCS#12 file {tmp_path}/example-constabulary.p12"] * 2
         assert periods[0].in_use_until is not None and periods[1].in_use_until is None
-        assert {_record(first).signer_certificate_sha256, _record(second).signer_certificate_sha256} \
-            == {p.certificate_sha256 for p in periods}
-        assert db.session.scalar(select(SealCertificate).where(SealCertificate.in_use_until.is_(None),
-                                                               SealCertificate.organisation_id != periods[0].organisation_id)) is None
+        assert {_record(first).signer_certificate_sha256, _record(second).signer_certificate_sha256} == {
+            p.certificate_sha256 for p in periods
+        }
+        assert (
+            db.session.scalar(
+                select(SealCertificate).where(
+                    SealCertificate.in_use_until.is_(None),
+                    SealCertificate.organisation_id != periods[0].organisation_id,
+                )
+            )
+            is None
+        )
     result = _cli(app, "archive", "verify")
     assert result.exit_code == 0, result.output
 
@@ -191,8 +207,7 @@ def test_upgrading_keeps_records_sealed_by_the_former_instance_wide_certificate_
         former = seals.instance_signer()  # the same files the former instance-wide seal used
         record = _record(assessment_id)
         _swap_content(record, _resealed(record, former))
-        insider_sql("UPDATE archived_record SET signer_certificate_sha256 = :f",
-                           {"f": former.certificate_fingerprint})
+        insider_sql("UPDATE archived_record SET signer_certificate_sha256 = :f", {"f": former.certificate_fingerprint})
         db.session.commit()
         upgrade()
         (period,) = seals.history(record.organisation_id)
@@ -207,8 +222,11 @@ def test_upgrading_keeps_records_sealed_by_the_former_instance_wide_certificate_
 
 
 def _seal_problems(output: str) -> list[str]:
-    return [line for line in output.splitlines()
-            if line.startswith("PROBLEM") and not line.endswith("the signed file was replaced")]
+    return [
+        line
+        for line in output.splitlines()
+        if line.startswith("PROBLEM") and not line.endswith("the signed file was replaced")
+    ]
 
 
 def test_an_independent_validator_names_the_organisation_and_finds_the_whole_document_signed(make_app, tmp_path):

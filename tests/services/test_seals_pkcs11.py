@@ -30,28 +30,58 @@ def softhsm(tmp_path_factory) -> dict[str, str]:
     from pkcs11 import Attribute, CertificateType, ObjectClass
 
     folder = tmp_path_factory.mktemp("softhsm")
-    made = subprocess.run(["bash", str(ROOT / "scripts" / "softhsm-token.sh"), str(folder), TOKEN, PIN],
-                          capture_output=True, text=True, check=True)
+    made = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "softhsm-token.sh"), str(folder), TOKEN, PIN],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     settings = dict(line.split("=", 1) for line in made.stdout.split())
     os.environ["SOFTHSM2_CONF"] = settings["SOFTHSM2_CONF"]
-    key_pem, certificate_pem = generate_organisation_identity("Example Constabulary archive seal (HSM)",
-                                                              "Example Constabulary")
+    key_pem, certificate_pem = generate_organisation_identity(
+        "Example Constabulary archive seal (HSM)", "Example Constabulary"
+    )
     (folder / "key.pem").write_bytes(key_pem)
-    subprocess.run(["softhsm2-util", "--import", str(folder / "key.pem"), "--token", TOKEN, "--label",
-                    "example-constabulary", "--id", "01", "--pin", PIN], capture_output=True, check=True)
+    subprocess.run(
+        [
+            "softhsm2-util",
+            "--import",
+            str(folder / "key.pem"),
+            "--token",
+            TOKEN,
+            "--label",
+            "example-constabulary",
+            "--id",
+            "01",
+            "--pin",
+            PIN,
+        ],
+        capture_output=True,
+        check=True,
+    )
     (folder / "key.pem").unlink()  # from here on the key exists only inside the token
     certificate = x509.load_pem_x509_certificate(certificate_pem)
     token = pkcs11.lib(settings["EIA_SIGNING_PKCS11_MODULE"]).get_token(token_label=TOKEN)
     with token.open(rw=True, user_pin=PIN) as session:
-        session.create_object({
-            Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
-            Attribute.TOKEN: True, Attribute.LABEL: "example-constabulary", Attribute.ID: b"\x01",
-            Attribute.VALUE: certificate.public_bytes(serialization.Encoding.DER),
-            Attribute.SUBJECT: certificate.subject.public_bytes(), Attribute.ISSUER: certificate.issuer.public_bytes(),
-            Attribute.SERIAL_NUMBER: certificate.serial_number.to_bytes(20, "big").lstrip(b"\0"),
-        })
-    return {"SIGNING_PKCS11_MODULE": settings["EIA_SIGNING_PKCS11_MODULE"], "SIGNING_PKCS11_TOKEN": TOKEN,
-            "SIGNING_PKCS11_PIN": PIN, "certificate_sha256": certificate.fingerprint(hashes.SHA256()).hex()}
+        session.create_object(
+            {
+                Attribute.CLASS: ObjectClass.CERTIFICATE,
+                Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                Attribute.TOKEN: True,
+                Attribute.LABEL: "example-constabulary",
+                Attribute.ID: b"\x01",
+                Attribute.VALUE: certificate.public_bytes(serialization.Encoding.DER),
+                Attribute.SUBJECT: certificate.subject.public_bytes(),
+                Attribute.ISSUER: certificate.issuer.public_bytes(),
+                Attribute.SERIAL_NUMBER: certificate.serial_number.to_bytes(20, "big").lstrip(b"\0"),
+            }
+        )
+    return {
+        "SIGNING_PKCS11_MODULE": settings["EIA_SIGNING_PKCS11_MODULE"],
+        "SIGNING_PKCS11_TOKEN": TOKEN,
+        "SIGNING_PKCS11_PIN": PIN,
+        "certificate_sha256": certificate.fingerprint(hashes.SHA256()).hex(),
+    }
 
 
 @pytest.fixture
@@ -89,9 +119,11 @@ def test_a_sign_off_is_sealed_by_the_key_on_the_token(token_app, softhsm):
     assert refused.exit_code == 1 and "put a new key and certificate on the token" in refused.output
 
 
-@pytest.mark.parametrize("broken", [{"SIGNING_PKCS11_PIN": "654321"}, {"SIGNING_PKCS11_TOKEN": "unplugged"},
-                                    {"SIGNING_PKCS11_KEY": "no-such-key"}], ids=["wrong PIN", "token missing",
-                                                                                  "key missing"])
+@pytest.mark.parametrize(
+    "broken",
+    [{"SIGNING_PKCS11_PIN": "654321"}, {"SIGNING_PKCS11_TOKEN": "unplugged"}, {"SIGNING_PKCS11_KEY": "no-such-key"}],
+    ids=["wrong PIN", "token missing", "key missing"],
+)
 def test_a_token_problem_rolls_the_sign_off_back_and_it_succeeds_once_fixed(token_app, softhsm, broken):
     app = token_app(**_configured(softhsm, **broken))
     approver, assessment_id = _ready_for_sign_off(app)

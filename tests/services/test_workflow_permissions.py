@@ -9,18 +9,24 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from config import Config
 from eia.extensions import db
 from eia.models import ROLES, Assessment, Transition, User
 from eia.services import assessments, workflow
 from eia.services.database import NotAllowed, unit_of_work
-from eia.services.demo import seed
 from eia.services.definitions import load_library
-from config import Config
+from eia.services.demo import seed
 from tests.conftest import PASSWORD, POSTGRES_URL, _make_app, _truncate_all
 
 DEFINITION = load_library(Config.WORKFLOWS_DIR).default.workflow
-USERS = {"author": "author@example.org", "approver": "approver@example.org", "board": "board@example.org",
-         "adviser": "adviser@example.org", "auditor": "auditor@example.org", "admin": "admin@example.org"}
+USERS = {
+    "author": "author@example.org",
+    "approver": "approver@example.org",
+    "board": "board@example.org",
+    "adviser": "adviser@example.org",
+    "auditor": "auditor@example.org",
+    "admin": "admin@example.org",
+}
 CASES = [(role, action, state) for role in ROLES for action in DEFINITION.transitions for state in DEFINITION.states]
 
 
@@ -55,8 +61,12 @@ def _complete_answers(assessment: Assessment) -> dict:
         "screening:age": {"relevance": "high", "reason": "Relevant"},
         "evidence:age": {"has_evidence": "yes", "evidence": "Force data 2025"},
         "engagement:age": {"engaged": "yes", "engagement": "Staff network, March"},
-        "impact:age": {"eliminate_direction": "neutral", "advance_direction": "positive", "foster_direction": "neutral",
-                       "description": "d"},
+        "impact:age": {
+            "eliminate_direction": "neutral",
+            "advance_direction": "positive",
+            "foster_direction": "neutral",
+            "description": "d",
+        },
         "residual:age": {"residual_level": "none"},
         "outcome": {"outcome": "no_change", "changes_made": "Nothing", "board_review_requested": "no"},
         "action_plan": {"items": [], "done": True},
@@ -77,15 +87,19 @@ def _assessment_in(state: str) -> Assessment:
 
 
 def _transitions(assessment: Assessment) -> int:
-    return db.session.scalar(select(func.count()).select_from(Transition).where(Transition.assessment_id == assessment.id))
+    return db.session.scalar(
+        select(func.count()).select_from(Transition).where(Transition.assessment_id == assessment.id)
+    )
 
 
 @pytest.mark.parametrize("role, action, state", CASES, ids=[f"{r}-{a}-{s}" for r, a, s in CASES])
 def test_an_action_is_allowed_exactly_where_the_definition_says(app, role, action, state):
     transition = DEFINITION.transitions[action]
     allowed = state in transition.from_states and role in transition.roles
-    decision = workflow.Decision(comment="Because" if transition.comment == "required" else "",
-                                 conditions=[workflow.Condition("Train supervisors")] if transition.conditions else [])
+    decision = workflow.Decision(
+        comment="Because" if transition.comment == "required" else "",
+        conditions=[workflow.Condition("Train supervisors")] if transition.conditions else [],
+    )
     with app.app_context():
         assessment = _assessment_in(state)
         version = assessment.lock_version

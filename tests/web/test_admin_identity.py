@@ -16,8 +16,9 @@ ISSUER = "https://login.example.org"
 def _link(app, email: str, subject: str) -> int:
     """Link through the service, as a first single sign-on does."""
     with app.app_context(), app.test_request_context():
-        user = users.sign_in_with_identity(issuer=ISSUER, subject=subject, email=email, email_verified=True,
-                                           multi_factor=True)
+        user = users.sign_in_with_identity(
+            issuer=ISSUER, subject=subject, email=email, email_verified=True, multi_factor=True
+        )
         return user.id
 
 
@@ -34,8 +35,11 @@ def _unlinked_events(app) -> list[AuditEvent]:
 def _live_sessions(app, email: str) -> int:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
-        return len(db.session.scalars(select(UserSession).where(
-            UserSession.user_id == user.id, UserSession.revoked_at.is_(None))).all())
+        return len(
+            db.session.scalars(
+                select(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+            ).all()
+        )
 
 
 def test_an_administrator_sees_and_unlinks_a_linked_identity(client_for, demo):
@@ -56,8 +60,12 @@ def test_an_administrator_sees_and_unlinks_a_linked_identity(client_for, demo):
     assert _user(demo, "author@example.org").oidc_subject is None
 
     (event,) = _unlinked_events(demo)
-    assert event.details == {"issuer": ISSUER, "subject": "alex-at-the-provider", "email": "author@example.org",
-                             "sessions_ended": 2}  # the linking sign-in's and the password one
+    assert event.details == {
+        "issuer": ISSUER,
+        "subject": "alex-at-the-provider",
+        "email": "author@example.org",
+        "sessions_ended": 2,
+    }  # the linking sign-in's and the password one
     assert event.actor_id == _user(demo, "admin@example.org").id
     author.get("/", status=302)  # signed out
     assert _live_sessions(demo, "admin@example.org") == 1  # the administrator was not

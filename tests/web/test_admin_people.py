@@ -11,8 +11,13 @@ from sqlalchemy import func, select
 from eia.extensions import db
 from eia.models import AuditEvent, User
 
-A_PERSON = {"name": "Nadia Newcomer", "email": "nadia@example.org", "roles": ["author"], "department": "",
-            "password": "correct horse battery staple"}
+A_PERSON = {
+    "name": "Nadia Newcomer",
+    "email": "nadia@example.org",
+    "roles": ["author"],
+    "department": "",
+    "password": "correct horse battery staple",
+}
 
 
 def _described(page, field: str):
@@ -41,17 +46,25 @@ def _people(app) -> int:
         return db.session.scalar(select(func.count()).select_from(User))
 
 
-@pytest.mark.parametrize(("typed", "field", "message"), [
-    ({"name": "  "}, "name", "Enter the person's full name"),
-    ({"name": "N" * 201}, "name", "The name must be 200 characters or fewer"),
-    ({"email": "nadia.example.org"}, "email", "Enter an email address in the correct format, like name@example.org"),
-    ({"email": "Author@example.org"}, "email", "An account for author@example.org already exists"),
-    ({"roles": []}, "roles", "Select at least one role"),
-    ({"roles": ["author", "superuser"]}, "roles", "Select roles from the list"),
-    ({"department": "999999"}, "department", "Select a department from the list"),
-    ({"password": "short"}, "password", "Password must be 12 characters or more"),
-    ({"password": "password1234"}, "password", "Password is too easy to guess: use three or more random words"),
-], ids=lambda value: value if isinstance(value, str) else None)
+@pytest.mark.parametrize(
+    ("typed", "field", "message"),
+    [
+        ({"name": "  "}, "name", "Enter the person's full name"),
+        ({"name": "N" * 201}, "name", "The name must be 200 characters or fewer"),
+        (
+            {"email": "nadia.example.org"},
+            "email",
+            "Enter an email address in the correct format, like name@example.org",
+        ),
+        ({"email": "Author@example.org"}, "email", "An account for author@example.org already exists"),
+        ({"roles": []}, "roles", "Select at least one role"),
+        ({"roles": ["author", "superuser"]}, "roles", "Select roles from the list"),
+        ({"department": "999999"}, "department", "Select a department from the list"),
+        ({"password": "short"}, "password", "Password must be 12 characters or more"),
+        ({"password": "password1234"}, "password", "Password is too easy to guess: use three or more random words"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
 def test_each_refusal_points_at_its_own_field(client_for, demo, typed, field, message):
     admin = client_for("admin@example.org")
     before = _people(demo)
@@ -99,11 +112,14 @@ def test_an_administrator_changes_a_persons_roles_and_the_change_is_audited(clie
     assert record["actor"]["email"] == "admin@example.org"
 
 
-@pytest.mark.parametrize(("chosen", "message"), [
-    ([], "Select at least one role"),
-    (["superuser"], "Select roles from the list"),
-    (["author", "superuser"], "Select roles from the list"),
-])
+@pytest.mark.parametrize(
+    ("chosen", "message"),
+    [
+        ([], "Select at least one role"),
+        (["superuser"], "Select roles from the list"),
+        (["author", "superuser"], "Select roles from the list"),
+    ],
+)
 def test_the_role_form_refuses_bad_input_at_the_field_and_changes_nothing(client_for, demo, chosen, message):
     author = _person(demo, "author@example.org")
     admin = client_for("admin@example.org")

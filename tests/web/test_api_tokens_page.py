@@ -15,8 +15,12 @@ def test_a_token_is_shown_once_and_stored_only_as_its_hash(client_for, demo):
     author = client_for("author@example.org")
     page = author.get("/account/api-tokens/")
     assert page.h1 == "API tokens" and "You have no tokens." in page.html
-    created = author.submit("/account/api-tokens/", {"name": "Register export", "scopes": ["read"], "lifetime": "90", "password": PASSWORD},
-                            action="/account/api-tokens/", status=200)
+    created = author.submit(
+        "/account/api-tokens/",
+        {"name": "Register export", "scopes": ["read"], "lifetime": "90", "password": PASSWORD},
+        action="/account/api-tokens/",
+        status=200,
+    )
     secret = created.text_of(id="token-secret")
     assert secret.startswith("eia_") and len(secret) > 40
     with demo.app_context():
@@ -26,22 +30,46 @@ def test_a_token_is_shown_once_and_stored_only_as_its_hash(client_for, demo):
         assert db.session.scalar(select(AuditEvent.action).order_by(AuditEvent.seq.desc())) == "api_token.created"
     listed = author.get("/account/api-tokens/")
     assert secret not in listed.html and "Register export" in listed.html and "Never" in listed.html
-    assert demo.test_client().get("/api/v1/assessments", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert (
+        demo.test_client().get("/api/v1/assessments", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    )
 
     author.submit("/account/api-tokens/", action=f"/account/api-tokens/{token.id}/revoke")
     assert "Revoked" in author.get("/account/api-tokens/").html
-    assert demo.test_client().get("/api/v1/assessments", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    assert (
+        demo.test_client().get("/api/v1/assessments", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    )
 
 
 def test_mistakes_are_explained_and_create_nothing(client_for, demo):
     author = client_for("author@example.org")
-    page = author.submit("/account/api-tokens/", {"name": "", "scopes": ["read"], "password": PASSWORD}, action="/account/api-tokens/", status=400)
+    page = author.submit(
+        "/account/api-tokens/",
+        {"name": "", "scopes": ["read"], "password": PASSWORD},
+        action="/account/api-tokens/",
+        status=400,
+    )
     assert page.error_messages == ["Enter a name for the token, for example the script that will use it"]
-    page = author.submit("/account/api-tokens/", {"name": "x", "scopes": [], "password": PASSWORD}, action="/account/api-tokens/", status=400)
+    page = author.submit(
+        "/account/api-tokens/",
+        {"name": "x", "scopes": [], "password": PASSWORD},
+        action="/account/api-tokens/",
+        status=400,
+    )
     assert page.error_messages == ["Select what the token may do"]
-    page = author.submit("/account/api-tokens/", {"name": "x", "scopes": ["admin"], "password": PASSWORD}, action="/account/api-tokens/", status=400)
+    page = author.submit(
+        "/account/api-tokens/",
+        {"name": "x", "scopes": ["admin"], "password": PASSWORD},
+        action="/account/api-tokens/",
+        status=400,
+    )
     assert page.error_messages == ["Select what the token may do from the list"]
-    page = author.submit("/account/api-tokens/", {"name": "x", "lifetime": "9999", "password": PASSWORD}, action="/account/api-tokens/", status=400)
+    page = author.submit(
+        "/account/api-tokens/",
+        {"name": "x", "lifetime": "9999", "password": PASSWORD},
+        action="/account/api-tokens/",
+        status=400,
+    )
     assert page.error_messages == ["Select how long the token lasts"]
     with demo.app_context():
         assert db.session.scalar(select(ApiToken)) is None
@@ -49,7 +77,12 @@ def test_mistakes_are_explained_and_create_nothing(client_for, demo):
 
 def test_nobody_revokes_someone_elses_token(client_for, demo):
     owner = client_for("author@example.org")
-    owner.submit("/account/api-tokens/", {"name": "Mine", "scopes": ["read"], "password": PASSWORD}, action="/account/api-tokens/", status=200)
+    owner.submit(
+        "/account/api-tokens/",
+        {"name": "Mine", "scopes": ["read"], "password": PASSWORD},
+        action="/account/api-tokens/",
+        status=200,
+    )
     with demo.app_context():
         token_id = db.session.scalar(select(ApiToken.id))
     other = client_for("approver@example.org")
@@ -66,19 +99,27 @@ def _live_token(app, email: str) -> tuple[int, str]:
 
 
 def _works(app, secret: str) -> bool:
-    return app.test_client().get("/api/v1/assessments", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    return (
+        app.test_client().get("/api/v1/assessments", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    )
 
 
 def test_minting_a_token_needs_the_password_again(client_for, demo):
     author = client_for("author@example.org")
     for password in ("", "not my password"):
-        page = author.submit("/account/api-tokens/", {"name": "Export", "scopes": ["read"], "password": password},
-                             action="/account/api-tokens/", status=400)
+        page = author.submit(
+            "/account/api-tokens/",
+            {"name": "Export", "scopes": ["read"], "password": password},
+            action="/account/api-tokens/",
+            status=400,
+        )
         assert page.error_messages == ["Enter your password"]
         assert page.find(id="name").attrs["value"] == "Export" and not page.find(id="password").attrs.get("value")
     with demo.app_context():
         assert db.session.scalar(select(ApiToken)) is None
-        failures = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action == "reauthentication.failed")).all()
+        failures = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.action == "reauthentication.failed")
+        ).all()
         assert len(failures) == 2
 
 
@@ -92,8 +133,12 @@ def test_the_longest_lifetime_is_configurable(make_app):
     author = signed_in(app, "author@example.org")
     offered = [radio.attrs["value"] for radio in author.get("/account/api-tokens/").find_all("input", name="lifetime")]
     assert offered == ["7", "30"]
-    page = author.submit("/account/api-tokens/", {"name": "x", "scopes": ["read"], "lifetime": "365", "password": PASSWORD},
-                         action="/account/api-tokens/", status=400)
+    page = author.submit(
+        "/account/api-tokens/",
+        {"name": "x", "scopes": ["read"], "lifetime": "365", "password": PASSWORD},
+        action="/account/api-tokens/",
+        status=400,
+    )
     assert page.error_messages == ["Select how long the token lasts"]
 
 
@@ -127,7 +172,10 @@ def test_an_administrator_revokes_a_token_with_a_reason_the_owner_reads(client_f
     assert refused.error_messages == ["Enter the reason: it is kept in the audit log"] and _works(demo, secret)
     admin.submit(person, {"reason": "Script retired with the old server"}, action=action)
     assert not _works(demo, secret)
-    assert "Revoked: Script retired with the old server" in client_for("author@example.org").get("/account/api-tokens/").html
+    assert (
+        "Revoked: Script retired with the old server"
+        in client_for("author@example.org").get("/account/api-tokens/").html
+    )
     with demo.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "api_token.revoked"))
         assert event.details["reason"] == "Script retired with the old server"
@@ -139,8 +187,11 @@ def test_a_token_is_revoked_only_through_its_owner(client_for, demo):
     with demo.app_context():
         approver_id = db.session.scalar(select(User.id).where(User.email == "approver@example.org"))
     admin = client_for("admin@example.org")
-    admin.post(f"/admin/users/{approver_id}/api-tokens/{token_id}/revoke",
-               {"csrf_token": admin.get("/admin/").csrf_token, "reason": "wrong person"}, status=404)
+    admin.post(
+        f"/admin/users/{approver_id}/api-tokens/{token_id}/revoke",
+        {"csrf_token": admin.get("/admin/").csrf_token, "reason": "wrong person"},
+        status=404,
+    )
     assert _works(demo, secret)
 
 
@@ -157,7 +208,9 @@ def test_a_session_guessing_the_password_is_slowed_down_like_a_sign_in(make_app)
     form = {"name": "Export", "scopes": ["read"]}
     for guess in ("guess one", "guess two"):
         author.submit("/account/api-tokens/", {**form, "password": guess}, action="/account/api-tokens/", status=400)
-    held = author.submit("/account/api-tokens/", {**form, "password": PASSWORD}, action="/account/api-tokens/", status=400)
+    held = author.submit(
+        "/account/api-tokens/", {**form, "password": PASSWORD}, action="/account/api-tokens/", status=400
+    )
     assert re.fullmatch(r"Too many wrong attempts: wait \d+ seconds and try again", held.error_messages[0])
     with app.app_context():
         assert db.session.scalar(select(ApiToken)) is None

@@ -45,11 +45,19 @@ class Scenario:
 def scenario(client_for, demo) -> Scenario:
     signed_off = factories.signed_off(demo, title="Body-worn video in custody")
 
-    board_approved = factories.answered(demo, title="Stop and search refresh", outcome="adjust",
-                                        relevant={**high_impact_analysis("race"), **low_impact_analysis("age")},
-                                        actions=[AN_ACTION])
-    factories.save(demo, board_approved, "aims", {"aims": "Fewer searches in custody suites", "affected": "public",
-                                                  "scope": "Force-wide"})
+    board_approved = factories.answered(
+        demo,
+        title="Stop and search refresh",
+        outcome="adjust",
+        relevant={**high_impact_analysis("race"), **low_impact_analysis("age")},
+        actions=[AN_ACTION],
+    )
+    factories.save(
+        demo,
+        board_approved,
+        "aims",
+        {"aims": "Fewer searches in custody suites", "affected": "public", "scope": "Force-wide"},
+    )
     factories.act(demo, board_approved, "submit", factories.AUTHOR)
     factories.act(demo, board_approved, "start_review", factories.APPROVER)
     factories.act(demo, board_approved, "approve", factories.APPROVER)
@@ -59,8 +67,9 @@ def scenario(client_for, demo) -> Scenario:
     draft = start_assessment(colleague)
     save(colleague, draft, "subject", {"title": INJECTED_TITLE, "subject_type": "policy"})
 
-    submitted = factories.submitted(demo, title="Detention review", outcome="continue",
-                                    relevant=high_impact_analysis("sex"), actions=[AN_ACTION])
+    submitted = factories.submitted(
+        demo, title="Detention review", outcome="continue", relevant=high_impact_analysis("sex"), actions=[AN_ACTION]
+    )
 
     neighbour_author = client_for("author@neighbouring.example.org")
     neighbour = start_assessment(neighbour_author)
@@ -68,7 +77,10 @@ def scenario(client_for, demo) -> Scenario:
 
     with demo.app_context():  # time passes: the signed-off assessment's review date goes by
         assessment = db.session.get(Assessment, signed_off)
-        assessment.answers = {**assessment.answers, "review": {**assessment.answers["review"], "review_date": "2020-01-01"}}
+        assessment.answers = {
+            **assessment.answers,
+            "review": {**assessment.answers["review"], "review_date": "2020-01-01"},
+        }
         db.session.commit()
     result = demo.test_cli_runner().invoke(args=["search", "rebuild"])
     assert result.exit_code == 0 and "Indexed 5 assessment version(s)" in result.output, result.output
@@ -130,8 +142,9 @@ def test_sorting_and_pagination(client_for, scenario, demo):
     auditor = client_for("auditor@example.org")
     assert _found(auditor, "q=custody") == [s.signed_off, s.board_approved], "a title match ranks first"
     assert _found(auditor, "q=custody&sort=newest") == [s.board_approved, s.signed_off]
-    assert _found(auditor, "sort=newest") == [s.board_approved, s.signed_off, s.submitted, s.draft], \
+    assert _found(auditor, "sort=newest") == [s.board_approved, s.signed_off, s.submitted, s.draft], (
         "decided newest first, then the undecided, newest first"
+    )
     assert _found(auditor, "sort=title") == [s.draft, s.signed_off, s.submitted, s.board_approved]
     assert _found(auditor, "sort=relevance") == _found(auditor, "sort=newest"), "no words: nothing to rank"
 
@@ -151,7 +164,9 @@ def test_too_many_matches_to_rank_come_newest_first_and_the_page_says_so(client_
     auditor = client_for("auditor@example.org")
     demo.config["ARCHIVE_RANK_LIMIT"] = 2
     ranked = auditor.get("/archive/?q=custody")
-    assert _found(auditor, "q=custody") == [s.signed_off, s.board_approved], "two matches: ranked, the title match first"
+    assert _found(auditor, "q=custody") == [s.signed_off, s.board_approved], (
+        "two matches: ranked, the title match first"
+    )
     assert ranked.find(id="not-ranked") is None and "Sorted by relevance." in ranked.text_of(id="results")
 
     demo.config["ARCHIVE_RANK_LIMIT"] = 1
@@ -162,7 +177,9 @@ def test_too_many_matches_to_rank_come_newest_first_and_the_page_says_so(client_
     assert page.text_of(id="result-count") == "More than 1 assessments found", "counting stops past the limit"
     register = auditor.client.get("/archive/register.csv?q=custody").get_data(as_text=True)
     assert [row[2] for row in list(csv.reader(io.StringIO(register.removeprefix("\ufeff"))))[1:]] == [
-        "Stop and search refresh", "Body-worn video in custody"], "the register comes in the order the page shows"
+        "Stop and search refresh",
+        "Body-worn video in custody",
+    ], "the register comes in the order the page shows"
     for asked in ("sort=newest", "sort=title"):  # an order that was asked for needs no explanation
         assert auditor.get(f"/archive/?q=custody&{asked}").find(id="not-ranked") is None, asked
 
@@ -196,9 +213,33 @@ def test_only_auditors_the_board_and_admins_see_the_archive(client_for, demo, ro
     assert ("Archive" in navigation) == (status == 200)
 
 
-HOSTILE_QUERIES = ['"', '"unbalanced', "*", "custody*", "-", "-custody", "NEAR(custody video)", "(((", ")",
-                   "AND", "OR NOT", "custody OR", "'; DROP TABLE assessment; --", "\\", "^", "title:custody",
-                   "{custody video}", ":", "+", "%00", "\x00custody", "the", "a AND (b OR", "🚓 custody", "__"]
+HOSTILE_QUERIES = [
+    '"',
+    '"unbalanced',
+    "*",
+    "custody*",
+    "-",
+    "-custody",
+    "NEAR(custody video)",
+    "(((",
+    ")",
+    "AND",
+    "OR NOT",
+    "custody OR",
+    "'; DROP TABLE assessment; --",
+    "\\",
+    "^",
+    "title:custody",
+    "{custody video}",
+    ":",
+    "+",
+    "%00",
+    "\x00custody",
+    "the",
+    "a AND (b OR",
+    "🚓 custody",
+    "__",
+]
 
 
 def test_no_query_syntax_crashes_the_search(client_for, scenario):
@@ -212,13 +253,19 @@ def test_no_query_syntax_crashes_the_search(client_for, scenario):
 
 def test_bad_filters_are_explained_and_change_nothing(client_for, demo):
     auditor = client_for("auditor@example.org")
-    page = auditor.get("/archive/?status=nonsense&department=999999&decided_from=yesterday&decided_to=2026-01-01"
-                       "&page=0&sort=random&q=" + "x" * 201, status=400)
+    page = auditor.get(
+        "/archive/?status=nonsense&department=999999&decided_from=yesterday&decided_to=2026-01-01"
+        "&page=0&sort=random&q=" + "x" * 201,
+        status=400,
+    )
     assert page.error_messages == [
-        "Select a department from the list", "Select a status from the list", "Select a sort order from the list",
+        "Select a department from the list",
+        "Select a status from the list",
+        "Select a sort order from the list",
         "Search words must be 200 characters or fewer (you entered 201)",
         "Enter the start date as YYYY-MM-DD, for example 2026-10-01",
-        "The page number must be a whole number from 1 to 100,000"]
+        "The page number must be a whole number from 1 to 100,000",
+    ]
     page = auditor.get("/archive/?decided_from=2026-02-01&decided_to=2026-01-01", status=400)
     assert page.error_messages == ["The end date must be on or after the start date"]
     assert auditor.client.get("/archive/register.csv?status=nonsense").status_code == 400
@@ -248,8 +295,9 @@ def test_the_record_page_shows_versions_trail_events_and_integrity_on_request(cl
     assert "recompute now" in again.text, "the chain result is reused while the head stands"
     auditor.get(f"/archive/{scenario.board_approved}?check=integrity&recheck=yes")
     with demo.app_context():
-        assert db.session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) == events_before, \
+        assert db.session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) == events_before, (
             "checking writes nothing"
+        )
 
     draft = auditor.get(f"/archive/{scenario.draft}?check=integrity")
     assert "no signed file to check" in draft.text
@@ -272,8 +320,9 @@ def test_the_integrity_panel_reports_a_tampered_chain(client_for, scenario, demo
 
 def _upload(client, content: bytes, filename: str = "record.pdf", status: int = 200):
     page = client.get("/archive/verify")
-    return client.post("/archive/verify", {"csrf_token": page.csrf_token, "file": (io.BytesIO(content), filename)},
-                       status=status)
+    return client.post(
+        "/archive/verify", {"csrf_token": page.csrf_token, "file": (io.BytesIO(content), filename)}, status=status
+    )
 
 
 def _unsigned_pdf() -> bytes:
@@ -295,7 +344,9 @@ def test_verifying_an_untouched_an_altered_and_a_foreign_file(client_for, scenar
     assert page.find("a", id="verdict-record").attrs["href"] == f"/archive/{scenario.signed_off}"
 
     altered = bytearray(signed)
-    position = signed.index(b"Body-worn video in custody") if b"Body-worn video in custody" in signed else len(signed) // 2
+    position = (
+        signed.index(b"Body-worn video in custody") if b"Body-worn video in custody" in signed else len(signed) // 2
+    )
     altered[position] ^= 0x01
     page = _upload(auditor, bytes(altered))
     assert "Sealed with Example Constabulary's seal, but it does not match any record" in page.text_of(id="verdict")
@@ -306,14 +357,22 @@ def test_verifying_an_untouched_an_altered_and_a_foreign_file(client_for, scenar
     assert "does not match any record" in page.text_of(id="verdict")
 
     assert "The file is not signed" in _upload(auditor, _unsigned_pdf()).text_of(id="verdict")
-    for hostile in (signed[: len(signed) // 2], b"%PDF-1.7\n" + bytes(range(256)) * 40, b"GIF89a not a pdf",
-                    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R /Size 99999999 >>"):
+    for hostile in (
+        signed[: len(signed) // 2],
+        b"%PDF-1.7\n" + bytes(range(256)) * 40,
+        b"GIF89a not a pdf",
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R /Size 99999999 >>",
+    ):
         verdict = _upload(auditor, hostile).text_of(id="verdict")
         assert "Cannot verify" in verdict or "The file is not signed" in verdict, verdict
 
     with demo.app_context():
-        results = [e.details["result"] for e in db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "archive.file_verified").order_by(AuditEvent.seq))]
+        results = [
+            e.details["result"]
+            for e in db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "archive.file_verified").order_by(AuditEvent.seq)
+            )
+        ]
     assert results[:4] == ["authentic", "ours_not_archived", "ours_not_archived", "unsigned"]
     assert len(results) == 8, "every verification is audited"
 
@@ -370,7 +429,12 @@ def test_the_csv_register_has_the_matching_rows_and_no_live_formulas(client_for,
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
     with demo.app_context():
-        exports = [e.details for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "archive.register_exported").order_by(AuditEvent.seq))]
+        exports = [
+            e.details
+            for e in db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "archive.register_exported").order_by(AuditEvent.seq)
+            )
+        ]
     assert [(e["format"], e["rows"]) for e in exports] == [("csv", 2), ("csv", 4)]
 
 
@@ -405,13 +469,21 @@ def test_rebuilding_the_index_writes_exactly_what_the_services_wrote(client_for,
     author = client_for("author@example.org")
     save(author, start_assessment(author), "subject", {"title": "Taser deployment review", "subject_type": "policy"})
     submitted = start_assessment(author)
-    complete_assessment(author, submitted, title="Custody rota", outcome="continue", relevant=high_impact_analysis("age"),
-                        actions=[AN_ACTION])
+    complete_assessment(
+        author,
+        submitted,
+        title="Custody rota",
+        outcome="continue",
+        relevant=high_impact_analysis("age"),
+        actions=[AN_ACTION],
+    )
     submit(author, submitted)
 
     def rows():
-        return [db.session.execute(select(model).order_by(model.assessment_id)).scalars().all()
-                for model in (AssessmentSearch, AssessmentSearchText)]
+        return [
+            db.session.execute(select(model).order_by(model.assessment_id)).scalars().all()
+            for model in (AssessmentSearch, AssessmentSearchText)
+        ]
 
     def as_values(tables):
         return [[{c.key: getattr(row, c.key) for c in row.__table__.columns} for row in table] for table in tables]

@@ -11,7 +11,10 @@ from tests.conftest import PASSWORD
 
 def _events(app, action):
     with app.app_context():
-        return [e.details for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))]
+        return [
+            e.details
+            for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))
+        ]
 
 
 def test_sign_in_and_out(anonymous, demo):

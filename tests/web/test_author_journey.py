@@ -31,7 +31,9 @@ def test_author_completes_and_submits_with_two_relevant_characteristics(client_f
 
     submit(author, assessment_id)
     dashboard = author.get("/")
-    row = next(li for li in dashboard.find(id="in-progress-list").find_all("li") if "Body-worn video in custody" in li.text)
+    row = next(
+        li for li in dashboard.find(id="in-progress-list").find_all("li") if "Body-worn video in custody" in li.text
+    )
     assert "Submitted" in row.text
 
     with demo.app_context():
@@ -59,8 +61,9 @@ def test_task_list_shows_progress_and_only_relevant_analysis(client_for):
 def test_save_and_come_back_later_keeps_partial_answers(client_for):
     author = client_for("author@example.org")
     assessment_id = start_assessment(author)
-    page = author.submit(f"/assessments/{assessment_id}/pages/subject", {"title": "Half done"},
-                         button=("intent", "save_draft"))
+    page = author.submit(
+        f"/assessments/{assessment_id}/pages/subject", {"title": "Half done"}, button=("intent", "save_draft")
+    )
     assert author.location(page).endswith(f"/assessments/{assessment_id}/tasks")
     again = author.get(f"/assessments/{assessment_id}/pages/subject")
     assert again.find("input", id="title").attrs["value"] == "Half done"
@@ -71,8 +74,13 @@ def test_save_and_come_back_later_keeps_partial_answers(client_for):
 def test_validation_errors_link_to_fields_and_keep_what_was_typed(client_for):
     author = client_for("author@example.org")
     assessment_id = start_assessment(author)
-    page = save(author, assessment_id, "responsibility",
-                {"owner": "Insp Typed", "senior_responsible_officer": "", "decision_date": ["31", "2", "2027"]}, status=400)
+    page = save(
+        author,
+        assessment_id,
+        "responsibility",
+        {"owner": "Insp Typed", "senior_responsible_officer": "", "decision_date": ["31", "2", "2027"]},
+        status=400,
+    )
     assert page.title.startswith("Error: ")
     assert page.error_messages == ["Enter the senior responsible officer", "The decision date must be a real date"]
     assert page.find("a", href="#decision_date-day") is not None
@@ -93,8 +101,13 @@ def test_switching_negative_to_neutral_and_back_keeps_the_severity(client_for, d
     author = client_for("author@example.org")
     assessment_id = start_assessment(author)
     save(author, assessment_id, "screening:age", {"relevance": "high", "reason": "r"})
-    answers = {"eliminate_direction": "negative", "eliminate_level": "high", "advance_direction": "neutral",
-               "foster_direction": "neutral", "description": "d"}
+    answers = {
+        "eliminate_direction": "negative",
+        "eliminate_level": "high",
+        "advance_direction": "neutral",
+        "foster_direction": "neutral",
+        "description": "d",
+    }
     save(author, assessment_id, "impact:age", answers)
     # The page's form still carries the closed reveal's level, as a browser sends it.
     save(author, assessment_id, "impact:age", {"eliminate_direction": "neutral"})
@@ -155,8 +168,12 @@ def test_action_plan_item_errors(client_for):
     assessment_id = start_assessment(author)
     url = f"/assessments/{assessment_id}/pages/action_plan"
     page = author.submit(url, {"action": "", "due_date": ["1", "1", "2020"]}, action=f"{url}/items", status=400)
-    assert page.error_messages == ["Enter the action", "Select the characteristic", "Enter the owner",
-                                   "The due date must be in the future"]
+    assert page.error_messages == [
+        "Enter the action",
+        "Select the characteristic",
+        "Enter the owner",
+        "The due date must be in the future",
+    ]
 
 
 def test_negative_impact_requires_an_action_before_finishing_the_plan(client_for):
@@ -175,12 +192,21 @@ def test_incomplete_assessment_cannot_be_submitted(client_for, demo):
     assessment_id = start_assessment(author)
     check = author.get(f"/assessments/{assessment_id}/check-answers")
     linked_pages = {a.attrs["href"].rsplit("/", 1)[1] for a in check.find(id="problems").find_all("a")}
-    assert linked_pages == {"subject", "responsibility", "aims", "objectives", "outcome", "action_plan", "review",
-                            *(f"screening:{c}" for c in [*STATUTORY, "socio_economic", "armed_forces"])}
+    assert linked_pages == {
+        "subject",
+        "responsibility",
+        "aims",
+        "objectives",
+        "outcome",
+        "action_plan",
+        "review",
+        *(f"screening:{c}" for c in [*STATUTORY, "socio_economic", "armed_forces"]),
+    }
     assert check.find("form", action=f"/assessments/{assessment_id}/actions/submit") is None
     version = _version(demo, assessment_id)
-    page = author.post(f"/assessments/{assessment_id}/actions/submit",
-                       {"csrf_token": check.csrf_token, "version": version}, status=400)
+    page = author.post(
+        f"/assessments/{assessment_id}/actions/submit", {"csrf_token": check.csrf_token, "version": version}, status=400
+    )
     assert page.error_messages[0].startswith("The assessment is not finished")
     with demo.app_context():
         assert db.session.get(Assessment, assessment_id).status == "draft"
@@ -211,12 +237,20 @@ def test_the_record_page_shows_every_change_to_the_answers_and_to_the_names_they
     with demo.app_context():
         department = db.session.scalar(select(Department).order_by(Department.id))
         department_id, department_name = department.id, department.name
-    save(author, assessment_id, "subject", {"title": "Custody handover", "subject_type": "sop",
-                                            "department": str(department_id)})
+    save(
+        author,
+        assessment_id,
+        "subject",
+        {"title": "Custody handover", "subject_type": "sop", "department": str(department_id)},
+    )
     assert "Custody handover" in author.get(f"/assessments/{assessment_id}").text_of(id="main-content")
 
-    save(author, assessment_id, "subject", {"title": "Custody release", "subject_type": "sop",
-                                            "department": str(department_id)})
+    save(
+        author,
+        assessment_id,
+        "subject",
+        {"title": "Custody release", "subject_type": "sop", "department": str(department_id)},
+    )
     record = author.get(f"/assessments/{assessment_id}").text_of(id="main-content")
     assert "Custody release" in record and "Custody handover" not in record
 

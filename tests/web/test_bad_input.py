@@ -45,9 +45,12 @@ def test_forged_or_stale_version_is_a_conflict_that_keeps_the_typing(client_for,
     author = client_for("author@example.org")
     assessment_id = start_assessment(author)
     before = _state(demo, assessment_id)
-    page = author.submit(f"/assessments/{assessment_id}/pages/aims",
-                         {"aims": "My careful words", "affected": "both", "scope": "s", "version": "999"},
-                         button=("intent", "continue"), status=409)
+    page = author.submit(
+        f"/assessments/{assessment_id}/pages/aims",
+        {"aims": "My careful words", "affected": "both", "scope": "s", "version": "999"},
+        button=("intent", "continue"),
+        status=409,
+    )
     assert "Someone else changed this assessment" in page.error_messages[0]
     assert page.find("textarea", id="aims").text == "My careful words"
     assert _state(demo, assessment_id) == before
@@ -59,8 +62,20 @@ def test_two_tabs_second_save_gets_a_conflict(client_for, demo):
     url = f"/assessments/{assessment_id}/pages/aims"
     tab_one = author.get(url)
     tab_two = author.get(url)
-    first = {**tab_one.form_fields(tab_one.form()), "aims": "From tab one", "affected": "both", "scope": "s", "intent": "continue"}
-    second = {**tab_two.form_fields(tab_two.form()), "aims": "From tab two", "affected": "staff", "scope": "s", "intent": "continue"}
+    first = {
+        **tab_one.form_fields(tab_one.form()),
+        "aims": "From tab one",
+        "affected": "both",
+        "scope": "s",
+        "intent": "continue",
+    }
+    second = {
+        **tab_two.form_fields(tab_two.form()),
+        "aims": "From tab two",
+        "affected": "staff",
+        "scope": "s",
+        "intent": "continue",
+    }
     author.post(url, first, status=302)
     page = author.post(url, second, status=409)
     assert page.find("textarea", id="aims").text == "From tab two"
@@ -72,8 +87,11 @@ def test_missing_csrf_token_is_refused_with_a_clear_page(client_for, demo):
     author = client_for("author@example.org")
     assessment_id = start_assessment(author)
     before = _state(demo, assessment_id)
-    page = author.post(f"/assessments/{assessment_id}/pages/aims",
-                       {"aims": "x", "affected": "both", "scope": "s", "intent": "continue"}, status=400)
+    page = author.post(
+        f"/assessments/{assessment_id}/pages/aims",
+        {"aims": "x", "affected": "both", "scope": "s", "intent": "continue"},
+        status=400,
+    )
     assert page.find("textarea", id="aims").text == "x"  # shown again to save, not lost
     assert _state(demo, assessment_id) == before
 
@@ -82,8 +100,12 @@ def test_another_users_assessment_is_not_found(client_for, demo):
     author = client_for("author@example.org")
     assessment_id = start_assessment(author)
     neighbour = client_for("author@neighbouring.example.org")
-    for url in (f"/assessments/{assessment_id}", f"/assessments/{assessment_id}/tasks",
-                f"/assessments/{assessment_id}/pages/subject", f"/assessments/{assessment_id}/check-answers"):
+    for url in (
+        f"/assessments/{assessment_id}",
+        f"/assessments/{assessment_id}/tasks",
+        f"/assessments/{assessment_id}/pages/subject",
+        f"/assessments/{assessment_id}/check-answers",
+    ):
         neighbour.get(url, status=404)
 
 
@@ -122,8 +144,12 @@ def test_oversized_request_is_refused(client_for):
 def test_mass_assignment_fields_are_ignored(client_for, demo):
     author = client_for("author@example.org")
     assessment_id = start_assessment(author)
-    save(author, assessment_id, "aims", {"aims": "a", "affected": "both", "scope": "s", "status": "approved",
-                                         "author_id": "999", "title": "Sneaky"})
+    save(
+        author,
+        assessment_id,
+        "aims",
+        {"aims": "a", "affected": "both", "scope": "s", "status": "approved", "author_id": "999", "title": "Sneaky"},
+    )
     with demo.app_context():
         assessment = db.session.get(Assessment, assessment_id)
         assert assessment.status == "draft" and assessment.author.email == "author@example.org"
@@ -137,10 +163,17 @@ def _snapshot(app, assessment_id):
     """Everything a refused request must leave alone."""
     with app.app_context():
         assessment = db.session.get(Assessment, assessment_id)
-        counts = {model.__name__: db.session.scalar(select(func.count()).select_from(model))
-                  for model in (Assessment, AuditEvent, Transition, ArchivedRecord)}
-        return {"answers": dict(assessment.answers), "version": assessment.lock_version,
-                "status": assessment.status, "author": assessment.author_id, **counts}
+        counts = {
+            model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Assessment, AuditEvent, Transition, ArchivedRecord)
+        }
+        return {
+            "answers": dict(assessment.answers),
+            "version": assessment.lock_version,
+            "status": assessment.status,
+            "author": assessment.author_id,
+            **counts,
+        }
 
 
 def _api(demo, email="author@example.org"):
@@ -220,8 +253,12 @@ def test_invalid_utf8_in_a_json_body_is_a_400_problem(demo):
     assessment = author.post("/api/v1/assessments", status=201).json
     before = _snapshot(demo, assessment["id"])
     body = b'{"version": %d, "answers": {"aims": "' % assessment["version"] + corpus.INVALID_UTF8 + b'"}}'
-    response = author.put(f"/api/v1/assessments/{assessment['id']}/pages/{corpus.PAGE}", status=400,
-                          data=body, headers={"Content-Type": "application/json"})
+    response = author.put(
+        f"/api/v1/assessments/{assessment['id']}/pages/{corpus.PAGE}",
+        status=400,
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
     assert response.mimetype == "application/problem+json" and "not valid JSON" in response.json["detail"]
     assert _snapshot(demo, assessment["id"]) == before
 
@@ -243,11 +280,17 @@ def test_hidden_fields_in_the_api_are_refused_by_name(demo, field):
     assessment = author.post("/api/v1/assessments", status=201).json
     before = _snapshot(demo, assessment["id"])
     url = f"/api/v1/assessments/{assessment['id']}/pages/{corpus.PAGE}"
-    as_body = author.put(url, status=422, json={"answers": corpus.VALID, "version": assessment["version"],
-                                                field: corpus.HIDDEN_FIELDS[field]})
+    as_body = author.put(
+        url,
+        status=422,
+        json={"answers": corpus.VALID, "version": assessment["version"], field: corpus.HIDDEN_FIELDS[field]},
+    )
     assert as_body.json["errors"] == {field: "unknown field"}
-    as_answer = author.put(url, status=422, json={"answers": {**corpus.VALID, field: corpus.HIDDEN_FIELDS[field]},
-                                                  "version": assessment["version"]})
+    as_answer = author.put(
+        url,
+        status=422,
+        json={"answers": {**corpus.VALID, field: corpus.HIDDEN_FIELDS[field]}, "version": assessment["version"]},
+    )
     assert list(as_answer.json["errors"]) == [field]
     assert _snapshot(demo, assessment["id"]) == before
 
@@ -257,8 +300,11 @@ def test_a_forged_version_is_a_conflict_in_the_form_and_the_api(client_for, demo
     assessment_id = start_assessment(author)
     before = _snapshot(demo, assessment_id)
     save(author, assessment_id, corpus.PAGE, {**corpus.VALID, "version": str(corpus.FORGED_VERSION)}, status=409)
-    api.put(f"/api/v1/assessments/{assessment_id}/pages/{corpus.PAGE}", status=409,
-                   json={"answers": corpus.VALID, "version": corpus.FORGED_VERSION})
+    api.put(
+        f"/api/v1/assessments/{assessment_id}/pages/{corpus.PAGE}",
+        status=409,
+        json={"answers": corpus.VALID, "version": corpus.FORGED_VERSION},
+    )
     assert _snapshot(demo, assessment_id) == before
 
 
@@ -294,8 +340,15 @@ def test_the_same_api_request_twice_saves_once(demo):
     url = f"/api/v1/assessments/{assessment['id']}"
     body = {"answers": corpus.VALID, "version": assessment["version"]}
     author.put(f"{url}/pages/{corpus.PAGE}", json=body)
-    item = {"item": {"action": "Train supervisors", "characteristic": "all", "owner": "Ch Insp Jones",
-                     "due_date": "2027-06-01"}, "version": assessment["version"] + 1}
+    item = {
+        "item": {
+            "action": "Train supervisors",
+            "characteristic": "all",
+            "owner": "Ch Insp Jones",
+            "due_date": "2027-06-01",
+        },
+        "version": assessment["version"] + 1,
+    }
     author.post(f"{url}/pages/action_plan/items", json=item)
     after_first = _snapshot(demo, assessment["id"])
     author.put(f"{url}/pages/{corpus.PAGE}", json=body, status=409)

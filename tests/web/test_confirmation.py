@@ -18,7 +18,9 @@ def _completed(author) -> int:
 
 def _transitions(app, assessment_id: int) -> int:
     with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Transition).where(Transition.assessment_id == assessment_id))
+        return db.session.scalar(
+            select(func.count()).select_from(Transition).where(Transition.assessment_id == assessment_id)
+        )
 
 
 def test_submitting_shows_a_confirmation_with_the_reference_and_who_reviews_it(client_for, demo):

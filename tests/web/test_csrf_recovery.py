@@ -12,8 +12,12 @@ from eia.models import Assessment, AuditEvent
 from eia.web.errors import CSRF_FAILED
 from tests.journeys import start_assessment
 
-ANSWERS = {"aims": "Keep custody suites safe for detainees and staff", "affected": "both",
-           "scope": "Every custody suite in the force", "intent": "continue"}
+ANSWERS = {
+    "aims": "Keep custody suites safe for detainees and staff",
+    "affected": "both",
+    "scope": "Every custody suite in the force",
+    "intent": "continue",
+}
 
 
 def _expired_token(app, client) -> str:
@@ -31,7 +35,8 @@ def _expired_token(app, client) -> str:
 def _saved(app, assessment_id):
     with app.app_context():
         return db.session.get(Assessment, assessment_id).answers.get("aims"), db.session.scalar(
-            select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1))
+            select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)
+        )
 
 
 def test_expired_token_on_a_questionnaire_page_keeps_the_typed_answers(client_for, demo):
@@ -103,8 +108,9 @@ def test_a_decision_with_a_refused_token_keeps_the_comment(client_for, demo):
     submit(author, assessment_id)
     url = f"/assessments/{assessment_id}/actions/return"
     approver.get(url)
-    page = approver.post(url, {"comment": "Please add the custody data", "csrf_token": _expired_token(demo, approver)},
-                         status=400)
+    page = approver.post(
+        url, {"comment": "Please add the custody data", "csrf_token": _expired_token(demo, approver)}, status=400
+    )
     assert page.error_messages == [CSRF_FAILED]
     assert page.find("textarea", id="comment").text == "Please add the custody data"
     with demo.app_context():

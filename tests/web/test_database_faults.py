@@ -8,7 +8,6 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-
 from sqlalchemy import create_engine, func, select, text
 
 from eia.extensions import db
@@ -46,8 +45,11 @@ def writes_blocked(app):
 def _state(app, assessment_id):
     with app.app_context():
         report = verify_audit_chain()
-        return (db.session.get(Assessment, assessment_id).answers.get("aims"),
-                db.session.scalar(select(func.count()).select_from(AuditEvent)), report.ok)
+        return (
+            db.session.get(Assessment, assessment_id).answers.get("aims"),
+            db.session.scalar(select(func.count()).select_from(AuditEvent)),
+            report.ok,
+        )
 
 
 def _author_on_the_aims_page(make_app, lock_timeout_ms: int):
@@ -85,7 +87,9 @@ def test_a_locked_database_gives_a_503_that_keeps_the_answers_and_a_retry_saves_
 
 def test_an_unreachable_database_at_sign_in_keeps_the_email_but_never_echoes_the_password(tmp_path):
     if POSTGRES_URL:
-        missing = POSTGRES_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + "/no_such_database"
+        missing = (
+            POSTGRES_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + "/no_such_database"
+        )
     else:
         missing = f"sqlite:///{tmp_path}/no-such-folder/eia.db"
     app = _make_app(missing, tmp_path)
@@ -110,9 +114,12 @@ def test_a_connection_killed_mid_save_rolls_back_and_the_retry_succeeds(make_app
         with engine.connect() as killer:
             waiting = None
             while waiting is None and save.is_alive():  # until the save is queued behind the lock
-                waiting = killer.execute(text(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")).scalar()
+                waiting = killer.execute(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                    )
+                ).scalar()
             killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": waiting})
         save.join()
         blocker.rollback()

@@ -42,7 +42,9 @@ def _status(app, assessment_id: int) -> str:
 
 def _archived(app, assessment_id: int) -> bool:
     with app.app_context():
-        return db.session.scalar(select(ArchivedRecord).where(ArchivedRecord.assessment_id == assessment_id)) is not None
+        return (
+            db.session.scalar(select(ArchivedRecord).where(ArchivedRecord.assessment_id == assessment_id)) is not None
+        )
 
 
 def test_every_state_and_transition_renamed_and_the_journey_still_works(make_app, tmp_path):
@@ -52,8 +54,9 @@ def test_every_state_and_transition_renamed_and_the_journey_still_works(make_app
     # Under way before the change: sent to the Board under the shipped workflow.
     author = signed_in(shipped, "author@example.org")
     old = start_assessment(author)
-    complete_assessment(author, old, title="Custody handover SOP", relevant=high_impact_analysis("race"),
-                        actions=[AN_ACTION])
+    complete_assessment(
+        author, old, title="Custody handover SOP", relevant=high_impact_analysis("race"), actions=[AN_ACTION]
+    )
     submit(author, old)
     approver = signed_in(shipped, "approver@example.org")
     act(approver, old, "start_review")
@@ -63,8 +66,9 @@ def test_every_state_and_transition_renamed_and_the_journey_still_works(make_app
     author, approver = signed_in(renamed, "author@example.org"), signed_in(renamed, "approver@example.org")
     board, auditor = signed_in(renamed, "board@example.org"), signed_in(renamed, "auditor@example.org")
     new = start_assessment(author)
-    complete_assessment(author, new, title="Stop and search briefing", relevant=high_impact_analysis("race"),
-                        actions=[AN_ACTION])
+    complete_assessment(
+        author, new, title="Stop and search briefing", relevant=high_impact_analysis("race"), actions=[AN_ACTION]
+    )
     submit_from_check_answers(author, new)
     assert _status(renamed, new) == "x_submitted"
 

@@ -6,8 +6,14 @@ import pytest
 
 from tests.journeys import act, complete_assessment, start_assessment, submit
 
-ROLES = ["author@example.org", "approver@example.org", "board@example.org", "auditor@example.org",
-         "admin@example.org", "approver-board@example.org"]
+ROLES = [
+    "author@example.org",
+    "approver@example.org",
+    "board@example.org",
+    "auditor@example.org",
+    "admin@example.org",
+    "approver-board@example.org",
+]
 
 
 def _navigation(page) -> tuple[list[str], list[str]]:
@@ -62,7 +68,9 @@ def test_a_returned_assessment_is_first_on_the_authors_home_and_counted_in_the_n
     page = author.get("/")
     assert page.find(id="needs-action").text == "Needs your action (1)"
     assert page.find(id="returned-to-you").text == "Returned to you (1)"
-    assert [a.attrs["href"] for a in page.find(id="returned-to-you-list").find_all("a")] == [f"/assessments/{assessment_id}"]
+    assert [a.attrs["href"] for a in page.find(id="returned-to-you-list").find_all("a")] == [
+        f"/assessments/{assessment_id}"
+    ]
     assert _navigation(page)[0][0].replace(" ", "") == "Home1thingneedsyouraction"
     assert any(link.startswith("Notifications") and "unread" in link for link in _account(page))
     assert _navigation(approver.get("/"))[0][0] == "Home"

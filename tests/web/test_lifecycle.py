@@ -24,8 +24,12 @@ from tests.journeys import (
     submit,
 )
 
-SAMS_ACTION = {"action": "Brief every custody sergeant", "characteristic": "all", "owner": "sam approver",
-               "due_date": ["1", "3", "2027"]}
+SAMS_ACTION = {
+    "action": "Brief every custody sergeant",
+    "characteristic": "all",
+    "owner": "sam approver",
+    "due_date": ["1", "3", "2027"],
+}
 
 
 def signed_off(client_for, *, actions=(AN_ACTION, SAMS_ACTION), **answers) -> int:
@@ -34,8 +38,9 @@ def signed_off(client_for, *, actions=(AN_ACTION, SAMS_ACTION), **answers) -> in
 
 def tracked(app, assessment_id: int) -> list[TrackedAction]:
     with app.app_context():
-        actions = db.session.scalars(select(TrackedAction).where(TrackedAction.assessment_id == assessment_id)
-                                     .order_by(TrackedAction.position)).all()
+        actions = db.session.scalars(
+            select(TrackedAction).where(TrackedAction.assessment_id == assessment_id).order_by(TrackedAction.position)
+        ).all()
         for action in actions:
             db.session.expunge(action)
         return actions
@@ -54,7 +59,8 @@ def test_check_answers_shows_warnings_and_allows_submission_recording_them(clien
     assert "Warning: L3 Reasons written for each characteristic, not copied" in warning
     assert "The same screening reason is given for age, sex" in warning
     assert page.find("ul", id="legal-warnings").find("a").attrs["href"] == (
-        f"/assessments/{assessment_id}/pages/screening:age")
+        f"/assessments/{assessment_id}/pages/screening:age"
+    )
     assert page.find("ul", id="legal-blocking") is None
     submit(author, assessment_id)
     approver = client_for("approver@example.org")
@@ -73,8 +79,10 @@ def test_check_answers_shows_warnings_and_allows_submission_recording_them(clien
 def test_a_blocking_check_stops_submission_with_a_link_to_the_page_to_fix(client_for, demo):
     author = client_for("author@example.org")
     assessment_id = start_assessment(author)
-    gap = {**low_impact_analysis("age"),
-           "evidence:age": {"has_evidence": "no", "gaps": "No age data on who is detained; survey by March"}}
+    gap = {
+        **low_impact_analysis("age"),
+        "evidence:age": {"has_evidence": "no", "gaps": "No age data on who is detained; survey by March"},
+    }
     complete_assessment(author, assessment_id, relevant=gap)
     page = author.get(f"/assessments/{assessment_id}/check-answers")
     blocking = page.find("ul", id="legal-blocking")
@@ -84,8 +92,11 @@ def test_a_blocking_check_stops_submission_with_a_link_to_the_page_to_fix(client
     # A forged submission is refused too, and nothing changes.
     with demo.app_context():
         version = db.session.get(Assessment, assessment_id).lock_version
-    refused = author.post(f"/assessments/{assessment_id}/actions/submit",
-                          {"csrf_token": page.csrf_token, "version": str(version)}, status=400)
+    refused = author.post(
+        f"/assessments/{assessment_id}/actions/submit",
+        {"csrf_token": page.csrf_token, "version": str(version)},
+        status=400,
+    )
     assert "fails the legal checks: L8P" in refused.error_messages[0]
     with demo.app_context():
         assert db.session.get(Assessment, assessment_id).status == "draft"
@@ -96,9 +107,16 @@ def test_sign_off_after_the_decision_date_is_recorded_as_failed_in_the_signed_re
     assessment_id = start_assessment(author)
     complete_assessment(author, assessment_id)
     yesterday = today() - timedelta(days=1)
-    save(author, assessment_id, "responsibility", {
-        "owner": "Inspector Ada Lovelace", "senior_responsible_officer": "ACC Grace Hopper",
-        "decision_date": [str(yesterday.day), str(yesterday.month), str(yesterday.year)]})
+    save(
+        author,
+        assessment_id,
+        "responsibility",
+        {
+            "owner": "Inspector Ada Lovelace",
+            "senior_responsible_officer": "ACC Grace Hopper",
+            "decision_date": [str(yesterday.day), str(yesterday.month), str(yesterday.year)],
+        },
+    )
     page = author.get(f"/assessments/{assessment_id}/check-answers")
     assert "L2R Not a retrospective assessment" in page.text_of(id="legal-warnings")
     submit(author, assessment_id)
@@ -124,7 +142,8 @@ def test_sign_off_turns_the_plan_into_tracked_actions_with_matched_owners(client
     actions = tracked(demo, assessment_id)
     assert [(a.position, a.text, a.owner_text, a.status, a.due_date.isoformat()) for a in actions] == [
         (1, "Train supervisors", "Ch Insp Jones", "open", "2027-06-01"),
-        (2, "Brief every custody sergeant", "sam approver", "open", "2027-03-01")]
+        (2, "Brief every custody sergeant", "sam approver", "open", "2027-03-01"),
+    ]
     assert actions[0].owner_id is None
     with demo.app_context():
         assert db.session.get(TrackedAction, actions[1].id).owner.email == "approver@example.org"
@@ -132,7 +151,9 @@ def test_sign_off_turns_the_plan_into_tracked_actions_with_matched_owners(client
     author = client_for("author@example.org")
     listing = author.get("/actions")
     assert [tr.find("a").text for tr in listing.find("table", id="open").find_all("tr")[1:]] == [
-        "Brief every custody sergeant", "Train supervisors"]
+        "Brief every custody sergeant",
+        "Train supervisors",
+    ]
     assert client_for("author@neighbouring.example.org").get("/actions").find("table") is None
     client_for("author@neighbouring.example.org").get(f"/actions/{actions[0].id}", status=404)
 
@@ -145,12 +166,17 @@ def test_board_conditions_become_tracked_actions(client_for, demo):
     approver = client_for("approver@example.org")
     act(approver, assessment_id, "start_review")
     act(approver, assessment_id, "approve")
-    act(client_for("board@example.org"), assessment_id, "board_approve_with_conditions",
-        {"conditions-1-text": "Publish quarterly figures"})
+    act(
+        client_for("board@example.org"),
+        assessment_id,
+        "board_approve_with_conditions",
+        {"conditions-1-text": "Publish quarterly figures"},
+    )
     actions = tracked(demo, assessment_id)
     assert [(a.text, a.source, a.owner_text) for a in actions] == [
         ("Train supervisors", "plan", "Ch Insp Jones"),
-        ("Board condition: Publish quarterly figures", "board_condition", "ACC Grace Hopper")]
+        ("Board condition: Publish quarterly figures", "board_condition", "ACC Grace Hopper"),
+    ]
     board = client_for("board@example.org")
     page = board.get(f"/actions/{actions[1].id}")
     assert "a Board condition" in page.h1
@@ -183,8 +209,12 @@ def test_updating_an_action_needs_a_status_and_note_and_keeps_history(client_for
     with demo.app_context():
         notes = db.session.scalars(select(ActionNote).order_by(ActionNote.id)).all()
         assert [(n.from_status, n.to_status, n.text) for n in notes] == [
-            ("open", "in_progress", "Half the sergeants briefed"), ("in_progress", "done", "All briefed")]
-        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "action.updated").order_by(AuditEvent.seq)).all()
+            ("open", "in_progress", "Half the sergeants briefed"),
+            ("in_progress", "done", "All briefed"),
+        ]
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "action.updated").order_by(AuditEvent.seq)
+        ).all()
         assert [e.details["to"] for e in events] == ["in_progress", "done"]
     assert "Brief every custody sergeant" in client_for("author@example.org").get("/actions").text_of(id="done")
 
@@ -196,28 +226,35 @@ def test_only_the_owner_author_and_approver_may_update(client_for, demo):
         client = client_for(email)
         page = client.get(f"/actions/{action.id}")
         assert page.find("textarea") is None
-        client.post(f"/actions/{action.id}", {"csrf_token": page.csrf_token, "version": "1", "status": "done",
-                                              "note": "Sneaky"}, status=403)
+        client.post(
+            f"/actions/{action.id}",
+            {"csrf_token": page.csrf_token, "version": "1", "status": "done", "note": "Sneaky"},
+            status=403,
+        )
     other_department = client_for("author2@example.org")
     token = other_department.get("/actions").csrf_token
     other_department.get(f"/actions/{action.id}", status=404)
-    other_department.post(f"/actions/{action.id}", {"csrf_token": token, "version": "1", "status": "done",
-                                                    "note": "Sneaky"}, status=404)
+    other_department.post(
+        f"/actions/{action.id}", {"csrf_token": token, "version": "1", "status": "done", "note": "Sneaky"}, status=404
+    )
     assert tracked(demo, assessment_id)[0].status == "open"
 
 
 def test_overdue_actions_are_listed_first_for_the_approver_and_the_board(client_for, demo):
     assessment_id = signed_off(client_for)
     with demo.app_context():  # time passes: the first action's due date goes by
-        action = db.session.scalar(select(TrackedAction).where(TrackedAction.assessment_id == assessment_id,
-                                                               TrackedAction.position == 1))
+        action = db.session.scalar(
+            select(TrackedAction).where(TrackedAction.assessment_id == assessment_id, TrackedAction.position == 1)
+        )
         action.due_date = today() - timedelta(days=2)
         db.session.commit()
         action_id = action.id
     for email in ("approver@example.org", "board@example.org"):
         overdue = client_for(email).get("/actions").find("table", id="overdue")
         assert "Train supervisors" in overdue.text and "Overdue (1)" in overdue.find("caption").text
-    assert "Overdue" in client_for("approver@example.org").get(f"/actions/{action_id}").text_of(class_="govuk-warning-text")
+    assert "Overdue" in client_for("approver@example.org").get(f"/actions/{action_id}").text_of(
+        class_="govuk-warning-text"
+    )
 
 
 # --- reviews ------------------------------------------------------------------------------------
@@ -226,7 +263,10 @@ def test_overdue_actions_are_listed_first_for_the_approver_and_the_board(client_
 def _set_review_date(app, assessment_id: int, day) -> None:
     with app.app_context():  # time passes: the review date comes round
         assessment = db.session.get(Assessment, assessment_id)
-        assessment.answers = {**assessment.answers, "review": {**assessment.answers["review"], "review_date": day.isoformat()}}
+        assessment.answers = {
+            **assessment.answers,
+            "review": {**assessment.answers["review"], "review_date": day.isoformat()},
+        }
         db.session.commit()
 
 
@@ -254,9 +294,9 @@ def test_reviews_due_and_overdue_are_listed_for_the_people_concerned(client_for,
         review = db.session.scalar(select(Assessment).where(Assessment.previous_version_id == overdue_id))
         assert (review.version_number, review.status) == (2, "draft")
         assert review.answers["outcome"] == db.session.get(Assessment, overdue_id).answers["outcome"]
-        started = db.session.scalar(select(AuditEvent).where(AuditEvent.object_type == "assessment",
-                                                            AuditEvent.object_id == str(review.id)))
+        started = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.object_type == "assessment", AuditEvent.object_id == str(review.id))
+        )
         assert '"reason":"review"' in started.canonical
     page = client_for("board@example.org").get("/reviews")
     assert page.find("table", id="overdue") is None and "Taser deployment SOP" in page.text_of(id="due-soon")
-

@@ -33,56 +33,56 @@ VIEWERS = {
 # department's submissions: start_review on Operational Policing's is not theirs)
 #                                                          author colleague approver board auditor admin neighbour both
 EXPECTED = {
-    ("/assessments/{id}", "draft"):                        (200, 404, 200, 200, 200, 200, 404, 200),
-    ("/assessments/{id}", "submitted"):                    (200, 404, 200, 200, 200, 200, 404, 200),
-    ("/assessments/{id}", "approved"):                     (200, 404, 200, 200, 200, 200, 404, 200),
-    ("/assessments/{id}", "other_department"):             (404, 200, 404, 200, 200, 200, 404, 200),
-    ("/assessments/{id}", "other_organisation"):           (404, 404, 404, 404, 404, 404, 200, 404),
-    ("/assessments/{id}/question-comments", "submitted"):  (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/assessments/{id}", "draft"): (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/assessments/{id}", "submitted"): (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/assessments/{id}", "approved"): (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/assessments/{id}", "other_department"): (404, 200, 404, 200, 200, 200, 404, 200),
+    ("/assessments/{id}", "other_organisation"): (404, 404, 404, 404, 404, 404, 200, 404),
+    ("/assessments/{id}/question-comments", "submitted"): (200, 404, 200, 200, 200, 200, 404, 200),
     ("/assessments/{id}/question-comments", "other_department"): (404, 200, 404, 200, 200, 200, 404, 200),
     ("/assessments/{id}/question-comments", "other_organisation"): (404, 404, 404, 404, 404, 404, 200, 404),
-    ("/assessments/{id}/tasks", "draft"):                  (200, 404, 403, 403, 403, 403, 404, 403),
-    ("/assessments/{id}/tasks", "submitted"):              (302, 404, 403, 403, 403, 403, 404, 403),
-    ("/assessments/{id}/tasks", "approved"):               (302, 404, 403, 403, 403, 403, 404, 403),
-    ("/assessments/{id}/tasks", "other_department"):       (404, 200, 403, 403, 403, 403, 404, 403),
-    ("/assessments/{id}/tasks", "other_organisation"):     (404, 404, 403, 403, 403, 403, 200, 403),
-    ("/assessments/{id}/pages/subject", "draft"):          (200, 404, 403, 403, 403, 403, 404, 403),
-    ("/assessments/{id}/pages/subject", "approved"):       (302, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/tasks", "draft"): (200, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/tasks", "submitted"): (302, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/tasks", "approved"): (302, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/tasks", "other_department"): (404, 200, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/tasks", "other_organisation"): (404, 404, 403, 403, 403, 403, 200, 403),
+    ("/assessments/{id}/pages/subject", "draft"): (200, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/pages/subject", "approved"): (302, 404, 403, 403, 403, 403, 404, 403),
     ("/assessments/{id}/pages/subject", "other_department"): (404, 200, 403, 403, 403, 403, 404, 403),
     ("/assessments/{id}/pages/subject", "other_organisation"): (404, 404, 403, 403, 403, 403, 200, 403),
-    ("/assessments/{id}/all/screening", "draft"):          (200, 404, 403, 403, 403, 403, 404, 403),
-    ("/assessments/{id}/all/screening", "approved"):       (302, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/all/screening", "draft"): (200, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/all/screening", "approved"): (302, 404, 403, 403, 403, 403, 404, 403),
     ("/assessments/{id}/all/screening", "other_department"): (404, 200, 403, 403, 403, 403, 404, 403),
     ("/assessments/{id}/all/screening", "other_organisation"): (404, 404, 403, 403, 403, 403, 200, 403),
-    ("/assessments/{id}/check-answers", "draft"):          (200, 404, 403, 403, 403, 403, 404, 403),
-    ("/assessments/{id}/check-answers", "approved"):       (302, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/check-answers", "draft"): (200, 404, 403, 403, 403, 403, 404, 403),
+    ("/assessments/{id}/check-answers", "approved"): (302, 404, 403, 403, 403, 403, 404, 403),
     ("/assessments/{id}/check-answers", "other_organisation"): (404, 404, 403, 403, 403, 403, 200, 403),
-    ("/assessments/{id}/signed-record.pdf", "approved"):   (200, 404, 200, 200, 200, 200, 404, 200),
-    ("/assessments/{id}/signed-record.pdf", "draft"):      (404, 404, 404, 404, 404, 404, 404, 404),
-    ("/assessments/{id}/actions/submit", "draft"):         (200, 404, 404, 404, 404, 404, 404, 404),
+    ("/assessments/{id}/signed-record.pdf", "approved"): (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/assessments/{id}/signed-record.pdf", "draft"): (404, 404, 404, 404, 404, 404, 404, 404),
+    ("/assessments/{id}/actions/submit", "draft"): (200, 404, 404, 404, 404, 404, 404, 404),
     ("/assessments/{id}/actions/submit", "other_organisation"): (404, 404, 404, 404, 404, 404, 200, 404),
     ("/assessments/{id}/actions/start_review", "submitted"): (404, 404, 200, 404, 404, 404, 404, 404),
-    ("/assessments/{id}/actions/approve", "approved"):     (404, 404, 404, 404, 404, 404, 404, 404),
-    ("/assessments/{id}/submitted", "submitted"):           (200, 404, 302, 302, 302, 302, 404, 302),
-    ("/assessments/{id}/submitted", "other_organisation"):  (404, 404, 404, 404, 404, 404, 302, 404),
-    ("/actions/{id}", "approved_action"):                  (200, 404, 200, 200, 200, 200, 404, 200),
-    ("/archive/{id}", "approved"):                         (403, 403, 403, 200, 200, 200, 403, 200),
-    ("/archive/{id}", "other_department"):                 (403, 403, 403, 200, 200, 200, 403, 200),
-    ("/archive/{id}", "other_organisation"):               (403, 403, 403, 404, 404, 404, 403, 404),
+    ("/assessments/{id}/actions/approve", "approved"): (404, 404, 404, 404, 404, 404, 404, 404),
+    ("/assessments/{id}/submitted", "submitted"): (200, 404, 302, 302, 302, 302, 404, 302),
+    ("/assessments/{id}/submitted", "other_organisation"): (404, 404, 404, 404, 404, 404, 302, 404),
+    ("/actions/{id}", "approved_action"): (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/archive/{id}", "approved"): (403, 403, 403, 200, 200, 200, 403, 200),
+    ("/archive/{id}", "other_department"): (403, 403, 403, 200, 200, 200, 403, 200),
+    ("/archive/{id}", "other_organisation"): (403, 403, 403, 404, 404, 404, 403, 404),
     # Publishing: who may is the workflow's capability (approvers and the Board); the others are sent back.
-    ("/assessments/{id}/publication", "approved"):         (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/assessments/{id}/publication", "approved"): (200, 404, 200, 200, 200, 200, 404, 200),
     ("/assessments/{id}/publication", "other_organisation"): (404, 404, 404, 404, 404, 404, 200, 404),
     ("/assessments/{id}/publication/withhold", "approved"): (302, 404, 200, 200, 302, 302, 404, 200),
     ("/assessments/{id}/publication/withhold", "other_department"): (404, 302, 404, 302, 302, 302, 404, 302),
-    ("/assessments/{id}/publication/check", "approved"):   (302, 404, 200, 200, 302, 302, 404, 200),
+    ("/assessments/{id}/publication/check", "approved"): (302, 404, 200, 200, 302, 302, 404, 200),
     ("/assessments/{id}/publication/check", "other_organisation"): (404, 404, 404, 404, 404, 404, 302, 404),
     # The public register: the same for everyone, signed in or not, whichever organisation.
-    ("/public/assessments/{id}", "publication"):           (200, 200, 200, 200, 200, 200, 200, 200),
+    ("/public/assessments/{id}", "publication"): (200, 200, 200, 200, 200, 200, 200, 200),
     ("/public/assessments/{id}/public-copy.pdf", "publication"): (200, 200, 200, 200, 200, 200, 200, 200),
-    ("/admin/users/{id}/roles", "person"):                 (403, 403, 403, 403, 403, 200, 403, 403),
+    ("/admin/users/{id}/roles", "person"): (403, 403, 403, 403, 403, 200, 403, 403),
     ("/admin/users/{id}/roles", "other_organisation_person"): (403, 403, 403, 403, 403, 404, 403, 403),
-    ("/admin/users/{id}", "person"):                       (403, 403, 403, 403, 403, 200, 403, 403),
-    ("/admin/users/{id}", "other_organisation_person"):    (403, 403, 403, 403, 403, 404, 403, 403),
+    ("/admin/users/{id}", "person"): (403, 403, 403, 403, 403, 200, 403, 403),
+    ("/admin/users/{id}", "other_organisation_person"): (403, 403, 403, 403, 403, 404, 403, 403),
 }
 
 
@@ -96,15 +96,15 @@ def world(client_for, demo):
     ids["approved"] = factories.signed_off(demo, title="Custody CCTV retention", actions=[AN_ACTION])
     with demo.app_context():  # signing off turned the action plan into tracked actions
         ids["approved_action"] = db.session.scalar(
-            select(TrackedAction.id).where(TrackedAction.assessment_id == ids["approved"]))
+            select(TrackedAction.id).where(TrackedAction.assessment_id == ids["approved"])
+        )
     published = factories.signed_off(demo, title="Published custody procedure")
     with demo.app_context():
         from eia.models import Assessment
         from eia.services import publication
 
-        ids["publication"] = publication.publish(
-            db.session.get(Assessment, published),
-            db.session.scalar(select(User).where(User.email == VIEWERS["board"]))).id
+        board = db.session.scalar(select(User).where(User.email == VIEWERS["board"]))
+        ids["publication"] = publication.publish(db.session.get(Assessment, published), board).id
     ids["other_department"] = start_assessment(clients["colleague"])
     ids["other_organisation"] = start_assessment(clients["neighbour"])
     with demo.app_context():
@@ -119,8 +119,11 @@ def test_every_get_url_with_an_object_id_is_in_the_table(demo):
         if rule.endpoint.startswith("api."):
             continue  # bearer tokens, not sessions: tests/api checks the API applies the same access rules
         if "GET" in rule.methods and any(arg.endswith("_id") for arg in rule.arguments):
-            shape = (rule.rule.replace("<id:assessment_id>", "{id}").replace("<id:action_id>", "{id}")
-                     .replace("<id:user_id>", "{id}"))
+            shape = (
+                rule.rule.replace("<id:assessment_id>", "{id}")
+                .replace("<id:action_id>", "{id}")
+                .replace("<id:user_id>", "{id}")
+            )
             assert any(_matches(shape, url) for url in in_table), f"{rule.rule} has no row in EXPECTED"
 
 
@@ -128,7 +131,8 @@ def _matches(shape: str, url: str) -> bool:
     """/assessments/{id}/pages/<page_id> matches /assessments/{id}/pages/subject."""
     shape_parts, url_parts = shape.split("/"), url.split("/")
     return len(shape_parts) == len(url_parts) and all(
-        s == u or s.startswith("<") for s, u in zip(shape_parts, url_parts, strict=True))
+        s == u or s.startswith("<") for s, u in zip(shape_parts, url_parts, strict=True)
+    )
 
 
 @pytest.mark.parametrize("viewer", list(VIEWERS))

@@ -22,7 +22,13 @@ from tests.services.test_publication import (
     signed_off_with_secret,
 )
 
-PUBLIC_GETS = ("/public/", "/public/?q=body", "/public/register.json", "/public/register.atom", "/public/check-a-document")
+PUBLIC_GETS = (
+    "/public/",
+    "/public/?q=body",
+    "/public/register.json",
+    "/public/register.atom",
+    "/public/check-a-document",
+)
 
 
 @pytest.fixture
@@ -31,7 +37,11 @@ def published(demo):
 
 
 def _urls(publication_id: int) -> list[str]:
-    return [*PUBLIC_GETS, f"/public/assessments/{publication_id}", f"/public/assessments/{publication_id}/public-copy.pdf"]
+    return [
+        *PUBLIC_GETS,
+        f"/public/assessments/{publication_id}",
+        f"/public/assessments/{publication_id}/public-copy.pdf",
+    ]
 
 
 def test_the_approver_chooses_what_to_withhold_checks_and_publishes(client_for, demo):
@@ -43,15 +53,15 @@ def test_the_approver_chooses_what_to_withhold_checks_and_publishes(client_for, 
     assert "not published yet" in overview.text_of(id="publication-status")
     form = approver.get(f"/assessments/{assessment_id}/publication/withhold")
     selects = {s.attrs["name"]: s for s in form.root.find_all("select")}
-    secret_field = next(name for name, s in selects.items()
-                        if SECRET in form.text_of(id=s.attrs["id"] + "-hint"))
+    secret_field = next(name for name, s in selects.items() if SECRET in form.text_of(id=s.attrs["id"] + "-hint"))
     check = approver.submit(f"/assessments/{assessment_id}/publication/withhold", {secret_field: REASON})
     assert approver.location(check).endswith(f"/assessments/{assessment_id}/publication/check")
     check = approver.get(f"/assessments/{assessment_id}/publication/check")
     assert check.text_of(id="withheld-count").startswith("1 answer will be withheld")
     assert REASON in check.text and SECRET in check.text, "the person publishing sees what they withhold"
-    approver.submit(f"/assessments/{assessment_id}/publication/check",
-                    action=f"/assessments/{assessment_id}/publication/publish")
+    approver.submit(
+        f"/assessments/{assessment_id}/publication/check", action=f"/assessments/{assessment_id}/publication/publish"
+    )
     overview = approver.get(f"/assessments/{assessment_id}/publication")
     assert "Published" in overview.text_of(id="publication-status")
     with demo.app_context():
@@ -65,8 +75,10 @@ def test_an_author_cannot_publish_and_is_not_offered_it(client_for, demo):
     assessment_id = signed_off_with_secret(demo)
     author = client_for("author@example.org")
     assert author.get(f"/assessments/{assessment_id}").find("a", id="publish-link") is None
-    assert author.get(f"/assessments/{assessment_id}/publication").text_of(id="publication-status") == \
-        "You cannot publish this assessment."
+    assert (
+        author.get(f"/assessments/{assessment_id}/publication").text_of(id="publication-status")
+        == "You cannot publish this assessment."
+    )
     token = author.get("/").csrf_token
     author.post(f"/assessments/{assessment_id}/publication/publish", {"csrf_token": token})
     with demo.app_context():
@@ -108,8 +120,11 @@ def test_public_responses_set_no_cookie_and_honour_if_none_match(anonymous, clie
             etag = response.headers["ETag"]
             again = client.get(url, headers={"If-None-Match": etag})
             assert again.status_code == 304 and not again.data and "Set-Cookie" not in again.headers, url
-        response = client.post("/public/check-a-document", data={"file": (io.BytesIO(b"%PDF-1.7 x"), "a.pdf")},
-                               content_type="multipart/form-data")
+        response = client.post(
+            "/public/check-a-document",
+            data={"file": (io.BytesIO(b"%PDF-1.7 x"), "a.pdf")},
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 200 and "Set-Cookie" not in response.headers
     # the signed-in person's own pages still never cache
     assert signed_in.client.get("/").headers["Cache-Control"] == "no-store"
@@ -121,8 +136,9 @@ def test_check_a_document_says_genuine_and_not_after_one_byte_is_flipped(anonymo
     anonymous.get("/public/check-a-document")
 
     def check(data: bytes):
-        response = anonymous.client.post("/public/check-a-document", data={"file": (io.BytesIO(data), "eia.pdf")},
-                                         content_type="multipart/form-data")
+        response = anonymous.client.post(
+            "/public/check-a-document", data={"file": (io.BytesIO(data), "eia.pdf")}, content_type="multipart/form-data"
+        )
         from tests.pages import Page
 
         page = Page(response)
@@ -142,19 +158,27 @@ def test_withdrawing_shows_on_the_register_and_stops_the_pdf(client_for, anonymo
     assessment_id, publication_id = published
     content = anonymous.client.get(f"/public/assessments/{publication_id}/public-copy.pdf").data
     board = client_for(BOARD)
-    refused = board.submit(f"/assessments/{assessment_id}/publication", {"reason": ""},
-                           action=f"/assessments/{assessment_id}/publication/withdraw", status=400)
+    refused = board.submit(
+        f"/assessments/{assessment_id}/publication",
+        {"reason": ""},
+        action=f"/assessments/{assessment_id}/publication/withdraw",
+        status=400,
+    )
     assert refused.error_messages == ["Enter why you are withdrawing it"]
-    board.submit(f"/assessments/{assessment_id}/publication", {"reason": "Replaced by version 2"},
-                 action=f"/assessments/{assessment_id}/publication/withdraw")
+    board.submit(
+        f"/assessments/{assessment_id}/publication",
+        {"reason": "Replaced by version 2"},
+        action=f"/assessments/{assessment_id}/publication/withdraw",
+    )
     assert "Withdrawn" in board.get(f"/assessments/{assessment_id}/publication").text_of(id="publication-status")
     register = anonymous.get("/public/")
     assert "Withdrawn" in register.text_of(id="register")
     page = anonymous.get(f"/public/assessments/{publication_id}")
     assert "withdrawn on" in page.text_of(id="withdrawn-notice")
     assert anonymous.client.get(f"/public/assessments/{publication_id}/public-copy.pdf").status_code == 410
-    response = anonymous.client.post("/public/check-a-document", data={"file": (io.BytesIO(content), "eia.pdf")},
-                                     content_type="multipart/form-data")
+    response = anonymous.client.post(
+        "/public/check-a-document", data={"file": (io.BytesIO(content), "eia.pdf")}, content_type="multipart/form-data"
+    )
     assert b"it has been withdrawn" in response.data
     assert json.loads(anonymous.client.get("/public/register.json").data)["assessments"][0]["withdrawn_on"]
 
@@ -163,8 +187,9 @@ def test_check_a_document_refuses_a_file_too_large_in_plain_english(anonymous, d
     # A small limit keeps the test client's request body in memory (larger ones spool to a file it never closes).
     limit = demo.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     too_big = io.BytesIO(b"%PDF-" + b"x" * limit)
-    response = anonymous.client.post("/public/check-a-document", data={"file": (too_big, "big.pdf")},
-                                     content_type="multipart/form-data")
+    response = anonymous.client.post(
+        "/public/check-a-document", data={"file": (too_big, "big.pdf")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 413 and b"The selected file must be 256 KB or smaller" in response.data
     assert "Set-Cookie" not in response.headers
     assert anonymous.client.get("/public/?page=abc&q=" + "x" * 5000).status_code == 200

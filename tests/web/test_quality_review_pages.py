@@ -23,8 +23,10 @@ def app(demo):
     with demo.app_context():
         folder = library()
         administrator = db.session.scalar(select(User).where(User.email == "admin@example.org"))
-        routes = {kind.value: folder.route_for(kind, administrator.organisation.subject_type_routes)
-                  for kind in folder.subject_types}
+        routes = {
+            kind.value: folder.route_for(kind, administrator.organisation.subject_type_routes)
+            for kind in folder.subject_types
+        }
         routes["sop"] = (folder.subject_type("sop").questionnaire_id, "eia-adviser-review")
         admin.update_subject_type_routes(administrator, routes)
     return demo
@@ -71,9 +73,15 @@ def test_the_adviser_reviews_returns_with_reasons_and_passes_it_on(app):
     assert offered(approver, assessment_id) == set()
 
     assert offered(adviser, assessment_id) == {"Pass to the approver", "Return to the author"}
-    take(adviser, assessment_id, "Return to the author", {
-        "section-analysis:age": "Say what the youth advisory group told you, and what you changed",
-        "comment": "The engagement is described but not what it changed"})
+    take(
+        adviser,
+        assessment_id,
+        "Return to the author",
+        {
+            "section-analysis:age": "Say what the youth advisory group told you, and what you changed",
+            "comment": "The engagement is described but not what it changed",
+        },
+    )
     assert "Nothing is waiting for a quality review." in adviser.get("/quality-review").text
 
     tasks = author.get(f"/assessments/{assessment_id}/tasks").text
@@ -113,17 +121,23 @@ def test_a_comment_on_a_question_reaches_the_author_where_it_applies_until_resol
     refused = adviser.submit(comments_url, {"text": "Say what they told you"}, action=comments_url, status=400)
     assert "Select the question your comment is about" in refused.text_of(class_="govuk-error-summary")
     page = adviser.get(comments_url)
-    question = next(o.attrs["value"] for o in page.find(id="question").find_all("option")
-                    if o.text.strip() == "Age: engagement: Who did you engage, when, and what did they tell you?")
-    adviser.submit(comments_url, {"question": question, "text": "Say what the youth advisory group told you"},
-                   action=comments_url)
+    question = next(
+        o.attrs["value"]
+        for o in page.find(id="question").find_all("option")
+        if o.text.strip() == "Age: engagement: Who did you engage, when, and what did they tell you?"
+    )
+    adviser.submit(
+        comments_url, {"question": question, "text": "Say what the youth advisory group told you"}, action=comments_url
+    )
     assert "(1 not resolved)" in author.get(f"/assessments/{assessment_id}").text, "seen while it is under review"
     take(adviser, assessment_id, "Return to the author", {"comment": "See my comment on the engagement question"})
 
     tasks = re.sub(r"\s+", " ", author.get(f"/assessments/{assessment_id}/tasks").text_of(id="question-comments"))
     assert "1 comment on your answers not resolved yet" in tasks
-    assert ("Age: engagement: Who did you engage, when, and what did they tell you?: "
-            "“Say what the youth advisory group told you” (Eden Adviser)") in tasks
+    assert (
+        "Age: engagement: Who did you engage, when, and what did they tell you?: "
+        "“Say what the youth advisory group told you” (Eden Adviser)"
+    ) in tasks
     assert "engagement:age" not in tasks and "/engagement" not in tasks.replace(comments_url, "")
     on_page = author.get(f"/assessments/{assessment_id}/pages/engagement:age").text_of(id="question-comments")
     assert "1 comment on this page's questions not resolved yet" in re.sub(r"\s+", " ", on_page)
@@ -138,5 +152,7 @@ def test_a_comment_on_a_question_reaches_the_author_where_it_applies_until_resol
     words = re.sub(r"\s+", " ", adviser.get(comments_url).text)
     assert "Resolved by Alex Author" in words and "The group asked for data by age band; added" in words
     notices = adviser.get("/notifications").text
-    assert "Alex Author resolved your comment on the question “Who did you engage, when, and what did they tell you?”" \
+    assert (
+        "Alex Author resolved your comment on the question “Who did you engage, when, and what did they tell you?”"
         in re.sub(r"\s+", " ", notices)
+    )

@@ -14,8 +14,11 @@ from eia.models import ArchivedRecord
 from eia.services import archive
 from tests.journeys import act, complete_assessment, low_impact_analysis, save, start_assessment, submit
 
-NOT_APPLICABLE = ("Why have you not engaged anyone?", "Why is the remaining adverse impact justified?",
-                  "How will you remove or reduce the negative impact?")
+NOT_APPLICABLE = (
+    "Why have you not engaged anyone?",
+    "Why is the remaining adverse impact justified?",
+    "How will you remove or reduce the negative impact?",
+)
 
 
 def test_engagement_follow_ups_sit_under_the_answer_that_asks_for_them(client_for):
@@ -98,9 +101,18 @@ def test_analysis_pages_replay_the_screening_and_the_mitigation_page_the_negativ
     inset = evidence.text_of(id="replayed-answers")
     assert "What you said in screening" in inset and "High" in inset and "Stop and search by ethnicity" in inset
 
-    save(author, assessment_id, "impact:race", {"eliminate_direction": "negative", "eliminate_level": "high",
-                                                "advance_direction": "positive", "foster_direction": "neutral",
-                                                "description": "Risk of disproportionate use"})
+    save(
+        author,
+        assessment_id,
+        "impact:race",
+        {
+            "eliminate_direction": "negative",
+            "eliminate_level": "high",
+            "advance_direction": "positive",
+            "foster_direction": "neutral",
+            "description": "Risk of disproportionate use",
+        },
+    )
     residual = author.get(f"/assessments/{assessment_id}/pages/residual:race")
     inset = residual.text_of(id="replayed-answers")
     assert "The negative impacts you found" in inset and "Aim 1" in inset and "Aim 2" not in inset
@@ -111,11 +123,24 @@ def test_a_mitigation_becomes_an_action_in_one_step_with_an_owner_picked_or_type
     author = client_for("author@example.org")
     assessment_id = start_assessment(author)
     save(author, assessment_id, "screening:race", {"relevance": "high", "reason": "Stop and search"})
-    save(author, assessment_id, "impact:race", {"eliminate_direction": "negative", "eliminate_level": "high",
-                                                "advance_direction": "neutral", "foster_direction": "neutral",
-                                                "description": "Risk of disproportionate use"})
-    save(author, assessment_id, "residual:race", {"mitigation": "Supervisor review of every search",
-                                                  "residual_level": "low", "justification": "Public safety"})
+    save(
+        author,
+        assessment_id,
+        "impact:race",
+        {
+            "eliminate_direction": "negative",
+            "eliminate_level": "high",
+            "advance_direction": "neutral",
+            "foster_direction": "neutral",
+            "description": "Risk of disproportionate use",
+        },
+    )
+    save(
+        author,
+        assessment_id,
+        "residual:race",
+        {"mitigation": "Supervisor review of every search", "residual_level": "low", "justification": "Public safety"},
+    )
     plan_url = f"/assessments/{assessment_id}/pages/action_plan"
     plan = author.get(plan_url)
     link = plan.find("a", href=f"{plan_url}?mitigation=race#add-item")
@@ -131,8 +156,11 @@ def test_a_mitigation_becomes_an_action_in_one_step_with_an_owner_picked_or_type
     assert "approver@example.org" in offered and "author@neighbouring.example.org" not in offered
 
     # One step: the action and characteristic are there; the owner has no account, so it is typed.
-    author.submit(f"{plan_url}?mitigation=race", {"owner": "Sgt Sam Patel (no account)", "due_date": ["1", "6", "2027"]},
-                  action=f"{plan_url}/items")
+    author.submit(
+        f"{plan_url}?mitigation=race",
+        {"owner": "Sgt Sam Patel (no account)", "due_date": ["1", "6", "2027"]},
+        action=f"{plan_url}/items",
+    )
     plan = author.get(plan_url)
     assert "Supervisor review of every search" in plan.text and "Sgt Sam Patel (no account)" in plan.text
     assert "Mitigations not in the plan yet" not in plan.text

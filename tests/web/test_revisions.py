@@ -21,8 +21,9 @@ def _signed_off(client_for) -> int:
 
 
 def _start_revision(author, assessment_id: int, status: int = 302):
-    return author.submit(f"/assessments/{assessment_id}", action=f"/assessments/{assessment_id}/revisions",
-                         status=status)
+    return author.submit(
+        f"/assessments/{assessment_id}", action=f"/assessments/{assessment_id}/revisions", status=status
+    )
 
 
 def test_the_author_starts_a_revision_prefilled_and_linked_to_the_signed_off_version(client_for, demo):
@@ -31,7 +32,8 @@ def test_the_author_starts_a_revision_prefilled_and_linked_to_the_signed_off_ver
     page = author.get(f"/assessments/{first_id}")
     assert page.find(id="start-revision") is not None
     assert read_only_message(author, first_id) == (
-        "This assessment was signed off: it can no longer be changed. To change it, start a revision from this page.")
+        "This assessment was signed off: it can no longer be changed. To change it, start a revision from this page."
+    )
     response = _start_revision(author, first_id)
     match = re.fullmatch(r"/assessments/(\d+)/tasks", author.location(response))
     assert match, author.location(response)
@@ -52,16 +54,22 @@ def test_the_author_starts_a_revision_prefilled_and_linked_to_the_signed_off_ver
     assert "Version 2 started from version 1's answers" in tasks.text
     # The revision can be changed and submitted again; the signed-off version cannot be changed at all.
     save(author, second_id, "subject", {"title": "Body-worn video in custody, 2028", "subject_type": "sop"})
-    refused = author.post(f"/assessments/{first_id}/pages/subject", {
-        "csrf_token": tasks.csrf_token, "title": "Rewritten history", "subject_type": "sop", "intent": "continue"})
+    refused = author.post(
+        f"/assessments/{first_id}/pages/subject",
+        {"csrf_token": tasks.csrf_token, "title": "Rewritten history", "subject_type": "sop", "intent": "continue"},
+    )
     assert author.location(refused) == f"/assessments/{first_id}"
     with demo.app_context():
         assert db.session.get(Assessment, first_id).title == "Body-worn video in custody"
         assert db.session.get(Assessment, second_id).title == "Body-worn video in custody, 2028"
-        assert db.session.scalar(select(ArchivedRecord.sha256).where(ArchivedRecord.assessment_id == first_id)) \
+        assert (
+            db.session.scalar(select(ArchivedRecord.sha256).where(ArchivedRecord.assessment_id == first_id))
             == sha_before
-    assert read_only_message(author, first_id) == ("This assessment was signed off: it can no longer be changed. "
-                                                   "Version 2 of it has been started: make any changes in that version.")
+        )
+    assert read_only_message(author, first_id) == (
+        "This assessment was signed off: it can no longer be changed. "
+        "Version 2 of it has been started: make any changes in that version."
+    )
 
     revised = author.get(f"/assessments/{second_id}")
     assert "Version 1" in revised.text_of(id="versions") and "Version 2 (this one)" in revised.text_of(id="versions")

@@ -109,16 +109,43 @@ ROUTES = {
     "public.check_document": PUBLIC,
 }
 # The capability routes each role opens, written out: a change to the capability table shows here.
-AUTHOR = {"main.start_revision", "questionnaire.new", "questionnaire.start", "questionnaire.task_list", "questionnaire.page",
-          "questionnaire.one_page",
-          "questionnaire.add_item", "questionnaire.remove_item", "questionnaire.finish_list",
-          "questionnaire.check_answers"}
-ARCHIVE = {"archive.search_page", "archive.export_csv", "archive.export_xlsx", "archive.record", "archive.verify_form",
-           "archive.verify_file"}
+AUTHOR = {
+    "main.start_revision",
+    "questionnaire.new",
+    "questionnaire.start",
+    "questionnaire.task_list",
+    "questionnaire.page",
+    "questionnaire.one_page",
+    "questionnaire.add_item",
+    "questionnaire.remove_item",
+    "questionnaire.finish_list",
+    "questionnaire.check_answers",
+}
+ARCHIVE = {
+    "archive.search_page",
+    "archive.export_csv",
+    "archive.export_xlsx",
+    "archive.record",
+    "archive.verify_form",
+    "archive.verify_file",
+}
 COMPLIANCE = {"compliance.report", "compliance.report_pdf"}
-ADMINISTRATION = {"admin.index", "admin.create_user", "admin.set_active", "admin.add_department", "admin.add_objective",
-                  "admin.settings", "admin.roles", "admin.subject_types", "admin.person",
-                  "admin.unlink_identity", "admin.set_temporary_password", "admin.reset_second_factor", "admin.end_sessions", "admin.revoke_token"}
+ADMINISTRATION = {
+    "admin.index",
+    "admin.create_user",
+    "admin.set_active",
+    "admin.add_department",
+    "admin.add_objective",
+    "admin.settings",
+    "admin.roles",
+    "admin.subject_types",
+    "admin.person",
+    "admin.unlink_identity",
+    "admin.set_temporary_password",
+    "admin.reset_second_factor",
+    "admin.end_sessions",
+    "admin.revoke_token",
+}
 OPENS = {
     "author": AUTHOR,
     "approver": {"queues.review_queue"} | COMPLIANCE,
@@ -152,9 +179,21 @@ def _opens(app, rule, roles: frozenset[str]) -> bool:
 
 
 def _url(rule, assessment_id: int, user_id: int = 1) -> str:
-    values = {"assessment_id": assessment_id, "page_id": "action_plan", "task_definition_id": "screening", "position": 1, "action": "submit", "action_id": 1,
-              "token_id": 1, "session_id": "0" * 64, "thread_id": 1,
-              "user_id": user_id, "change": "deactivate", "filename": "govuk-frontend/eia.min.css", "publication_id": 1}
+    values = {
+        "assessment_id": assessment_id,
+        "page_id": "action_plan",
+        "task_definition_id": "screening",
+        "position": 1,
+        "action": "submit",
+        "action_id": 1,
+        "token_id": 1,
+        "session_id": "0" * 64,
+        "thread_id": 1,
+        "user_id": user_id,
+        "change": "deactivate",
+        "filename": "govuk-frontend/eia.min.css",
+        "publication_id": 1,
+    }
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 
 
@@ -263,12 +302,20 @@ def test_every_role_gets_past_the_sign_in_gate_of_signed_in_routes(client_for, d
 
 BAD_INPUT = {
     "questionnaire.page": {"title": "x" * 5000, "subject_type": "forged", "intent": "continue"},
-    "questionnaire.one_page": {"screening-age-relevance": "forged", "screening-race-reason": "v" * 5000,
-                               "intent": "continue"},
+    "questionnaire.one_page": {
+        "screening-age-relevance": "forged",
+        "screening-race-reason": "v" * 5000,
+        "intent": "continue",
+    },
     "questionnaire.add_item": {**AN_ACTION, "action": "y" * 5000, "due_date": ["31", "2", "2027"]},
     "questionnaire.remove_item": {"version": "999"},
     "questionnaire.finish_list": {"version": "not a number"},
-    "decisions.act": {"comment": "z" * 100000, "conditions-1-text": "forged", "conditions-1-due-day": "99", "section-nowhere": "forged"},
+    "decisions.act": {
+        "comment": "z" * 100000,
+        "conditions-1-text": "forged",
+        "conditions-1-due-day": "99",
+        "section-nowhere": "forged",
+    },
     "decisions.comment": {"text": "w" * 100000},
     "question_comments.start": {"question": "subject/title", "text": "forged"},
     "question_comments.reply": {"text": "forged"},
@@ -282,9 +329,13 @@ BAD_INPUT = {
 
 def _everything(app) -> tuple:
     with app.app_context():
-        counts = tuple(db.session.scalar(select(func.count()).select_from(model))
-                       for model in (Assessment, AuditEvent, Comment, QuestionComment, Transition))
-        rows = tuple((a.id, a.status, a.lock_version, a.title, repr(a.answers)) for a in db.session.scalars(select(Assessment)))
+        counts = tuple(
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (Assessment, AuditEvent, Comment, QuestionComment, Transition)
+        )
+        rows = tuple(
+            (a.id, a.status, a.lock_version, a.title, repr(a.answers)) for a in db.session.scalars(select(Assessment))
+        )
         return counts, rows
 
 
@@ -292,8 +343,11 @@ def _everything(app) -> tuple:
 def test_bad_input_to_another_users_assessment_is_not_found_and_changes_nothing(client_for, demo, intruder):
     author = client_for("author@example.org")
     assessment_id = start_assessment(author)
-    author.submit(f"/assessments/{assessment_id}/pages/action_plan", AN_ACTION,
-                  action=f"/assessments/{assessment_id}/pages/action_plan/items")
+    author.submit(
+        f"/assessments/{assessment_id}/pages/action_plan",
+        AN_ACTION,
+        action=f"/assessments/{assessment_id}/pages/action_plan/items",
+    )
     client = client_for(intruder)
     token = client.get("/").csrf_token
     before = _everything(demo)

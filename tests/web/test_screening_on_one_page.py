@@ -9,7 +9,10 @@ from sqlalchemy import select
 from eia.extensions import db
 from eia.models import Assessment, AuditEvent
 from tests.journeys import (
-    screen_on_one_page, screen_one_at_a_time, screened_characteristics, start_assessment,
+    screen_on_one_page,
+    screen_one_at_a_time,
+    screened_characteristics,
+    start_assessment,
 )
 
 
@@ -35,16 +38,20 @@ def test_a_whole_screening_takes_three_page_loads_instead_of_three_per_character
         answers = [db.session.get(Assessment, i).answers for i in (one_at_a_time, on_one_page)]
         screening = [{k: v for k, v in a.items() if k.startswith("screening:")} for a in answers]
         assert screening[0] == screening[1] and len(screening[1]) == characteristics
-        saved = db.session.scalars(select(AuditEvent).where(AuditEvent.object_id == str(on_one_page),
-                                                            AuditEvent.action == "assessment.page_saved"))
+        saved = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.object_id == str(on_one_page), AuditEvent.action == "assessment.page_saved"
+            )
+        )
         assert len(list(saved)) == characteristics, "each characteristic's screening is recorded as saved"
 
 
 def test_the_task_list_shows_each_rating_and_links_to_the_characteristic_on_the_page(client_for):
     author = client_for("author@example.org")
     assessment_id = start_assessment(author)
-    screen_on_one_page(author, assessment_id, {"race": "high", "age": "unknown"},
-                       screened_characteristics(author, assessment_id))
+    screen_on_one_page(
+        author, assessment_id, {"race": "high", "age": "unknown"}, screened_characteristics(author, assessment_id)
+    )
     tasks = author.get(f"/assessments/{assessment_id}/tasks")
     hints = [h.text for h in tasks.find_all("div", class_="govuk-task-list__hint")]
     assert "Relevance: High" in hints and "Relevance: Not known yet" in hints and "Relevance: Not relevant" in hints
@@ -63,8 +70,9 @@ def test_one_missing_answer_saves_nothing_and_says_which_characteristic(client_f
         answers[f"screening-{characteristic}-relevance"] = "none"
         answers[f"screening-{characteristic}-reason"] = "No plausible effect"
     answers["screening-race-reason"] = ""
-    page = author.submit(f"/assessments/{assessment_id}/all/screening", answers, button=("intent", "continue"),
-                         status=400)
+    page = author.submit(
+        f"/assessments/{assessment_id}/all/screening", answers, button=("intent", "continue"), status=400
+    )
     assert page.error_messages == ["Race: Enter the reason for your answer"]
     assert page.find(id="screening-race-reason") is not None
     with demo.app_context():
@@ -122,8 +130,11 @@ def _routine_assessment(author, *, screening_on_one_page: bool) -> int:
     base = tasks.removesuffix("/tasks")
     pages = {
         "subject": {"title": "Body-worn video: retention of footage"},
-        "responsibility": {"owner": "Insp Ada Lovelace", "senior_responsible_officer": "ACC Grace Hopper",
-                           "decision_date": ["10", "1", "2027"]},
+        "responsibility": {
+            "owner": "Insp Ada Lovelace",
+            "senior_responsible_officer": "ACC Grace Hopper",
+            "decision_date": ["10", "1", "2027"],
+        },
         "aims": {"aims": "Keep footage for 31 days", "affected": "both", "scope": "Force-wide"},
         "objectives": {"objectives": ["EO2"]},
     }
@@ -139,21 +150,30 @@ def _routine_assessment(author, *, screening_on_one_page: bool) -> int:
         browser.submit(f"{base}/all/screening", answers, button=("intent", "continue"))
     else:
         for characteristic in characteristics:
-            browser.submit(f"{base}/pages/screening:{characteristic}",
-                           {"relevance": "high" if characteristic == "age" else "none",
-                            "reason": f"Reason for {characteristic}"}, button=("intent", "continue"))
+            browser.submit(
+                f"{base}/pages/screening:{characteristic}",
+                {"relevance": "high" if characteristic == "age" else "none", "reason": f"Reason for {characteristic}"},
+                button=("intent", "continue"),
+            )
     for page_id, data in {
         "evidence:age": {"has_evidence": "yes", "evidence": "Complaints data 2025"},
         "engagement:age": {"engaged": "yes", "engagement": "Youth independent advisory group"},
-        "impact:age": {"eliminate_direction": "neutral", "advance_direction": "neutral", "foster_direction": "neutral",
-                       "description": "No difference by age"},
+        "impact:age": {
+            "eliminate_direction": "neutral",
+            "advance_direction": "neutral",
+            "foster_direction": "neutral",
+            "description": "No difference by age",
+        },
         "residual:age": {"residual_level": "none"},
         "outcome": {"outcome": "no_change", "changes_made": "Nothing: no impact found", "board_review_requested": "no"},
     }.items():
         browser.submit(f"{base}/pages/{page_id}", data, button=("intent", "continue"))
     browser.submit(f"{base}/pages/action_plan", action=f"{base}/pages/action_plan/finish")
-    browser.submit(f"{base}/pages/review", {"monitoring": "Quarterly", "review_date": ["1", "11", "2027"]},
-                   button=("intent", "continue"))
+    browser.submit(
+        f"{base}/pages/review",
+        {"monitoring": "Quarterly", "review_date": ["1", "11", "2027"]},
+        button=("intent", "continue"),
+    )
     confirmation = browser.submit(f"{base}/check-answers", action=f"{base}/actions/submit")
     assert "Assessment submitted" in confirmation.text
     return len(author.requests) - start
@@ -163,5 +183,7 @@ def test_a_routine_assessment_takes_at_least_a_third_fewer_requests(client_for):
     author = client_for("author@example.org")
     before = _routine_assessment(author, screening_on_one_page=False)
     after = _routine_assessment(author, screening_on_one_page=True)
-    print(f"routine assessment, start to submitted: {before} requests one characteristic at a time, {after} on one page")
+    print(
+        f"routine assessment, start to submitted: {before} requests one characteristic at a time, {after} on one page"
+    )
     assert after <= before * 2 / 3

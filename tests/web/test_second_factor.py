@@ -72,7 +72,9 @@ def test_the_whole_journey_with_real_codes(mfa_app):
     page = client.get("/sign-in/code")
     assert page.h1 == "Enter the code from your authenticator app"
     wrong = client.submit("/sign-in/code", {"code": "000000" if _code(secret, 1) != "000000" else "111111"}, status=400)
-    assert wrong.error_messages == ["Enter the 6-digit code your authenticator app shows now, or one of your recovery codes"]
+    assert wrong.error_messages == [
+        "Enter the 6-digit code your authenticator app shows now, or one of your recovery codes"
+    ]
     signed_in = client.submit("/sign-in/code", {"code": _code(secret, 1)})
     assert client.location(signed_in) == "/"
     client.get("/")
@@ -130,11 +132,19 @@ def test_the_code_step_expires_and_needs_a_password_first(mfa_app):
 
 def test_new_recovery_codes_need_the_password_and_a_code(mfa_app):
     client, secret, codes = _set_up(mfa_app, APPROVER)
-    page = client.submit("/account/second-factor", {"password": "wrong", "code": _code(secret, 1)},
-                         action="/account/second-factor/recovery-codes", status=400)
+    page = client.submit(
+        "/account/second-factor",
+        {"password": "wrong", "code": _code(secret, 1)},
+        action="/account/second-factor/recovery-codes",
+        status=400,
+    )
     assert page.error_messages == ["Enter your password"]
-    page = client.submit("/account/second-factor", {"password": PASSWORD, "code": _code(secret, 1)},
-                         action="/account/second-factor/recovery-codes", status=200)
+    page = client.submit(
+        "/account/second-factor",
+        {"password": PASSWORD, "code": _code(secret, 1)},
+        action="/account/second-factor/recovery-codes",
+        status=200,
+    )
     fresh = [li.text.strip() for li in page.find(id="recovery-codes").find_all("li")]
     assert len(fresh) == 10 and not set(fresh) & set(codes)
     assert "You have 10 unused recovery codes." in client.get("/account/second-factor").html
@@ -148,11 +158,18 @@ def test_an_administrator_resets_a_lost_second_factor(mfa_app):
     reset = f"/admin/users/{user_id}/second-factor/reset"
     reason = {"reason": "Lost phone, checked by video call"}
     # The administrator's own password and code first: a borrowed admin session cannot hand accounts over.
-    refused = admin.submit(f"/admin/users/{user_id}", {**reason, "your_password": PASSWORD, "your_code": "000000"},
-                           action=reset, status=400)
+    refused = admin.submit(
+        f"/admin/users/{user_id}",
+        {**reason, "your_password": PASSWORD, "your_code": "000000"},
+        action=reset,
+        status=400,
+    )
     assert refused.error_messages == ["Enter the 6-digit code your authenticator app shows now"]
-    admin.submit(f"/admin/users/{user_id}", {**reason, "your_password": PASSWORD, "your_code": _code(admin_secret, 1)},
-                 action=reset)
+    admin.submit(
+        f"/admin/users/{user_id}",
+        {**reason, "your_password": PASSWORD, "your_code": _code(admin_secret, 1)},
+        action=reset,
+    )
     assert client.location(client.get("/", status=302)).startswith("/sign-in"), "their sessions ended"
     with mfa_app.app_context():
         assert db.session.get(User, user_id).totp_secret is None
@@ -169,11 +186,18 @@ def test_someone_who_chose_the_app_may_turn_it_off_but_a_role_that_needs_it_may_
     setup = author.get("/account/second-factor")  # not required of authors: they choose it
     secret = setup.text_of(id="setup-key").replace(" ", "")
     author.submit("/account/second-factor", {"code": _code(secret)}, status=200)
-    wrong = author.submit("/account/second-factor", {"password": PASSWORD, "code": "000000"},
-                          action="/account/second-factor/turn-off", status=400)
+    wrong = author.submit(
+        "/account/second-factor",
+        {"password": PASSWORD, "code": "000000"},
+        action="/account/second-factor/turn-off",
+        status=400,
+    )
     assert wrong.error_messages == ["Enter the 6-digit code your authenticator app shows now"]
-    author.submit("/account/second-factor", {"password": PASSWORD, "code": _code(secret, 1)},
-                  action="/account/second-factor/turn-off")
+    author.submit(
+        "/account/second-factor",
+        {"password": PASSWORD, "code": _code(secret, 1)},
+        action="/account/second-factor/turn-off",
+    )
     author.submit("/", action="/sign-out")
     author.sign_in("author@example.org", PASSWORD)  # the password alone again
     author.get("/")
@@ -181,8 +205,11 @@ def test_someone_who_chose_the_app_may_turn_it_off_but_a_role_that_needs_it_may_
     approver, secret, _ = _set_up(mfa_app, APPROVER)
     page = approver.get("/account/second-factor")
     assert page.find("form", action="/account/second-factor/turn-off") is None
-    approver.post("/account/second-factor/turn-off",
-                  {"csrf_token": page.csrf_token, "password": PASSWORD, "code": _code(secret, 1)}, status=403)
+    approver.post(
+        "/account/second-factor/turn-off",
+        {"csrf_token": page.csrf_token, "password": PASSWORD, "code": _code(secret, 1)},
+        status=403,
+    )
     with mfa_app.app_context():
         assert db.session.scalar(select(User).where(User.email == APPROVER)).has_second_factor
 
@@ -192,7 +219,9 @@ def test_the_command_line_resets_a_lost_second_factor_when_no_administrator_can(
     runner = mfa_app.test_cli_runner()
     refused = runner.invoke(args=["users", "reset-second-factor", "admin@example.org", "--reason", " "])
     assert refused.exit_code != 0 and "--reason" in refused.output
-    done = runner.invoke(args=["users", "reset-second-factor", "admin@example.org", "--reason", "Only admin lost phone"])
+    done = runner.invoke(
+        args=["users", "reset-second-factor", "admin@example.org", "--reason", "Only admin lost phone"]
+    )
     assert done.exit_code == 0, done.output
     with mfa_app.app_context():
         assert not db.session.scalar(select(User).where(User.email == "admin@example.org")).has_second_factor

@@ -8,10 +8,20 @@ from config import ProductionConfig
 from tests.journeys import start_assessment
 from tests.pages import Page
 
-ROLE_USERS = ["author@example.org", "approver@example.org", "board@example.org", "auditor@example.org",
-              "admin@example.org"]
-CSP_DIRECTIVES = ["default-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
-                  "frame-ancestors 'none'"]
+ROLE_USERS = [
+    "author@example.org",
+    "approver@example.org",
+    "board@example.org",
+    "auditor@example.org",
+    "admin@example.org",
+]
+CSP_DIRECTIVES = [
+    "default-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+]
 
 
 def _get_urls(app, assessment_id: int) -> list[str]:
@@ -73,7 +83,9 @@ def test_anonymous_and_error_pages(anonymous, url):
     check_headers(response, authenticated=False)
 
 
-@pytest.mark.parametrize("url", ["/public/", "/public/check-a-document", "/public/register.json", "/public/register.atom"])
+@pytest.mark.parametrize(
+    "url", ["/public/", "/public/check-a-document", "/public/register.json", "/public/register.atom"]
+)
 def test_public_register_pages(anonymous, url):
     response = anonymous.client.get(url)
     assert response.status_code == 200
@@ -85,8 +97,12 @@ def test_production_sends_hsts(tmp_path, monkeypatch):
     from eia import create_app
 
     # Production refuses SQLite; the sign-in page needs no database, so an unreachable server will do.
-    app = create_app(ProductionConfig, SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="postgresql://unused.invalid/eia",
-                     INSTANCE_DIR=tmp_path)
+    app = create_app(
+        ProductionConfig,
+        SECRET_KEY="x" * 40,
+        SQLALCHEMY_DATABASE_URI="postgresql://unused.invalid/eia",
+        INSTANCE_DIR=tmp_path,
+    )
     response = app.test_client().get("/sign-in", base_url="https://eia.example")
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-session" and app.config["SESSION_COOKIE_SECURE"]

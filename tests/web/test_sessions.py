@@ -20,7 +20,10 @@ NEW_PASSWORD = "plum tractor lantern drizzle"
 
 def _actions(app, action):
     with app.app_context():
-        return [e.details for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))]
+        return [
+            e.details
+            for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))
+        ]
 
 
 def _age_sessions(app, email, **ago):
@@ -28,8 +31,11 @@ def _age_sessions(app, email, **ago):
     with app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.email == email))
         now = utcnow()
-        db.session.execute(update(UserSession).where(UserSession.user_id == user_id)
-                           .values({column: now - delta for column, delta in ago.items()}))
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.user_id == user_id)
+            .values({column: now - delta for column, delta in ago.items()})
+        )
         db.session.commit()
 
 
@@ -88,8 +94,10 @@ def test_admin_deactivating_a_user_ends_their_sessions(client_for, demo):
     admin.post(f"/admin/users/{author_id}/activate", {"csrf_token": admin.get("/admin/").csrf_token})
     author.get("/", status=302)  # reactivation does not bring old sessions back
     with demo.app_context():
-        reasons = {row.revoked_reason for row in db.session.scalars(
-            select(UserSession).where(UserSession.user_id == author_id))}
+        reasons = {
+            row.revoked_reason
+            for row in db.session.scalars(select(UserSession).where(UserSession.user_id == author_id))
+        }
     assert reasons == {"deactivated"}
 
 
@@ -100,8 +108,9 @@ def test_changing_password_ends_the_other_sessions_only(client_for, demo):
     assert form.h1 == "Change your password"
     wrong = laptop.submit("/account/password", {"current_password": "not it", "new_password": NEW_PASSWORD}, status=400)
     assert wrong.error_messages == ["Your current password is not correct"]
-    common = laptop.submit("/account/password", {"current_password": PASSWORD, "new_password": "Password1234"},
-                           status=400)
+    common = laptop.submit(
+        "/account/password", {"current_password": PASSWORD, "new_password": "Password1234"}, status=400
+    )
     assert common.error_messages == ["Password is too easy to guess: use three or more random words"]
     short = laptop.submit("/account/password", {"current_password": PASSWORD, "new_password": "short"}, status=400)
     assert short.error_messages == ["Password must be 12 characters or more"]
@@ -138,8 +147,9 @@ def test_throttling_holds_across_two_app_instances(make_app):
         assert page.error_messages == ["Enter a correct email address and password"]
     for client in clients:  # the right password does not help yet, on either instance
         page = client.submit("/sign-in", {"email": "author@example.org", "password": PASSWORD}, status=429)
-        assert re.fullmatch(r"There have been too many attempts to sign in\. Wait \d+ seconds and try again",
-                            page.error_messages[0])
+        assert re.fullmatch(
+            r"There have been too many attempts to sign in\. Wait \d+ seconds and try again", page.error_messages[0]
+        )
     clients[1].sign_in("approver@example.org", PASSWORD)  # other accounts are unaffected
     clients[1].get("/")
     assert [e["limit"] for e in _actions(first, "sign_in.throttled")] == ["account", "account"]
@@ -187,7 +197,9 @@ def test_nobody_ends_someone_elses_session(demo):
     owner.sign_in("author@example.org", PASSWORD)
     other.sign_in("author2@example.org", PASSWORD)
     with demo.app_context():
-        owner_session = db.session.scalar(select(UserSession.token_hash).join(User).where(User.email == "author@example.org"))
+        owner_session = db.session.scalar(
+            select(UserSession.token_hash).join(User).where(User.email == "author@example.org")
+        )
     page = other.get("/account/sessions")
     other.post(f"/account/sessions/{owner_session}/end", {"csrf_token": page.csrf_token}, status=404)
     owner.get("/")
@@ -206,7 +218,9 @@ def test_an_administrator_signs_someone_out_everywhere_with_a_reason(client_for,
     admin.submit(person, {"reason": "Laptop reported stolen"}, action=f"{person}/sessions/end")
     author.get("/", status=302)
     admin.get("/")  # the administrator's own session goes on
-    assert _actions(demo, "session.ended_by_administrator") == [{"reason": "Laptop reported stolen", "sessions_ended": 1}]
+    assert _actions(demo, "session.ended_by_administrator") == [
+        {"reason": "Laptop reported stolen", "sessions_ended": 1}
+    ]
 
 
 def _age_failures(app, delta: timedelta) -> None:
@@ -259,7 +273,9 @@ def test_a_browser_that_has_signed_in_before_is_not_held_up_by_a_strangers_guess
     other.submit("/sign-in", {"email": "author@example.org", "password": PASSWORD}, status=429)
 
 
-@pytest.mark.parametrize("password", ["iloveyou2026", "qazwsxedcrfvtgb", "1qaz2wsx3edc4rfv", "Alex Author 1990", "author@example.org"])
+@pytest.mark.parametrize(
+    "password", ["iloveyou2026", "qazwsxedcrfvtgb", "1qaz2wsx3edc4rfv", "Alex Author 1990", "author@example.org"]
+)
 def test_guessable_passwords_beyond_the_list_are_refused(app, password):
     # Keyboard walks, repeats, dates and the person's own name: zxcvbn catches what no list holds.
     from eia.services.users import TOO_COMMON, password_problem
@@ -276,14 +292,18 @@ def test_the_demo_password_is_refused_in_production_and_a_new_password_must_diff
         assert password_problem(production_like.config["DEMO_PASSWORD_DEFAULT"]) == DEMO_PASSWORD_REFUSED
     assert ProductionConfig.REFUSE_DEMO_PASSWORD
     same = client_for("author@example.org").submit(
-        "/account/password", {"current_password": PASSWORD, "new_password": PASSWORD}, status=400)
+        "/account/password", {"current_password": PASSWORD, "new_password": PASSWORD}, status=400
+    )
     assert same.error_messages == ["Your new password must be different from your current one"]
 
 
 def _create_through_the_admin_page(client_for, email: str, password: str) -> int:
     admin = client_for("admin@example.org")
-    admin.submit("/admin/", {"email": email, "name": "Tem Porary", "roles": ["author"], "password": password},
-                 action="/admin/users")
+    admin.submit(
+        "/admin/",
+        {"email": email, "name": "Tem Porary", "roles": ["author"], "password": password},
+        action="/admin/users",
+    )
     with admin.client.application.app_context():
         return db.session.scalar(select(User.id).where(User.email == email))
 
@@ -296,7 +316,9 @@ def test_a_password_an_administrator_set_must_be_changed_at_first_sign_in(client
         assert starter.location(starter.get(url, status=302)) == "/account/password"
     page = starter.get("/account/password")
     assert "Choose your own before you continue" in page.text_of(id="temporary-password")
-    starter.submit("/account/password", {"current_password": "granite meadow copper sail", "new_password": NEW_PASSWORD})
+    starter.submit(
+        "/account/password", {"current_password": "granite meadow copper sail", "new_password": NEW_PASSWORD}
+    )
     starter.get("/")
     assert "Choose your own" not in starter.get("/account/password").html
 
@@ -307,20 +329,24 @@ def test_a_temporary_password_expires(client_for, demo):
         db.session.get(User, user_id).password_temporary_until = utcnow() - timedelta(seconds=1)
         db.session.commit()
     starter = PageClient(demo.test_client())
-    page = starter.submit("/sign-in", {"email": "late.starter@example.org", "password": "granite meadow copper sail"},
-                          status=400)
+    page = starter.submit(
+        "/sign-in", {"email": "late.starter@example.org", "password": "granite meadow copper sail"}, status=400
+    )
     assert page.error_messages == ["Your temporary password has expired: ask an administrator for a new one"]
     # An administrator sets another: it works, once more only to choose their own.
     admin = client_for("admin@example.org")
     set_it = f"/admin/users/{user_id}/temporary-password"
-    unconfirmed = admin.submit(f"/admin/users/{user_id}", {"password": "walnut beacon frost ladder"}, action=set_it,
-                               status=400)
+    unconfirmed = admin.submit(
+        f"/admin/users/{user_id}", {"password": "walnut beacon frost ladder"}, action=set_it, status=400
+    )
     assert unconfirmed.error_messages == ["Enter your password"], "the administrator's own password first"
-    refused = admin.submit(f"/admin/users/{user_id}", {"password": "password1234", "your_password": PASSWORD},
-                           action=set_it, status=400)
+    refused = admin.submit(
+        f"/admin/users/{user_id}", {"password": "password1234", "your_password": PASSWORD}, action=set_it, status=400
+    )
     assert refused.error_messages == ["Password is too easy to guess: use three or more random words"]
-    admin.submit(f"/admin/users/{user_id}", {"password": "walnut beacon frost ladder", "your_password": PASSWORD},
-                 action=set_it)
+    admin.submit(
+        f"/admin/users/{user_id}", {"password": "walnut beacon frost ladder", "your_password": PASSWORD}, action=set_it
+    )
     starter.sign_in("late.starter@example.org", "walnut beacon frost ladder")
     assert starter.location(starter.get("/", status=302)) == "/account/password"
     assert _actions(demo, "password.reset_by_administrator")[0]["sessions_ended"] == 0

@@ -31,8 +31,13 @@ def provider():
 def sso_app(make_app, provider):
     from eia.services.demo import seed
 
-    app = make_app(OIDC_ISSUER=provider.issuer, OIDC_CLIENT_ID=CLIENT_ID, OIDC_CLIENT_SECRET=CLIENT_SECRET,
-                   OIDC_PROVIDER_NAME=PROVIDER_NAME, PUBLIC_BASE_URL="http://localhost")
+    app = make_app(
+        OIDC_ISSUER=provider.issuer,
+        OIDC_CLIENT_ID=CLIENT_ID,
+        OIDC_CLIENT_SECRET=CLIENT_SECRET,
+        OIDC_PROVIDER_NAME=PROVIDER_NAME,
+        PUBLIC_BASE_URL="http://localhost",
+    )
     with app.app_context():
         seed(PASSWORD)
     return app
@@ -62,7 +67,10 @@ def _user(app, email="author@example.org") -> User:
 
 def _actions(app, action):
     with app.app_context():
-        return [e.details for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))]
+        return [
+            e.details
+            for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))
+        ]
 
 
 def test_sign_in_page_offers_single_sign_on(sso_app):
@@ -86,14 +94,17 @@ def test_first_sign_in_links_by_verified_email_then_only_the_subject_counts(sso_
     assert [e["method"] for e in _actions(sso_app, "sign_in.succeeded")] == ["single sign-on", "single sign-on"]
 
 
-@pytest.mark.parametrize("misbehave", [
-    {"audience": "another-client"},  # minted for another client
-    {"audience": "another-client", "azp": CLIENT_ID},  # ... even if it names us as the party it was issued to
-    {"issuer": "https://login.evil.example"},  # from another issuer
-    {"expired": True},
-    {"wrong_key": True},  # not signed by the provider's key
-    {"nonce": "replayed"},  # a token from another sign-in
-])
+@pytest.mark.parametrize(
+    "misbehave",
+    [
+        {"audience": "another-client"},  # minted for another client
+        {"audience": "another-client", "azp": CLIENT_ID},  # ... even if it names us as the party it was issued to
+        {"issuer": "https://login.evil.example"},  # from another issuer
+        {"expired": True},
+        {"wrong_key": True},  # not signed by the provider's key
+        {"nonce": "replayed"},  # a token from another sign-in
+    ],
+)
 def test_tokens_the_app_must_refuse(sso_app, provider, misbehave):
     provider.misbehave = misbehave
     browser = PageClient(sso_app.test_client())
@@ -125,12 +136,23 @@ def test_production_refuses_an_incomplete_or_plain_http_sso_setup(monkeypatch):
 
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/eia")
     with pytest.raises(RuntimeError, match="EIA_OIDC_CLIENT_ID and EIA_OIDC_CLIENT_SECRET") as refused:
-        ProductionConfig.init_app({"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "postgresql://db/eia",
-                                   "OIDC_ISSUER": "http://idp.example"})
+        ProductionConfig.init_app(
+            {
+                "SECRET_KEY": "x" * 32,
+                "SQLALCHEMY_DATABASE_URI": "postgresql://db/eia",
+                "OIDC_ISSUER": "http://idp.example",
+            }
+        )
     assert "https://" in str(refused.value)
-    ProductionConfig.init_app({"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "postgresql://db/eia",
-                               "OIDC_ISSUER": "https://idp.example",
-                               "OIDC_CLIENT_ID": "eia", "OIDC_CLIENT_SECRET": "s" * 32})
+    ProductionConfig.init_app(
+        {
+            "SECRET_KEY": "x" * 32,
+            "SQLALCHEMY_DATABASE_URI": "postgresql://db/eia",
+            "OIDC_ISSUER": "https://idp.example",
+            "OIDC_CLIENT_ID": "eia",
+            "OIDC_CLIENT_SECRET": "s" * 32,
+        }
+    )
 
 
 def test_a_token_needs_a_recent_single_sign_on_instead_of_the_password(sso_app):
@@ -145,12 +167,15 @@ def test_a_token_needs_a_recent_single_sign_on_instead_of_the_password(sso_app):
     _sso_sign_in(browser)
     page = browser.get("/account/api-tokens/")
     assert page.find("input", id="password") is None and "within 10 minutes of signing in" in page.html
-    browser.submit("/account/api-tokens/", {"name": "Fresh", "scopes": ["read"]}, action="/account/api-tokens/", status=200)
+    browser.submit(
+        "/account/api-tokens/", {"name": "Fresh", "scopes": ["read"]}, action="/account/api-tokens/", status=200
+    )
     with sso_app.app_context():
         db.session.execute(update(UserSession).values(created_at=utcnow() - timedelta(minutes=11)))
         db.session.commit()
-    stale = browser.submit("/account/api-tokens/", {"name": "Stale", "scopes": ["read"]}, action="/account/api-tokens/",
-                           status=400)
+    stale = browser.submit(
+        "/account/api-tokens/", {"name": "Stale", "scopes": ["read"]}, action="/account/api-tokens/", status=400
+    )
     assert stale.error_messages == ["Sign out and sign in again: this needs a sign-in in the last 10 minutes"]
     with sso_app.app_context():
         assert list(db.session.scalars(select(ApiToken.name))) == ["Fresh"]

@@ -49,8 +49,15 @@ def provider(running_provider):
 def _sso_app(make_app, issuer, **overrides):
     from eia.services.demo import seed
 
-    app = make_app(OIDC_ISSUER=issuer, OIDC_CLIENT_ID=CLIENT_ID, OIDC_CLIENT_SECRET=CLIENT_SECRET,
-                   OIDC_PROVIDER_NAME=PROVIDER, PUBLIC_BASE_URL=BASE_URL, OIDC_TIMEOUT_SECONDS=TIMEOUT, **overrides)
+    app = make_app(
+        OIDC_ISSUER=issuer,
+        OIDC_CLIENT_ID=CLIENT_ID,
+        OIDC_CLIENT_SECRET=CLIENT_SECRET,
+        OIDC_PROVIDER_NAME=PROVIDER,
+        PUBLIC_BASE_URL=BASE_URL,
+        OIDC_TIMEOUT_SECONDS=TIMEOUT,
+        **overrides,
+    )
     with app.app_context():
         seed(PASSWORD)
     return app
@@ -76,15 +83,19 @@ class Person:
         assert response.headers["Location"].startswith(self.provider.issuer + "/auth?")
         return response.headers["Location"]
 
-    def to_provider_and_back(self, account: str | None, *, second_factor: bool = True, start: str = "/sign-in/sso") -> str:
+    def to_provider_and_back(
+        self, account: str | None, *, second_factor: bool = True, start: str = "/sign-in/sso"
+    ) -> str:
         callback = self.provider.sign_in(self.at_provider, self.start(start), account, second_factor=second_factor)
         assert callback.startswith(f"{BASE_URL}/sign-in/sso/callback?"), callback
         return path_and_query(callback)
 
-    def sign_in(self, account: str | None, *, second_factor: bool = True, status: int = 302,
-                start: str = "/sign-in/sso") -> Page:
-        return self.due_regard.get(self.to_provider_and_back(account, second_factor=second_factor, start=start),
-                                   status=status)
+    def sign_in(
+        self, account: str | None, *, second_factor: bool = True, status: int = 302, start: str = "/sign-in/sso"
+    ) -> Page:
+        return self.due_regard.get(
+            self.to_provider_and_back(account, second_factor=second_factor, start=start), status=status
+        )
 
 
 def _user(app, email: str) -> User:
@@ -94,8 +105,10 @@ def _user(app, email: str) -> User:
 
 def _audited(app, action: str) -> list[dict]:
     with app.app_context():
-        return [e.details for e in db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))]
+        return [
+            e.details
+            for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))
+        ]
 
 
 def _linked(app) -> dict[str, str]:
@@ -114,8 +127,11 @@ def test_sign_in_with_a_second_factor_links_by_verified_email_from_userinfo(sso_
     assert person.due_regard.location(page) == "/"
     assert "Signed in as Alex Author" in person.due_regard.get("/").html
     assert _linked(sso_app) == {"author@example.org": "alex"}
-    assert _audited(sso_app, "user.identity_linked")[-1] == {"issuer": provider.issuer, "subject": "alex",
-                                                            "client_address": "127.0.0.1"}
+    assert _audited(sso_app, "user.identity_linked")[-1] == {
+        "issuer": provider.issuer,
+        "subject": "alex",
+        "client_address": "127.0.0.1",
+    }
     assert _audited(sso_app, "sign_in.succeeded")[-1]["method"] == "single sign-on"
 
     person.due_regard.submit("/", action="/sign-out", status=302)
@@ -129,7 +145,8 @@ def test_without_a_second_factor_the_person_is_told_to_use_one_and_the_provider_
     person = Person(sso_app, provider)
     page = person.sign_in("alex", second_factor=False, status=400)
     assert page.error_messages == [
-        "Example Constabulary account did not confirm a second factor: sign in again with multi-factor authentication"]
+        "Example Constabulary account did not confirm a second factor: sign in again with multi-factor authentication"
+    ]
     retry = page.find("a", id="sso")
     assert retry.text == "Sign in again with multi-factor authentication"
     assert _linked(sso_app) == {} and _live_sessions(sso_app) == 0
@@ -153,18 +170,39 @@ def _deactivate(app, email):
         admin.set_user_active(actor, _user(app, email).id, False)
 
 
-@pytest.mark.parametrize(("account", "message", "reason"), [
-    ("stranger", "No Due Regard account uses the email address nobody@example.org: ask your administrator",
-     "no account with this email"),
-    ("unverified", "Example Constabulary account has not confirmed that approver@example.org is your email address: "
-                   "ask your administrator to confirm it, then sign in again", "email not verified by the identity provider"),
-    ("alex-elsewhere", "The Due Regard account for author@example.org is linked to a different sign-in at Example "
-                       "Constabulary account: sign in with that one, or ask your administrator to unlink it",
-     "account is linked to another identity"),
-    ("bea", "Your Due Regard account has been deactivated: ask your administrator if you still need it", "account disabled"),
-    ("silent", "Example Constabulary account did not tell Due Regard your email address: ask your administrator to "
-               "check the single sign-on set-up", "no email from the identity provider"),
-])
+@pytest.mark.parametrize(
+    ("account", "message", "reason"),
+    [
+        (
+            "stranger",
+            "No Due Regard account uses the email address nobody@example.org: ask your administrator",
+            "no account with this email",
+        ),
+        (
+            "unverified",
+            "Example Constabulary account has not confirmed that approver@example.org is your email address: "
+            "ask your administrator to confirm it, then sign in again",
+            "email not verified by the identity provider",
+        ),
+        (
+            "alex-elsewhere",
+            "The Due Regard account for author@example.org is linked to a different sign-in at Example "
+            "Constabulary account: sign in with that one, or ask your administrator to unlink it",
+            "account is linked to another identity",
+        ),
+        (
+            "bea",
+            "Your Due Regard account has been deactivated: ask your administrator if you still need it",
+            "account disabled",
+        ),
+        (
+            "silent",
+            "Example Constabulary account did not tell Due Regard your email address: ask your administrator to "
+            "check the single sign-on set-up",
+            "no email from the identity provider",
+        ),
+    ],
+)
 def test_each_refusal_says_why_and_links_nothing(sso_app, provider, account, message, reason):
     Person(sso_app, provider).sign_in("alex")  # author@example.org is linked to "alex"
     _deactivate(sso_app, "board@example.org")
@@ -196,12 +234,16 @@ def test_a_deactivated_account_that_was_linked_is_refused(sso_app, provider):
     Person(sso_app, provider).sign_in("bea")
     _deactivate(sso_app, "board@example.org")
     page = Person(sso_app, provider).sign_in("bea", status=400)
-    assert page.error_messages == ["Your Due Regard account has been deactivated: ask your administrator if you still need it"]
+    assert page.error_messages == [
+        "Your Due Regard account has been deactivated: ask your administrator if you still need it"
+    ]
 
 
 def test_forged_replayed_and_tampered_callbacks_are_refused(sso_app, provider):
-    not_completed = (f"{PROVIDER} did not sign you in, or the sign-in could not be checked. "
-                     f"Start again: select Sign in with {PROVIDER}")
+    not_completed = (
+        f"{PROVIDER} did not sign you in, or the sign-in could not be checked. "
+        f"Start again: select Sign in with {PROVIDER}"
+    )
     person = Person(sso_app, provider)
     callback = person.to_provider_and_back("alex")
     path, query = callback.split("?", 1)
@@ -260,9 +302,15 @@ def test_a_provider_that_is_down_gives_a_clear_page(make_app):
     assert _audited(app, "sign_in.failed")[-1]["reason"] == "identity provider could not be reached (discovery)"
 
 
-@pytest.mark.parametrize(("hanging", "call"), [
-    ("/.well-known/", "discovery"), ("/token", "token"), ("/jwks", "token"), ("/me", "userinfo"),
-])
+@pytest.mark.parametrize(
+    ("hanging", "call"),
+    [
+        ("/.well-known/", "discovery"),
+        ("/token", "token"),
+        ("/jwks", "token"),
+        ("/me", "userinfo"),
+    ],
+)
 def test_a_provider_that_never_answers_frees_the_worker_within_the_timeout(sso_app, provider, hanging, call):
     person = Person(sso_app, provider)
     if hanging == "/.well-known/":
@@ -316,8 +364,10 @@ def test_the_page_the_person_was_going_to_survives_single_sign_on(sso_app, provi
 def test_password_sign_in_is_for_break_glass_accounts_only(sso_app, provider):
     person = Person(sso_app, provider)
     person.sign_in("alex", second_factor=False, status=400)  # refused at the provider for want of a second factor
-    closed = (f"Sign in with {PROVIDER}: only emergency (break-glass) accounts named by your administrator "
-              "can sign in with a password")
+    closed = (
+        f"Sign in with {PROVIDER}: only emergency (break-glass) accounts named by your administrator "
+        "can sign in with a password"
+    )
     for email in ("author@example.org", "nobody@example.org"):  # the same answer whether the account exists or not
         page = person.due_regard.submit("/sign-in", {"email": email, "password": PASSWORD}, status=400)
         assert page.error_messages == [closed]

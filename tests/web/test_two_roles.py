@@ -54,8 +54,9 @@ def test_an_approver_on_the_board_reviews_their_department_then_decides_as_the_b
     both = client_for(BOTH)
 
     hrefs = [a.attrs.get("href", "") for a in both.get("/review").find_all("a")]
-    assert f"/assessments/{theirs}" in hrefs and f"/assessments/{other_department}" not in hrefs, \
+    assert f"/assessments/{theirs}" in hrefs and f"/assessments/{other_department}" not in hrefs, (
         "the review queue is their own department's, though the Board sees every department"
+    )
     both.get(f"/assessments/{other_department}/actions/start_review", status=404)
 
     act(both, theirs, "start_review")
@@ -65,8 +66,9 @@ def test_an_approver_on_the_board_reviews_their_department_then_decides_as_the_b
     act(both, theirs, "board_approve")
     assert _status(demo, theirs) == "approved"
     with demo.app_context():
-        acted = db.session.scalars(select(Transition).where(Transition.assessment_id == theirs)
-                                   .order_by(Transition.id)).all()
+        acted = db.session.scalars(
+            select(Transition).where(Transition.assessment_id == theirs).order_by(Transition.id)
+        ).all()
         assert [(t.action, t.actor.email, t.actor_role) for t in acted] == [
             ("submit", "author2@example.org", "author"),
             ("start_review", BOTH, "approver"),
@@ -78,10 +80,19 @@ def test_an_approver_on_the_board_reviews_their_department_then_decides_as_the_b
 def test_nobody_decides_on_their_own_assessment_whatever_their_roles(demo):
     with demo.app_context():
         organisation = db.session.scalar(select(Organisation).where(Organisation.slug == "example-constabulary"))
-        department = db.session.scalar(select(Department).where(Department.organisation_id == organisation.id,
-                                                                Department.name == "Operational Policing"))
-        create_user(email="everything@example.org", name="Eve Everything", roles=["author", "approver", "board"],
-                    organisation=organisation, department=department, password=PASSWORD)
+        department = db.session.scalar(
+            select(Department).where(
+                Department.organisation_id == organisation.id, Department.name == "Operational Policing"
+            )
+        )
+        create_user(
+            email="everything@example.org",
+            name="Eve Everything",
+            roles=["author", "approver", "board"],
+            organisation=organisation,
+            department=department,
+            password=PASSWORD,
+        )
     everyone = signed_in(demo, "everything@example.org")
     own = _submitted(everyone)
     page = act(everyone, own, "start_review", status=400)
