@@ -141,6 +141,8 @@ def _register_blueprints(app: Flask) -> None:
         lifecycle,
         main,
         policy_register,
+        public,
+        publishing,
         question_comments,
         questionnaire,
         queues,
@@ -163,6 +165,9 @@ def _register_blueprints(app: Flask) -> None:
         account.bp,
         policy_register.bp,
         api.bp,
+        publishing.bp,
+        public.bp,
     ):
         app.register_blueprint(blueprint)
     sso.init_app(app)
+    public.init_app(app)

@@ -673,6 +673,7 @@ def seed_demo_assessments(password: str, seed: int = 2010) -> int:
         run_scenario(
             cast, rng, scenario, department_id=departments[department], title_and_type=(title_text, subject_type)
         )
+    publish_demo_assessments(organisation, cast.board)
     return len(missing)
 
 
@@ -847,3 +848,45 @@ def seed_demo_register() -> int:
         if assessed_version != version:  # the document has moved on since it was assessed
             policy_register.edit(administrator, entry.id, {**values, "document_version": version})
     return created
+
+
+DEMO_PUBLISHED = 3  # how many of the demo's signed-off assessments the seed publishes
+
+
+def publish_demo_assessments(organisation: Organisation, publisher: User, count: int = DEMO_PUBLISHED) -> int:
+    """Publish the first few signed-off assessments of the demo that can be, if none is published yet: the
+    first with its policy owner's name withheld (the answer equal to the record's owner), as a
+    publisher would choose it."""
+    from eia.domain.publication import answers as publishable_answers
+    from eia.models import Publication
+    from eia.services import publication
+
+    if db.session.scalar(
+        select(func.count()).select_from(Publication).where(Publication.organisation_id == organisation.id)
+    ):
+        return 0
+    published = 0
+    candidates = db.session.scalars(
+        select(Assessment)
+        .join(ArchivedRecord, ArchivedRecord.assessment_id == Assessment.id)
+        .where(Assessment.organisation_id == organisation.id)
+        .order_by(Assessment.id)
+    )
+    for assessment in candidates:
+        if published >= count:
+            break
+        state = publication.publishing(publisher, assessment)
+        if not state.may_publish or state.publication is not None:
+            continue
+        if published == 0 and state.rules.withholding_reasons:
+            snapshot = publication.original_snapshot(assessment)
+            owner = {
+                a.target: state.rules.withholding_reasons[0]
+                for a in publishable_answers(snapshot)
+                if snapshot.owner and a.value == snapshot.owner
+            }
+            if owner:
+                publication.choose_withheld(assessment, publisher, owner)
+        publication.publish(assessment, publisher)
+        published += 1
+    return published

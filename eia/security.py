@@ -34,7 +34,8 @@ def init_app(app: Flask) -> None:
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if not request.path.startswith(app.static_url_path or "/assets"):
-            # Pages show personal and OFFICIAL data: never cache them anywhere.
+        if not request.path.startswith(app.static_url_path or "/assets") and not g.get("public_cacheable"):
+            # Pages show personal and OFFICIAL data: never cache them anywhere (the public register's
+            # pages, the same for everyone, say what may be cached: eia.web.public).
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -35,6 +35,7 @@ OVERSEE_DELEGATED_APPROVALS = "oversee_delegated_approvals"
 READ_ARCHIVE = "read_archive"
 EXPORT_REGISTER = "export_register"
 VERIFY_RECORDS = "verify_records"
+PUBLISH_ASSESSMENTS = "publish_assessments"
 VIEW_COMPLIANCE = "view_compliance"
 VIEW_POLICY_REGISTER = "view_policy_register"
 MANAGE_POLICY_REGISTER = "manage_policy_register"
@@ -55,6 +56,10 @@ CAPABILITIES = {
     READ_ARCHIVE: "Search and read the archive of signed-off records",
     EXPORT_REGISTER: "Download the register of signed-off records",
     VERIFY_RECORDS: "Check whether a PDF is an authentic signed record",
+    PUBLISH_ASSESSMENTS: (
+        "Publish signed-off assessments on the public register, choosing what to withhold, and withdraw them, "
+        "where the workflow allows publication"
+    ),
     VIEW_COMPLIANCE: "See the compliance report",
     VIEW_POLICY_REGISTER: "See the register of policies, procedures and change programmes, and which have a current assessment",
     MANAGE_POLICY_REGISTER: "Add, change and import entries of the policy register",
@@ -72,6 +77,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             VIEW_COMPLIANCE,
             VIEW_POLICY_REGISTER,
             MANAGE_POLICY_REGISTER,
+            PUBLISH_ASSESSMENTS,
             SIGN_IN_WITH_SECOND_FACTOR,
         }
     ),
@@ -98,6 +104,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             VERIFY_RECORDS,
             VIEW_COMPLIANCE,
             VIEW_POLICY_REGISTER,
+            PUBLISH_ASSESSMENTS,
             SIGN_IN_WITH_SECOND_FACTOR,
         }
     ),

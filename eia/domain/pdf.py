@@ -79,6 +79,16 @@ class RenderError(Exception):
 
 
 @dataclass(frozen=True)
+class PublicCopy:
+    """What makes a rendering the public copy of a sealed record (eia.domain.publication)."""
+
+    original_sha256: str  # the archived original's SHA-256: the copy is derived from it
+    withheld: tuple[tuple[str, tuple[str, ...]], ...]  # (reason, the questions withheld for it)
+    published_on: date
+    check_address: str = ""  # where anyone can check a copy is genuine
+
+
+@dataclass(frozen=True)
 class RenderedPdf:
     content: bytes
     seal_box: SealBox  # where the visible seal panel was drawn, for the signature field
@@ -402,7 +412,7 @@ def _key_findings(findings: KeyFindings, styles: Styles) -> list[Any]:
     return flowables
 
 
-def _cover_table(snapshot: AssessmentSnapshot, styles: Styles) -> Table:
+def _cover_table(snapshot: AssessmentSnapshot, styles: Styles, public_copy: PublicCopy | None = None) -> Table:
     """The record's facts at a glance: one a row, or two a row when the key findings must start on page 1."""
     decider = snapshot.decision_trail[-1] if snapshot.decision_trail else None
     cover = [
@@ -414,9 +424,10 @@ def _cover_table(snapshot: AssessmentSnapshot, styles: Styles) -> Table:
         ("Overall outcome", snapshot.outcome_label or "Not answered"),
         ("Subject type", snapshot.subject_type or "Not answered"),
         ("Department", snapshot.department or "None"),
-        ("Author", snapshot.author),
+        *([] if public_copy else [("Author", snapshot.author)]),
         ("Policy owner", snapshot.owner or "Not answered"),
         ("Review date", _date(snapshot.review_date)),
+        *([("Published", _date(public_copy.published_on))] if public_copy else []),
     ]
     if snapshot.findings is None:
         return _table(
@@ -435,12 +446,74 @@ def _cover_table(snapshot: AssessmentSnapshot, styles: Styles) -> Table:
     )
 
 
-def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certificate_sha256: str) -> RenderedPdf:
-    """Render the record; the last page carries the seal panel that the signature field is placed on."""
+def _introduction(snapshot: AssessmentSnapshot, public_copy: PublicCopy | None) -> str:
+    if public_copy:
+        return (
+            f"This is the copy that {markup(snapshot.organisation)} published of its record of the due regard it had "
+            "to the aims of the Public Sector Equality Duty (section 149, Equality Act 2010) for this proposal. It is "
+            "made from the signed record, which is kept unchanged. Answers that are not published read "
+            "“Withheld”, with the reason; “What was withheld” lists them."
+        )
+    return (
+        f"This is {markup(snapshot.organisation)}'s record of the due regard it had to the aims of the "
+        "Public Sector Equality Duty (section 149, Equality Act 2010) for this proposal: every answer, "
+        "the impact on each protected characteristic, the action plan and the full decision trail, "
+        "exactly as the decision-maker saw them when it was signed off."
+    )
+
+
+def _withheld(public_copy: PublicCopy | None, styles: Styles) -> list[Any]:
+    """The public copy's list of what was withheld, by reason (nothing for the signed record)."""
+    if public_copy is None:
+        return []
+    flowables: list[Any] = [CondPageBreak(40 * mm), _Heading("What was withheld", styles["h1"], level=0)]
+    if not public_copy.withheld:
+        flowables.append(
+            _paragraph("Nothing was withheld: every answer of the signed record is published.", styles["body"])
+        )
+        return flowables
+    rows = [[_cell("Reason", styles, bold=True), _cell("Answers withheld", styles, bold=True)]]
+    rows += [[_cell(reason, styles), _cell("\n".join(questions), styles)] for reason, questions in public_copy.withheld]
+    flowables.append(_table(rows, [CONTENT_WIDTH * 0.4, CONTENT_WIDTH * 0.6]))
+    return flowables
+
+
+def _derivation(public_copy: PublicCopy | None, styles: Styles) -> list[Any]:
+    """Which signed record the public copy is made from, and where to check it (nothing for the signed record)."""
+    if public_copy is None:
+        return []
+    flowables: list[Any] = [
+        _paragraph(
+            f"<b>Made from the signed record</b> whose SHA-256 is {markup(public_copy.original_sha256)}. "
+            "That record is kept unchanged.",
+            styles["body"],
+        )
+    ]
+    if public_copy.check_address:
+        flowables.append(
+            _paragraph(f"<b>Check this copy is genuine</b> at {markup(public_copy.check_address)}.", styles["body"])
+        )
+    return flowables
+
+
+def render_assessment_pdf(
+    snapshot: AssessmentSnapshot,
+    *,
+    sealed_by: str,
+    certificate_sha256: str,
+    public_copy: PublicCopy | None = None,
+) -> RenderedPdf:
+    """Render the record; the last page carries the seal panel that the signature field is placed on.
+
+    With ``public_copy`` it is the published copy: it says so, lists what was withheld and why, and
+    names the original it derives from by its SHA-256."""
     _fonts()
     styles = _styles()
     story: list[Any] = [
-        _paragraph("Equality Impact Assessment", styles["caption"]),
+        _paragraph(
+            "Equality Impact Assessment: public copy" if public_copy else "Equality Impact Assessment",
+            styles["caption"],
+        ),
         _Heading(snapshot.title, styles["title"], level=0),
         _paragraph(
             f"{markup(snapshot.organisation)} · reference {markup(snapshot.reference)} · version {snapshot.version}",
@@ -448,18 +521,13 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
         ),
         Spacer(1, 6 * mm),
     ]
-    story.append(_cover_table(snapshot, styles))
+    story.append(_cover_table(snapshot, styles, public_copy))
     if snapshot.findings is not None:
         story += [Spacer(1, 4 * mm), *_key_findings(snapshot.findings, styles)]
+    introduction = _introduction(snapshot, public_copy)
     story += [
         Spacer(1, 8 * mm),
-        _paragraph(
-            f"This is {markup(snapshot.organisation)}'s record of the due regard it had to the aims of the "
-            "Public Sector Equality Duty (section 149, Equality Act 2010) for this proposal: every answer, "
-            "the impact on each protected characteristic, the action plan and the full decision trail, "
-            "exactly as the decision-maker saw them when it was signed off.",
-            styles["body"],
-        ),
+        _paragraph(introduction, styles["body"]),
         _paragraph(
             "It is sealed with the organisation's digital signature (see Integrity, on the last page): "
             "any change to this file breaks the seal.",
@@ -506,7 +574,10 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
         rows += [[_cell(question, styles), _cell(thread, styles)] for question, thread in snapshot.question_comments]
         story.append(_table(rows, [CONTENT_WIDTH * 0.4, CONTENT_WIDTH * 0.6]))
 
-    story += [CondPageBreak(50 * mm), _Heading("Decision trail", styles["h1"], level=0)]
+    story += _withheld(public_copy, styles)
+
+    trail_heading = "Decision" if public_copy else "Decision trail"
+    story += [CondPageBreak(50 * mm), _Heading(trail_heading, styles["h1"], level=0)]
     for entry in snapshot.decision_trail:
         story.append(
             KeepTogether(
@@ -549,6 +620,7 @@ def render_assessment_pdf(snapshot: AssessmentSnapshot, *, sealed_by: str, certi
                 styles["body"],
             )
         )
+    integrity += _derivation(public_copy, styles)
     integrity.append(
         _paragraph(
             "The seal below is a PAdES digital signature over this whole file. Any change to the file, "

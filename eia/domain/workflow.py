@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eia.domain.capabilities import ROLES
+from eia.domain.capabilities import CAPABILITIES, ROLES
 from eia.domain.definitions import answer_identifier_problems, read_json, schema_problems
 from eia.domain.legacy_definitions import upgrade_pinned_workflow
 from eia.domain.rules import NamedRule, check_rule, fired, is_source
@@ -113,6 +113,14 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class Publication:
+    """How a signed-off assessment reaches the public register (the workflow's "publication")."""
+
+    capability: str  # who may publish and withdraw: those holding it (eia.domain.capabilities)
+    withholding_reasons: tuple[str, ...]  # why an answer may be withheld, as people choose and read them
+
+
+@dataclass(frozen=True)
 class Workflow:
     id: str
     version: int
@@ -120,6 +128,7 @@ class Workflow:
     states: dict[str, State]
     transitions: dict[str, Transition]
     rule_sets: dict[str, tuple[NamedRule, ...]]
+    publication: Publication | None = None  # None: its signed-off assessments are never published
 
     def state(self, state_id: str) -> State:
         return self.states[state_id]
@@ -247,6 +256,22 @@ WORKFLOW_SCHEMA = {
                     "author_can_edit": {"type": "boolean"},
                     "queue": {"enum": list(ROLES)},
                     "ends": {"enum": list(ENDINGS)},
+                },
+            },
+        },
+        # Whether a signed-off assessment following this workflow can be published on the public register,
+        # who may publish it (those with the capability), and the reasons they choose from to withhold an answer.
+        "publication": {
+            "type": "object",
+            "required": ["capability", "withholding_reasons"],
+            "additionalProperties": False,
+            "properties": {
+                "capability": {"enum": sorted(CAPABILITIES)},
+                "withholding_reasons": {
+                    "type": "array",
+                    "minItems": 1,
+                    "uniqueItems": True,
+                    "items": {"type": "string", "minLength": 1, "maxLength": 100},
                 },
             },
         },
@@ -606,4 +631,9 @@ def build_workflow(data: dict[str, Any]) -> Workflow:
             name: tuple(NamedRule(r["id"], r["label"], r["when"]) for r in rules)
             for name, rules in data.get("rule_sets", {}).items()
         },
+        publication=(
+            Publication(data["publication"]["capability"], tuple(data["publication"]["withholding_reasons"]))
+            if "publication" in data
+            else None
+        ),
     )

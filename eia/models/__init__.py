@@ -10,6 +10,7 @@ from eia.models.lifecycle import ACTION_STATUSES, ActionNote, SentReminder, Trac
 from eia.models.notification import Notification, OutboundEmail
 from eia.models.organisation import Department, EqualityObjective, Organisation
 from eia.models.policy_register import PolicyRegisterEntry, PolicyRegisterLink
+from eia.models.publication import Publication, RedactionMark
 from eia.models.seal import SealCertificate
 from eia.models.search import AssessmentSearch, AssessmentSearchText, SignedOffCharacteristic
 from eia.models.session import RecoveryCode, SignInAttempt, UserSession
@@ -35,9 +36,11 @@ __all__ = [
     "Organisation",
     "PolicyRegisterEntry",
     "PolicyRegisterLink",
+    "Publication",
     "QuestionComment",
     "ROLES",
     "RecoveryCode",
+    "RedactionMark",
     "SealCertificate",
     "SignedOffCharacteristic",
     "SignInAttempt",

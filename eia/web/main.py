@@ -26,7 +26,7 @@ from eia.domain.workflow_diagram import render_svg
 from eia.extensions import db
 from eia.models import Assessment, Comment, Notification
 from eia.models.types import utcnow
-from eia.services import access, archive, assessments, findings, home, progress, revisions, workflow
+from eia.services import access, archive, assessments, findings, home, progress, publication, revisions, workflow
 from eia.services.database import NotAllowed, unit_of_work
 from eia.services.definitions import definitions_of
 from eia.web.downloads import content_disposition
@@ -86,6 +86,7 @@ def assessment(assessment_id: int):
         archived=archive.record_for(found),
         versions=revisions.versions(found),
         can_revise=revisions.can_start_revision(found, current_user),
+        publishing=publication.publishing(current_user, found),
         returned=progress.latest_return(found),
     )
 

@@ -22,6 +22,7 @@ def test_the_table_as_written():
         "approver": [
             "comment",
             "manage_policy_register",
+            "publish_assessments",
             "review_department_submissions",
             "sign_in_with_second_factor",
             "view_compliance",
@@ -42,6 +43,7 @@ def test_the_table_as_written():
             "decide_referrals",
             "export_register",
             "oversee_delegated_approvals",
+            "publish_assessments",
             "read_archive",
             "sign_in_with_second_factor",
             "verify_records",

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from eia.dataset import (
     DEMO_ASSESSMENTS,
+    DEMO_PUBLISHED,
     DEMO_QUALITY_REVIEWED_KINDS,
     DEMO_REGISTER,
     SCENARIOS,
@@ -19,7 +20,7 @@ from eia.dataset import (
 from eia.domain import legal_checks, sample_data
 from eia.domain import questionnaire as q
 from eia.extensions import db
-from eia.models import ArchivedRecord, Assessment, AssessmentSearch, Organisation, Transition, User
+from eia.models import ArchivedRecord, Assessment, AssessmentSearch, Organisation, Publication, Transition, User
 from eia.services import assessments, integrity, policy_register
 from eia.services.definitions import current_definitions, library
 from tests.conftest import PASSWORD
@@ -119,6 +120,9 @@ def test_demo_assessments_are_seeded_once(demo):
         assert seed_demo_assessments(PASSWORD) == len(DEMO_ASSESSMENTS)
         assert seed_demo_assessments(PASSWORD) == 0
         assert db.session.scalar(select(func.count()).select_from(ArchivedRecord)) >= 15
+        published = list(db.session.scalars(select(Publication)))
+        assert len(published) == DEMO_PUBLISHED, "several demo assessments are published"
+        assert published[0].redactions and published[0].redactions[0]["reason"]
         # The demo force sends some kinds through the equality adviser's quality review: those passed it.
         reviews = sum(
             1 + (scenario == "return_then_approve")

@@ -70,6 +70,16 @@ EXPECTED = {
     ("/archive/{id}", "approved"): (403, 403, 403, 200, 200, 200, 403, 200),
     ("/archive/{id}", "other_department"): (403, 403, 403, 200, 200, 200, 403, 200),
     ("/archive/{id}", "other_organisation"): (403, 403, 403, 404, 404, 404, 403, 404),
+    # Publishing: who may is the workflow's capability (approvers and the Board); the others are sent back.
+    ("/assessments/{id}/publication", "approved"): (200, 404, 200, 200, 200, 200, 404, 200),
+    ("/assessments/{id}/publication", "other_organisation"): (404, 404, 404, 404, 404, 404, 200, 404),
+    ("/assessments/{id}/publication/withhold", "approved"): (302, 404, 200, 200, 302, 302, 404, 200),
+    ("/assessments/{id}/publication/withhold", "other_department"): (404, 302, 404, 302, 302, 302, 404, 302),
+    ("/assessments/{id}/publication/check", "approved"): (302, 404, 200, 200, 302, 302, 404, 200),
+    ("/assessments/{id}/publication/check", "other_organisation"): (404, 404, 404, 404, 404, 404, 302, 404),
+    # The public register: the same for everyone, signed in or not, whichever organisation.
+    ("/public/assessments/{id}", "publication"): (200, 200, 200, 200, 200, 200, 200, 200),
+    ("/public/assessments/{id}/public-copy.pdf", "publication"): (200, 200, 200, 200, 200, 200, 200, 200),
     ("/admin/users/{id}/roles", "person"): (403, 403, 403, 403, 403, 200, 403, 403),
     ("/admin/users/{id}/roles", "other_organisation_person"): (403, 403, 403, 403, 403, 404, 403, 403),
     ("/admin/users/{id}", "person"): (403, 403, 403, 403, 403, 200, 403, 403),
@@ -95,6 +105,13 @@ def world(client_for, demo):
         ids["approved_action"] = db.session.scalar(
             select(TrackedAction.id).where(TrackedAction.assessment_id == ids["approved"])
         )
+    published = factories.signed_off(demo, title="Published custody procedure")
+    with demo.app_context():
+        from eia.models import Assessment
+        from eia.services import publication
+
+        board = db.session.scalar(select(User).where(User.email == VIEWERS["board"]))
+        ids["publication"] = publication.publish(db.session.get(Assessment, published), board).id
     ids["other_department"] = start_assessment(clients["colleague"])
     ids["other_organisation"] = start_assessment(clients["neighbour"])
     with demo.app_context():

@@ -103,6 +103,19 @@ ROUTES = {
     "policy_register.csv_template": CAPABILITY,
     "policy_register.start_assessment": CAPABILITY,
     "policy_register.link_assessment": CAPABILITY,
+    # Publishing: who may is the assessment's pinned workflow's say (a capability it names), checked by the service.
+    "publishing.overview": SIGNED_IN,
+    "publishing.withhold": SIGNED_IN,
+    "publishing.check": SIGNED_IN,
+    "publishing.publish": SIGNED_IN,
+    "publishing.withdraw": SIGNED_IN,
+    # The public register: anonymous, cookie-less and cacheable (eia.web.public).
+    "public.register": PUBLIC,
+    "public.published": PUBLIC,
+    "public.published_pdf": PUBLIC,
+    "public.register_json": PUBLIC,
+    "public.feed": PUBLIC,
+    "public.check_document": PUBLIC,
 }
 # The capability routes each role opens, written out: a change to the capability table shows here.
 AUTHOR = {
@@ -202,6 +215,7 @@ def _url(rule, assessment_id: int, user_id: int = 1) -> str:
         "user_id": user_id,
         "change": "deactivate",
         "filename": "govuk-frontend/eia.min.css",
+        "publication_id": 1,
     }
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 
@@ -259,6 +273,9 @@ def test_anonymous_users_are_sent_to_sign_in(anonymous, demo, assessment_id):
 
 
 def test_public_routes_need_no_sign_in(anonymous, demo):
+    from tests.services.test_publication import publish_with_secret_withheld
+
+    publish_with_secret_withheld(demo)  # publication 1
     for rule in _rules(demo, PUBLIC):
         response = anonymous.client.get(_url(rule, 1))
         response.close()  # a static file is streamed
@@ -328,6 +345,9 @@ BAD_INPUT = {
     "question_comments.resolve": {},
     "main.start_revision": {"reason": "forged"},
     "policy_register.link_assessment": {"entry": "forged"},
+    "publishing.withhold": {"withhold-s1.1": "forged"},
+    "publishing.publish": {},
+    "publishing.withdraw": {"reason": "r" * 100000},
 }
 
 

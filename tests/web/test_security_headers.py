@@ -34,7 +34,8 @@ def _get_urls(app, assessment_id: int) -> list[str]:
     return urls
 
 
-def check_headers(response, *, authenticated: bool) -> None:
+def check_headers(response, *, authenticated: bool, public: bool = False) -> None:
+    """``public``: a page of the public register, the same for everyone: cacheable, and without the app's script."""
     csp = response.headers["Content-Security-Policy"]
     for directive in CSP_DIRECTIVES:
         assert directive in csp, f"{directive} missing"
@@ -43,14 +44,16 @@ def check_headers(response, *, authenticated: bool) -> None:
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert "camera=()" in response.headers["Permissions-Policy"]
     assert "Strict-Transport-Security" not in response.headers  # only in production, over HTTPS
-    if authenticated:
+    if public:
+        assert response.headers["Cache-Control"].startswith("public, max-age=") and "Set-Cookie" not in response.headers
+    elif authenticated:
         assert "no-store" in response.headers["Cache-Control"]
     if response.mimetype != "text/html" or 300 <= response.status_code < 400:
         return
     nonce = csp.split("'nonce-", 1)[1].split("'", 1)[0]
     page = Page(response)
     scripts = page.find_all("script")
-    assert scripts, "every page loads the app's script"
+    assert scripts or public, "every page loads the app's script (the public register's need none)"
     for script in scripts:
         if "src" not in script.attrs:  # an inline script runs only with this response's nonce
             assert script.attrs.get("nonce") == nonce, f"inline script without the nonce: {script.text[:60]}"
@@ -68,7 +71,7 @@ def test_every_page_for_every_role(client_for, demo):
         client = author if email == "author@example.org" else client_for(email)
         for url in _get_urls(demo, assessment_id):
             response = client.client.get(url)
-            check_headers(response, authenticated=True)
+            check_headers(response, authenticated=True, public=url.startswith("/public/"))
             checked += 1
     assert checked >= 40
 
@@ -78,6 +81,15 @@ def test_anonymous_and_error_pages(anonymous, url):
     response = anonymous.client.get(url)
     assert response.status_code in (200, 302, 404)
     check_headers(response, authenticated=False)
+
+
+@pytest.mark.parametrize(
+    "url", ["/public/", "/public/check-a-document", "/public/register.json", "/public/register.atom"]
+)
+def test_public_register_pages(anonymous, url):
+    response = anonymous.client.get(url)
+    assert response.status_code == 200
+    check_headers(response, authenticated=False, public=True)
 
 
 def test_production_sends_hsts(tmp_path, monkeypatch):
