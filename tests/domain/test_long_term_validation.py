@@ -27,7 +27,6 @@ from eia.domain.signing import (
     verify_pdf,
 )
 from tests.domain.test_pdf import snapshot
-from tests.timestamping import timestamp_authority, tsa  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="module")
