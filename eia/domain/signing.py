@@ -554,6 +554,8 @@ class SignatureReport:
     trusted: bool  # the organisation's seal in use at the time (and chained to its CA roots, if any)
     coverage: str
     seal_period: SealPeriod | None = None  # the organisation's seal that made it, if it is one
+    # It covers the whole file, or only validation information and document timestamps came after it.
+    covers_document: bool = False
 
 
 @dataclass
@@ -636,6 +638,7 @@ def verify_pdf(content: bytes, trust: SealTrust) -> PdfVerification:
                 coverage=status.coverage.name if status.coverage else "NONE",
                 seal_period=period,
             )
+            entry.covers_document = _covers_all_but_validation(status)
             report.signatures.append(entry)
             name = "the seal" if signature.field_name == SEAL_FIELD else f"the signature {signature.field_name!r}"
             if not status.intact:
@@ -647,7 +650,7 @@ def verify_pdf(content: bytes, trust: SealTrust) -> PdfVerification:
             if status.timestamp_validity is not None:
                 report.timestamps.append(_timestamp_report(status.timestamp_validity, document=False))
                 report.problems += _timestamp_problems(f"{name}'s timestamp", report.timestamps[-1], trust)
-            if index == len(embedded) - 1 and not _covers_all_but_validation(status):
+            if index == len(embedded) - 1 and not entry.covers_document:
                 report.problems.append(f"{name}: does not cover the whole file (content was added after signing)")
         for timestamp in reader.embedded_timestamp_signatures:
             tst_info = timestamp.signed_data["encap_content_info"]["content"].parsed
