@@ -157,3 +157,21 @@ def test_a_tampered_renewed_file_is_flagged(ltv_app, tsa):
             path.write_bytes(forged)
         problems = integrity.verify_archived_record(_record(ltv_app, assessment_id))
         assert any("renewal 1" in p and "altered" in p for p in problems), problems
+
+
+def test_renewed_files_travel_in_a_backup_and_verify_after_a_restore(ltv_app, tsa, tmp_path):
+    from tests.services.test_backup import _export, _import, _sqlite_target
+
+    factories.signed_off(ltv_app, comment="Content")
+    assert _cli(ltv_app, "archive", "renew", "--older-than-days", "0").exit_code == 0
+    bundle = tmp_path / "bundle.zip"
+    _export(ltv_app, bundle)
+    copy = _sqlite_target(tmp_path, "restored", ltv_app)
+    output = _import(copy, bundle)
+    assert "Archived records: 0 problem(s)" in output, output
+    with ltv_app.app_context():
+        expected = {(r.archived_record_id, r.sha256) for r in db.session.scalars(select(RecordRenewal))}
+    with copy.app_context():
+        restored = list(db.session.scalars(select(RecordRenewal)))
+        assert {(r.archived_record_id, r.sha256) for r in restored} == expected
+        assert all(sha256_hex(archive.renewal_pdf(r)) == r.sha256 for r in restored)
