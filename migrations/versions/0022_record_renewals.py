@@ -7,6 +7,8 @@ Revises: 0021
 import sqlalchemy as sa
 from alembic import op
 
+from eia.services.append_only import renewal_install_statements, renewal_remove_statements
+
 
 revision = '0022'
 down_revision = '0021'
@@ -31,9 +33,14 @@ def upgrade():
     )
     op.create_index(op.f('ix_record_renewal_archived_record_id'), 'record_renewal', ['archived_record_id'], unique=False)
     op.create_index(op.f('ix_record_renewal_sha256'), 'record_renewal', ['sha256'], unique=False)
+    # Append-only, like the archive it extends (eia.services.append_only).
+    for statement in renewal_install_statements(op.get_bind().dialect.name):
+        op.execute(statement)
 
 
 def downgrade():
+    for statement in renewal_remove_statements(op.get_bind().dialect.name):
+        op.execute(statement)
     op.drop_index(op.f('ix_record_renewal_sha256'), table_name='record_renewal')
     op.drop_index(op.f('ix_record_renewal_archived_record_id'), table_name='record_renewal')
     op.drop_table('record_renewal')

@@ -175,3 +175,17 @@ def test_renewed_files_travel_in_a_backup_and_verify_after_a_restore(ltv_app, ts
         restored = list(db.session.scalars(select(RecordRenewal)))
         assert {(r.archived_record_id, r.sha256) for r in restored} == expected
         assert all(sha256_hex(archive.renewal_pdf(r)) == r.sha256 for r in restored)
+
+
+def test_renewed_files_are_append_only_in_the_database(ltv_app, tsa):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    factories.signed_off(ltv_app, comment="Content")
+    assert _cli(ltv_app, "archive", "renew", "--older-than-days", "0").exit_code == 0
+    with ltv_app.app_context():
+        for statement in ("UPDATE record_renewal SET sha256 = 'x'", "DELETE FROM record_renewal"):
+            with pytest.raises(DatabaseError, match="append-only"):
+                db.session.execute(text(statement))
+            db.session.rollback()
+        assert db.session.scalar(select(func.count(RecordRenewal.id))) > 0
