@@ -247,7 +247,8 @@ class PdfSealer:
             output = add_validation_info(signature, context)
         except Exception as error:  # noqa: BLE001  pyHanko's validation raises many kinds
             raise SigningKeyError(f"the seal's validation information could not be collected: {error}") from error
-        return output.getvalue()
+        result: bytes = output.getvalue()
+        return result
 
     def close(self) -> None:
         """Release a key held in a token (its session); a key in memory needs nothing."""
@@ -291,7 +292,7 @@ def add_document_timestamp(content: bytes, timestamp_url: str, trusted: list[x50
         )
         reader = PdfFileReader(io.BytesIO(stamped.getvalue()), strict=False)
         timestamp = reader.embedded_timestamp_signatures[-1]
-        result = add_validation_info(timestamp, collection_context(timestamp, known)).getvalue()
+        result: bytes = add_validation_info(timestamp, collection_context(timestamp, known)).getvalue()
     except Exception as error:  # noqa: BLE001  network, server and pyHanko errors alike: nothing is changed
         raise TimestampError(str(error) or type(error).__name__) from error
     if not result.startswith(content):
@@ -660,14 +661,14 @@ def verify_pdf(content: bytes, trust: SealTrust) -> PdfVerification:
                 revocation_mode="soft-fail",
                 moment=tst_info["gen_time"].native,
             )
-            status = validate_pdf_timestamp(timestamp, context)
-            entry = _timestamp_report(status, document=True)
-            report.timestamps.append(entry)
-            report.problems += _timestamp_problems("a timestamp added later", entry, trust)
-            if not _covers_all_but_validation(status):
+            timestamp_status = validate_pdf_timestamp(timestamp, context)
+            stamp = _timestamp_report(timestamp_status, document=True)
+            report.timestamps.append(stamp)
+            report.problems += _timestamp_problems("a timestamp added later", stamp, trust)
+            if not _covers_all_but_validation(timestamp_status):
+                when = f"{stamp.at:%-d %B %Y}" if stamp.at else "an unstated date"
                 report.problems.append(
-                    f"the timestamp added on {entry.at:%-d %B %Y}: content other than validation information "
-                    "was added after it"
+                    f"the timestamp added on {when}: content other than validation information was added after it"
                 )
     except Exception:  # noqa: BLE001  fail closed: a file we cannot parse is not verified
         report.problems.append("the file cannot be read as a signed PDF: it may be damaged, cut short or not a PDF")

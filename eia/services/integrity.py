@@ -518,7 +518,12 @@ def verify_upload(user: User, content: bytes) -> UploadVerification:
 
     digest = sha256_hex(content)
     verification = verify_pdf(content, seals.trust_for(user.organisation_id))
-    candidates = db.session.scalars(select(ArchivedRecord).where(ArchivedRecord.sha256 == digest))
+    candidates = list(db.session.scalars(select(ArchivedRecord).where(ArchivedRecord.sha256 == digest)))
+    candidates += db.session.scalars(  # a renewed file (`eia archive renew`) is its record's too
+        select(ArchivedRecord)
+        .join(RecordRenewal, RecordRenewal.archived_record_id == ArchivedRecord.id)
+        .where(RecordRenewal.sha256 == digest)
+    )
     record = next((r for r in candidates if can_view(user, r.assessment)), None)
     problems = list(verification.problems)
     if record is None:

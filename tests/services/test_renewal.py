@@ -189,3 +189,21 @@ def test_renewed_files_are_append_only_in_the_database(ltv_app, tsa):
                 db.session.execute(text(statement))
             db.session.rollback()
         assert db.session.scalar(select(func.count(RecordRenewal.id))) > 0
+
+
+def test_a_renewed_file_uploaded_for_checking_is_recognised_as_the_record(ltv_app, tsa):
+    from eia.models import User
+    from eia.services import auditor
+
+    assessment_id = factories.signed_off(ltv_app, comment="Content")
+    assert _cli(ltv_app, "archive", "renew", "--older-than-days", "0").exit_code == 0
+    with ltv_app.app_context():
+        record = _record(ltv_app, assessment_id)
+        renewed = archive.current_pdf(record)
+        user = db.session.scalar(select(User).where(User.email == "auditor@example.org"))
+        verdict = auditor.verify_upload(user, "renewed.pdf", renewed)
+        assert verdict.kind == auditor.AUTHENTIC and verdict.record.id == record.id, verdict.problems
+        assert integrity.verify_upload(user, renewed).ok
+        tampered = renewed.replace(b"Content", b"Contemt", 1)
+        assert tampered != renewed
+        assert auditor.verify_upload(user, "tampered.pdf", tampered).kind != auditor.AUTHENTIC
