@@ -162,6 +162,7 @@ class UploadVerdict:
     record: ArchivedRecord | None = None
     problems: list[str] = field(default_factory=list)
     signers: list[str] = field(default_factory=list)
+    timestamps: list[str] = field(default_factory=list)  # in words: "Timestamped on ... by ..."
 
 
 def verify_upload(user: User, filename: str, content: bytes) -> UploadVerdict:
@@ -208,7 +209,15 @@ def _classify(
     digest: str, content: bytes, record: ArchivedRecord | None, verification: PdfVerification
 ) -> UploadVerdict:
     signers = [s.signer for s in verification.signatures]
-    verdict = UploadVerdict(UNSIGNED, digest, len(content), record, list(verification.problems), signers)
+    verdict = UploadVerdict(
+        UNSIGNED,
+        digest,
+        len(content),
+        record,
+        list(verification.problems),
+        signers,
+        [t.sentence for t in verification.timestamps],
+    )
     if record is not None:
         verdict.kind = AUTHENTIC
     elif not verification.signatures:

@@ -113,6 +113,11 @@ def test_renew_adds_a_document_timestamp_keeps_the_original_and_is_idempotent(lt
     page = auditor.get(f"/archive/{assessment_id}?check=integrity")
     assert page.text_of(id="record-verdict-1") == "Intact"
     assert "Timestamped again on" in page.text_of(id="record-timestamps-1")
+    from tests.web.test_archive import _upload
+
+    uploaded = _upload(auditor, renewed)
+    assert uploaded.text_of(id="verdict").startswith("Authentic This is an archived record")
+    assert "Timestamped again on" in uploaded.text_of(id="verdict-timestamps")
 
 
 def test_a_renewal_is_due_when_its_newest_timestamp_is_old_or_its_authority_expires(ltv_app, tsa):
