@@ -166,6 +166,12 @@ class Config:
     # CA certificates (PEM files, separated by ":") every seal must then chain to, besides being the organisation's.
     SIGNING_TRUST_ROOTS = [path for path in os.environ.get("EIA_SIGNING_TRUST_ROOTS", "").split(os.pathsep) if path]
     TIMESTAMP_URL = os.environ.get("EIA_TIMESTAMP_URL")
+    # The timestamp authorities' root certificates (PEM paths): their timestamps are then checked as trusted.
+    TIMESTAMP_TRUST_ROOTS = [path for path in os.environ.get("EIA_TIMESTAMP_TRUST_ROOTS", "").split(os.pathsep) if path]
+    # `eia archive renew`: a record is timestamped again when its newest timestamp is older than this,
+    # or a certificate it relies on expires within EIA_RENEW_EXPIRING_DAYS.
+    RENEW_OLDER_THAN_DAYS = int(os.environ.get("EIA_RENEW_OLDER_THAN_DAYS", str(365 * 2)))
+    RENEW_EXPIRING_DAYS = int(os.environ.get("EIA_RENEW_EXPIRING_DAYS", "180"))
     # Archive search ranks by relevance up to this many matches; beyond it, newest first (ranking scores every match).
     ARCHIVE_RANK_LIMIT = _env_int("EIA_ARCHIVE_RANK_LIMIT", 2000)
 

@@ -376,6 +376,43 @@ def archive_verify() -> None:
     _print_report(report, "Archived records")
 
 
+@archive_group.command("renew")
+@click.option(
+    "--older-than-days",
+    type=click.IntRange(min=0),
+    help="Timestamp again a record whose newest timestamp is older than this (default EIA_RENEW_OLDER_THAN_DAYS, 730)",
+)
+@click.option(
+    "--expiring-within-days",
+    type=click.IntRange(min=0),
+    help="... or whose newest timestamp's authority certificate expires within this many days "
+    "(default EIA_RENEW_EXPIRING_DAYS, 180)",
+)
+@with_appcontext
+def archive_renew(older_than_days, expiring_within_days) -> None:
+    """Add a document timestamp (PAdES B-LTA) to every archived record that is due; each renewal is audited.
+
+    Run it on a schedule (see docs/seals.md). Exit 1 if any record could not be renewed.
+    """
+    from eia.services import renewal
+
+    try:
+        with _pyhanko_quiet():
+            report = renewal.renew(older_than_days, expiring_within_days)
+    except renewal.RenewalError as error:
+        raise click.ClickException(str(error)) from None
+    for line in report.renewed:
+        click.echo(f"renewed: {line}")
+    for line in report.failed:
+        click.echo(f"FAILED: {line}", err=True)
+    click.echo(
+        f"Archived records: {len(report.renewed)} renewed, {len(report.failed)} failed, "
+        f"{report.checked - len(report.renewed) - len(report.failed)} not due, of {report.checked}."
+    )
+    if report.failed:
+        sys.exit(1)
+
+
 @click.group("seal")
 def seal_group() -> None:
     """Each organisation's seal: the key and certificate its archived records are sealed with."""

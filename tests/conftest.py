@@ -32,6 +32,7 @@ def _database_of_this_worker() -> None:
 _database_of_this_worker()
 
 from config import TestConfig  # noqa: E402  (reads TEST_DATABASE_URL, set per worker above)
+from tests.timestamping import timestamp_authority, tsa  # noqa: E402, F401  (fixtures: a local RFC 3161 responder)
 
 FAST_PASSWORD_HASHING = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 PASSWORD = "correct horse battery staple"

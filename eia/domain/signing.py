@@ -29,9 +29,10 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import HTTPTimeStamper
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import add_validation_info, validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.stamp import NoOpStampStyle
 from pyhanko_certvalidator import ValidationContext
@@ -143,6 +144,7 @@ class PdfSealer:
         certificate: x509.Certificate,
         chain: list[x509.Certificate] | None = None,
         timestamp_url: str | None = None,
+        timestamp_roots: list[x509.Certificate] | None = None,
     ) -> None:
         if not (
             isinstance(private_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey)
@@ -166,6 +168,14 @@ class PdfSealer:
         self._signer = _SealSigner(private_key, asn1_cert, registry)
         # One timestamper object for the process: pyHanko caches its size-estimation token.
         self._timestamper = HTTPTimeStamper(timestamp_url, timeout=10) if timestamp_url else None
+        # With a timestamp server, seals are PAdES B-LT: what validating them needs goes into the DSS.
+        self._chain = [
+            asn1_cert,
+            *(asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in chain or []),
+        ]
+        self._timestamp_roots = [
+            asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in timestamp_roots or []
+        ]
         # Space for the signature in the PDF. Left to pyHanko, it signs a dummy CMS first to measure it
         # (a whole extra signature: ~40% of the sealing time). Without a timestamp the size is bounded
         # by the certificates it embeds plus a signature and attributes well under 2 KB; pyHanko
@@ -222,7 +232,23 @@ class PdfSealer:
             signer.sign_pdf(writer, output=output, bytes_reserved=self._bytes_reserved)
         except (SigningError, OSError, ValueError) as error:
             raise SigningKeyError(f"the document could not be sealed: {error}") from error
-        return output.getvalue()
+        if self._timestamper is None:
+            return output.getvalue()
+        return self._with_validation_info(output.getvalue())
+
+    def _with_validation_info(self, sealed: bytes) -> bytes:
+        """PAdES B-LT: the seal's and its timestamp's certificates (and revocation information, where the
+        certificates name any) added to the document security store in an incremental update, so the
+        record can be validated later without the network."""
+        reader = PdfFileReader(io.BytesIO(sealed), strict=False)
+        (signature,) = reader.embedded_regular_signatures
+        try:
+            context = collection_context(signature, [*self._chain, *self._timestamp_roots])
+            output = add_validation_info(signature, context)
+        except Exception as error:  # noqa: BLE001  pyHanko's validation raises many kinds
+            raise SigningKeyError(f"the seal's validation information could not be collected: {error}") from error
+        result: bytes = output.getvalue()
+        return result
 
     def close(self) -> None:
         """Release a key held in a token (its session); a key in memory needs nothing."""
@@ -245,6 +271,56 @@ class PdfSealer:
         except InvalidSignature:
             return False
         return True
+
+
+class TimestampError(Exception):
+    """A timestamp could not be added (the server is unreachable, refused, or answered something unusable)."""
+
+
+def add_document_timestamp(content: bytes, timestamp_url: str, trusted: list[x509.Certificate] | None = None) -> bytes:
+    """PAdES B-LTA: validation information for the newest signature or timestamp in ``content`` into the DSS,
+    then a document timestamp over the whole file, then the new timestamp's own validation information.
+    Every step is an incremental update, so the result starts with exactly ``content``."""
+    known = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in trusted or []]
+    try:
+        reader = PdfFileReader(io.BytesIO(content), strict=False)
+        newest = list(reader.embedded_signatures)[-1]
+        with_info = add_validation_info(newest, collection_context(newest, known)).getvalue()
+        stamped = io.BytesIO()
+        signers.PdfTimeStamper(HTTPTimeStamper(timestamp_url, timeout=10)).timestamp_pdf(
+            IncrementalPdfFileWriter(io.BytesIO(with_info), strict=False), "sha256", output=stamped
+        )
+        reader = PdfFileReader(io.BytesIO(stamped.getvalue()), strict=False)
+        timestamp = reader.embedded_timestamp_signatures[-1]
+        result: bytes = add_validation_info(timestamp, collection_context(timestamp, known)).getvalue()
+    except Exception as error:  # noqa: BLE001  network, server and pyHanko errors alike: nothing is changed
+        raise TimestampError(str(error) or type(error).__name__) from error
+    if not result.startswith(content):
+        raise TimestampError("the timestamped file is not an incremental update of the original")
+    return result
+
+
+def collection_context(signature: Any, trusted: list[asn1_x509.Certificate]) -> ValidationContext:
+    """A context for collecting validation information (not for judging trust): the given certificates
+    and every self-signed certificate that the signature and its timestamp tokens carry are its roots,
+    so the chains they present are always collected. Trust is decided when a record is verified."""
+    roots = list(trusted)
+    for signed_data in _signed_data_with_tokens(signature):
+        for choice in signed_data["certificates"] or []:
+            certificate = choice.chosen
+            if isinstance(certificate, asn1_x509.Certificate) and certificate.self_signed:
+                roots.append(certificate)
+    return ValidationContext(
+        trust_roots=roots, allow_fetching=True, revocation_mode="soft-fail", other_certs=list(trusted)
+    )
+
+
+def _signed_data_with_tokens(signature: Any) -> list[cms.SignedData]:
+    found = [signature.signed_data]
+    for attribute in signature.signer_info["unsigned_attrs"] or []:
+        if attribute["type"].native == "signature_time_stamp_token":
+            found += [value["content"] for value in attribute["values"]]
+    return found
 
 
 def _sign_sha256(private_key: SealKey, body: bytes) -> bytes:
@@ -410,6 +486,7 @@ class SealTrust:
     organisation: str
     periods: tuple[SealPeriod, ...]
     ca_roots: tuple[bytes, ...] = ()
+    timestamp_roots: tuple[bytes, ...] = ()  # the timestamp authorities' roots (PEM), where configured
 
     @classmethod
     def single(cls, organisation: str, certificate_pem: bytes) -> SealTrust:
@@ -422,6 +499,13 @@ class SealTrust:
                 ),
             ),
         )
+
+    def timestamp_root_certificates(self) -> list[asn1_x509.Certificate]:
+        return [
+            asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+            for pem in self.timestamp_roots
+            for c in x509.load_pem_x509_certificates(pem)
+        ]
 
     def roots(self) -> list[asn1_x509.Certificate]:
         pems = self.ca_roots or tuple(period.certificate_pem for period in self.periods)
@@ -471,34 +555,67 @@ class SignatureReport:
     trusted: bool  # the organisation's seal in use at the time (and chained to its CA roots, if any)
     coverage: str
     seal_period: SealPeriod | None = None  # the organisation's seal that made it, if it is one
+    # It covers the whole file, or only validation information and document timestamps came after it.
+    covers_document: bool = False
+
+
+@dataclass
+class TimestampReport:
+    """An RFC 3161 timestamp in a record: the seal's own (B-T), or a document timestamp added later (B-LTA)."""
+
+    at: datetime | None
+    authority: str  # the timestamp authority its certificate names
+    authority_until: datetime | None  # when the authority's certificate expires
+    document: bool  # added later over the whole file (renewal), rather than over the seal
+    intact: bool
+    valid: bool
+    trusted: bool  # chains to the configured timestamp or CA trust roots
+
+    @property
+    def sentence(self) -> str:
+        when = f"{self.at:%-d %B %Y}" if self.at else "an unstated date"
+        return f"{'Timestamped again' if self.document else 'Timestamped'} on {when} by {self.authority}"
 
 
 @dataclass
 class PdfVerification:
     signatures: list[SignatureReport] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    timestamps: list[TimestampReport] = field(default_factory=list)
+    validation_info: bool = False  # the file carries a document security store (PAdES B-LT)
 
     @property
     def ok(self) -> bool:
         return bool(self.signatures) and not self.problems
 
+    def newest_timestamp(self) -> TimestampReport | None:
+        dated = [t for t in self.timestamps if t.at is not None]
+        return max(dated, key=lambda t: t.at, default=None)  # type: ignore[arg-type, return-value]
+
+
+_ADDED_VALIDATION_ONLY = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)
+
 
 def verify_pdf(content: bytes, trust: SealTrust) -> PdfVerification:
     """Check every signature in a PDF: intact, valid, made by ``trust``'s organisation with the seal it used
     at the time the signature states (validated at that time, so an expired or replaced certificate still
-    vouches for what it sealed while in use), and the last one covering the whole file."""
+    vouches for what it sealed while in use), and the last one covering the whole file, or followed only
+    by validation information and document timestamps (PAdES B-LT, B-LTA). Timestamps, the seal's own
+    and those added later, are reported, and any that is not intact or valid is a problem."""
     report = PdfVerification()
     try:
         roots = trust.roots()
+        timestamp_roots = trust.timestamp_root_certificates()
         reader = PdfFileReader(io.BytesIO(content), strict=False)
         embedded = list(reader.embedded_regular_signatures)
         if not embedded:
             report.problems.append("the file has no digital signature")
             return report
+        report.validation_info = "/DSS" in reader.root
         for index, signature in enumerate(embedded):
             signed_at = signature.self_reported_timestamp
             context = ValidationContext(
-                trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=signed_at
+                trust_roots=roots + timestamp_roots, allow_fetching=False, revocation_mode="soft-fail", moment=signed_at
             )
             status = validate_pdf_signature(signature, context, key_usage_settings=_KEY_USAGE)
             certificate = status.signing_cert
@@ -522,6 +639,7 @@ def verify_pdf(content: bytes, trust: SealTrust) -> PdfVerification:
                 coverage=status.coverage.name if status.coverage else "NONE",
                 seal_period=period,
             )
+            entry.covers_document = _covers_all_but_validation(status)
             report.signatures.append(entry)
             name = "the seal" if signature.field_name == SEAL_FIELD else f"the signature {signature.field_name!r}"
             if not status.intact:
@@ -530,11 +648,66 @@ def verify_pdf(content: bytes, trust: SealTrust) -> PdfVerification:
                 report.problems.append(f"{name}: the cryptographic signature is not valid")
             else:
                 report.problems += _trust_problems(name, entry, status.trusted, trust)
-            if index == len(embedded) - 1 and entry.coverage != "ENTIRE_FILE":
+            if status.timestamp_validity is not None:
+                report.timestamps.append(_timestamp_report(status.timestamp_validity, document=False))
+                report.problems += _timestamp_problems(f"{name}'s timestamp", report.timestamps[-1], trust)
+            if index == len(embedded) - 1 and not entry.covers_document:
                 report.problems.append(f"{name}: does not cover the whole file (content was added after signing)")
+        for timestamp in reader.embedded_timestamp_signatures:
+            tst_info = timestamp.signed_data["encap_content_info"]["content"].parsed
+            context = ValidationContext(
+                trust_roots=roots + timestamp_roots,
+                allow_fetching=False,
+                revocation_mode="soft-fail",
+                moment=tst_info["gen_time"].native,
+            )
+            timestamp_status = validate_pdf_timestamp(timestamp, context)
+            stamp = _timestamp_report(timestamp_status, document=True)
+            report.timestamps.append(stamp)
+            report.problems += _timestamp_problems("a timestamp added later", stamp, trust)
+            if not _covers_all_but_validation(timestamp_status):
+                when = f"{stamp.at:%-d %B %Y}" if stamp.at else "an unstated date"
+                report.problems.append(
+                    f"the timestamp added on {when}: content other than validation information was added after it"
+                )
     except Exception:  # noqa: BLE001  fail closed: a file we cannot parse is not verified
         report.problems.append("the file cannot be read as a signed PDF: it may be damaged, cut short or not a PDF")
     return report
+
+
+def _covers_all_but_validation(status: Any) -> bool:
+    """The signature covers the whole file, or only validation information and timestamps came after it."""
+    if status.coverage is None:
+        return False
+    if status.coverage.name == "ENTIRE_FILE":
+        return True
+    return status.coverage.name == "ENTIRE_REVISION" and status.modification_level in _ADDED_VALIDATION_ONLY
+
+
+def _timestamp_report(status: Any, document: bool) -> TimestampReport:
+    certificate = status.signing_cert
+    until = None
+    if certificate is not None:
+        until = x509.load_der_x509_certificate(certificate.dump()).not_valid_after_utc
+    return TimestampReport(
+        at=status.timestamp,
+        authority=_signer_name(certificate),
+        authority_until=until,
+        document=document,
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+    )
+
+
+def _timestamp_problems(name: str, entry: TimestampReport, trust: SealTrust) -> list[str]:
+    if not entry.intact:
+        return [f"{name}: the timestamp was altered"]
+    if not entry.valid:
+        return [f"{name}: the timestamp's signature is not valid"]
+    if not entry.trusted and trust.timestamp_roots:
+        return [f"{name}: made by {entry.authority}, which is not a trusted timestamp authority"]
+    return []
 
 
 def _signer_name(certificate: asn1_x509.Certificate | None) -> str:

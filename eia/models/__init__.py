@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from eia.models.api_token import ApiToken
-from eia.models.archive import ArchivedRecord
+from eia.models.archive import ArchivedRecord, RecordRenewal
 from eia.models.assessment import Assessment, Transition
 from eia.models.audit import AuditEvent
 from eia.models.comment import Comment, QuestionComment
@@ -23,6 +23,7 @@ __all__ = [
     "TrackedAction",
     "ApiToken",
     "ArchivedRecord",
+    "RecordRenewal",
     "Assessment",
     "AssessmentSearch",
     "AssessmentSearchText",

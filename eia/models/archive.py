@@ -34,3 +34,26 @@ class ArchivedRecord(db.Model):
     audit_seq: Mapped[int | None] = mapped_column(Integer)
 
     assessment: Mapped[Assessment] = relationship()
+
+
+class RecordRenewal(db.Model):
+    """A newer file for an archived record: the original bytes, unchanged, followed by validation
+    information and a document timestamp (PAdES B-LTA), added by `eia archive renew`.
+
+    The archived record keeps the original's hash, as its archiving audit event recorded; each renewal
+    has its own hash and audit event, and its file must begin with the original's bytes exactly.
+    Written once; never updated.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    archived_record_id: Mapped[int] = mapped_column(ForeignKey("archived_record.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    storage_backend: Mapped[str] = mapped_column(String(20))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    timestamped_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    authority: Mapped[str] = mapped_column(String(200))  # the timestamp authority its certificate names
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    record: Mapped[ArchivedRecord] = relationship()

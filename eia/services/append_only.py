@@ -98,6 +98,38 @@ SQLITE_REMOVE = [
 ]
 
 
+# Renewed files of archived records (`eia archive renew`, migration 0022): written once, never changed.
+RENEWAL_TABLE = "record_renewal"
+_RENEWAL_INSTALL = {
+    "postgresql": [
+        f"CREATE TRIGGER {RENEWAL_TABLE}_append_only BEFORE UPDATE OR DELETE ON {RENEWAL_TABLE} "
+        "FOR EACH ROW EXECUTE FUNCTION eia_refuse_change()",
+        f"CREATE TRIGGER {RENEWAL_TABLE}_no_truncate BEFORE TRUNCATE ON {RENEWAL_TABLE} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION eia_refuse_change()",
+    ],
+    "sqlite": [
+        f"""CREATE TRIGGER {RENEWAL_TABLE}_no_update BEFORE UPDATE ON {RENEWAL_TABLE}
+        BEGIN SELECT RAISE(ABORT, '{RENEWAL_TABLE} {REFUSAL}'); END""",
+        f"""CREATE TRIGGER {RENEWAL_TABLE}_no_delete BEFORE DELETE ON {RENEWAL_TABLE}
+        BEGIN SELECT RAISE(ABORT, '{RENEWAL_TABLE} {REFUSAL}'); END""",
+    ],
+}
+_RENEWAL_REMOVE = {
+    "postgresql": [
+        f"DROP TRIGGER IF EXISTS {RENEWAL_TABLE}_{kind} ON {RENEWAL_TABLE}" for kind in ("append_only", "no_truncate")
+    ],
+    "sqlite": [f"DROP TRIGGER IF EXISTS {RENEWAL_TABLE}_{kind}" for kind in ("no_update", "no_delete")],
+}
+
+
+def renewal_install_statements(dialect: str) -> list[str]:
+    return _RENEWAL_INSTALL["postgresql" if dialect == "postgresql" else "sqlite"]
+
+
+def renewal_remove_statements(dialect: str) -> list[str]:
+    return _RENEWAL_REMOVE["postgresql" if dialect == "postgresql" else "sqlite"]
+
+
 def install_statements(dialect: str) -> list[str]:
     return POSTGRESQL_INSTALL if dialect == "postgresql" else SQLITE_INSTALL
 
@@ -114,7 +146,8 @@ def suspend_triggers() -> list[str]:
         return []
     installed = db.session.execute(
         text(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit_event', 'archived_record')"
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name IN ('audit_event', 'archived_record', 'record_renewal')"
         )
     ).all()
     for name, _ in installed:
@@ -132,7 +165,7 @@ def restore_triggers(suspended: list[str]) -> None:
 def role_grants(application_role: str = "eia_app", owner_role: str = "eia_owner") -> str:
     """The SQL that splits the database's roles: the owner holds the tables (and the triggers), the
     application may only INSERT and SELECT the audit log and the archive."""
-    tables = ", ".join(APPEND_ONLY_TABLES)
+    tables = ", ".join((*APPEND_ONLY_TABLES, RENEWAL_TABLE))
     return f"""-- 1. As a superuser: the owner runs migrations (`flask db upgrade` with DATABASE_URL as {owner_role});
 --    the application connects as {application_role}, which owns nothing.
 CREATE ROLE {owner_role} LOGIN PASSWORD 'choose one';

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from eia.domain.pdf import render_assessment_pdf
 from eia.domain.signing import sha256_hex
 from eia.extensions import db
-from eia.models import ArchivedRecord, Assessment, User
+from eia.models import ArchivedRecord, Assessment, RecordRenewal, User
 from eia.models.types import utcnow
 from eia.services import audit, seals
 from eia.services.database import unit_of_work
@@ -81,7 +81,28 @@ def archive_signed_off(assessment: Assessment, decided_by: User) -> ArchivedReco
 
 
 def archived_pdf(record: ArchivedRecord) -> bytes:
+    """The file as sealed at sign-off (its hash is the one the archiving audit event recorded)."""
     return storage_for(record.storage_backend, current_app.config["ARCHIVE_DIR"]).get(record)
+
+
+def renewals(record: ArchivedRecord) -> list[RecordRenewal]:
+    """The record's renewed files (`eia archive renew`), oldest first."""
+    return list(
+        db.session.scalars(
+            select(RecordRenewal).where(RecordRenewal.archived_record_id == record.id).order_by(RecordRenewal.id)
+        )
+    )
+
+
+def renewal_pdf(renewal: RecordRenewal) -> bytes:
+    return storage_for(renewal.storage_backend, current_app.config["ARCHIVE_DIR"]).get(renewal)  # type: ignore[arg-type]
+
+
+def current_pdf(record: ArchivedRecord) -> bytes:
+    """The newest file of the record: its newest renewal (the original bytes, then validation information
+    and document timestamps), or the file sealed at sign-off."""
+    newest = renewals(record)
+    return renewal_pdf(newest[-1]) if newest else archived_pdf(record)
 
 
 def record_for(assessment: Assessment) -> ArchivedRecord | None:
@@ -89,15 +110,15 @@ def record_for(assessment: Assessment) -> ArchivedRecord | None:
 
 
 def download(record: ArchivedRecord, actor: User) -> bytes:
-    """The signed PDF; every retrieval is audited."""
-    content = archived_pdf(record)
+    """The signed PDF (its newest renewal, if it was timestamped again); every retrieval is audited."""
+    content = current_pdf(record)
     with unit_of_work():
         audit.record(
             "archive.downloaded",
             actor=actor,
             object_type="archive",
             object_id=record.id,
-            details={"assessment_id": record.assessment_id, "sha256": record.sha256},
+            details={"assessment_id": record.assessment_id, "sha256": sha256_hex(content)},
         )
     return content
 

@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, or_, select
 
-from eia.domain.signing import PdfVerification, SignatureReport, sha256_hex, verify_pdf
+from eia.domain.signing import PdfVerification, SignatureReport, TimestampReport, sha256_hex, verify_pdf
 from eia.extensions import db
-from eia.models import ArchivedRecord, Assessment, AuditEvent, User
+from eia.models import ArchivedRecord, Assessment, AuditEvent, RecordRenewal, User
 from eia.models.types import utcnow
 from eia.services import audit, seals
-from eia.services.archive import archived_pdf
+from eia.services.archive import archived_pdf, current_pdf
 from eia.services.database import NotAllowed, unit_of_work
 from eia.services.integrity import IntegrityReport, verify_archived_record, verify_audit_chain
 from eia.services.search import check_may_search
@@ -90,6 +90,7 @@ class RecordCheck:
     size_matches: bool
     signatures: list[SignatureReport]
     problems: list[str]
+    timestamps: list[TimestampReport] = field(default_factory=list)  # the seal's, then those added later
 
     @property
     def ok(self) -> bool:
@@ -102,14 +103,17 @@ def check_record(record: ArchivedRecord) -> RecordCheck:
     problems = verify_archived_record(record, trust)
     try:
         content = archived_pdf(record)
+        newest = current_pdf(record)  # its newest renewal, if it was timestamped again
     except StorageError:
         return RecordCheck(record, False, False, [], problems)
+    verification = verify_pdf(newest, trust)
     return RecordCheck(
         record,
         sha256_hex(content) == record.sha256,
         len(content) == record.size,
-        verify_pdf(content, trust).signatures,
+        verification.signatures,
         problems,
+        verification.timestamps,
     )
 
 
@@ -158,6 +162,7 @@ class UploadVerdict:
     record: ArchivedRecord | None = None
     problems: list[str] = field(default_factory=list)
     signers: list[str] = field(default_factory=list)
+    timestamps: list[str] = field(default_factory=list)  # in words: "Timestamped on ... by ..."
 
 
 def verify_upload(user: User, filename: str, content: bytes) -> UploadVerdict:
@@ -170,6 +175,12 @@ def verify_upload(user: User, filename: str, content: bytes) -> UploadVerdict:
     record = db.session.scalar(
         select(ArchivedRecord)
         .where(ArchivedRecord.sha256 == digest, ArchivedRecord.organisation_id == user.organisation_id)
+        .order_by(ArchivedRecord.id)
+        .limit(1)
+    ) or db.session.scalar(
+        select(ArchivedRecord)
+        .join(RecordRenewal, RecordRenewal.archived_record_id == ArchivedRecord.id)
+        .where(RecordRenewal.sha256 == digest, ArchivedRecord.organisation_id == user.organisation_id)
         .order_by(ArchivedRecord.id)
         .limit(1)
     )
@@ -198,7 +209,15 @@ def _classify(
     digest: str, content: bytes, record: ArchivedRecord | None, verification: PdfVerification
 ) -> UploadVerdict:
     signers = [s.signer for s in verification.signatures]
-    verdict = UploadVerdict(UNSIGNED, digest, len(content), record, list(verification.problems), signers)
+    verdict = UploadVerdict(
+        UNSIGNED,
+        digest,
+        len(content),
+        record,
+        list(verification.problems),
+        signers,
+        [t.sentence for t in verification.timestamps],
+    )
     if record is not None:
         verdict.kind = AUTHENTIC
     elif not verification.signatures:

@@ -29,10 +29,10 @@ from flask import current_app
 from sqlalchemy import Date, DateTime, LargeBinary, Table, func, select, text
 
 from eia.extensions import db
-from eia.models import ArchivedRecord, AuditEvent, Organisation
+from eia.models import ArchivedRecord, AuditEvent, Organisation, RecordRenewal
 from eia.models.types import utcnow
 from eia.services import audit, integrity, seals
-from eia.services.archive import archived_pdf
+from eia.services.archive import archived_pdf, renewal_pdf
 from eia.services.database import is_postgresql, unit_of_work
 from eia.services.storage import FilesystemStorage
 
@@ -41,6 +41,8 @@ MANIFEST = "manifest.json"
 AUDIT_HEAD = "audit-head.json"
 # The PDF bytes travel as archive/<sha256>.pdf members, not inside the row.
 ARCHIVE_CONTENT = ("archived_record", "content")
+# So do renewed files (`eia archive renew`): the same columns, the same members.
+FILE_TABLES = (ARCHIVE_CONTENT[0], "record_renewal")
 _BATCH = 1000
 
 
@@ -124,7 +126,7 @@ def export_bundle(path: Path) -> dict[str, Any]:
             kinds = {
                 c.name: _kind(table, c)
                 for c in table.columns
-                if (table.name, c.name) != ARCHIVE_CONTENT and c.computed is None
+                if not (table.name in FILE_TABLES and c.name == ARCHIVE_CONTENT[1]) and c.computed is None
             }
             columns[table.name] = kinds
             lines = []
@@ -141,6 +143,10 @@ def export_bundle(path: Path) -> dict[str, Any]:
             name = f"archive/{record.sha256}.pdf"
             if name not in members:
                 add(archive, name, archived_pdf(record))
+        for renewal in db.session.scalars(select(RecordRenewal).order_by(RecordRenewal.id)):
+            name = f"archive/{renewal.sha256}.pdf"
+            if name not in members:
+                add(archive, name, renewal_pdf(renewal))
         head = db.session.execute(
             select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)
         ).first()
@@ -225,7 +231,7 @@ def import_bundle(path: Path) -> RestoreReport:
                     raise BundleError(
                         f"{table.name}: {len(rows)} rows but the manifest says {manifest['counts'][table.name]}"
                     )
-                if table.name == ARCHIVE_CONTENT[0]:
+                if table.name in FILE_TABLES:
                     for row in rows:
                         content = bundle.read(f"archive/{row['sha256']}.pdf")
                         if row["storage_backend"] == "filesystem":

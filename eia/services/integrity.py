@@ -23,11 +23,11 @@ from eia.domain.audit import GENESIS_HASH, verify_chain
 from eia.domain.record_facts import read_record_facts
 from eia.domain.signing import SealTrust, sha256_hex, verify_pdf
 from eia.extensions import db
-from eia.models import ArchivedRecord, AuditEvent, User
+from eia.models import ArchivedRecord, AuditEvent, RecordRenewal, User
 from eia.models.audit import DERIVED_COLUMNS
 from eia.models.types import utcnow
 from eia.services import audit, seals
-from eia.services.archive import ARCHIVED_EVENT, archived_pdf
+from eia.services.archive import ARCHIVED_EVENT, archived_pdf, renewal_pdf, renewals
 from eia.services.database import unit_of_work
 from eia.services.storage import FilesystemStorage, StorageError
 from eia.services.trail import trail_problems
@@ -329,11 +329,63 @@ def verify_archived_record(
         problems.append(f"{label}: the stored file is {len(content)} bytes, the record says {record.size}")
     if sha256_hex(content) != record.sha256:
         problems.append(f"{label}: the stored file's SHA-256 does not match the record (the file was altered)")
+    renewal_problems, content = _renewal_problems(record, content)
+    problems += [f"{label}: {problem}" for problem in renewal_problems]
     verification = verify_pdf(content, trust or seals.trust_for(record.organisation_id))
     problems += [f"{label}: {problem}" for problem in verification.problems]
     if verification.ok:  # an altered file's text proves nothing
         problems += [f"{label}: {problem}" for problem in _printed_fact_problems(record, content)]
     return problems
+
+
+RENEWED_EVENT = "archive.renewed"
+
+
+def renewal_events(record_id: int | None = None) -> dict[int, tuple[int, dict]]:
+    """renewal id -> (seq, details) of the audit events that stored renewed files (of one record, or all)."""
+    query = select(AuditEvent.seq, AuditEvent.canonical).where(AuditEvent.action == RENEWED_EVENT)
+    if record_id is not None:
+        query = query.where(AuditEvent.object_id == str(record_id))
+    found = {}
+    for seq, canonical in db.session.execute(query.order_by(AuditEvent.seq)):
+        details = json.loads(canonical).get("details", {})
+        if isinstance(details.get("renewal_id"), int):
+            found[details["renewal_id"]] = (seq, details)
+    return found
+
+
+def _renewal_problems(record: ArchivedRecord, original: bytes) -> tuple[list[str], bytes]:
+    """Each renewed file against its row and its audit event, each beginning with exactly the file before
+    it; and the newest file, which is the one to verify (the original when there is no renewal)."""
+    found = renewals(record)
+    if not found:
+        return [], original
+    events = renewal_events(record.id)
+    problems, previous = [], original
+    for number, renewal in enumerate(found, start=1):
+        name = f"renewal {number} (timestamped on {renewal.timestamped_at:%-d %B %Y})"
+        seq, details = events.get(renewal.id, (None, {}))
+        if seq is None:
+            problems.append(
+                f"{name}: the audit log has no event recording it: the renewed file was added outside the application"
+            )
+        elif (details.get("sha256"), details.get("size")) != (renewal.sha256, renewal.size):
+            problems.append(
+                f"{name}: its SHA-256 or size is not what audit event {seq} recorded: the file was replaced"
+            )
+        try:
+            content = renewal_pdf(renewal)
+        except StorageError as error:
+            problems.append(f"{name}: the stored file cannot be read: {error}")
+            continue
+        if sha256_hex(content) != renewal.sha256 or len(content) != renewal.size:
+            problems.append(
+                f"{name}: the stored file's SHA-256 or size does not match its record (the file was altered)"
+            )
+        if not content.startswith(previous):
+            problems.append(f"{name}: the file does not begin with the file it renews: it is not the same record")
+        previous = content
+    return problems, previous
 
 
 def _archiving_event_problems(record: ArchivedRecord, events: dict[int, list[tuple[int, dict]]]) -> list[str]:
@@ -430,6 +482,14 @@ def verify_archive() -> IntegrityReport:
             trust[record.organisation_id] = seals.trust_for(record.organisation_id)
         report.problems.extend(verify_archived_record(record, trust[record.organisation_id], events))
     report.problems.extend(removed_record_problems())
+    present = set(db.session.scalars(select(RecordRenewal.id)))
+    for renewal_id, (seq, _details) in renewal_events().items():
+        if renewal_id not in present:
+            report.problems.append(
+                f"audit event {seq} records a renewed file (renewal {renewal_id}) that the archive no longer holds: "
+                "it was deleted"
+            )
+    referenced |= set(db.session.scalars(select(RecordRenewal.storage_key)))
     files = FilesystemStorage(current_app.config["ARCHIVE_DIR"])
     for key in sorted(files.keys() - referenced):
         report.notes.append(
@@ -458,7 +518,12 @@ def verify_upload(user: User, content: bytes) -> UploadVerification:
 
     digest = sha256_hex(content)
     verification = verify_pdf(content, seals.trust_for(user.organisation_id))
-    candidates = db.session.scalars(select(ArchivedRecord).where(ArchivedRecord.sha256 == digest))
+    candidates = list(db.session.scalars(select(ArchivedRecord).where(ArchivedRecord.sha256 == digest)))
+    candidates += db.session.scalars(  # a renewed file (`eia archive renew`) is its record's too
+        select(ArchivedRecord)
+        .join(RecordRenewal, RecordRenewal.archived_record_id == ArchivedRecord.id)
+        .where(RecordRenewal.sha256 == digest)
+    )
     record = next((r for r in candidates if can_view(user, r.assessment)), None)
     problems = list(verification.problems)
     if record is None:

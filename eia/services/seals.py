@@ -334,7 +334,16 @@ def trust_for(organisation_id: int) -> SealTrust:
     for path in current_app.config.get("SIGNING_TRUST_ROOTS") or []:
         with open(path, "rb") as handle:
             roots.append(handle.read())
-    return SealTrust(organisation.name, periods, tuple(roots))
+    return SealTrust(organisation.name, periods, tuple(roots), timestamp_roots())
+
+
+def timestamp_roots() -> tuple[bytes, ...]:
+    """The configured timestamp authorities' root certificates (PEM)."""
+    found = []
+    for path in current_app.config.get("TIMESTAMP_TRUST_ROOTS") or []:
+        with open(path, "rb") as handle:
+            found.append(handle.read())
+    return tuple(found)
 
 
 def key_missing(organisation_id: int) -> bool:
