@@ -98,7 +98,7 @@ SQLITE_REMOVE = [
 ]
 
 
-# Renewed files of archived records (`eia archive renew`, migration 0022): written once, never changed.
+# Renewed files of archived records (`eia archive renew`, migration 0024): written once, never changed.
 RENEWAL_TABLE = "record_renewal"
 _RENEWAL_INSTALL = {
     "postgresql": [

@@ -1,8 +1,8 @@
 """record renewals: a newer file for an archived record (the original's bytes, then validation
 information and a document timestamp, PAdES B-LTA), added by `eia archive renew`
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0024
+Revises: 0023
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,8 +10,8 @@ from alembic import op
 from eia.services.append_only import renewal_install_statements, renewal_remove_statements
 
 
-revision = '0022'
-down_revision = '0021'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
