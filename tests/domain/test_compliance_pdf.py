@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
-
-from pypdf import PdfReader
 
 from eia.domain import compliance as c
 from eia.domain.compliance_pdf import bar_chart, render_compliance_pdf
+from tests.pdfs import pdf_words
 
 
 def figures(**overrides) -> c.ComplianceFigures:
@@ -39,12 +37,8 @@ def figures(**overrides) -> c.ComplianceFigures:
     return c.ComplianceFigures(**{**values, **overrides})
 
 
-def words(pdf: bytes) -> str:
-    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
-
-
 def test_the_pdf_has_every_figure_and_escapes_user_text():
-    text = words(render_compliance_pdf(figures()))
+    text = pdf_words(render_compliance_pdf(figures()))
     for expected in (
         "Equality impact assessments: 1 April 2025 to 31 March 2026",
         "Assessments signed off 6",
@@ -60,7 +54,7 @@ def test_the_pdf_has_every_figure_and_escapes_user_text():
 
 
 def test_an_empty_period_still_renders():
-    text = words(
+    text = pdf_words(
         render_compliance_pdf(
             figures(
                 signed_off=0,

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from eia.domain.signing import verify_pdf
@@ -25,6 +23,7 @@ from tests.journeys import (
     low_impact_analysis,
 )
 from tests.pages import PageClient
+from tests.pdfs import pdf_words
 
 BACKENDS = ["database", "filesystem"]
 
@@ -47,11 +46,6 @@ def _ready_for_sign_off(app, **answers) -> tuple[PageClient, int]:
 
 def _signed_off(app, **answers) -> int:
     return factories.signed_off(app, comment="Content with the mitigation", **answers)
-
-
-def _pdf_words(pdf: bytes) -> str:
-    """The PDF's text with line wrapping undone: one space between words."""
-    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
 
 
 def _cli(app, *args):
@@ -79,7 +73,7 @@ def test_the_signed_pdf_shows_every_answer_and_its_signature_validates(archive_a
         ).all()
         assert [e.object_id for e in downloads] == [str(record.id)]
 
-    words = _pdf_words(pdf)
+    words = pdf_words(pdf)
     for expected in [
         "Custody handover ŵ ł",
         "<b>not bold</b>",
@@ -213,7 +207,7 @@ def test_a_board_sign_off_is_archived_with_the_rules_that_sent_it_there(archive_
     board = signed_in(archive_app, "board@example.org")
     act(board, assessment_id, "board_approve_with_conditions", {"conditions-1-text": "Publish the figures quarterly"})
     response = board.client.get(f"/assessments/{assessment_id}/signed-record.pdf")
-    words = _pdf_words(response.get_data())
+    words = pdf_words(response.get_data())
     assert "Residual adverse impact of medium or high" in words and "R1" not in words
     assert "Board condition: Publish the figures quarterly" in words
     assert "Bea Board" in words
@@ -245,7 +239,7 @@ def test_extras_are_signed_off_against_their_own_duty_not_the_three_aims(archive
     with archive_app.app_context():
         assert db.session.get(Assessment, assessment_id).status == "approved"
     auditor = signed_in(archive_app, "auditor@example.org")
-    words = _pdf_words(auditor.client.get(f"/assessments/{assessment_id}/signed-record.pdf").get_data())
+    words = pdf_words(auditor.client.get(f"/assessments/{assessment_id}/signed-record.pdf").get_data())
     assert "Socio-economic duty: reduce inequalities of outcome Negative Medium" in words
     assert "Armed Forces Covenant duty: no disadvantage from service Positive" in words
     analysis = words.split("Analysis by protected characteristic", 1)[1]

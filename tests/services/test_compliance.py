@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import delete, func, select, update
 
 from eia.clock import uk_today as today
@@ -20,6 +18,7 @@ from tests.journeys import (
     high_impact_analysis,
     low_impact_analysis,
 )
+from tests.pdfs import pdf_words
 
 NAMES = [
     "Age",
@@ -181,7 +180,7 @@ def test_the_report_page_and_pdf(client_for, demo, built):
 
     response = board.client.get(f"/compliance-report.pdf?{period}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    words = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.get_data())).pages).split())
+    words = pdf_words(response.get_data())
     for expected in (
         "Example Constabulary",
         "Assessments signed off 3",

@@ -4,10 +4,7 @@ withdrawing is recorded. Each write is one transaction with its audit event."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from eia.domain import publication as domain
@@ -17,6 +14,7 @@ from eia.models import ArchivedRecord, Assessment, AuditEvent, Publication, User
 from eia.services import archive, publication
 from eia.services.database import NotAllowed
 from tests.factories import APPROVER, BOARD, act, answered, save
+from tests.pdfs import pdf_words
 
 SECRET = "Zebrafish-Quokka DS Marlowe 4471"
 OWNER = "Inspector Ada Lovelace"
@@ -39,10 +37,6 @@ def _user(email: str) -> User:
 
 def _events(action: str) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
-
-
-def pdf_text(content: bytes) -> str:
-    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).split())
 
 
 def targets_of(assessment: Assessment, value: str) -> list[str]:
@@ -76,11 +70,11 @@ def test_publishing_derives_a_sealed_public_copy_linked_to_the_unchanged_origina
         assert sha256_hex(original) == record.sha256 == item.original_sha256, "the original is unchanged"
         content = publication.public_pdf(item)
         assert sha256_hex(content) == item.sha256 and content != original
-        text = pdf_text(content)
+        text = pdf_words(content)
         assert "public copy" in text and record.sha256 in text
         assert f"Withheld: {REASON}" in text and "What was withheld" in text
         assert SECRET not in text and OWNER not in text
-        assert SECRET in pdf_text(original), "the sealed original keeps every answer"
+        assert SECRET in pdf_words(original), "the sealed original keeps every answer"
         assert b"/ByteRange" in content, "sealed"
         assert [r["reason"] for r in item.redactions] == [NAMES, REASON], "in the record's order"
         assert SECRET not in repr(item.public_snapshot) and SECRET not in item.search_text

@@ -12,6 +12,7 @@ from eia.models import AuditEvent, Notification, QuestionComment
 from eia.services import question_comments
 from eia.services.comments import CommentRefused
 from eia.services.database import NotAllowed
+from tests.pdfs import pdf_words
 from tests.services.test_quality_review import _act, _completed, _messages, _route_through_adviser, _user, ctx  # noqa: F401
 
 ENGAGEMENT = "engagement:age/engagement"
@@ -104,9 +105,6 @@ def test_only_people_who_may_comment_take_part(under_review):
 
 
 def test_the_signed_record_shows_the_advisers_review_and_the_comments_on_questions(under_review):
-    import io
-
-    from pypdf import PdfReader
 
     from eia.services.archive import archived_pdf, record_for
 
@@ -121,7 +119,7 @@ def test_the_signed_record_shows_the_advisers_review_and_the_comments_on_questio
     _act(assessment, "approver@example.org", "approve")
 
     pdf = archived_pdf(record_for(assessment))
-    words = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    words = pdf_words(pdf)
     assert "Quality review passed by the equality adviser" in words and "Eden Adviser, Equality adviser" in words
     assert "Proportionate and well evidenced" in words
     assert "Comments on questions" in words

@@ -5,13 +5,11 @@ questionnaire stored before bindings existed is still read correctly."""
 
 from __future__ import annotations
 
-import io
 import json
 import random
 from datetime import date
 from pathlib import Path
 
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from eia.clock import uk_today
@@ -32,6 +30,7 @@ from eia.services.definitions import current_definitions, definitions_of, docume
 from eia.services.demo import seed
 from eia.services.snapshot import build_snapshot
 from tests.conftest import PASSWORD
+from tests.pdfs import pdf_words
 from tests.workflow_copies import WORKFLOWS, RenamedQuestionnaire
 
 PINNED_V1 = Path(__file__).resolve().parents[1] / "definitions" / "fixtures" / "pinned" / "questionnaire-eia-v1.json"
@@ -43,10 +42,6 @@ def _user(email: str) -> User:
 
 def _organisation() -> Organisation:
     return db.session.scalar(select(Organisation).where(Organisation.slug == "example-constabulary"))
-
-
-def _pdf_words(pdf: bytes) -> str:
-    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
 
 
 def _complete(assessment: Assessment, author: User, answers: dict) -> None:
@@ -124,7 +119,7 @@ def test_every_page_and_question_renamed_an_assessment_is_signed_off_with_no_cod
         assert search_row.adverse_characteristics.strip(",")
 
         record = db.session.scalar(select(ArchivedRecord).where(ArchivedRecord.assessment_id == assessment.id))
-        words = _pdf_words(archive.archived_pdf(record))
+        words = pdf_words(archive.archived_pdf(record))
         for expected in [
             "Renamed questionnaire pilot",
             officer,

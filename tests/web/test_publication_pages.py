@@ -13,11 +13,11 @@ from sqlalchemy import select
 from eia.extensions import db
 from eia.models import Publication
 from tests.factories import APPROVER, BOARD
+from tests.pdfs import pdf_words
 from tests.services.test_publication import (
     OWNER,
     REASON,
     SECRET,
-    pdf_text,
     publish_with_secret_withheld,
     signed_off_with_secret,
 )
@@ -104,7 +104,7 @@ def test_the_public_reads_the_register_and_never_sees_a_withheld_answer(anonymou
     assert searched.text_of(id="result-count") == "0 assessments found"
     for secret in (SECRET, OWNER, "Zebrafish", "Marlowe"):
         assert secret not in register.text and secret not in page.text, secret
-        assert secret not in pdf_text(pdf.data), secret
+        assert secret not in pdf_words(pdf.data), secret
         assert secret.encode() not in feed.data and secret not in json.dumps(listing), secret
 
 

@@ -4,10 +4,7 @@ chooses them."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from pypdf import PdfReader
 
 from eia.extensions import db
 from eia.models import Assessment
@@ -21,6 +18,7 @@ from tests.journeys import (
     start_assessment,
     submit,
 )
+from tests.pdfs import pdf_words
 
 
 @pytest.fixture
@@ -39,7 +37,7 @@ def signed_off_words(app, assessment_id: int) -> str:
     with app.app_context():
         assert db.session.get(Assessment, assessment_id).status == "approved"
     pdf = approver.client.get(f"/assessments/{assessment_id}/signed-record.pdf").get_data()
-    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    return pdf_words(pdf)
 
 
 def test_a_minor_change_is_screened_concluded_and_signed_off_without_a_full_analysis(app):
