@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from eia.services import accounts, second_factor, sessions, users
-from eia.web.forms import SecondFactorForm, VersionedForm
+from eia.web.forms import SecondFactorForm, VersionedForm, require_valid_form
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -32,11 +32,6 @@ def account_first():
     if second_factor.setup_needed(current_user):
         return redirect(url_for("account.authenticator_app"))
     return None
-
-
-def _checked_form() -> None:
-    if not VersionedForm().validate_on_submit():
-        abort(400)
 
 
 @bp.get("/")
@@ -110,7 +105,7 @@ def _reauthenticated(form_id: str):
 @login_required
 def new_recovery_codes():
     """New recovery codes, after the password again (a borrowed unlocked screen is not enough)."""
-    _checked_form()
+    require_valid_form()
     if (refused := _reauthenticated("new-codes")) is not None:
         return refused
     codes = second_factor.new_recovery_codes(current_user)
@@ -120,7 +115,7 @@ def new_recovery_codes():
 @bp.post("/second-factor/turn-off")
 @login_required
 def turn_off_authenticator_app():
-    _checked_form()
+    require_valid_form()
     if (refused := _reauthenticated("turn-off")) is not None:
         return refused
     try:
@@ -146,7 +141,7 @@ def sessions_page():
 @bp.post("/sessions/end-others")
 @login_required
 def end_other_sessions():
-    _checked_form()
+    require_valid_form()
     ended = accounts.end_other_sessions(current_user)
     flash(
         f"You have been signed out on {ended} other device{'s' if ended != 1 else ''}"
@@ -160,7 +155,7 @@ def end_other_sessions():
 @bp.post("/sessions/<session_id>/end")
 @login_required
 def end_session(session_id: str):
-    _checked_form()
+    require_valid_form()
     if len(session_id) != 64 or not accounts.end_session(current_user, session_id):
         abort(404)
     flash("That device has been signed out", "success")

@@ -12,7 +12,7 @@ from eia.models import ROLES, User
 from eia.services import admin, api_tokens, second_factor, sessions, users
 from eia.services.database import NotAllowed
 from eia.services.definitions import current_definitions, library
-from eia.web.forms import VersionedForm
+from eia.web.forms import VersionedForm, require_valid_form
 from eia.web.permissions import capability_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -56,15 +56,10 @@ def _typed() -> dict:
     return {**request.form.to_dict(), "roles": request.form.getlist("roles")}
 
 
-def _checked_form():
-    if not VersionedForm().validate_on_submit():
-        abort(400)
-
-
 @bp.post("/users")
 @capability_required(ADMINISTER)
 def create_user():
-    _checked_form()
+    require_valid_form()
     department_id = request.form.get("department", "")
     department = next((d for d in current_user.organisation.departments if str(d.id) == department_id), None)
     if department_id and department is None:
@@ -88,7 +83,7 @@ def create_user():
 @bp.post("/users/<id:user_id>/<any(activate, deactivate):change>")
 @capability_required(ADMINISTER)
 def set_active(user_id: int, change: str):
-    _checked_form()
+    require_valid_form()
     try:
         user = admin.set_user_active(current_user, user_id, change == "activate")
     except NotAllowed:
@@ -137,7 +132,7 @@ def _administrator_not_confirmed(user_id: int, form_id: str):
 
 def _account_action(user_id: int, act, anchor: str, done):
     """Run an administrator's action on a person's account (``act`` gives what ``done`` words)."""
-    _checked_form()
+    require_valid_form()
     try:
         result = act()
     except NotAllowed:
@@ -156,7 +151,7 @@ def _account_action(user_id: int, act, anchor: str, done):
 @bp.post("/users/<id:user_id>/temporary-password")
 @capability_required(ADMINISTER)
 def set_temporary_password(user_id: int):
-    _checked_form()
+    require_valid_form()
     if (refused := _administrator_not_confirmed(user_id, "temporary-password")) is not None:
         return refused
     try:
@@ -179,7 +174,7 @@ def set_temporary_password(user_id: int):
 @bp.post("/users/<id:user_id>/second-factor/reset")
 @capability_required(ADMINISTER)
 def reset_second_factor(user_id: int):
-    _checked_form()
+    require_valid_form()
     if (refused := _administrator_not_confirmed(user_id, "second-factor")) is not None:
         return refused
     return _account_action(
@@ -224,7 +219,7 @@ def person(user_id: int):
 @bp.post("/users/<id:user_id>/unlink-identity")
 @capability_required(ADMINISTER)
 def unlink_identity(user_id: int):
-    _checked_form()
+    require_valid_form()
     try:
         user = admin.unlink_identity(current_user, user_id)
     except NotAllowed:
@@ -251,7 +246,7 @@ def roles(user_id: int):
         abort(404)
     if request.method == "GET":
         return _roles_page(person, sorted(person.roles))
-    _checked_form()
+    require_valid_form()
     chosen = request.form.getlist("roles")
     try:
         admin.set_user_roles(current_user, person.id, chosen)
@@ -278,7 +273,7 @@ def _roles_page(person: User, chosen: list[str], errors: list[dict] | None = Non
 @bp.post("/departments")
 @capability_required(ADMINISTER)
 def add_department():
-    _checked_form()
+    require_valid_form()
     try:
         admin.add_department(current_user, request.form.get("department_name", ""))
     except admin.AdminRefused as refused:
@@ -290,7 +285,7 @@ def add_department():
 @bp.post("/objectives")
 @capability_required(ADMINISTER)
 def add_objective():
-    _checked_form()
+    require_valid_form()
     try:
         admin.add_objective(current_user, request.form.get("code", ""), request.form.get("objective_title", ""))
     except admin.AdminRefused as refused:
@@ -302,7 +297,7 @@ def add_objective():
 @bp.post("/settings")
 @capability_required(ADMINISTER)
 def settings():
-    _checked_form()
+    require_valid_form()
     extras, subject_types = _options()
     try:
         admin.update_settings(
@@ -324,7 +319,7 @@ def subject_types():
     kinds = library()
     errors: list[dict[str, str]] = []
     if request.method == "POST":
-        _checked_form()
+        require_valid_form()
         chosen = {
             kind.value: (
                 request.form.get(f"questionnaire-{kind.value}", ""),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import abort
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
@@ -38,6 +39,12 @@ class VersionedForm(FlaskForm):
     def expected_version(self) -> int | None:
         value = (self.version.data or "").strip()
         return int(value) if value.isdigit() else -1  # a forged or missing version never matches
+
+
+def require_valid_form() -> None:
+    """Answer 400 to a POST whose form does not validate (its CSRF token is missing or wrong)."""
+    if not VersionedForm().validate_on_submit():
+        abort(400)
 
 
 class ChangePasswordForm(FlaskForm):

@@ -9,15 +9,10 @@ from flask_login import current_user, login_required
 from eia.domain import publication as domain
 from eia.services import publication
 from eia.services.database import NotAllowed
-from eia.web.forms import VersionedForm
+from eia.web.forms import require_valid_form
 from eia.web.permissions import visible_or_404
 
 bp = Blueprint("publishing", __name__, url_prefix="/assessments/<id:assessment_id>/publication")
-
-
-def _form_or_400() -> None:
-    if not VersionedForm().validate_on_submit():
-        abort(400)
 
 
 def _elsewhere(assessment, state):
@@ -50,11 +45,11 @@ def withhold(assessment_id: int):
     state = publication.publishing(current_user, assessment)
     if not state.may_publish or state.publication is not None:
         if request.method == "POST":
-            _form_or_400()
+            require_valid_form()
         return _elsewhere(assessment, state)
     answers = domain.answers(publication.original_snapshot(assessment))
     if request.method == "POST":
-        _form_or_400()
+        require_valid_form()
         chosen = {a.target: request.form.get(f"withhold-{a.target}", "") for a in answers}
         chosen = {target: reason for target, reason in chosen.items() if reason}
         try:
@@ -93,7 +88,7 @@ def check(assessment_id: int):
 @bp.post("/publish")
 @login_required
 def publish(assessment_id: int):
-    _form_or_400()
+    require_valid_form()
     assessment = visible_or_404(assessment_id)
     try:
         published = publication.publish(assessment, current_user)
@@ -109,7 +104,7 @@ def publish(assessment_id: int):
 @bp.post("/withdraw")
 @login_required
 def withdraw(assessment_id: int):
-    _form_or_400()
+    require_valid_form()
     assessment = visible_or_404(assessment_id)
     try:
         publication.withdraw(assessment, current_user, request.form.get("reason", "")[:100000])

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from eia.services import access, question_comments
 from eia.services.comments import CommentRefused
 from eia.services.database import NotAllowed
-from eia.web.forms import VersionedForm
+from eia.web.forms import require_valid_form
 from eia.web.permissions import visible_or_404
 
 bp = Blueprint("question_comments", __name__, url_prefix="/assessments")
@@ -40,16 +40,11 @@ def index(assessment_id: int):
     return _page(visible_or_404(assessment_id))
 
 
-def _checked_form() -> None:
-    if not VersionedForm().validate_on_submit():
-        abort(400)
-
-
 @bp.post("/<id:assessment_id>/question-comments")
 @login_required
 def start(assessment_id: int):
     assessment = visible_or_404(assessment_id)
-    _checked_form()
+    require_valid_form()
     typed = {"question": request.form.get("question", ""), "text": request.form.get("text", "")}
     try:
         question_comments.start_thread(assessment, current_user, typed["question"], typed["text"])
@@ -66,7 +61,7 @@ def start(assessment_id: int):
 @login_required
 def reply(assessment_id: int, thread_id: int):
     assessment = visible_or_404(assessment_id)
-    _checked_form()
+    require_valid_form()
     text = request.form.get("text", "")
     try:
         question_comments.reply(assessment, current_user, thread_id, text)
@@ -84,7 +79,7 @@ def reply(assessment_id: int, thread_id: int):
 @login_required
 def resolve(assessment_id: int, thread_id: int):
     assessment = visible_or_404(assessment_id)
-    _checked_form()
+    require_valid_form()
     try:
         question_comments.resolve(assessment, current_user, thread_id)
     except NotAllowed:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from eia.services import api_tokens, sessions, users
 from eia.services.database import NotAllowed
-from eia.web.forms import VersionedForm
+from eia.web.forms import VersionedForm, require_valid_form
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/api-tokens")
 
@@ -39,11 +39,6 @@ def _multidict(form, *, drop: tuple[str, ...]):
     return kept
 
 
-def _checked_form() -> None:
-    if not VersionedForm().validate_on_submit():
-        abort(400)
-
-
 @bp.get("/")
 @login_required
 def index():
@@ -53,7 +48,7 @@ def index():
 @bp.post("/")
 @login_required
 def create():
-    _checked_form()
+    require_valid_form()
     lifetime = request.form.get("lifetime", "")
     try:
         # A token acts as its owner for months: the password again (and a code) before one is minted.
@@ -84,7 +79,7 @@ def create():
 @bp.post("/<id:token_id>/revoke")
 @login_required
 def revoke(token_id: int):
-    _checked_form()
+    require_valid_form()
     try:
         token = api_tokens.revoke_token(current_user, token_id)
     except NotAllowed:
